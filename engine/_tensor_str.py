@@ -260,7 +260,7 @@ def format_tensor(array, *, dtype_name, default_dtype_name="torch.float32", devi
     prefix = "tensor("
     indent = len(prefix)
     suffixes = []
-    if not str(device).startswith("cpu"):
+    if device != "cpu":
         suffixes.append(f"device='{device}'")
 
     shape = tuple(array.shape)
@@ -299,11 +299,14 @@ def tensor_repr(t) -> str:
     import engine
 
     grad_fn = t.grad_fn
+    device = t.device
+    # a tensor always lives on a numbered device: PyTorch prints 'cuda:0', never 'cuda'
+    device_name = f"{device.type}:{device.index or 0}" if device.type == "cuda" else device.type
     return format_tensor(
         t._data,
         dtype_name=str(t.dtype),
         default_dtype_name=str(engine.get_default_dtype()),
-        device=str(t.device),
+        device=device_name,
         grad_fn_name=None if grad_fn is None else grad_fn.name(),
         requires_grad=bool(t.requires_grad),
         to_numpy=_host_copier(),
