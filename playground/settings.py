@@ -5,6 +5,7 @@ embedded default (SQLite, in-memory channel layer, local workers).
 """
 import os
 import secrets
+import warnings
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -42,6 +43,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "channels",
+    "ninja",
+    "playground.runs",
 ]
 
 MIDDLEWARE = [
@@ -77,10 +80,24 @@ DATABASES = {
     "default": {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": os.environ.get("SQLITE_PATH", BASE_DIR / "db.sqlite3"),
+        # The event sink writes from executor threads while pages read: wait for the lock
+        # instead of failing, and take the write lock up front so two writers never deadlock.
+        "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE",
+                    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"},
     }
 }
+if os.environ.get("DATABASE_URL"):  # scaled out: PostgreSQL (needs dj-database-url + psycopg)
+    import dj_database_url
 
-CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    DATABASES["default"] = dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60)
+
+if os.environ.get("REDIS_URL"):  # scaled out: workers on other hosts publish through Redis
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer",
+                                  "CONFIG": {"hosts": [os.environ["REDIS_URL"]]}}}
+else:
+    # One process: events are batched by the sink, so a few hundred queued messages is plenty.
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer",
+                                  "CONFIG": {"capacity": 1000}}}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 LANGUAGE_CODE = "en-us"
@@ -91,3 +108,40 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Serve static files straight from the finders, so the one start command needs no collectstatic.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+# ...and staticfiles/ only exists once someone ran collectstatic: not worth a warning.
+warnings.filterwarnings("ignore", message="No directory at: .*staticfiles")
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES")
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {"playground": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")}},
+}
+
+# --- the site: runs, quotas and rate limits (each overridable from the environment) ---
+def env_int(name, default):
+    return int(os.environ.get(name, default))
+
+
+PLAYGROUND_MAX_CODE_BYTES = env_int("PLAYGROUND_MAX_CODE_BYTES", 64 * 1024)
+PLAYGROUND_MAX_STORED_OUTPUT = env_int("PLAYGROUND_MAX_STORED_OUTPUT", 1024 * 1024)  # per stream
+PLAYGROUND_MAX_STORED_DISPLAYS = env_int("PLAYGROUND_MAX_STORED_DISPLAYS", 200)
+PLAYGROUND_MAX_ACTIVE_RUNS_PER_CLIENT = env_int("PLAYGROUND_MAX_ACTIVE_RUNS_PER_CLIENT", 3)
+PLAYGROUND_RUNS_PER_MINUTE = env_int("PLAYGROUND_RUNS_PER_MINUTE", 30)
+PLAYGROUND_HISTORY_LENGTH = env_int("PLAYGROUND_HISTORY_LENGTH", 50)
+# How long the event sink holds events before writing them (seconds): fewer DB writes and
+# websocket frames for chatty code, still live to a person watching.
+PLAYGROUND_SINK_FLUSH_SECONDS = float(os.environ.get("PLAYGROUND_SINK_FLUSH_SECONDS", "0.1"))
+# Read-only API calls per client (django-ninja throttling syntax).
+PLAYGROUND_API_READ_RATE = os.environ.get("PLAYGROUND_API_READ_RATE", "600/m")

@@ -1,0 +1,1 @@
+"""Runs: the Run and Metric models, the event sink, the websocket consumer, the API and pages."""

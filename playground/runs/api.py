@@ -1,0 +1,182 @@
+"""The REST API at /api/: start, inspect, cancel and list runs from curl or a script.
+
+Django Ninja builds the OpenAPI schema (/api/openapi.json) and the docs page (/api/docs)
+from the signatures below. Callers are told apart by their session cookie when they send
+one, otherwise by their address.
+"""
+import json
+import uuid
+from datetime import datetime
+from typing import Literal, Optional
+
+from django.conf import settings
+from django.http import Http404
+from ninja import NinjaAPI, Schema
+from ninja.errors import HttpError
+from ninja.throttling import AnonRateThrottle
+
+from . import service
+from .models import Metric, Run
+
+api = NinjaAPI(title="Tensor playground API", version="1", urls_namespace="api",
+               throttle=[AnonRateThrottle(settings.PLAYGROUND_API_READ_RATE)])
+
+
+# -- schemas -------------------------------------------------------------------------------------
+class RunIn(Schema):
+    code: str
+    device: Literal["cpu", "cuda"] = "cpu"
+    name: str = ""
+
+
+class RunCreated(Schema):
+    id: uuid.UUID
+    status: str
+    url: str
+
+
+class ErrorOut(Schema):
+    ename: str
+    evalue: str
+    traceback: str
+    line: Optional[int]
+
+
+class RunSummary(Schema):
+    id: uuid.UUID
+    name: str
+    status: str
+    device: str
+    kind: str
+    queued_at: datetime
+    duration_ms: Optional[int]
+    url: str
+
+
+class RunDetail(RunSummary):
+    code: str
+    message: str
+    queue_position: Optional[int]
+    started_at: Optional[datetime]
+    finished_at: Optional[datetime]
+    stdout: str
+    stderr: str
+    output_truncated: bool
+    error: Optional[ErrorOut]
+    displays: list
+
+
+class RunList(Schema):
+    runs: list[RunSummary]
+
+
+class CancelOut(Schema):
+    id: uuid.UUID
+    status: str
+    detail: str
+
+
+class MetricsOut(Schema):
+    series: dict[str, list[tuple[int, Optional[float], float]]]
+
+
+class Detail(Schema):
+    detail: str
+
+
+# -- errors: every one is JSON with a "detail" ---------------------------------------------------
+@api.exception_handler(service.RunRejected)
+def run_rejected(request, exc):
+    return api.create_response(request, {"detail": exc.message}, status=exc.status)
+
+
+# -- helpers -------------------------------------------------------------------------------------
+def caller(request):
+    session_key = request.session.session_key if hasattr(request, "session") else None
+    return service.owner_of(request.user, session_key, request.META.get("REMOTE_ADDR"))
+
+
+def get_run(run_id):
+    try:
+        key = uuid.UUID(run_id)
+    except ValueError:
+        raise HttpError(404, f"{run_id!r} is not a run id") from None
+    run = Run.objects.filter(pk=key).first()
+    if run is None:
+        raise Http404(f"no run with id {run_id}")
+    return run
+
+
+def summary(run):
+    return {"id": run.id, "name": run.name, "status": run.status, "device": run.device,
+            "kind": run.kind, "queued_at": run.queued_at, "duration_ms": run.duration_ms,
+            "url": run.get_absolute_url()}
+
+
+# -- endpoints -----------------------------------------------------------------------------------
+@api.post("/runs/", response={201: RunCreated, 400: Detail, 409: Detail, 413: Detail,
+                              415: Detail, 429: Detail, 503: Detail},
+          summary="Start a run",
+          openapi_extra={"requestBody": {"required": True, "content": {
+              "application/json": {"schema": RunIn.model_json_schema()}}}})
+def create_run(request):
+    """Body: `{"code": "...", "device": "cpu"|"cuda", "name"?: "..."}`. Answers at once; the
+    run goes on in the background: poll `GET /api/runs/<id>/` or watch it on the websocket."""
+    if request.content_type != "application/json":
+        raise HttpError(415, "send the body as JSON with Content-Type: application/json")
+    try:
+        body = json.loads(request.body or b"")
+    except ValueError as exc:
+        raise HttpError(400, f"the body is not valid JSON: {exc}") from None
+    if not isinstance(body, dict):
+        raise HttpError(400, 'the body must be a JSON object like {"code": "...", "device": "cpu"}')
+    missing = [k for k in ("code",) if k not in body]
+    if missing:
+        raise HttpError(400, f'missing field: "{missing[0]}" (the Python source to run)')
+    unknown = sorted(set(body) - {"code", "device", "name"})
+    if unknown:
+        raise HttpError(400, f"unknown field(s): {', '.join(unknown)}")
+    name = body.get("name", "")
+    if not isinstance(name, str):
+        raise HttpError(400, '"name" must be a string')
+    run = service.start_run(body["code"], body.get("device", "cpu"), owner=caller(request),
+                            ip=request.META.get("REMOTE_ADDR"), user=request.user, kind="api",
+                            name=name[:200])
+    run.refresh_from_db(fields=["status"])
+    return 201, {"id": run.id, "status": run.status, "url": run.get_absolute_url()}
+
+
+@api.get("/runs/", response=RunList, summary="List your recent runs")
+def list_runs(request):
+    runs = Run.objects.filter(owner=caller(request))[:settings.PLAYGROUND_HISTORY_LENGTH]
+    return {"runs": [summary(r) for r in runs]}
+
+
+@api.get("/runs/{run_id}/", response={200: RunDetail, 404: Detail}, summary="A run in full")
+def run_detail(request, run_id: str):
+    run = get_run(run_id)
+    position = None if run.is_finished else service.executor().queue_position(str(run.id))
+    return {**summary(run), "code": run.code, "message": run.message,
+            "queue_position": position, "started_at": run.started_at,
+            "finished_at": run.finished_at, "stdout": run.stdout, "stderr": run.stderr,
+            "output_truncated": run.output_truncated, "error": run.error,
+            "displays": run.displays}
+
+
+@api.post("/runs/{run_id}/cancel/", response={202: CancelOut, 403: Detail, 404: Detail,
+                                              409: Detail}, summary="Stop a run")
+def cancel_run(request, run_id: str):
+    run = get_run(run_id)
+    detail = service.cancel_run(run, caller(request))
+    return 202, {"id": run.id, "status": run.status, "detail": detail}
+
+
+@api.get("/runs/{run_id}/metrics/", response={200: MetricsOut, 404: Detail},
+         summary="Every metric point of a run")
+def run_metrics(request, run_id: str):
+    run = get_run(run_id)
+    series = {}
+    for name, step, value, wall in Metric.objects.filter(run=run).values_list(
+            "name", "step", "value", "wall_time"):
+        series.setdefault(name, []).append((step, value, wall))
+    return {"series": series}

@@ -1,0 +1,134 @@
+"""The websocket at /ws/runs/: start, cancel and watch runs; every event of a watched run is
+forwarded as it is published to the channel-layer group "run.<id>"."""
+import json
+import uuid
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+
+from . import service
+from .models import Run
+from .publish import group_name, remember_consumer_loop
+from .replay import stored_events
+
+
+class Invalid(Exception):
+    """A client message we cannot act on; the message says why, the socket stays open."""
+
+
+class RunConsumer(AsyncWebsocketConsumer):
+    async def connect(self):
+        remember_consumer_loop()
+        # run id -> seq of the last event already sent to this socket (live ones at or
+        # below it were part of the replay and are dropped).
+        self.watching = {}
+        await self.accept()
+
+    async def disconnect(self, code):
+        # Runs go on without the page; a reconnecting page re-attaches with "watch".
+        for run_id in list(self.watching):
+            await self.channel_layer.group_discard(group_name(run_id), self.channel_name)
+
+    # -- client -> server ----------------------------------------------------------------------
+    async def receive(self, text_data=None, bytes_data=None):
+        try:
+            if text_data is None:
+                raise Invalid("send text frames holding JSON objects, not binary frames")
+            try:
+                message = json.loads(text_data)
+            except ValueError as exc:
+                raise Invalid(f"message is not valid JSON: {exc}") from None
+            if not isinstance(message, dict):
+                raise Invalid("message must be a JSON object with a \"type\" key")
+            handler = {"run": self.start_run, "cancel": self.cancel_run,
+                       "watch": self.watch_run}.get(message.get("type"))
+            if handler is None:
+                raise Invalid(f"unknown message type {message.get('type')!r}; "
+                              "expected \"run\", \"cancel\" or \"watch\"")
+            await handler(message)
+        except Invalid as exc:
+            await self.send_json({"type": "invalid", "message": str(exc)})
+
+    async def start_run(self, message):
+        if "code" not in message:
+            raise Invalid('"run" needs "code": the Python source to run')
+        device = message.get("device", "cpu")
+        try:
+            run_id = await database_sync_to_async(self._create_run)(message["code"], device)
+        except service.RunRejected as exc:
+            raise Invalid(exc.message) from None
+        # Subscribe before the executor starts, so no event of this run is missed.
+        self.watching[run_id] = 0
+        await self.channel_layer.group_add(group_name(run_id), self.channel_name)
+        await self.send_json({"type": "accepted", "run_id": run_id})
+        await database_sync_to_async(self._submit)(run_id)
+
+    def _create_run(self, code, device):
+        run = service.create_run(code, device, owner=self.owner(), ip=self.client_ip(),
+                                 user=self.scope.get("user"))
+        return str(run.id)
+
+    def _submit(self, run_id):
+        try:
+            service.submit(Run.objects.get(pk=run_id))
+        except service.RunRejected:
+            pass  # the sink already published a "finished" event saying why
+
+    async def cancel_run(self, message):
+        run = await self._run_from(message)
+        try:
+            await database_sync_to_async(service.cancel_run)(run, self.owner())
+        except service.RunRejected as exc:
+            raise Invalid(exc.message) from None
+
+    async def watch_run(self, message):
+        run = await self._run_from(message)
+        run_id = str(run.id)
+        await self.channel_layer.group_add(group_name(run_id), self.channel_name)
+        # Subscribed first, then read: whatever is stored after this read is published after
+        # the subscription, and whatever the read saw is skipped by its sequence number.
+        position = service.executor().queue_position(run_id)
+        replay, last_seq = await database_sync_to_async(stored_events)(run_id, position)
+        self.watching[run_id] = last_seq
+        for event in replay:
+            await self.send_json(event)
+
+    async def _run_from(self, message):
+        raw = message.get("run_id")
+        if not isinstance(raw, str):
+            raise Invalid(f'"{message["type"]}" needs "run_id": the id of a run')
+        try:
+            run_id = uuid.UUID(raw)
+        except ValueError:
+            raise Invalid(f"{raw!r} is not a run id") from None
+        run = await database_sync_to_async(Run.objects.filter(pk=run_id).first)()
+        if run is None:
+            raise Invalid(f"no run with id {raw}")
+        return run
+
+    # -- server -> client ----------------------------------------------------------------------
+    async def run_events(self, message):
+        """A batch published by the event sink."""
+        run_id = message["run_id"]
+        seen = self.watching.get(run_id)
+        if seen is None:
+            return
+        for event in message["events"]:
+            if event["seq"] <= seen:
+                continue
+            seen = event["seq"]
+            await self.send_json({k: v for k, v in event.items() if k != "seq"})
+        self.watching[run_id] = seen
+
+    async def send_json(self, content):
+        await self.send(text_data=json.dumps(content))
+
+    # -- who is asking -------------------------------------------------------------------------
+    def owner(self):
+        session = self.scope.get("session")
+        return service.owner_of(self.scope.get("user"),
+                                getattr(session, "session_key", None), self.client_ip())
+
+    def client_ip(self):
+        client = self.scope.get("client")
+        return client[0] if client else None

@@ -1,0 +1,115 @@
+"""Starting and cancelling runs: the one place that checks input and quotas, creates the Run
+row and hands the code to the executor. The websocket consumer and the REST API both call it."""
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
+from playground import events
+from . import devices
+from .models import DEVICES, Run
+from .sink import event_sink
+
+
+def executor():
+    """The execution service, imported on first use: loading pages or running management
+    commands must not start worker pools."""
+    from playground.executors import get_executor
+
+    return get_executor()
+
+
+class RunRejected(Exception):
+    """A run request that cannot be served; ``status`` is the HTTP code that says why."""
+
+    def __init__(self, message, status=400):
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+def owner_of(user=None, session_key=None, ip=None):
+    if user is not None and getattr(user, "is_authenticated", False):
+        return f"user:{user.pk}"
+    if session_key:
+        return f"session:{session_key}"
+    return f"ip:{ip or 'unknown'}"
+
+
+def validate(code, device):
+    if not isinstance(code, str):
+        raise RunRejected('"code" must be a string of Python source', 400)
+    if not code.strip():
+        raise RunRejected('"code" is empty: write some Python to run', 400)
+    size = len(code.encode())
+    if size > settings.PLAYGROUND_MAX_CODE_BYTES:
+        raise RunRejected(f'"code" is {size} bytes; the limit is '
+                          f'{settings.PLAYGROUND_MAX_CODE_BYTES} bytes', 413)
+    if device not in DEVICES:
+        raise RunRejected(f'"device" must be one of {", ".join(DEVICES)}, not {device!r}', 400)
+    if device == "cuda":
+        reason = devices.gpu_unavailable_reason()
+        if reason:
+            raise RunRejected(f"GPU runs are not available: {reason}", 409)
+
+
+def check_quota(owner, ip):
+    active = Run.objects.filter(owner=owner, status__in=(events.QUEUED, events.RUNNING)).count()
+    limit = settings.PLAYGROUND_MAX_ACTIVE_RUNS_PER_CLIENT
+    if active >= limit:
+        raise RunRejected(f"you already have {active} runs queued or running (the limit is "
+                          f"{limit}); wait for one to finish or stop it", 429)
+    since = timezone.now() - timedelta(minutes=1)
+    recent = Run.objects.filter(queued_at__gte=since)
+    recent = recent.filter(client_ip=ip) if ip else recent.filter(owner=owner)
+    per_minute = settings.PLAYGROUND_RUNS_PER_MINUTE
+    if recent.count() >= per_minute:
+        raise RunRejected(f"too many runs: the limit is {per_minute} a minute; try again shortly",
+                          429)
+
+
+def create_run(code, device="cpu", *, owner, ip=None, user=None, kind="snippet", name=""):
+    """Validate, check quotas and store the Run (queued). Returns it, not yet submitted."""
+    validate(code, device)
+    check_quota(owner, ip)
+    return Run.objects.create(
+        owner=owner, user=user if getattr(user, "is_authenticated", False) else None,
+        client_ip=ip, code=code, device=device, kind=kind, name=name or default_name(code))
+
+
+def submit(run):
+    """Hand a stored run to the executor; its events flow to the event sink."""
+    try:
+        executor().submit(run.code, event_sink, run_id=str(run.id), device=run.device,
+                              kind=run.kind, client=run.owner)
+    except Exception as exc:  # the service refused it (shutting down, bad limits...)
+        event_sink.finish_lost_run(run.id, events.REJECTED, f"The executor refused the run: {exc}")
+        raise RunRejected(f"the executor refused the run: {exc}", 503) from exc
+
+
+def start_run(code, device="cpu", **who):
+    run = create_run(code, device, **who)
+    submit(run)
+    return run
+
+
+def cancel_run(run, owner):
+    """Stop a queued or running run of ``owner``. Returns a message for the caller."""
+    if run.owner != owner:
+        raise RunRejected("only the person who started a run can stop it", 403)
+    if run.is_finished:
+        raise RunRejected(f"run {run.id} already finished ({run.status})", 409)
+    if not executor().cancel(str(run.id)):
+        # The executor no longer knows it (the server restarted under it): close it here.
+        event_sink.finish_lost_run(run.id, events.CANCELLED,
+                                   "Cancelled (the run was no longer executing).")
+    return "cancelling"
+
+
+def default_name(code):
+    """The first meaningful line of the code, as a short label for the history list."""
+    for line in code.splitlines():
+        line = line.strip()
+        if line and not line.startswith(("import ", "from ")):
+            return line.lstrip("# ")[:60]
+    return code.strip().splitlines()[0][:60] if code.strip() else "run"

@@ -1,0 +1,207 @@
+"""The event sink: every event of every run passes through here on its way to the browser.
+
+It numbers each run's events, batches them for a short while, writes the batch to the Run
+and Metric rows in one transaction, then publishes it to the channel-layer group
+``run.<id>``. Because a batch is stored before it is published and carries sequence
+numbers, a page can subscribe, replay what is stored and drop live events it already has.
+
+Workers on other hosts (a later Celery executor) call the same ``event_sink`` with the same
+events: the sink needs only the database and the channel layer.
+"""
+import logging
+import math
+import threading
+import time
+
+from django.conf import settings
+from django.db import close_old_connections, transaction
+from django.db.models import F, Value
+from django.db.models.functions import Concat
+from django.utils import timezone
+
+from playground import events
+
+from .models import Metric, Run
+from .publish import group_name, publish
+
+log = logging.getLogger(__name__)
+
+# Events worth showing at once rather than after the batching delay.
+URGENT = frozenset({"status", "error", "finished", "display"})
+MAX_BATCH = 200
+TRUNCATION_NOTE = "\n[output truncated: the stored copy of this run keeps the first {} bytes]\n"
+
+
+class _RunBuffer:
+    """What the sink holds for one run between flushes."""
+
+    def __init__(self, run):
+        self.lock = threading.Lock()
+        self.seq = run.last_seq
+        self.stored = {"stdout": len(run.stdout.encode()), "stderr": len(run.stderr.encode())}
+        self.truncated = run.output_truncated
+        self.display_count = len(run.displays)
+        self.pending = []
+        self.first_pending_at = None
+        self.timer = None
+        self.done = False
+
+
+class EventSink:
+    def __init__(self):
+        self._buffers = {}
+        self._lock = threading.Lock()
+
+    # -- entry point: executor.submit(..., on_event=event_sink) --------------------------------
+    def __call__(self, event):
+        self.handle(event)
+
+    def handle(self, event):
+        run_id = str(event.get("run_id", ""))
+        if event.get("type") not in events.EVENT_FIELDS or not run_id:
+            log.warning("sink dropped a malformed event: %r", event)
+            return
+        buf = self._buffer(run_id)
+        if buf is None:
+            log.warning("sink got an event for unknown run %s", run_id)
+            return
+        with buf.lock:
+            if buf.done:
+                return  # nothing follows "finished"
+            buf.seq += 1
+            if event["type"] == "metrics":
+                event = {**event, "points": _finite_points(event.get("points") or [])}
+            buf.pending.append({**event, "run_id": run_id, "seq": buf.seq})
+            if buf.first_pending_at is None:
+                buf.first_pending_at = time.monotonic()
+            final = event["type"] == "finished"
+            delay = settings.PLAYGROUND_SINK_FLUSH_SECONDS
+            if (final or event["type"] in URGENT or len(buf.pending) >= MAX_BATCH
+                    or time.monotonic() - buf.first_pending_at >= delay):
+                self._flush_locked(run_id, buf)
+            elif buf.timer is None:
+                buf.timer = threading.Timer(delay, self._timed_flush, args=(run_id, buf))
+                buf.timer.daemon = True
+                buf.timer.start()
+            if final:
+                buf.done = True
+                with self._lock:
+                    self._buffers.pop(run_id, None)
+
+    def finish_lost_run(self, run_id, status, message):
+        """Close a run the executor no longer knows (e.g. the server restarted under it)."""
+        self.handle(events.event("finished", run_id=str(run_id), status=status,
+                                 duration_ms=None, message=message))
+
+    # -- internals -----------------------------------------------------------------------------
+    def _buffer(self, run_id):
+        with self._lock:
+            buf = self._buffers.get(run_id)
+            if buf is None:
+                run = Run.objects.filter(pk=run_id).first()
+                if run is None:
+                    return None
+                buf = self._buffers[run_id] = _RunBuffer(run)
+            return buf
+
+    def _timed_flush(self, run_id, buf):
+        try:
+            with buf.lock:
+                buf.timer = None
+                self._flush_locked(run_id, buf)
+        finally:
+            close_old_connections()  # this timer thread ends here: give back its DB connection
+
+    def _flush_locked(self, run_id, buf):
+        if buf.timer is not None:
+            buf.timer.cancel()
+            buf.timer = None
+        batch, buf.pending, buf.first_pending_at = buf.pending, [], None
+        if not batch:
+            return
+        try:
+            self._store(run_id, buf, batch)
+        except Exception:  # a lost write must not kill the executor's thread
+            log.exception("sink could not store %d events of run %s", len(batch), run_id)
+        try:
+            publish(group_name(run_id), {"type": "run.events", "run_id": run_id, "events": batch})
+        except Exception:
+            log.exception("sink could not publish %d events of run %s", len(batch), run_id)
+
+    def _store(self, run_id, buf, batch):
+        fields = {"last_seq": batch[-1]["seq"]}
+        text = {"stdout": [], "stderr": []}
+        new_displays, metrics = [], []
+        for ev in batch:
+            kind = ev["type"]
+            if kind in text:
+                text[kind].append(self._capped(buf, kind, ev["text"]))
+            elif kind == "status":
+                fields["status"] = ev["status"]
+                if ev["status"] == events.RUNNING:
+                    fields["started_at"] = timezone.now()
+            elif kind == "display":
+                if buf.display_count < settings.PLAYGROUND_MAX_STORED_DISPLAYS:
+                    buf.display_count += 1
+                    new_displays.append({"mime": ev["mime"], "data": ev["data"]})
+            elif kind == "metrics":
+                metrics.extend(_metric_rows(run_id, ev["points"]))
+            elif kind == "error":
+                fields.update(error_type=str(ev["ename"])[:200], error_message=str(ev["evalue"]),
+                              error_traceback=str(ev["traceback"] or ""), error_line=ev["line"])
+            elif kind == "finished":
+                fields.update(status=ev["status"], finished_at=timezone.now(),
+                              duration_ms=ev.get("duration_ms"), message=ev.get("message") or "")
+        for stream, parts in text.items():
+            joined = "".join(parts)
+            if joined:
+                fields[stream] = Concat(F(stream), Value(joined))
+        if buf.truncated:
+            fields["output_truncated"] = True
+        with transaction.atomic():
+            if new_displays:
+                current = Run.objects.filter(pk=run_id).values_list("displays", flat=True).first()
+                fields["displays"] = (current or []) + new_displays
+            Run.objects.filter(pk=run_id).update(**fields)
+            if metrics:
+                Metric.objects.bulk_create(metrics)
+
+    @staticmethod
+    def _capped(buf, stream, text):
+        """The part of ``text`` the stored copy may still take (the live stream gets it all)."""
+        limit = settings.PLAYGROUND_MAX_STORED_OUTPUT
+        room = limit - buf.stored[stream]
+        if room <= 0:
+            return ""
+        data = text.encode()
+        if len(data) <= room:
+            buf.stored[stream] += len(data)
+            return text
+        buf.stored[stream] = limit
+        buf.truncated = True
+        return data[:room].decode(errors="ignore") + TRUNCATION_NOTE.format(limit)
+
+
+def _finite_points(points):
+    """NaN and infinity are not JSON: a diverging loss is sent and stored as a null value."""
+    out = []
+    for p in points:
+        if isinstance(p, dict) and isinstance(p.get("value"), float) and not math.isfinite(p["value"]):
+            p = {**p, "value": None}
+        out.append(p)
+    return out
+
+
+def _metric_rows(run_id, points):
+    rows = []
+    for p in points:
+        try:
+            rows.append(Metric(run_id=run_id, name=str(p["name"])[:100], step=int(p["step"]),
+                               value=None if p["value"] is None else float(p["value"]),
+                               wall_time=float(p["wall_time"])))
+        except (KeyError, TypeError, ValueError):
+            log.warning("sink dropped a malformed metric point of run %s: %r", run_id, p)
+    return rows
+
+
+event_sink = EventSink()

@@ -1,0 +1,48 @@
+"""The pages: the playground editor, a run's permalink, and plotly.js from its package."""
+from pathlib import Path
+
+import plotly
+from django.conf import settings
+from django.http import FileResponse, Http404
+from django.shortcuts import render
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_GET
+
+from . import devices
+from .examples import EXAMPLES
+from .models import Run
+
+PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+
+
+def _page_context(request):
+    # The websocket tells callers apart by session: make sure this browser has one.
+    if not request.session.session_key:
+        request.session["playground"] = True
+        request.session.save()
+    return {"gpu_unavailable": devices.gpu_unavailable_reason(),
+            "max_code_bytes": settings.PLAYGROUND_MAX_CODE_BYTES}
+
+
+@require_GET
+def playground(request):
+    context = _page_context(request)
+    context["examples"] = EXAMPLES
+    return render(request, "runs/playground.html", context)
+
+
+@require_GET
+def run_page(request, run_id):
+    run = Run.objects.filter(pk=run_id).first()
+    if run is None:
+        raise Http404("No such run.")
+    context = _page_context(request)
+    context["run"] = run
+    return render(request, "runs/run.html", context)
+
+
+@require_GET
+@cache_control(public=True, max_age=7 * 24 * 3600)
+def plotly_js(request):
+    """plotly.js as the installed plotly package ships it: charts work with no internet."""
+    return FileResponse(PLOTLY_JS.open("rb"), content_type="text/javascript")
