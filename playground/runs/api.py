@@ -18,8 +18,10 @@ from ninja.throttling import AnonRateThrottle
 from . import service
 from .models import Metric, Run
 
+# Per-address request rate for every endpoint; starting runs has its own quotas on top.
+request_throttle = AnonRateThrottle(settings.PLAYGROUND_API_READ_RATE)
 api = NinjaAPI(title="Tensor playground API", version="1", urls_namespace="api",
-               throttle=[AnonRateThrottle(settings.PLAYGROUND_API_READ_RATE)])
+               throttle=[request_throttle])
 
 
 # -- schemas -------------------------------------------------------------------------------------

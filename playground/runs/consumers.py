@@ -6,6 +6,8 @@ import uuid
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
+from playground.events import QUEUED
+
 from . import service
 from .models import Run
 from .publish import group_name, remember_consumer_loop
@@ -87,7 +89,7 @@ class RunConsumer(AsyncWebsocketConsumer):
         await self.channel_layer.group_add(group_name(run_id), self.channel_name)
         # Subscribed first, then read: whatever is stored after this read is published after
         # the subscription, and whatever the read saw is skipped by its sequence number.
-        position = service.executor().queue_position(run_id)
+        position = service.executor().queue_position(run_id) if run.status == QUEUED else None
         replay, last_seq = await database_sync_to_async(stored_events)(run_id, position)
         self.watching[run_id] = last_seq
         for event in replay:

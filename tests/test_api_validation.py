@@ -1,0 +1,142 @@
+"""The REST API's answers to bad requests: JSON errors with the right 4xx code, and the
+OpenAPI schema. (Runs that really execute are in test_api_runs.py.)"""
+import json
+import uuid
+
+import pytest
+from django.test import Client
+
+from playground.runs.models import Metric, Run
+
+pytestmark = pytest.mark.django_db
+
+
+def post(client, body, content_type="application/json"):
+    data = body if isinstance(body, (str, bytes)) else json.dumps(body)
+    return client.post("/api/runs/", data=data, content_type=content_type)
+
+
+@pytest.mark.parametrize("body, status, words", [
+    ("{not json", 400, "not valid JSON"),
+    ("null", 400, "must be a JSON object"),
+    ("[1, 2]", 400, "must be a JSON object"),
+    ({"device": "cpu"}, 400, 'missing field: "code"'),
+    ({"code": 5}, 400, '"code" must be a string'),
+    ({"code": "   "}, 400, '"code" is empty'),
+    ({"code": "print(1)", "device": "tpu"}, 400, '"device" must be one of cpu, cuda'),
+    ({"code": "print(1)", "colour": "red"}, 400, "unknown field(s): colour"),
+    ({"code": "print(1)", "name": 3}, 400, '"name" must be a string'),
+    ({"code": "x = 1\n" * 20000}, 413, "the limit is 65536 bytes"),
+])
+def test_bad_run_requests_get_a_specific_json_error(body, status, words):
+    res = post(Client(), body)
+    assert res.status_code == status, res.content
+    assert res["Content-Type"].startswith("application/json")
+    assert words in res.json()["detail"]
+    assert Run.objects.count() == 0
+
+
+def test_a_body_that_is_not_declared_json_is_refused():
+    res = post(Client(), json.dumps({"code": "print(1)"}), content_type="text/plain")
+    assert res.status_code == 415
+    assert "Content-Type: application/json" in res.json()["detail"]
+
+
+def test_gpu_runs_are_refused_with_the_reason_when_there_is_no_gpu(monkeypatch):
+    from playground.runs import devices
+
+    monkeypatch.setattr(devices, "gpu_unavailable_reason", lambda: "no CUDA device is visible")
+    res = post(Client(), {"code": "print(1)", "device": "cuda"})
+    assert res.status_code == 409
+    assert res.json()["detail"] == "GPU runs are not available: no CUDA device is visible"
+
+
+@pytest.mark.parametrize("path", ["/api/runs/{}/", "/api/runs/{}/metrics/"])
+def test_unknown_and_malformed_run_ids_are_404(path):
+    client = Client()
+    for rid in (uuid.uuid4(), "nope"):
+        res = client.get(path.format(rid))
+        assert res.status_code == 404
+        assert res.json()["detail"]
+    assert client.post(f"/api/runs/{uuid.uuid4()}/cancel/").status_code == 404
+
+
+def test_quota_of_active_runs_answers_429(settings):
+    settings.PLAYGROUND_MAX_ACTIVE_RUNS_PER_CLIENT = 2
+    client = Client()
+    for _ in range(2):
+        Run.objects.create(owner="ip:127.0.0.1", client_ip="127.0.0.1", code="x", status="running")
+    res = post(client, {"code": "print(1)"})
+    assert res.status_code == 429
+    assert "you already have 2 runs queued or running (the limit is 2)" in res.json()["detail"]
+
+
+def test_runs_per_minute_per_address_answers_429(settings):
+    settings.PLAYGROUND_RUNS_PER_MINUTE = 3
+    for i in range(3):
+        Run.objects.create(owner=f"session:{i}", client_ip="127.0.0.1", code="x",
+                           status="succeeded")
+    res = post(Client(), {"code": "print(1)"})
+    assert res.status_code == 429
+    assert "the limit is 3 a minute" in res.json()["detail"]
+
+
+def test_cancelling_someone_elses_or_a_finished_run_is_refused():
+    other = Run.objects.create(owner="session:someone", code="x", status="running")
+    mine_done = Run.objects.create(owner="ip:127.0.0.1", code="x", status="succeeded")
+    client = Client()
+    res = client.post(f"/api/runs/{other.id}/cancel/")
+    assert res.status_code == 403 and "only the person who started" in res.json()["detail"]
+    res = client.post(f"/api/runs/{mine_done.id}/cancel/")
+    assert res.status_code == 409 and "already finished (succeeded)" in res.json()["detail"]
+
+
+def test_list_shows_only_the_callers_runs_newest_first():
+    Run.objects.create(owner="session:someone", code="x", name="theirs")
+    first = Run.objects.create(owner="ip:127.0.0.1", code="a = 1", name="first")
+    second = Run.objects.create(owner="ip:127.0.0.1", code="b = 2", name="second")
+    runs = Client().get("/api/runs/").json()["runs"]
+    assert [r["id"] for r in runs] == [str(second.id), str(first.id)]
+    assert runs[0]["url"] == f"/runs/{second.id}/"
+
+
+def test_detail_and_metrics_of_a_stored_run():
+    run = Run.objects.create(owner="ip:9.9.9.9", code="print(1)", status="failed",
+                             stdout="1\n", error_type="ValueError", error_message="bad",
+                             error_traceback="Traceback...", error_line=3, duration_ms=12,
+                             displays=[{"mime": "text/plain", "data": "'x'"}])
+    Metric.objects.bulk_create([Metric(run=run, name="loss", step=s, value=1.0 / (s + 1),
+                                       wall_time=100.0 + s) for s in range(3)]
+                               + [Metric(run=run, name="acc", step=0, value=None, wall_time=5.0)])
+    detail = Client().get(f"/api/runs/{run.id}/").json()
+    assert detail["status"] == "failed" and detail["stdout"] == "1\n" and detail["code"] == "print(1)"
+    assert detail["error"] == {"ename": "ValueError", "evalue": "bad", "traceback": "Traceback...",
+                               "line": 3}
+    assert detail["displays"] == [{"mime": "text/plain", "data": "'x'"}]
+    assert detail["duration_ms"] == 12 and detail["queue_position"] is None
+    series = Client().get(f"/api/runs/{run.id}/metrics/").json()["series"]
+    assert series == {"acc": [[0, None, 5.0]],
+                      "loss": [[0, 1.0, 100.0], [1, 0.5, 101.0], [2, 1 / 3, 102.0]]}
+
+
+def test_openapi_schema_describes_every_endpoint():
+    schema = Client().get("/api/openapi.json").json()
+    paths = schema["paths"]
+    assert set(paths) >= {"/api/runs/", "/api/runs/{run_id}/", "/api/runs/{run_id}/cancel/",
+                          "/api/runs/{run_id}/metrics/"}
+    body = paths["/api/runs/"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert set(body["properties"]) == {"code", "device", "name"} and body["required"] == ["code"]
+    assert "201" in paths["/api/runs/"]["post"]["responses"]
+
+
+def test_api_requests_are_rate_limited_per_client(monkeypatch):
+    from django.core.cache import cache
+
+    from playground.runs.api import request_throttle
+
+    monkeypatch.setattr(request_throttle, "num_requests", 3)
+    cache.clear()
+    client = Client()
+    codes = [client.get("/api/runs/").status_code for _ in range(5)]
+    cache.clear()
+    assert codes == [200, 200, 200, 429, 429]
