@@ -1,0 +1,157 @@
+"""The run child: forked from a warm worker, locks itself down, then runs the user's code.
+
+Order matters: descriptors, limits and the uid drop happen before any user code, and a
+failure in any of them ends the child without running it. Events leave on fd 3 as one JSON
+object per line; fd 1 and 2 are the run's raw stdout and stderr.
+"""
+import ctypes
+import io
+import json
+import os
+import resource
+import signal
+import sys
+import tempfile
+
+from playground.sandbox import displays, usercode
+
+EVENT_FD = 3
+# Exit codes the worker reads back (the user can fake them only for their own run).
+EXIT_OK, EXIT_USER_ERROR, EXIT_MEMORY, EXIT_SETUP_FAILED = 0, 1, 3, 70
+
+PR_SET_PDEATHSIG = 1
+_FORBIDDEN_EVENTS = {
+    "os.system", "os.exec", "os.fork", "os.forkpty", "os.posix_spawn", "os.spawn",
+    "subprocess.Popen", "pty.spawn",
+}
+
+
+def _write_event(event):
+    for stream in (sys.stdout, sys.stderr):  # keep output before the event it precedes
+        try:
+            stream.flush()
+        except Exception:
+            pass
+    data = (json.dumps(event, default=repr) + "\n").encode()
+    try:
+        while data:
+            data = data[os.write(EVENT_FD, data):]
+    except OSError:
+        pass  # the user closed the event pipe: only their own run loses events
+
+
+def _friendly_refusals(event, args):
+    """Audit hook: a clear message where seccomp would only say EPERM (not the boundary)."""
+    if event in _FORBIDDEN_EVENTS:
+        raise PermissionError("the playground does not allow starting processes or programs")
+    if event == "socket.__new__" and args[1] not in (-1, 1):  # family; 1 = AF_UNIX
+        raise PermissionError("the playground has no network access")
+
+
+def _setup_descriptors(stdout_fd, stderr_fd, event_fd):
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    for src, dst in ((devnull, 0), (stdout_fd, 1), (stderr_fd, 2), (event_fd, EVENT_FD)):
+        if src != dst:
+            os.dup2(src, dst)
+    os.closerange(EVENT_FD + 1, 1 << 16)  # nothing of the worker survives: no pipes, no files
+
+
+def _apply_limits(limits, drop_uid):
+    def set_limit(which, soft, hard=None):
+        resource.setrlimit(which, (int(soft), int(soft if hard is None else hard)))
+
+    cpu = max(1, int(-(-limits["cpu_s"] // 1)))
+    set_limit(resource.RLIMIT_CPU, cpu, cpu + 1)        # SIGXCPU, then SIGKILL a second later
+    set_limit(resource.RLIMIT_AS, limits["memory_bytes"])
+    set_limit(resource.RLIMIT_FSIZE, limits["file_size_bytes"])
+    set_limit(resource.RLIMIT_NOFILE, limits["open_files"])
+    set_limit(resource.RLIMIT_CORE, 0)
+    set_limit(resource.RLIMIT_MSGQUEUE, 0)
+    if drop_uid is not None:  # RLIMIT_NPROC counts per uid, so only meaningful on our own uid
+        set_limit(resource.RLIMIT_NPROC, limits["threads"])
+
+
+def _drop_privileges(uid):
+    os.setgroups([])
+    os.setresgid(uid, uid, uid)
+    os.setresuid(uid, uid, uid)
+    if 0 in os.getresuid() or 0 in os.getresgid():
+        raise RuntimeError("could not drop root")
+
+
+def _lock_down(job, fds, config, seccomp_filter):
+    os.setsid()  # own session and process group: killed as a group, no terminal
+    _setup_descriptors(*fds)
+    os.chdir(job["run_dir"])
+    _apply_limits(job["limits"], config.get("uid"))
+    if config.get("uid") is not None:
+        _drop_privileges(config["uid"])
+    elif os.geteuid() == 0:
+        raise RuntimeError("refusing to run user code as root")
+    # Die with the worker (set after the uid change, which clears it).
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if seccomp_filter is not None:
+        seccomp_filter.load()
+    os.environ.clear()
+    tempfile.tempdir = None  # recomputed: the private directory (the only writable place)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    sys.stdin = open(os.devnull)
+    sys.stdout = io.TextIOWrapper(io.FileIO(1, "w", closefd=False), encoding="utf-8",
+                                  errors="backslashreplace", line_buffering=True)
+    sys.stderr = io.TextIOWrapper(io.FileIO(2, "w", closefd=False), encoding="utf-8",
+                                  errors="backslashreplace", line_buffering=True)
+    sys.addaudithook(_friendly_refusals)
+
+
+def run_piece(piece, namespace):
+    """Run one piece of code; emit its display or error; return the child's exit code."""
+    try:
+        value = usercode.run_cell(piece["code"], namespace)
+    except SystemExit as exc:
+        code = exc.code
+        if code in (None, 0):
+            return EXIT_OK
+        fields = {"ename": "SystemExit", "evalue": str(code), "traceback": "", "line": None}
+        _write_event({"type": "error", **fields})
+        return EXIT_USER_ERROR
+    except usercode.CellError as err:
+        _write_event({"type": "error", **err.fields})
+        return EXIT_MEMORY if isinstance(err.exc, MemoryError) else EXIT_USER_ERROR
+    try:
+        event = displays.display_event(value)
+    except Exception as exc:  # a broken __repr__ is the user's error
+        _write_event({"type": "error", **usercode.error_fields(exc)})
+        return EXIT_USER_ERROR
+    if event is not None:
+        _write_event(event)
+    return EXIT_OK
+
+
+def main(pieces, fds, config, seccomp_filter):
+    """Entry point right after fork. Never returns.
+
+    ``pieces`` is any iterable of {"code", "limits", "run_dir"} dicts: today one piece per
+    run; notebook mode will feed several into the same namespace.
+    """
+    status = EXIT_SETUP_FAILED
+    try:
+        pieces = iter(pieces)
+        first = next(pieces)
+        _lock_down(first, fds, config, seccomp_filter)
+        namespace = {"__name__": "__main__", "__builtins__": __builtins__}
+        status = run_piece(first, namespace)
+        for piece in pieces:
+            _apply_limits(piece["limits"], config.get("uid"))
+            status = run_piece(piece, namespace)
+    except BaseException as exc:  # never let a setup error fall back into the worker's code
+        try:
+            os.write(2, f"sandbox setup failed: {exc!r}\n".encode())
+        except OSError:
+            pass
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except Exception:
+                pass
+        os._exit(status)

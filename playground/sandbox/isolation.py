@@ -1,0 +1,167 @@
+"""How a warm worker is started: the strongest isolation this host offers, said out loud.
+
+Tiers, tried in order (settings.PLAYGROUND_SANDBOX_ISOLATION forces one):
+  bwrap    bubblewrap: private filesystem view (only Python, NumPy and the engine, read-only;
+           a small tmpfs for run directories), and new network, PID, IPC and UTS namespaces
+  unshare  util-linux unshare: network, PID and IPC namespaces, but the host's filesystem
+  none     a plain process: rlimits, seccomp and the uid drop only
+The worker adds seccomp and the uid drop; every tier keeps every layer it can.
+"""
+import functools
+import logging
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+log = logging.getLogger("playground.sandbox")
+
+REPO = Path(__file__).resolve().parent.parent.parent
+SANDBOX_LIB = "/sandbox/lib"       # where the engine and this package appear inside bwrap
+RUNS_DIR_IN_BWRAP = "/tmp/runs"
+TMPFS_BYTES = 256 << 20            # every run directory of one worker together
+WORKER_ENV = {
+    "LANG": "C.UTF-8", "PATH": "/usr/bin:/bin",
+    # Small BLAS thread pools and malloc arenas: the engine must work under RLIMIT_AS.
+    "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+    "NUMEXPR_NUM_THREADS": "1", "MALLOC_ARENA_MAX": "2", "PYTHONDONTWRITEBYTECODE": "1",
+}
+TIERS = ("bwrap", "unshare", "none")
+
+
+def _bootstrap(lib_dir):
+    return ("import sys; sys.path.insert(0, %r); "
+            "from playground.sandbox.worker import main; main()" % lib_dir)
+
+
+def _python_dirs():
+    """Directories the interpreter and its packages live in, outside /usr."""
+    import numpy
+    dirs = {sys.prefix, sys.base_prefix, sys.exec_prefix,
+            str(Path(numpy.__file__).resolve().parent.parent)}
+    dirs = sorted(d for d in dirs if d and not d.startswith("/usr/"))
+    return [d for d in dirs if not any(d.startswith(o + "/") for o in dirs if o != d)]
+
+
+def bwrap_command(python):
+    args = ["bwrap", "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts",
+            "--unshare-cgroup-try", "--die-with-parent", "--new-session",
+            "--ro-bind", "/usr", "/usr"]
+    for top in ("bin", "sbin", "lib", "lib32", "lib64", "libx32"):
+        path = Path("/") / top
+        if path.is_symlink():
+            args += ["--symlink", os.readlink(path), str(path)]
+        elif path.is_dir():
+            args += ["--ro-bind", str(path), str(path)]
+    args += ["--ro-bind-try", "/etc/ld.so.cache", "/etc/ld.so.cache"]
+    made = set()
+
+    def bind(src, dst):
+        # Parents readable by the run's uid (bwrap copies modes such as /root's 0700).
+        for parent in reversed(Path(dst).parents[:-1]):
+            if parent not in made:
+                made.add(parent)
+                args.extend(["--perms", "0755", "--dir", str(parent)])
+        args.extend(["--ro-bind", str(src), str(dst)])
+
+    for d in _python_dirs():
+        bind(d, d)
+    # Only the engine and the sandbox code itself: no settings, database or other apps.
+    binds = [("engine", "engine"), ("playground/__init__.py", "playground/__init__.py"),
+             ("playground/events.py", "playground/events.py"),
+             ("playground/sandbox", "playground/sandbox")]
+    for src, dst in binds:
+        bind(REPO / src, f"{SANDBOX_LIB}/{dst}")
+    args += ["--proc", "/proc", "--dev", "/dev",
+             "--perms", "0755", "--size", str(TMPFS_BYTES), "--tmpfs", "/tmp",
+             "--perms", "0711", "--dir", RUNS_DIR_IN_BWRAP,
+             "--chdir", "/tmp", "--clearenv"]
+    for key, value in WORKER_ENV.items():
+        args += ["--setenv", key, value]
+    return args + ["--", python, "-I", "-B", "-c", _bootstrap(SANDBOX_LIB)]
+
+
+def unshare_command(python):
+    return ["unshare", "--net", "--ipc", "--uts", "--pid", "--fork", "--kill-child",
+            "--mount", "--mount-proc", "--", python, "-I", "-B", "-c", _bootstrap(str(REPO))]
+
+
+def plain_command(python):
+    return [python, "-I", "-B", "-c", _bootstrap(str(REPO))]
+
+
+LAYERS = {
+    "bwrap": {"bubblewrap": True, "private_filesystem": True, "network_namespace": True,
+              "pid_namespace": True},
+    "unshare": {"bubblewrap": False, "private_filesystem": False, "network_namespace": True,
+                "pid_namespace": True},
+    "none": {"bubblewrap": False, "private_filesystem": False, "network_namespace": False,
+             "pid_namespace": False},
+}
+MISSING = {
+    "bubblewrap": "bubblewrap (apt install bubblewrap): the run can see the host's files "
+                  "that its unprivileged uid may read",
+    "network_namespace": "network namespace: sockets are refused by seccomp only",
+    "pid_namespace": "PID namespace: the run can see the host's process list",
+}
+
+
+class Launch:
+    """How to start one worker: its command, environment, cwd and the layers it gives."""
+
+    def __init__(self, tier, python):
+        self.tier = tier
+        self.python = python
+        self.command = {"bwrap": bwrap_command, "unshare": unshare_command,
+                        "none": plain_command}[tier](python)
+        self.env = dict(WORKER_ENV)  # bwrap too: not even its monitor holds our secrets
+        privileged = os.geteuid() == 0
+        self.layers = dict(LAYERS[tier], rlimits=True)
+        self.layers["tier"] = tier
+        self.layers["missing"] = [MISSING[k] for k, on in LAYERS[tier].items()
+                                  if not on and k in MISSING]
+        if not privileged:
+            self.layers["missing"].append("uid drop: the service does not run as root, so "
+                                          "runs share its uid")
+
+    def runs_dir(self):
+        if self.tier == "bwrap":
+            return RUNS_DIR_IN_BWRAP
+        path = tempfile.mkdtemp(prefix="playground-runs-")
+        os.chmod(path, 0o711)  # runs may enter their own directory, not list the others
+        return path
+
+
+def _works(command, env):
+    probe = command[:-2] + ["-c", "import numpy"]  # same sandbox, trivial payload
+    try:
+        return subprocess.run(probe, env=env, stdin=subprocess.DEVNULL, capture_output=True,
+                              timeout=30).returncode == 0
+    except (OSError, subprocess.SubprocessError):
+        return False
+
+
+@functools.lru_cache(maxsize=None)
+def choose(requested="auto", python=None):
+    """The Launch for ``requested`` ("auto" = strongest that works here); logs what is missing."""
+    python = python or sys.executable
+    if requested not in ("auto",) + TIERS:
+        raise ValueError(f"unknown sandbox isolation {requested!r}; use auto, "
+                         f"{', '.join(TIERS)}")
+    tiers = TIERS if requested == "auto" else (requested,)
+    for tier in tiers:
+        if tier != "none" and shutil.which(tier) is None:
+            log.warning("sandbox: %s is not installed", tier)
+            continue
+        launch = Launch(tier, python)
+        if tier == "none" or _works(launch.command, launch.env):
+            break
+        log.warning("sandbox: %s is installed but does not work on this host", tier)
+    else:
+        raise RuntimeError(f"sandbox isolation {requested!r} is not available on this host")
+    log.info("sandbox: isolation tier %s", tier)
+    for missing in launch.layers["missing"]:
+        log.warning("sandbox: missing layer: %s", missing)
+    return launch

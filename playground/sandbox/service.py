@@ -1,0 +1,199 @@
+"""The service side of one warm worker, and ``run_in_sandbox``: code in, events out.
+
+``SandboxWorker.run`` is a plain generator of events, so the local executor's threads and
+a later Celery task call the same thing. A worker that dies, hangs or talks nonsense only
+ends the run it was running (as "killed"/"timeout") and is replaced.
+"""
+import json
+import logging
+import os
+import select
+import signal
+import subprocess
+import threading
+import time
+import uuid
+
+from playground import events
+from playground.sandbox import isolation, protocol
+from playground.sandbox.limits import SandboxLimits, resolve_limits
+
+log = logging.getLogger("playground.sandbox")
+
+READY_TIMEOUT_S = 60.0       # a cold worker imports NumPy and the engine
+GRACE_S = 5.0                # beyond the wall limit before the service kills the worker itself
+CANCEL_GRACE_S = 0.8         # the worker has this long to confirm a cancel
+MAX_WORKER_LINE = 32 << 20
+DEFAULT_UID_BASE = 61000
+
+
+def _setting(name, default):
+    from playground.sandbox.limits import _django_setting
+    return _django_setting(name, default)
+
+
+class SandboxWorker:
+    """One warm worker process (inside bwrap where available), restarted when it dies."""
+
+    def __init__(self, slot=0, isolation_tier=None):
+        self.slot = slot
+        self.launch = isolation.choose(isolation_tier or _setting("PLAYGROUND_SANDBOX_ISOLATION",
+                                                                  "auto"))
+        self.lock = threading.Lock()      # guards writes to the worker's stdin
+        self.process = None
+        self.reader = None
+        self.sandbox = None
+        self.current_run = None
+        self.start()
+
+    # -- lifecycle ----------------------------------------------------------------------------
+    def start(self):
+        privileged = os.geteuid() == 0
+        uid_base = _setting("PLAYGROUND_SANDBOX_UID_BASE", DEFAULT_UID_BASE)
+        config = {"runs_dir": self.launch.runs_dir(), "sandbox": self.launch.layers,
+                  "uid": uid_base + self.slot if privileged else None}
+        self.process = subprocess.Popen(
+            self.launch.command + [json.dumps(config)], env=self.launch.env,
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd="/", close_fds=True,
+            start_new_session=True)
+        os.set_blocking(self.process.stdout.fileno(), False)
+        self.reader = protocol.LineReader(self.process.stdout.fileno(), MAX_WORKER_LINE)
+        self.pending = []
+        self.sandbox = None
+
+    def wait_ready(self):
+        if self.sandbox is not None:
+            return
+        deadline = time.monotonic() + READY_TIMEOUT_S
+        while self.sandbox is None:
+            message = self._next(deadline)
+            if message is None:
+                self.restart()
+                raise RuntimeError("the sandbox worker did not start (see the server log)")
+            if message.get("op") == "ready":
+                self.sandbox = message.get("sandbox") or {}
+                for problem in message.get("problems") or ():
+                    log.warning("sandbox worker %d: %s", self.slot, problem)
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            try:
+                os.killpg(self.process.pid, signal.SIGKILL)  # bwrap and all it started
+            except ProcessLookupError:
+                pass
+        if self.process:
+            self.process.wait()
+            for stream in (self.process.stdin, self.process.stdout):
+                stream.close()
+        self.process = None
+
+    def restart(self):
+        self.stop()
+        self.start()
+
+    # -- protocol -----------------------------------------------------------------------------
+    def _send(self, message):
+        data = (json.dumps(message) + "\n").encode()
+        with self.lock:
+            try:
+                self.process.stdin.write(data)
+                self.process.stdin.flush()
+                return True
+            except (OSError, ValueError, AttributeError):
+                return False
+
+    def _next(self, deadline):
+        """The next message from the worker; None on EOF or when ``deadline`` passed."""
+        while not self.pending:
+            timeout = deadline - time.monotonic()
+            if timeout <= 0:
+                return None
+            fd = self.reader.fd
+            if not select.select([fd], [], [], timeout)[0]:
+                continue
+            for line in self.reader.read_lines(1 << 20):
+                try:
+                    message = json.loads(line)
+                except ValueError:
+                    log.warning("sandbox worker %d sent a malformed line", self.slot)
+                    continue
+                if isinstance(message, dict):
+                    self.pending.append(message)
+            if self.reader.eof and not self.pending:
+                return None
+        return self.pending.pop(0)
+
+    # -- a run --------------------------------------------------------------------------------
+    def cancel(self, run_id):
+        """Ask the worker to stop ``run_id`` now; run() enforces it if the worker does not."""
+        if self.current_run is None or self.current_run[0] != run_id:
+            return False
+        self.current_run[1] = time.monotonic()
+        return self._send({"op": "cancel", "run_id": run_id})
+
+    def run(self, code, limits, run_id):
+        """Yield the run's events, ending with exactly one "finished"."""
+        self.wait_ready()
+        self.current_run = [run_id, None]  # [id, when a cancel was asked]
+        started = time.monotonic()
+        deadline = started + limits.wall_s + GRACE_S
+        try:
+            if not self._send({"op": "run", "run_id": run_id, "code": code,
+                               "limits": limits.to_dict()}):
+                raise _WorkerLost("the sandbox worker is gone")
+            while True:
+                cancel_at = self.current_run[1]
+                wait_until = deadline if cancel_at is None else min(deadline,
+                                                                    cancel_at + CANCEL_GRACE_S)
+                message = self._next(wait_until)
+                if message is None:
+                    if self.current_run[1] is not None:
+                        raise _WorkerLost("cancel", events.CANCELLED, "the run was cancelled")
+                    if time.monotonic() >= deadline:
+                        raise _WorkerLost("hang", events.TIMEOUT,
+                                          "the sandbox stopped responding and was restarted")
+                    raise _WorkerLost("the sandbox worker died unexpectedly")
+                if message.get("op") != "event" or message.get("run_id") != run_id:
+                    continue
+                event = protocol.parse_service_event(message.get("event"))
+                if event is None:
+                    continue
+                yield event
+                if event["type"] == "finished":
+                    return
+        except _WorkerLost as lost:
+            log.warning("sandbox worker %d lost during run %s: %s", self.slot, run_id,
+                        lost.args[0])
+            self.restart()
+            yield events.event("finished", status=lost.status, message=lost.message,
+                               duration_ms=round((time.monotonic() - started) * 1000, 1))
+        finally:
+            self.current_run = None
+
+
+class _WorkerLost(Exception):
+    def __init__(self, reason, status=events.KILLED, message=None):
+        super().__init__(reason)
+        self.status = status
+        self.message = message or reason
+
+
+_process_worker = None
+_process_worker_lock = threading.Lock()
+
+
+def run_in_sandbox(code, *, kind="snippet", limits=None, run_id=None, worker=None):
+    """Run ``code`` in a sandbox and yield its events (no run_id added).
+
+    For callers without a pool (a Celery task, a script): one warm worker per process is
+    started on first use and kept.
+    """
+    global _process_worker
+    if not isinstance(limits, SandboxLimits):
+        limits = resolve_limits(kind, limits)
+    if worker is None:
+        with _process_worker_lock:
+            if _process_worker is None:
+                _process_worker = SandboxWorker()
+            worker = _process_worker
+    yield from worker.run(code, limits, run_id or uuid.uuid4().hex)

@@ -1,0 +1,337 @@
+"""The warm worker: a long-lived process inside the sandbox that forks one child per run.
+
+It is exec'd fresh (never forked from the server), so it holds no server state: no
+settings, no database connection, no SECRET_KEY. It pre-imports NumPy and the engine once,
+then for each run read from stdin forks a child (see child.py), relays the child's output
+as checked events on its own stdout, enforces the wall clock, output and event-rate limits,
+kills everything the run left behind and says how the run ended.
+
+Protocol, one JSON object per line:
+  service -> worker  {"op": "run", "run_id", "code", "limits"} | {"op": "cancel", "run_id"}
+  worker -> service  {"op": "ready", "sandbox"} | {"op": "event", "run_id", "event"}
+"""
+import codecs
+import ctypes
+import gc
+import importlib
+import json
+import os
+import select
+import shutil
+import signal
+import sys
+import tempfile
+import time
+
+from playground import events
+from playground.sandbox import child, protocol, torch_alias, usercode
+
+PRELOAD = ("numpy", "engine", "engine.nn", "engine.nn.functional", "engine.optim",
+           "engine.utils.data", "json", "math", "random", "itertools", "functools",
+           "collections", "dataclasses", "time", "typing", "ctypes", "threading", "socket")
+PR_SET_CHILD_SUBREAPER = 36
+MAX_CONTROL_LINE = 16 << 20
+
+
+def _fmt_bytes(n):
+    for unit, size in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if n >= size:
+            return f"{n / size:g} {unit}"
+    return f"{n} bytes"
+
+
+class Worker:
+    def __init__(self, config):
+        self.config = config
+        self.uid = config.get("uid")
+        self.out_fd = os.dup(1)
+        os.dup2(2, 1)  # stray prints of libraries must never reach the protocol stream
+        self.control = protocol.LineReader(0, MAX_CONTROL_LINE)
+        self.pending = []
+        self.sandbox = dict(config.get("sandbox", {}))
+        self.seccomp = None
+
+    # -- start-up -----------------------------------------------------------------------------
+    def warm_up(self):
+        loaded, problems = [], []
+        for name in PRELOAD:
+            try:
+                importlib.import_module(name)
+                loaded.append(name)
+            except ModuleNotFoundError:
+                pass  # the engine grows these over time
+            except Exception as exc:  # a half-written engine must not stop the worker
+                problems.append(f"import {name}: {type(exc).__name__}: {exc}")
+        torch_alias.install()
+        try:
+            from playground.sandbox.seccomp import SeccompFilter
+            self.seccomp = SeccompFilter()
+        except Exception as exc:
+            problems.append(f"seccomp unavailable: {exc}")
+        self.sandbox["seccomp"] = self.seccomp is not None
+        self.sandbox["unprivileged_uid"] = self.uid
+        if self.seccomp is None:
+            self.sandbox.setdefault("missing", []).append(
+                "seccomp (libseccomp not loadable): processes and sockets are limited by "
+                "rlimits and namespaces only")
+        ctypes.CDLL(None).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)  # orphans come to us
+        gc.collect()
+        gc.freeze()  # fewer copy-on-write faults in each forked child
+        self.send({"op": "ready", "sandbox": self.sandbox, "preloaded": loaded,
+                   "problems": problems})
+
+    # -- protocol -----------------------------------------------------------------------------
+    def send(self, message):
+        data = (json.dumps(message) + "\n").encode()
+        while data:
+            data = data[os.write(self.out_fd, data):]
+
+    def next_message(self, timeout=None):
+        """The next control message, None on timeout; exits the worker when the service left."""
+        while not self.pending:
+            if timeout is not None and not select.select([0], [], [], timeout)[0]:
+                return None
+            for line in self.control.read_lines():
+                try:
+                    self.pending.append(json.loads(line))
+                except ValueError:
+                    pass
+            if self.control.eof and not self.pending:
+                os._exit(0)  # the service is gone: so are we (bwrap takes the rest)
+            if timeout is not None:
+                timeout = 0
+        return self.pending.pop(0)
+
+    def serve(self):
+        while True:
+            message = self.next_message()
+            if isinstance(message, dict) and message.get("op") == "run":
+                RunSupervisor(self, message).execute()
+
+
+class RunSupervisor:
+    """One run: fork the child, relay and police its output, end it, report how it ended."""
+
+    def __init__(self, worker, job):
+        self.worker = worker
+        self.run_id = job.get("run_id")
+        self.code = job.get("code", "")
+        self.limits = job["limits"]
+        self.used_bytes = 0
+        self.tokens = float(self.limits["events_per_s"])
+        self.refilled_at = time.monotonic()
+        self.outcome = None  # set when the worker itself stops the run
+        self.dropped = 0
+        self.last_error = None
+
+    def emit(self, event):
+        self.worker.send({"op": "event", "run_id": self.run_id, "event": event})
+        self.tokens -= 1
+
+    # -- the run ------------------------------------------------------------------------------
+    def execute(self):
+        limits = self.limits
+        run_dir = tempfile.mkdtemp(prefix="run-", dir=self.worker.config["runs_dir"])
+        uid = self.worker.uid
+        if uid is not None:
+            os.chown(run_dir, uid, uid)
+        os.chmod(run_dir, 0o700)
+        pipes = [os.pipe() for _ in range(3)]  # stdout, stderr, events
+        self.emit(events.event("status", status=events.RUNNING, sandbox=self.worker.sandbox,
+                               limits=limits))
+        started = time.monotonic()
+        for stream in (sys.stdout, sys.stderr):
+            stream.flush()
+        pid = os.fork()
+        if pid == 0:
+            child.main([{"code": self.code, "limits": limits, "run_dir": run_dir}],
+                       [w for _, w in pipes], self.worker.config, self.worker.seccomp)
+        for _, w in pipes:
+            os.close(w)
+        readers = [r for r, _ in pipes]
+        for fd in readers:
+            os.set_blocking(fd, False)
+        self.streams = {readers[0]: ("stdout", codecs.getincrementaldecoder("utf-8")("replace")),
+                        readers[1]: ("stderr", codecs.getincrementaldecoder("utf-8")("replace"))}
+        self.event_reader = protocol.LineReader(readers[2], limits["max_event_bytes"])
+        self.open_fds = set(readers)
+        pidfd = os.pidfd_open(pid)
+        try:
+            self.supervise(pidfd, started + limits["wall_s"])
+            self.kill_everything(pid)
+            _, status, usage = os.wait4(pid, 0)
+            self.reap_orphans()
+            if self.outcome is None:
+                self.drain()
+        finally:
+            os.close(pidfd)
+            for fd in readers:
+                os.close(fd)
+            shutil.rmtree(run_dir, ignore_errors=True)
+        cpu_s = usage.ru_utime + usage.ru_stime
+        final, message = self.verdict(status, cpu_s)
+        self.emit(events.event("finished", status=final, message=message,
+                               duration_ms=round((time.monotonic() - started) * 1000, 1),
+                               cpu_ms=round(cpu_s * 1000, 1)))
+
+    def supervise(self, pidfd, deadline):
+        eps = self.limits["events_per_s"]
+        while self.outcome is None:
+            now = time.monotonic()
+            if now >= deadline:
+                self.outcome = events.TIMEOUT
+                return
+            self.tokens = min(float(eps), self.tokens + (now - self.refilled_at) * eps)
+            self.refilled_at = now
+            watch = [pidfd, 0]
+            timeout = deadline - now
+            if self.tokens >= 1:
+                watch += sorted(self.open_fds)
+            else:  # over the event rate: let the pipes fill (the child blocks) until refilled
+                timeout = min(timeout, (1 - self.tokens) / eps)
+            ready = select.select(watch, [], [], timeout)[0]
+            if 0 in ready and self.check_control():
+                return
+            for fd in sorted(set(ready) & self.open_fds):
+                self.pump(fd)
+                if self.outcome:
+                    return
+            if pidfd in ready:
+                return
+
+    def check_control(self):
+        """Handle control messages during a run; True when this run is cancelled."""
+        message = self.worker.next_message(timeout=0)
+        if message is None:
+            return False
+        if message.get("op") == "cancel" and message.get("run_id") == self.run_id:
+            self.outcome = events.CANCELLED
+            return True
+        if message.get("op") == "run":
+            self.worker.pending.append(message)  # the service sends one at a time; keep it
+        return False
+
+    # -- output -------------------------------------------------------------------------------
+    def pump(self, fd, size=1 << 16):
+        if fd in self.streams:
+            try:
+                data = os.read(fd, size)
+            except BlockingIOError:
+                return False
+            if not data:
+                self.open_fds.discard(fd)
+                return False
+            kind, decoder = self.streams[fd]
+            room = self.limits["output_bytes"] - self.used_bytes
+            self.used_bytes += len(data)
+            text = decoder.decode(data[:room] if len(data) > room else data)
+            if text:
+                self.emit(events.event(kind, text=text))
+            if len(data) > room:
+                self.stop_for_output()
+            return True
+        lines = self.event_reader.read_lines(size)
+        if self.event_reader.eof:
+            self.open_fds.discard(fd)
+        for line in lines:
+            self.used_bytes += len(line) + 1
+            if self.used_bytes > self.limits["output_bytes"]:
+                self.stop_for_output()
+                return True
+            event = protocol.parse_child_event(line)
+            if event is None:
+                self.dropped += 1
+                continue
+            if event["type"] == "error":
+                self.last_error = event
+            self.emit(event)
+        return bool(lines)
+
+    def stop_for_output(self):
+        self.emit(events.event("stderr", text=(
+            f"\n[output truncated: the run produced more than "
+            f"{_fmt_bytes(self.limits['output_bytes'])}; it was stopped]\n")))
+        self.outcome = events.OUTPUT_LIMIT
+
+    def drain(self):
+        """After the child exited: relay what is still in the pipes (limits still apply)."""
+        for fd in sorted(self.open_fds):
+            while self.outcome is None and fd in self.open_fds and self.pump(fd):
+                pass
+        dropped = self.dropped + self.event_reader.oversized
+        if dropped and self.outcome is None:
+            self.emit(events.event("stderr", text=(
+                f"[the sandbox dropped {dropped} malformed, oversized or forbidden event(s)]\n")))
+
+    # -- ending -------------------------------------------------------------------------------
+    def kill_everything(self, pid):
+        """SIGKILL the run's process group and every process of the run's uid."""
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        uid = self.worker.uid
+        if uid is None:
+            return
+        reaper = os.fork()
+        if reaper == 0:  # kill(-1) as the run's uid reaches all its processes, setsid or not
+            try:
+                os.setresuid(uid, uid, uid)
+                os.kill(-1, signal.SIGKILL)
+            finally:
+                os._exit(0)
+        os.waitpid(reaper, 0)
+
+    def reap_orphans(self):
+        while True:
+            try:
+                pid, _ = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                return
+
+    def verdict(self, status, cpu_s):
+        limits = self.limits
+        if self.outcome == events.CANCELLED:
+            return events.CANCELLED, "the run was cancelled"
+        if self.outcome == events.OUTPUT_LIMIT:
+            return events.OUTPUT_LIMIT, (f"the run produced more than "
+                                         f"{_fmt_bytes(limits['output_bytes'])} of output; "
+                                         f"the rest was cut and the run stopped")
+        if self.outcome == events.TIMEOUT:
+            return events.TIMEOUT, (f"the run took longer than {limits['wall_s']:g} s "
+                                    f"(wall-clock limit) and was stopped")
+        if os.WIFSIGNALED(status):
+            sig = os.WTERMSIG(status)
+            if sig == signal.SIGXCPU or (sig == signal.SIGKILL and cpu_s >= limits["cpu_s"]):
+                return events.CPU_LIMIT, (f"the run used more than {limits['cpu_s']:g} s of "
+                                          f"CPU time and was stopped")
+            try:
+                name = signal.Signals(sig).name
+            except ValueError:
+                name = f"signal {sig}"
+            return events.KILLED, f"the process died ({name})"
+        code = os.WEXITSTATUS(status)
+        if code == child.EXIT_OK:
+            return events.SUCCEEDED, "finished successfully"
+        if code == child.EXIT_MEMORY:
+            detail = f": {usercode.error_message(self.last_error)}" if self.last_error else ""
+            return events.MEMORY_LIMIT, (f"the run ran out of memory (limit "
+                                         f"{_fmt_bytes(limits['memory_bytes'])}){detail}")
+        if code == child.EXIT_USER_ERROR and self.last_error:
+            return events.FAILED, usercode.error_message(self.last_error)
+        if code == child.EXIT_SETUP_FAILED:
+            return events.FAILED, "the sandbox could not set up the run (see stderr)"
+        return events.FAILED, f"the process exited with code {code}"
+
+
+def main(argv=None):
+    config = json.loads((argv or sys.argv)[1])
+    worker = Worker(config)
+    worker.warm_up()
+    worker.serve()
+
+
+if __name__ == "__main__":
+    main()
