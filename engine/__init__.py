@@ -2,4 +2,117 @@
 
 ``import engine as torch`` runs PyTorch tutorial code unchanged.
 """
+import builtins as _builtins
+
+import numpy as _np
+
+# PyTorch is silent about inf/nan produced by ops (exp(1000), log(0), 1/0); so is the engine.
+_np.seterr(all="ignore")
+
+from . import _backend  # noqa: E402
+from ._device import device  # noqa: E402
+from ._dtype import (bool_ as bool, float16, float32, float64, int8, int16, int32,  # noqa
+                     int64, uint8, dtype, get_default_dtype, set_default_dtype)
+from ._size import Size  # noqa: E402
+from .tensor import Tensor, is_tensor  # noqa: E402
+from . import autograd  # noqa: E402
+from .autograd import (enable_grad, inference_mode, is_grad_enabled, no_grad,  # noqa: E402
+                       set_grad_enabled)
+from .random import (manual_seed, seed, initial_seed, get_rng_state,  # noqa: E402
+                     set_rng_state, Generator, default_generator)
+from .creation import *  # noqa: E402,F401,F403
+from . import creation as _creation  # noqa: E402
+from .ops import arith as _arith, convert as _convert, index as _index, inplace as _inplace  # noqa
+from .ops import reduce as _reduce, shape as _shape, unary as _unary  # noqa: E402
+
 __version__ = "2.13.0"
+
+half, float, double = float16, float32, float64
+long, int, short = int64, int32, int16
+
+
+def _install(module):
+    """Export a module's ops as engine.<name> and bind them as Tensor methods.
+
+    ``__all__`` lists ops that are both; ``NOT_FUNCTIONS`` are methods only, ``NOT_METHODS``
+    functions only, ``METHODS`` more methods only.
+    """
+    not_functions = getattr(module, "NOT_FUNCTIONS", ())
+    not_methods = getattr(module, "NOT_METHODS", ())
+    for name in getattr(module, "__all__", ()):
+        fn = getattr(module, name)
+        if name not in not_functions:
+            globals()[name] = fn
+        if name not in not_methods:
+            setattr(Tensor, name, fn)
+    for name in getattr(module, "METHODS", ()):
+        setattr(Tensor, name, getattr(module, name))
+    for name, fn in getattr(module, "EXTRA_METHODS", {}).items():
+        setattr(Tensor, name, fn)
+
+
+for _m in (_arith, _unary, _reduce, _shape, _convert):
+    _install(_m)
+
+
+def _inplace_methods():
+    from .ops.inplace import _fast_binary, _fast_div, _fast_mul, make_inplace
+    fast = {"add": _fast_binary("add"), "sub": _fast_binary("subtract"), "mul": _fast_mul,
+            "div": _fast_div}
+    for name in ("add", "sub", "mul", "div", "pow", "neg", "exp", "log", "sqrt", "abs",
+                 "sigmoid", "tanh", "relu", "reciprocal", "floor", "ceil", "round", "trunc",
+                 "clamp", "clamp_min", "clamp_max", "remainder", "fmod", "floor_divide",
+                 "sin", "cos", "sign", "rsqrt", "log1p", "expm1", "square", "masked_fill",
+                 "index_fill", "scatter", "scatter_add", "index_put", "lerp", "addcmul",
+                 "addcdiv", "t", "transpose", "squeeze", "unsqueeze", "frac"):
+        fn = getattr(Tensor, name, None)
+        if fn is not None and not hasattr(Tensor, name + "_"):
+            setattr(Tensor, name + "_", make_inplace(fn, fast.get(name)))
+
+
+def _tensor_dunders():
+    a, idx = _arith, _index
+    T = Tensor
+    T.__add__ = T.__radd__ = lambda s, o: a.add(s, o)
+    T.__sub__ = lambda s, o: a.sub(s, o)
+    T.__rsub__ = lambda s, o: a.rsub(s, o)
+    T.__mul__ = T.__rmul__ = lambda s, o: a.mul(s, o)
+    T.__truediv__ = lambda s, o: a.div(s, o)
+    T.__rtruediv__ = lambda s, o: a.rdiv(s, o)
+    T.__floordiv__ = lambda s, o: a.floor_divide(s, o)
+    T.__rfloordiv__ = lambda s, o: a.floor_divide(_creation.tensor(o, device=s.device), s)
+    T.__mod__ = lambda s, o: a.remainder(s, o)
+    T.__rmod__ = lambda s, o: a.remainder(_creation.tensor(o, device=s.device), s)
+    T.__pow__ = lambda s, o: a.pow(s, o)
+    T.__rpow__ = lambda s, o: a.pow(o, s)
+    T.__neg__ = lambda s: a.neg(s)
+    T.__pos__ = lambda s: s
+    T.__abs__ = lambda s: _unary.abs(s)
+    comparable = (Tensor, _builtins.int, _builtins.float, _builtins.bool, _np.number, _np.bool_)
+    T.__eq__ = lambda s, o: a.eq(s, o) if isinstance(o, comparable) else NotImplemented
+    T.__ne__ = lambda s, o: a.ne(s, o) if isinstance(o, comparable) else NotImplemented
+    T.__lt__ = lambda s, o: a.lt(s, o)
+    T.__le__ = lambda s, o: a.le(s, o)
+    T.__gt__ = lambda s, o: a.gt(s, o)
+    T.__ge__ = lambda s, o: a.ge(s, o)
+    T.__and__ = T.__rand__ = lambda s, o: a.bitwise_and(s, o)
+    T.__or__ = T.__ror__ = lambda s, o: a.bitwise_or(s, o)
+    T.__xor__ = T.__rxor__ = lambda s, o: a.bitwise_xor(s, o)
+    T.__invert__ = lambda s: a.bitwise_not(s)
+    T.__getitem__ = idx.getitem
+    T.__setitem__ = idx.setitem
+    T.__iadd__ = lambda s, o: s.add_(o)
+    T.__isub__ = lambda s, o: s.sub_(o)
+    T.__imul__ = lambda s, o: s.mul_(o)
+    T.__itruediv__ = lambda s, o: s.div_(o)
+    T.T = property(_shape._T)
+    T.mT = property(_shape._mT)
+    T.index_put = idx.index_put
+    T.rsub = a.rsub
+
+
+_tensor_dunders()
+_inplace_methods()
+
+from ._tensor_str import set_printoptions, get_printoptions  # noqa: E402,F401
+from . import cuda  # noqa: E402,F401

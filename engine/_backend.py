@@ -1,0 +1,69 @@
+"""The one place that picks the array library for tensor data.
+
+CPU tensors hold NumPy arrays, cuda tensors hold CuPy arrays. Every op asks ``xp_of`` for the
+module that matches its operand, so no op has a separate CPU and GPU version.
+"""
+import numpy
+
+try:  # CuPy is optional: without it (or without a working GPU) only "cpu" exists.
+    import cupy
+except Exception:  # ImportError, or a CUDA runtime that fails to load
+    cupy = None
+
+_cuda_error = None
+
+
+def cuda_unavailable_reason():
+    """None when a usable GPU is present, else the reason why not (a sentence)."""
+    global _cuda_error
+    if _cuda_error is None:
+        if cupy is None:
+            _cuda_error = "CuPy is not installed, so the engine has no GPU backend"
+        else:
+            try:
+                n = cupy.cuda.runtime.getDeviceCount()
+                _cuda_error = "" if n > 0 else "no CUDA GPU was found"
+            except Exception as exc:  # driver missing, no device, ...
+                _cuda_error = f"CUDA is not usable: {exc}"
+    return _cuda_error or None
+
+
+def cuda_device_count():
+    return 0 if cuda_unavailable_reason() else cupy.cuda.runtime.getDeviceCount()
+
+
+def xp_of(array):
+    """NumPy or CuPy, whichever owns this array."""
+    if cupy is not None and isinstance(array, cupy.ndarray):
+        return cupy
+    return numpy
+
+
+def xp_for(device):
+    return cupy if device.type == "cuda" else numpy
+
+
+def to_numpy(array):
+    """A host NumPy array for any backend array (no copy for NumPy)."""
+    if cupy is not None and isinstance(array, cupy.ndarray):
+        return cupy.asnumpy(array)
+    return array
+
+
+def to_device(array, device):
+    """Move an array to ``device`` (a Device); a no-op when it is already there."""
+    if device.type == "cuda":
+        reason = cuda_unavailable_reason()
+        if reason:
+            raise RuntimeError(f"Cannot move a tensor to {device}: {reason}. "
+                               "engine.cuda.is_available() is False on this machine.")
+        with cupy.cuda.Device(device.index or 0):
+            return cupy.asarray(array)
+    return to_numpy(array)
+
+
+def device_of_array(array):
+    """(type, index) of the device that holds this array."""
+    if cupy is not None and isinstance(array, cupy.ndarray):
+        return "cuda", array.device.id
+    return "cpu", None

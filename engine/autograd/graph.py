@@ -1,0 +1,280 @@
+"""The autograd graph: nodes recorded as ops run, and the engine that walks them backward.
+
+A Node is what PyTorch calls a grad_fn. Each op defines its Node subclass next to its
+forward (see engine/ops/), named like PyTorch's (MulBackward0, ...), keeping only what its
+backward needs. ``backward`` is written with engine ops, so running it with grad mode on
+(create_graph=True) records a graph of the gradient itself: higher-order derivatives.
+"""
+import re
+import weakref
+
+from . import grad_mode
+
+_FREED_MSG = (
+    "Trying to backward through the graph a second time (or directly access saved tensors "
+    "after they have already been freed). Saved intermediate values of the graph are freed "
+    "when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to "
+    "backward through the graph a second time or if you need to access saved tensors after "
+    "calling backward.")
+
+
+class Node:
+    __slots__ = ("next_functions", "_in_meta", "_saved", "_versions", "_released",
+                 "_tensor_hooks", "_retained", "__dict__", "__weakref__")
+
+    def __init__(self, inputs=()):
+        edges, meta = [], []
+        for t in inputs:
+            if t is None or not getattr(t, "requires_grad", False):
+                edges.append((None, 0))
+                meta.append(None)
+            else:
+                edges.append(t._grad_edge())
+                meta.append((t._data.shape, t._data.dtype))
+        self.next_functions = tuple(edges)
+        self._in_meta = meta
+        self._saved = ()
+        self._versions = ()
+        self._released = False
+        self._tensor_hooks = None
+        self._retained = None
+
+    # -- what the forward keeps for the backward --------------------------------------------
+    def save(self, *values):
+        """Keep tensors (or anything else) for backward; tensors are version-checked."""
+        self._saved = values
+        self._versions = tuple((v._version_box, v._version_box[0], v) for v in values
+                               if hasattr(v, "_version_box"))
+
+    @property
+    def saved_tensors(self):
+        if self._released:
+            raise RuntimeError(_FREED_MSG)
+        for box, version, t in self._versions:
+            if box[0] != version:
+                raise RuntimeError(_modified_msg(t, box[0], version))
+        return self._saved
+
+    def needs_input_grad(self, i):
+        return self.next_functions[i][0] is not None
+
+    def release(self):
+        self._saved = ()
+        self._versions = ()
+        self._released = True
+        self.__dict__.clear()
+
+    # -- PyTorch's introspection API ---------------------------------------------------------
+    def name(self):
+        return type(self).__name__
+
+    def __repr__(self):
+        return f"<{type(self).__name__} object at {hex(id(self))}>"
+
+    def backward(self, *grads):  # pragma: no cover - every subclass defines it
+        raise NotImplementedError
+
+    def register_hook(self, fn):
+        """fn(grad_inputs, grad_outputs) after this node ran; may return new grad_inputs."""
+        hooks = self.__dict__.setdefault("_post_hooks", [])
+        hooks.append(fn)
+        return _RemovableHandle(hooks, fn)
+
+    def _add_tensor_hook(self, output_nr, fn):
+        if self._tensor_hooks is None:
+            self._tensor_hooks = {}
+        hooks = self._tensor_hooks.setdefault(output_nr, [])
+        hooks.append(fn)
+        return _RemovableHandle(hooks, fn)
+
+
+class AccumulateGrad(Node):
+    """The sink of a leaf tensor that requires grad: sums incoming gradients into .grad."""
+    __slots__ = ("variable",)
+
+    def __init__(self, variable):
+        super().__init__()
+        self.variable = variable
+
+    def accumulate(self, grad, create_graph):
+        var = self.variable
+        if var.grad is None:
+            # A fresh buffer: the incoming gradient may be shared with other branches.
+            var.grad = grad if create_graph else grad.detach().clone()
+        elif create_graph or grad_mode.is_grad_enabled():
+            var.grad = var.grad + grad
+        else:
+            var.grad._data += grad._data
+            var.grad._version_box[0] += 1
+
+
+class _RemovableHandle:
+    def __init__(self, hooks, fn):
+        self._hooks, self._fn = hooks, fn
+
+    def remove(self):
+        if self._fn in self._hooks:
+            self._hooks.remove(self._fn)
+
+
+def _modified_msg(t, now, expected):
+    from ..tensor import _legacy_type_name
+    desc = f"[{_legacy_type_name(t)} [{', '.join(map(str, t.shape))}]]"
+    if t.grad_fn is not None:
+        op = re.sub(r"Backward\d*$", "", t.grad_fn.name())
+        desc += f", which is output {t._output_nr} of {op},"
+    return ("one of the variables needed for gradient computation has been modified by an "
+            f"inplace operation: {desc} is at version {now}; expected version {expected} "
+            "instead. Hint: enable anomaly detection to find the operation that failed to "
+            "compute its gradient, with torch.autograd.set_detect_anomaly(True, check_nan=False).")
+
+
+# ---- the engine ---------------------------------------------------------------------------
+
+def _graph_nodes(roots):
+    """Every node reachable from roots, and how many edges point at each (iteratively)."""
+    deps = {}
+    stack = list({id(n): n for n in roots}.values())
+    seen = {id(n) for n in stack}
+    order = []
+    while stack:
+        node = stack.pop()
+        order.append(node)
+        for nxt, _ in node.next_functions:
+            if nxt is not None:
+                deps[nxt] = deps.get(nxt, 0) + 1
+                if id(nxt) not in seen:
+                    seen.add(id(nxt))
+                    stack.append(nxt)
+    return order, deps
+
+
+def _needed_nodes(order, targets):
+    """Nodes from which some target is reachable (so autograd.grad runs nothing else)."""
+    needed = set(targets)
+    changed = True
+    # `order` is a DFS pre-order; sweeping it backwards settles most nodes in one pass.
+    while changed:
+        changed = False
+        for node in reversed(order):
+            if node not in needed and any(n in needed for n, _ in node.next_functions
+                                          if n is not None):
+                needed.add(node)
+                changed = True
+    return needed
+
+
+def run_backward(roots, retain_graph, create_graph, capture=None):
+    """Propagate gradients from ``roots`` [(edge, grad)] through the graph.
+
+    Without ``capture`` gradients accumulate into leaves' ``.grad`` (Tensor.backward).
+    With ``capture`` {edge: slot} the gradients arriving at those edges are returned in a
+    dict and nothing is accumulated (autograd.grad).
+    """
+    order, deps = _graph_nodes([edge[0] for edge, _ in roots])
+    needed = _needed_nodes(order, {e[0] for e in capture}) if capture is not None else None
+    buffers = {}
+    for (node, idx), grad in roots:
+        _add_grad(buffers, node, idx, grad)
+    ready = [n for n in {id(e[0]): e[0] for e, _ in roots}.values() if deps.get(n, 0) == 0]
+    captured = {}
+
+    prev_mode = grad_mode._state[0]
+    grad_mode._state[0] = create_graph
+    try:
+        while ready:
+            node = ready.pop()
+            grads = buffers.pop(node, None) or {}
+            grads = _apply_tensor_hooks(node, grads)
+            if capture is not None:
+                for idx, g in grads.items():
+                    if (node, idx) in capture:
+                        captured[(node, idx)] = g
+            if isinstance(node, AccumulateGrad):
+                if capture is None and 0 in grads:
+                    node.accumulate(grads[0], create_graph)
+                continue
+            if needed is not None and node not in needed:
+                results = ()
+            else:
+                results = _call(node, grads)
+                if not retain_graph:
+                    node.release()
+            for i, (nxt, idx) in enumerate(node.next_functions):
+                if nxt is None:
+                    continue
+                g = results[i] if i < len(results) else None
+                if g is not None:
+                    _add_grad(buffers, nxt, idx, _fit(g, node._in_meta[i]))
+                deps[nxt] -= 1
+                if deps[nxt] == 0:
+                    ready.append(nxt)
+    finally:
+        grad_mode._state[0] = prev_mode
+    return captured
+
+
+def _call(node, grads):
+    if node._released:
+        raise RuntimeError(_FREED_MSG)
+    n_out = node.__dict__.get("_n_outputs", 1)
+    if n_out == 1:
+        if 0 not in grads:
+            return ()
+        results = node.backward(grads[0])
+    else:
+        results = node.backward(*[grads.get(i) for i in range(n_out)])
+    if not isinstance(results, tuple):
+        results = (results,)
+    post = node.__dict__.get("_post_hooks")
+    if post:
+        for fn in post:
+            new = fn(results, tuple(grads.get(i) for i in range(n_out)))
+            if new is not None:
+                results = tuple(new)
+    return results
+
+
+def _add_grad(buffers, node, idx, grad):
+    slot = buffers.get(node)
+    if slot is None:
+        buffers[node] = {idx: grad}
+    elif idx in slot:
+        slot[idx] = slot[idx] + grad
+    else:
+        slot[idx] = grad
+
+
+def _apply_tensor_hooks(node, grads):
+    hooks = node._tensor_hooks
+    if hooks:
+        for idx, fns in hooks.items():
+            if idx in grads:
+                for fn in list(fns):
+                    new = fn(grads[idx])
+                    if new is not None:
+                        grads[idx] = new
+    return grads
+
+
+def _fit(grad, meta):
+    """Sum a gradient back over broadcast dimensions and cast it to its input's dtype."""
+    shape, dtype = meta
+    if grad._data.shape != shape:
+        grad = grad.sum_to_size(shape)
+    if grad._data.dtype != dtype:
+        grad = grad.to(dtype=grad._dtype_of_np(dtype))
+    return grad
+
+
+def retain_grad_hook(tensor):
+    ref = weakref.ref(tensor)
+
+    def hook(grad):
+        t = ref()
+        if t is not None:
+            if t.grad is None:
+                t.grad = grad if grad_mode.is_grad_enabled() else grad.detach().clone()
+            else:
+                t.grad = t.grad + grad
+    return hook

@@ -1,0 +1,274 @@
+"""Tensor creation: tensor, zeros, ones, full, arange, linspace, eye, the random family."""
+import numbers
+
+import numpy as np
+
+from . import _backend
+from ._device import as_device
+from ._dtype import from_numpy_dtype, get_default_dtype, int64, scalar_dtype, to_dtype
+from .random import default_generator
+from .tensor import Tensor, _make
+
+
+def _finish(arr, dtype, device, requires_grad):
+    """Cast, move and wrap a freshly built NumPy array."""
+    if dtype is not None:
+        dtype = to_dtype(dtype)
+        if arr.dtype != dtype.np:
+            arr = arr.astype(dtype.np)
+    else:
+        from_numpy_dtype(arr.dtype)  # TypeError for dtypes PyTorch does not have
+    device = as_device(device)
+    if device.type != "cpu":
+        arr = _backend.to_device(arr, device)
+    t = _make(arr, device=device)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def _infer_array(data):
+    """np.array of Python data with PyTorch's dtype inference (floats -> default float)."""
+    if isinstance(data, Tensor):
+        return _backend.to_numpy(data._data).copy()
+    if isinstance(data, np.ndarray):
+        return data.copy()
+    if isinstance(data, (np.generic,)):
+        return np.array(data)
+    if isinstance(data, numbers.Number) and not isinstance(data, (bool, int, float)):
+        raise TypeError(f"Could not infer dtype of {type(data).__name__}")
+    try:
+        arr = np.array(data)
+    except ValueError as exc:
+        raise ValueError(f"expected sequence of equal-length lists: {exc}") from None
+    if arr.dtype == object or arr.dtype.kind in "USV":
+        bad = type(_first_leaf(data)).__name__
+        raise TypeError(f"new(): invalid data type '{bad}'")
+    if arr.dtype.kind == "f" and not _has_numpy_or_tensor(data):
+        arr = arr.astype(get_default_dtype().np)
+    elif arr.dtype.kind in "iu" and not _has_numpy_or_tensor(data):
+        arr = arr.astype(np.int64)
+    return arr
+
+
+def _first_leaf(data):
+    while isinstance(data, (list, tuple)) and data:
+        data = data[0]
+    return data
+
+
+def _has_numpy_or_tensor(data):
+    leaf = _first_leaf(data)
+    return isinstance(leaf, (Tensor, np.ndarray, np.generic))
+
+
+def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False):
+    return _finish(_infer_array(data), dtype, device, requires_grad)
+
+
+def as_tensor(data, dtype=None, device=None):
+    if isinstance(data, Tensor) and (dtype is None or to_dtype(dtype) is data.dtype) and \
+            (device is None or as_device(device) == data.device):
+        return data
+    if isinstance(data, np.ndarray) and dtype is None and device is None:
+        return from_numpy(data)
+    return tensor(data, dtype=dtype, device=device)
+
+
+def from_numpy(array):
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"expected np.ndarray (got {type(array).__name__})")
+    from_numpy_dtype(array.dtype)
+    return _make(array)  # shares memory, as PyTorch does
+
+
+def _size(args, fn_name):
+    """Sizes given as ints, a tuple/list, or a Size."""
+    if len(args) == 1 and isinstance(args[0], (tuple, list)):
+        args = tuple(args[0])
+    for s in args:
+        if isinstance(s, Tensor):
+            s = int(s)
+        if not isinstance(s, (int, np.integer)) or isinstance(s, bool):
+            raise TypeError(f"{fn_name}(): argument 'size' must be tuple of ints, but found "
+                            f"element of type {type(s).__name__}")
+        if s < 0:
+            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: "
+                               f"{list(args)}")
+    return tuple(int(s) for s in args)
+
+
+def _float_dtype(dtype):
+    return to_dtype(dtype) if dtype is not None else get_default_dtype()
+
+
+def _filled(fn_name, np_fn):
+    def create(*size, out=None, dtype=None, device=None, requires_grad=False, **_):
+        shape = _size(size, fn_name)
+        d = _float_dtype(dtype)
+        return _finish(np_fn(shape, dtype=d.np), d, device, requires_grad)
+    create.__name__ = fn_name
+    return create
+
+
+zeros = _filled("zeros", np.zeros)
+ones = _filled("ones", np.ones)
+empty = _filled("empty", np.zeros)  # zero-filled: uninitialised memory would leak old data
+
+
+def full(size, fill_value, *, dtype=None, device=None, requires_grad=False):
+    shape = _size((size,) if isinstance(size, int) else (size,), "full")
+    d = to_dtype(dtype) if dtype is not None else scalar_dtype(
+        fill_value.item() if isinstance(fill_value, (Tensor, np.generic)) else fill_value)
+    return _finish(np.full(shape, fill_value, dtype=d.np), d, device, requires_grad)
+
+
+def _like(fn):
+    def create(input, *, dtype=None, device=None, requires_grad=False, **_):
+        return fn(*input.shape, dtype=dtype or input.dtype,
+                  device=device if device is not None else input.device,
+                  requires_grad=requires_grad)
+    create.__name__ = fn.__name__ + "_like"
+    return create
+
+
+zeros_like = _like(zeros)
+ones_like = _like(ones)
+empty_like = _like(empty)
+
+
+def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False):
+    return full(tuple(input.shape), fill_value, dtype=dtype or input.dtype,
+                device=device if device is not None else input.device,
+                requires_grad=requires_grad)
+
+
+def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=False):
+    if end is None:
+        start, end = 0, start
+    vals = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
+    if vals[2] == 0:
+        raise RuntimeError("step must be nonzero")
+    if (vals[1] - vals[0]) * vals[2] < 0:
+        raise RuntimeError("upper bound and larger bound inconsistent with step sign")
+    if dtype is None:
+        dtype = int64 if all(isinstance(v, int) for v in vals) else get_default_dtype()
+    dtype = to_dtype(dtype)
+    # Computed in float64/int64 like PyTorch, then cast: keeps the count exact.
+    arr = np.arange(*vals, dtype=np.float64 if dtype.is_floating_point else np.int64)
+    return _finish(arr, dtype, device, requires_grad)
+
+
+def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False):
+    if not isinstance(steps, int) or steps < 0:
+        raise RuntimeError("number of steps must be non-negative")
+    return _finish(np.linspace(start, end, steps), _float_dtype(dtype), device, requires_grad)
+
+
+def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False):
+    return _finish(np.logspace(start, end, steps, base=base), _float_dtype(dtype), device,
+                   requires_grad)
+
+
+def eye(n, m=None, *, dtype=None, device=None, requires_grad=False):
+    return _finish(np.eye(n, m), _float_dtype(dtype), device, requires_grad)
+
+
+# ---- random (reproducible under engine.manual_seed) ----------------------------------------
+
+def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
+    d = _float_dtype(dtype)
+    gen = (generator or default_generator).numpy
+    arr = gen.random(_size(size, "rand"), dtype=np.float64 if d.itemsize == 8 else np.float32)
+    return _finish(arr, d, device, requires_grad)
+
+
+def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
+    d = _float_dtype(dtype)
+    gen = (generator or default_generator).numpy
+    arr = gen.standard_normal(_size(size, "randn"),
+                              dtype=np.float64 if d.itemsize == 8 else np.float32)
+    return _finish(arr, d, device, requires_grad)
+
+
+def randint(low, high=None, size=None, *, generator=None, dtype=None, device=None,
+            requires_grad=False):
+    if size is None:
+        if high is None or not isinstance(high, (tuple, list)):
+            raise TypeError("randint() missing required argument 'size'")
+        low, high, size = 0, low, high
+    elif high is None:
+        low, high = 0, low
+    if high <= low:
+        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} "
+                           f">= to={high}")
+    gen = (generator or default_generator).numpy
+    arr = gen.integers(low, high, size=_size((size,), "randint"), dtype=np.int64)
+    return _finish(arr, dtype or int64, device, requires_grad)
+
+
+def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False):
+    gen = (generator or default_generator).numpy
+    return _finish(gen.permutation(n).astype(np.int64), dtype or int64, device, requires_grad)
+
+
+def rand_like(input, *, dtype=None, device=None, requires_grad=False):
+    return rand(*input.shape, dtype=dtype or input.dtype, device=device or input.device,
+                requires_grad=requires_grad)
+
+
+def randn_like(input, *, dtype=None, device=None, requires_grad=False):
+    return randn(*input.shape, dtype=dtype or input.dtype, device=device or input.device,
+                 requires_grad=requires_grad)
+
+
+def randint_like(input, low, high=None, *, dtype=None, device=None):
+    return randint(low, high, tuple(input.shape), dtype=dtype or input.dtype,
+                   device=device or input.device)
+
+
+def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=None,
+           requires_grad=False):
+    gen = (generator or default_generator).numpy
+    m = mean._data if isinstance(mean, Tensor) else mean
+    s = std._data if isinstance(std, Tensor) else std
+    if size is None:
+        shape = np.broadcast_shapes(np.shape(m), np.shape(s))
+        if isinstance(std, Tensor) and (np.asarray(s) < 0).any():
+            raise RuntimeError("normal expects all elements of std >= 0.0")
+    else:
+        shape = _size((size,), "normal")
+    if not isinstance(std, Tensor) and std < 0:
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
+    like = mean if isinstance(mean, Tensor) else std if isinstance(std, Tensor) else None
+    d = to_dtype(dtype) if dtype is not None else (like.dtype if like is not None
+                                                   else get_default_dtype())
+    arr = gen.normal(m, s, size=shape)
+    return _finish(np.asarray(arr), d, device, requires_grad)
+
+
+def bernoulli(input, p=None, *, generator=None):
+    gen = (generator or default_generator).numpy
+    probs = input._data if p is None else np.full(input.shape, p)
+    return _finish((gen.random(probs.shape) < probs).astype(input._data.dtype), input.dtype,
+                   input.device, False)
+
+
+def multinomial(input, num_samples, replacement=False, *, generator=None):
+    gen = (generator or default_generator).numpy
+    probs = np.atleast_2d(_backend.to_numpy(input._data)).astype(np.float64)
+    rows = []
+    for row in probs:
+        if not replacement and num_samples > (row > 0).sum():
+            raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without "
+                               "replacement")
+        rows.append(gen.choice(len(row), size=num_samples, replace=replacement,
+                               p=row / row.sum()))
+    out = np.array(rows, dtype=np.int64)
+    return _finish(out if input.dim() == 2 else out[0], int64, input.device, False)
+
+
+__all__ = ["tensor", "as_tensor", "from_numpy", "zeros", "ones", "empty", "full", "zeros_like",
+           "ones_like", "empty_like", "full_like", "arange", "linspace", "logspace", "eye",
+           "rand", "randn", "randint", "randperm", "rand_like", "randn_like", "randint_like",
+           "normal", "bernoulli", "multinomial"]

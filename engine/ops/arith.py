@@ -1,0 +1,343 @@
+"""Elementwise binary arithmetic, comparisons and logic, with broadcasting and promotion."""
+from .._backend import xp_of
+from ..autograd.graph import Node
+from ._util import Tensor, broadcast_error, operands, record, to_float, wrap
+
+
+def _binary(fn, a, b):
+    """Run the array function on promoted operands; PyTorch's error for bad broadcasting."""
+    a, b, ad, bd = operands(a, b)
+    try:
+        out = fn(ad, bd)
+    except ValueError:
+        raise broadcast_error(ad.shape, getattr(bd, "shape", ())) from None
+    return a, b, wrap(out, a if isinstance(a, Tensor) else b)
+
+
+# ---- + - * / ------------------------------------------------------------------------------
+
+class AddBackward0(Node):
+    def backward(self, g):
+        alpha = self.alpha
+        return g, (g if alpha == 1 else g * alpha)
+
+
+def _add_arrays(x, y):
+    return x + y
+
+
+def add(input, other, *, alpha=1, out=None):
+    if alpha != 1:
+        other = other * alpha if isinstance(other, Tensor) else other * alpha
+    a, b, result = _binary(_add_arrays, input, other)
+    node = record(AddBackward0, result, (a, b))
+    if node is not None:
+        node.alpha = 1
+    return _into(out, result)
+
+
+class SubBackward0(Node):
+    def backward(self, g):
+        return g, -g
+
+
+def _sub_arrays(x, y):
+    return x - y
+
+
+def sub(input, other, *, alpha=1, out=None):
+    if alpha != 1:
+        other = other * alpha
+    a, b, result = _binary(_sub_arrays, input, other)
+    record(SubBackward0, result, (a, b))
+    return _into(out, result)
+
+
+class RsubBackward1(Node):
+    def backward(self, g):
+        return (-g,)
+
+
+def rsub(input, other):
+    """other - input, for a Python scalar ``other``."""
+    a, b, result = _binary(lambda x, y: y - x, input, other)
+    record(RsubBackward1, result, (a,))
+    return result
+
+
+class MulBackward0(Node):
+    def backward(self, g):
+        a, b = self.saved_tensors
+        return (g * b if self.next_functions[0][0] is not None else None,
+                g * a if self.next_functions[1][0] is not None else None)
+
+
+def _mul_arrays(x, y):
+    return x * y
+
+
+def mul(input, other, *, out=None):
+    a, b, result = _binary(_mul_arrays, input, other)
+    record(MulBackward0, result, (a, b), (a, b))
+    return _into(out, result)
+
+
+class DivBackward0(Node):
+    def backward(self, g):
+        a, b = self.saved_tensors
+        ga = g / b if self.next_functions[0][0] is not None else None
+        gb = -g * a / (b * b) if self.next_functions[1][0] is not None else None
+        return ga, gb
+
+
+def _true_div(x, y):
+    x = to_float(x)
+    if not hasattr(y, "dtype"):
+        return x / y
+    return x / to_float(y) if x.dtype == y.dtype or y.dtype.kind in "biu" else x / y
+
+
+def div(input, other, *, rounding_mode=None, out=None):
+    if rounding_mode == "floor":
+        return _into(out, floor_divide(input, other))
+    if rounding_mode == "trunc":
+        return _into(out, _binary(_trunc_div, input, other)[2])
+    if rounding_mode is not None:
+        raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' "
+                           f"but found '{rounding_mode}'")
+    a, b, result = _binary(_true_div, input, other)
+    record(DivBackward0, result, (a, b), (a, b))
+    return _into(out, result)
+
+
+def _trunc_div(x, y):
+    arr = x if hasattr(x, "dtype") else y
+    q = xp_of(arr).trunc(x / y)
+    return q if arr.dtype.kind == "f" else q.astype(arr.dtype)
+
+
+def rdiv(input, other):
+    """other / input: PyTorch computes it as reciprocal(input) * other (MulBackward0)."""
+    return mul(input.reciprocal(), other)
+
+
+def floor_divide(input, other, *, out=None):
+    _, _, result = _binary(lambda x, y: x // y, input, other)
+    return _into(out, result)  # not differentiable (gradient is zero almost everywhere)
+
+
+def remainder(input, other, *, out=None):
+    a, b, result = _binary(lambda x, y: x % y, input, other)
+    record(RemainderBackward0, result, (a, b), (a, b))
+    return _into(out, result)
+
+
+fmod = remainder
+
+
+class RemainderBackward0(Node):
+    def backward(self, g):
+        a, b = self.saved_tensors
+        gb = None
+        if self.next_functions[1][0] is not None:
+            gb = -g * (a / b).floor()
+        return g, gb
+
+
+class NegBackward0(Node):
+    def backward(self, g):
+        return (-g,)
+
+
+def neg(input):
+    if input.dtype.name == "bool":
+        raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If "
+                           "you are trying to invert a mask, use the `~` or `logical_not()` "
+                           "operator instead.")
+    result = wrap(-input._data, input)
+    record(NegBackward0, result, (input,))
+    return result
+
+
+# ---- powers -------------------------------------------------------------------------------
+
+class PowBackward0(Node):   # tensor ** scalar
+    def backward(self, g):
+        (a,) = self.saved_tensors
+        e = self.exponent
+        if e == 0:
+            return (g * 0,)
+        return (g * e * a ** (e - 1),)
+
+
+class PowBackward1(Node):   # tensor ** tensor
+    def backward(self, g):
+        a, b, out = self.saved_tensors
+        ga = g * b * a ** (b - 1) if self.next_functions[0][0] is not None else None
+        gb = None
+        if self.next_functions[1][0] is not None:
+            gb = g * out * a.log().masked_fill((a == 0) & (b >= 0), 0)
+        return ga, gb
+
+
+class PowBackward2(Node):   # scalar ** tensor
+    def backward(self, g):
+        (out,) = self.saved_tensors
+        import math
+        return (g * out * math.log(self.base) if self.base > 0 else g * 0,)
+
+
+def pow(input, exponent, *, out=None):
+    if not isinstance(input, Tensor):
+        return _into(out, _scalar_pow(input, exponent))
+    if isinstance(exponent, Tensor):
+        a, b, result = _binary(_pow_arrays, input, exponent)
+        node = record(PowBackward1, result, (a, b))
+        if node is not None:
+            node.save(a, b, result.detach())
+        return _into(out, result)
+    a, e, result = _binary(_pow_arrays, input, exponent)
+    node = record(PowBackward0, result, (a,), (a,))
+    if node is not None:
+        node.exponent = exponent
+    return _into(out, result)
+
+
+def _pow_arrays(x, y):
+    if x.dtype.kind in "iu" and not hasattr(y, "dtype") and isinstance(y, int) and y < 0:
+        raise RuntimeError("Integers to negative integer powers are not allowed.")
+    return x ** y
+
+
+def _scalar_pow(base, t):
+    _, _, result = _binary(lambda x, y: y ** x, t, base)
+    node = record(PowBackward2, result, (t,))
+    if node is not None:
+        node.save(result.detach())
+        node.base = base
+    return result
+
+
+def square(input):
+    return pow(input, 2)
+
+
+# ---- comparisons and logic (never differentiable, results are bool) ------------------------
+
+def _compare(fn):
+    def op(input, other, *, out=None):
+        _, _, result = _binary(fn, input, other)
+        return _into(out, result)
+    return op
+
+
+eq = _compare(lambda x, y: x == y)
+ne = _compare(lambda x, y: x != y)
+lt = _compare(lambda x, y: x < y)
+le = _compare(lambda x, y: x <= y)
+gt = _compare(lambda x, y: x > y)
+ge = _compare(lambda x, y: x >= y)
+greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
+
+
+def _xp(t):
+    return xp_of(t._data)
+
+
+def logical_and(input, other):
+    return wrap(_xp(input).logical_and(input._data, _data_of(other)), input)
+
+
+def logical_or(input, other):
+    return wrap(_xp(input).logical_or(input._data, _data_of(other)), input)
+
+
+def logical_xor(input, other):
+    return wrap(_xp(input).logical_xor(input._data, _data_of(other)), input)
+
+
+def logical_not(input):
+    return wrap(_xp(input).logical_not(input._data), input)
+
+
+def _bitwise(fn, name):
+    def op(input, other):
+        if not isinstance(other, Tensor) and not isinstance(other, (int, bool)):
+            raise TypeError(f"unsupported operand for {name}: {type(other).__name__}")
+        a, b, result = _binary(fn, input, other)
+        if result.dtype.is_floating_point:
+            raise RuntimeError(f'"{name}_cpu" not implemented for \'Float\'')
+        return result
+    return op
+
+
+bitwise_and = _bitwise(lambda x, y: x & y, "bitwise_and")
+bitwise_or = _bitwise(lambda x, y: x | y, "bitwise_or")
+bitwise_xor = _bitwise(lambda x, y: x ^ y, "bitwise_xor")
+
+
+def bitwise_not(input):
+    if input.dtype.is_floating_point:
+        raise TypeError("~ (bitwise_not) is only supported for integer and bool tensors")
+    return wrap(~input._data, input)
+
+
+def _data_of(x):
+    return x._data if isinstance(x, Tensor) else x
+
+
+def equal(input, other):
+    return input.shape == other.shape and bool((input._data == other._data).all())
+
+
+def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    return bool(_xp(input).allclose(input._data, other._data, rtol=rtol, atol=atol,
+                                    equal_nan=equal_nan))
+
+
+def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    return wrap(_xp(input).isclose(input._data, _data_of(other), rtol=rtol, atol=atol,
+                                   equal_nan=equal_nan), input)
+
+
+def isnan(input):
+    return wrap(_xp(input).isnan(input._data), input)
+
+
+def isinf(input):
+    return wrap(_xp(input).isinf(input._data), input)
+
+
+def isfinite(input):
+    return wrap(_xp(input).isfinite(input._data), input)
+
+
+# ---- out= ---------------------------------------------------------------------------------
+
+def _into(out, result):
+    """PyTorch's ``out=``: write the result into an existing tensor (resizing it if needed)."""
+    if out is None:
+        return result
+    if not isinstance(out, Tensor):
+        raise TypeError(f"out must be a Tensor, not {type(out).__name__}")
+    if result._rg and out._rg and out.grad_fn is None:
+        raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
+                           "operation.")
+    if out._data.shape != result._data.shape:
+        out._data = result._data.astype(out._data.dtype, copy=True)
+    else:
+        out._data[...] = result._data
+    out._version_box[0] += 1
+    if result.grad_fn is not None:
+        out.grad_fn, out._output_nr, out._rg = result.grad_fn, 0, True
+    return out
+
+
+multiply, subtract, divide, true_divide, negative = mul, sub, div, div, neg
+
+__all__ = ["add", "sub", "mul", "div", "floor_divide", "remainder", "fmod", "neg", "pow",
+           "square", "eq", "ne", "lt", "le", "gt", "ge", "greater", "greater_equal", "less",
+           "less_equal", "not_equal", "logical_and", "logical_or", "logical_xor",
+           "logical_not", "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "equal",
+           "allclose", "isclose", "isnan", "isinf", "isfinite", "multiply", "subtract",
+           "divide", "true_divide", "negative"]

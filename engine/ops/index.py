@@ -1,0 +1,193 @@
+"""Indexing, read and write: ints, slices, steps, ellipsis, None, bool masks, int tensors/lists.
+
+Basic indexing (ints, slices, None, ...) returns a view; anything with a tensor or list
+index copies, as in PyTorch. Both are differentiable, and so is assignment (CopySlices).
+"""
+import numpy as np
+
+from .._backend import xp_of
+from ..autograd.graph import Node
+from ._util import Tensor, _grad_state, _view, operands, record, wrap
+from .inplace import _LEAF_MSG, _snapshot, write_result
+
+
+def _convert(t, index):
+    """Our index -> (backend index tuple, is_advanced, last basic kind for the grad_fn name)."""
+    items = index if isinstance(index, tuple) else (index,)
+    out, advanced, last = [], False, None
+    xp = xp_of(t._data)
+    for it in items:
+        if isinstance(it, Tensor):
+            if it.dtype.is_floating_point:
+                raise IndexError("tensors used as indices must be long, int, byte or bool "
+                                 "tensors")
+            if it._data.ndim == 0 and it.dtype.name != "bool":
+                out.append(int(it.item()))
+                last = "int"
+                continue
+            out.append(it._data)
+            advanced = True
+        elif isinstance(it, list) or (not isinstance(it, np.generic) and (
+                hasattr(it, "__array_interface__") or hasattr(it, "__cuda_array_interface__"))):
+            arr = xp.asarray(it)
+            if arr.dtype.kind == "f":
+                raise IndexError("tensors used as indices must be long, int, byte or bool "
+                                 "tensors")
+            out.append(arr.astype(np.int64) if arr.dtype.kind in "iu" else arr)
+            advanced = True
+        elif isinstance(it, slice):
+            if it.step is not None and int(it.step) <= 0:
+                raise ValueError("step must be greater than zero")
+            out.append(slice(*(int(v) if isinstance(v, Tensor) else v
+                               for v in (it.start, it.stop, it.step))))
+            last = "slice"
+        elif it is None:
+            out.append(None)
+            last = "none"
+        elif it is Ellipsis:
+            out.append(it)
+        elif isinstance(it, (bool, np.bool_)):
+            out.append(bool(it))
+            advanced = True
+        elif isinstance(it, (int, np.integer)):
+            out.append(int(it))
+            last = "int"
+        else:
+            raise IndexError("only integers, slices (`:`), ellipsis (`...`), None and long or "
+                             "byte Variables are valid indices (got "
+                             f"{type(it).__name__})")
+    return tuple(out), advanced, last
+
+
+def _index_error(exc, t):
+    msg = str(exc)
+    if "out of bounds for axis" in msg:
+        msg = msg.replace("for axis", "for dimension")
+    if msg.startswith("too many indices"):
+        msg = f"too many indices for tensor of dimension {t._data.ndim}"
+    return IndexError(msg)
+
+
+class SelectBackward0(Node):
+    def backward(self, g):
+        return (_index_grad(g, self.in_shape, self.index, False),)
+
+
+class SliceBackward0(SelectBackward0):
+    pass
+
+
+class UnsqueezeBackward0(SelectBackward0):
+    pass
+
+
+class AliasBackward0(SelectBackward0):
+    pass
+
+
+class IndexBackward0(Node):
+    def backward(self, g):
+        return (_index_grad(g, self.in_shape, self.index, True),)
+
+
+_BASIC_NODES = {"int": SelectBackward0, "slice": SliceBackward0, "none": UnsqueezeBackward0,
+                None: AliasBackward0}
+
+
+def getitem(t, index):
+    idx, advanced, last = _convert(t, index)
+    try:
+        data = t._data[idx]
+    except IndexError as exc:
+        raise _index_error(exc, t) from None
+    if advanced:
+        out = wrap(data, t)
+        cls = IndexBackward0
+    else:
+        out = _view(t, data if type(data) is type(t._data) else xp_of(t._data).asarray(data))
+        cls = _BASIC_NODES[last]
+    node = record(cls, out, (t,))
+    if node is not None:
+        node.in_shape, node.index = t._data.shape, idx
+    return out
+
+
+class _IndexGradBackward(Node):
+    """The gradient of indexing, itself differentiable (double backward reads it back)."""
+
+    def backward(self, g):
+        return (g[self.index],)
+
+
+def _index_grad(g, shape, idx, accumulate):
+    """zeros(shape) with g placed (summed where indices repeat) at idx."""
+    xp = xp_of(g._data)
+    data = xp.zeros(shape, dtype=g._data.dtype)
+    if accumulate:
+        xp.add.at(data, idx, g._data)
+    else:
+        data[idx] = g._data
+    out = wrap(data, g)
+    node = record(_IndexGradBackward, out, (g,))
+    if node is not None:
+        node.index = idx
+    return out
+
+
+class CopySlices(Node):
+    """grad_fn of a tensor written through indexing: x[idx] = value."""
+
+    def backward(self, g):
+        gx = gv = None
+        if self.next_functions[0][0] is not None:
+            gx = index_put(g, self.index, 0)
+        if self.next_functions[1][0] is not None:
+            gv = g[self.index]
+        return gx, gv
+
+
+class IndexPutBackward0(CopySlices):
+    pass
+
+
+def index_put(t, index, value, *, _node=IndexPutBackward0):
+    """Out of place: a copy of t with t[index] = value."""
+    idx = _convert(t, index)[0]
+    if isinstance(value, Tensor):
+        _, value, _, vdata = operands(t, value)
+        vdata = vdata.astype(t._data.dtype, copy=False)
+    else:
+        vdata = value
+    data = t._data.copy()
+    try:
+        data[idx] = vdata
+    except IndexError as exc:
+        raise _index_error(exc, t) from None
+    except ValueError:
+        target = data[idx].shape
+        raise RuntimeError(f"shape mismatch: value tensor of shape "
+                           f"{list(np.shape(vdata))} cannot be broadcast to indexing result of "
+                           f"shape {list(target)}") from None
+    out = wrap(data, t)
+    node = record(_node, out, (t, value if isinstance(value, Tensor) else None))
+    if node is not None:
+        node.index = idx
+    return out
+
+
+def setitem(t, index, value):
+    if t._rg and t.grad_fn is None and _grad_state[0]:
+        raise RuntimeError(_LEAF_MSG)
+    if _grad_state[0] and (t._rg or (isinstance(value, Tensor) and value._rg)):
+        write_result(t, index_put(_snapshot(t), index, value, _node=CopySlices))
+        return
+    idx = _convert(t, index)[0]
+    if isinstance(value, Tensor):
+        value = value._data
+    try:
+        t._data[idx] = value
+    except IndexError as exc:
+        raise _index_error(exc, t) from None
+    except ValueError as exc:
+        raise RuntimeError(f"shape mismatch: {exc}") from None
+    t._version_box[0] += 1

@@ -1,0 +1,244 @@
+"""Elementwise unary ops. Each Node says what its backward needs: the input, the output, both.
+
+Ops whose gradient is cheapest from their output (exp, sigmoid, tanh, sqrt) keep a detached
+alias of it, which holds no reference cycle; when the backward itself is being recorded
+(create_graph=True) they recompute the output from the input so the second derivative flows.
+"""
+from .._backend import xp_of
+from ..autograd import grad_mode
+from ..autograd.graph import Node
+from ._util import record, to_float, wrap
+
+
+def _unary(node_cls, fn, *, floating=True, keep="input"):
+    """Make the op ``fn(xp, array)``; ``keep`` is what the backward needs saved."""
+    def op(input, *, out=None):
+        data = input._data
+        if floating:
+            data = to_float(data)
+        result = wrap(fn(xp_of(data), data), input)
+        if node_cls is not None:
+            if keep == "input":
+                record(node_cls, result, (input,), (input,))
+            elif keep == "output":
+                record(node_cls, result, (input,), (input, result.detach()))
+            else:
+                record(node_cls, result, (input,))
+        if out is not None:
+            from .arith import _into
+            return _into(out, result)
+        return result
+    op.__name__ = fn.__name__
+    return op
+
+
+def _output(node, x, y):
+    """The op's output for the backward: recomputed (differentiable) under create_graph."""
+    return node.forward_again(x) if grad_mode._state[0] else y
+
+
+class ExpBackward0(Node):
+    forward_again = staticmethod(lambda x: exp(x))
+
+    def backward(self, g):
+        x, y = self.saved_tensors
+        return (g * _output(self, x, y),)
+
+
+class LogBackward0(Node):
+    def backward(self, g):
+        (x,) = self.saved_tensors
+        return (g / x,)
+
+
+class Log1PBackward0(Node):
+    def backward(self, g):
+        (x,) = self.saved_tensors
+        return (g / (x + 1),)
+
+
+class Log2Backward0(Node):
+    def backward(self, g):
+        (x,) = self.saved_tensors
+        return (g / (x * 0.6931471805599453),)
+
+
+class Log10Backward0(Node):
+    def backward(self, g):
+        (x,) = self.saved_tensors
+        return (g / (x * 2.302585092994046),)
+
+
+class Expm1Backward0(Node):
+    forward_again = staticmethod(lambda x: expm1(x))
+
+    def backward(self, g):
+        x, y = self.saved_tensors
+        return (g * (_output(self, x, y) + 1),)
+
+
+class SqrtBackward0(Node):
+    forward_again = staticmethod(lambda x: sqrt(x))
+
+    def backward(self, g):
+        x, y = self.saved_tensors
+        return (g / (2 * _output(self, x, y)),)
+
+
+class RsqrtBackward0(Node):
+    forward_again = staticmethod(lambda x: rsqrt(x))
+
+    def backward(self, g):
+        x, y = self.saved_tensors
+        y = _output(self, x, y)
+        return (g * -0.5 * y * y * y,)
+
+
+class AbsBackward0(Node):
+    def backward(self, g):
+        (x,) = self.saved_tensors
+        return (g * x.sign(),)
+
+
+class SignBackward0(Node):
+    def backward(self, g):
+        return (g * 0,)
+
+
+class SinBackward0(Node):
+    def backward(self, g):
+        (x,) = self.saved_tensors
+        return (g * x.cos(),)
+
+
+class CosBackward0(Node):
+    def backward(self, g):
+        (x,) = self.saved_tensors
+        return (-g * x.sin(),)
+
+
+class TanBackward0(Node):
+    forward_again = staticmethod(lambda x: tan(x))
+
+    def backward(self, g):
+        x, y = self.saved_tensors
+        y = _output(self, x, y)
+        return (g * (1 + y * y),)
+
+
+class TanhBackward0(Node):
+    forward_again = staticmethod(lambda x: tanh(x))
+
+    def backward(self, g):
+        x, y = self.saved_tensors
+        y = _output(self, x, y)
+        return (g * (1 - y * y),)
+
+
+class SigmoidBackward0(Node):
+    forward_again = staticmethod(lambda x: sigmoid(x))
+
+    def backward(self, g):
+        x, y = self.saved_tensors
+        y = _output(self, x, y)
+        return (g * y * (1 - y),)
+
+
+class ReluBackward0(Node):
+    def backward(self, g):
+        (x,) = self.saved_tensors
+        return (g * (x > 0),)
+
+
+class ReciprocalBackward0(Node):
+    forward_again = staticmethod(lambda x: reciprocal(x))
+
+    def backward(self, g):
+        x, y = self.saved_tensors
+        y = _output(self, x, y)
+        return (-g * y * y,)
+
+
+class ZeroGradBackward(Node):
+    """floor, ceil, round, trunc: piecewise constant, so the gradient is zero."""
+
+    def backward(self, g):
+        return (g * 0,)
+
+
+class FloorBackward0(ZeroGradBackward):
+    pass
+
+
+class CeilBackward0(ZeroGradBackward):
+    pass
+
+
+class RoundBackward0(ZeroGradBackward):
+    pass
+
+
+class TruncBackward0(ZeroGradBackward):
+    pass
+
+
+class FracBackward0(Node):
+    def backward(self, g):
+        return (g,)
+
+
+def _sigmoid(xp, x):
+    # Split by sign so exp never overflows (and no warning is printed).
+    out = xp.empty_like(x)
+    pos = x >= 0
+    out[pos] = 1 / (1 + xp.exp(-x[pos]))
+    ex = xp.exp(x[~pos])
+    out[~pos] = ex / (1 + ex)
+    return out
+
+
+def _sigmoid_small(xp, x):
+    if x.size <= 64:  # tiny tensors: one expression beats the masked split
+        return 1 / (1 + xp.exp(-x))
+    return _sigmoid(xp, x)
+
+
+def _relu(xp, x):
+    return xp.maximum(x, 0) if x.dtype.kind != "f" else x * (x > 0)
+
+
+exp = _unary(ExpBackward0, lambda xp, x: xp.exp(x), keep="output")
+log = _unary(LogBackward0, lambda xp, x: xp.log(x))
+log1p = _unary(Log1PBackward0, lambda xp, x: xp.log1p(x))
+log2 = _unary(Log2Backward0, lambda xp, x: xp.log2(x))
+log10 = _unary(Log10Backward0, lambda xp, x: xp.log10(x))
+expm1 = _unary(Expm1Backward0, lambda xp, x: xp.expm1(x), keep="output")
+sqrt = _unary(SqrtBackward0, lambda xp, x: xp.sqrt(x), keep="output")
+rsqrt = _unary(RsqrtBackward0, lambda xp, x: 1 / xp.sqrt(x), keep="output")
+abs = _unary(AbsBackward0, lambda xp, x: xp.abs(x), floating=False)
+absolute = abs
+sign = _unary(SignBackward0, lambda xp, x: xp.sign(x), floating=False, keep=None)
+sin = _unary(SinBackward0, lambda xp, x: xp.sin(x))
+cos = _unary(CosBackward0, lambda xp, x: xp.cos(x))
+tan = _unary(TanBackward0, lambda xp, x: xp.tan(x), keep="output")
+tanh = _unary(TanhBackward0, lambda xp, x: xp.tanh(x), keep="output")
+sigmoid = _unary(SigmoidBackward0, _sigmoid_small, keep="output")
+relu = _unary(ReluBackward0, _relu, floating=False)
+reciprocal = _unary(ReciprocalBackward0, lambda xp, x: 1 / x, keep="output")
+floor = _unary(FloorBackward0, lambda xp, x: xp.floor(x), floating=False, keep=None)
+ceil = _unary(CeilBackward0, lambda xp, x: xp.ceil(x), floating=False, keep=None)
+trunc = _unary(TruncBackward0, lambda xp, x: xp.trunc(x), floating=False, keep=None)
+frac = _unary(FracBackward0, lambda xp, x: x - xp.trunc(x), keep=None)
+_round0 = _unary(RoundBackward0, lambda xp, x: xp.round(x), floating=False, keep=None)
+
+
+def round(input, *, decimals=0):
+    if decimals == 0:
+        return _round0(input)
+    scale = 10.0 ** decimals
+    return _round0(input * scale) / scale
+
+
+__all__ = ["exp", "log", "log1p", "log2", "log10", "expm1", "sqrt", "rsqrt", "abs",
+           "absolute", "sign", "sin", "cos", "tan", "tanh", "sigmoid", "relu", "reciprocal",
+           "floor", "ceil", "trunc", "frac", "round"]
