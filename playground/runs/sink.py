@@ -63,7 +63,8 @@ class EventSink:
             return
         buf = self._buffer(run_id)
         if buf is None:
-            log.warning("sink got an event for unknown run %s", run_id)
+            log.warning("sink dropped a %s event of unknown or finished run %s",
+                        event["type"], run_id)
             return
         with buf.lock:
             if buf.done:
@@ -99,7 +100,7 @@ class EventSink:
             buf = self._buffers.get(run_id)
             if buf is None:
                 run = Run.objects.filter(pk=run_id).first()
-                if run is None:
+                if run is None or run.is_finished:  # nothing follows "finished"
                     return None
                 buf = self._buffers[run_id] = _RunBuffer(run)
             return buf
