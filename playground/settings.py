@@ -145,3 +145,24 @@ PLAYGROUND_HISTORY_LENGTH = env_int("PLAYGROUND_HISTORY_LENGTH", 50)
 PLAYGROUND_SINK_FLUSH_SECONDS = float(os.environ.get("PLAYGROUND_SINK_FLUSH_SECONDS", "0.1"))
 # Read-only API calls per client (django-ninja throttling syntax).
 PLAYGROUND_API_READ_RATE = os.environ.get("PLAYGROUND_API_READ_RATE", "600/m")
+
+# --- execution service ---
+# Which executor runs code ("local": warm sandbox workers on this host) and how many at once.
+PLAYGROUND_EXECUTOR = os.environ.get("PLAYGROUND_EXECUTOR", "local")
+PLAYGROUND_POOL_SIZE = int(os.environ.get("PLAYGROUND_POOL_SIZE", 0)) or os.cpu_count() or 1
+PLAYGROUND_QUEUE_MAX = int(os.environ.get("PLAYGROUND_QUEUE_MAX", 100))
+PLAYGROUND_CLIENT_MAX_RUNNING = int(os.environ.get("PLAYGROUND_CLIENT_MAX_RUNNING", 2))
+PLAYGROUND_CLIENT_MAX_QUEUED = int(os.environ.get("PLAYGROUND_CLIENT_MAX_QUEUED", 5))
+# "auto" picks the strongest isolation that works here (bwrap, unshare, none); see
+# docs/security.md. Runs use uid PLAYGROUND_SANDBOX_UID_BASE + slot when the server is root.
+PLAYGROUND_SANDBOX_ISOLATION = os.environ.get("PLAYGROUND_SANDBOX_ISOLATION", "auto")
+PLAYGROUND_SANDBOX_UID_BASE = int(os.environ.get("PLAYGROUND_SANDBOX_UID_BASE", 61000))
+# Per run kind, overrides of playground.sandbox.limits.SandboxLimits (wall_s, cpu_s,
+# memory_bytes, output_bytes, events_per_s, open_files, file_size_bytes, threads, ...).
+PLAYGROUND_LIMITS = {
+    "snippet": {"wall_s": float(os.environ.get("PLAYGROUND_SNIPPET_WALL_S", 30))},
+    "api": {"wall_s": float(os.environ.get("PLAYGROUND_SNIPPET_WALL_S", 30))},
+    "training": {"wall_s": float(os.environ.get("PLAYGROUND_TRAINING_WALL_S", 600)),
+                 "cpu_s": float(os.environ.get("PLAYGROUND_TRAINING_WALL_S", 600))},
+}
+# --- end execution service ---

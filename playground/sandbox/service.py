@@ -44,6 +44,7 @@ class SandboxWorker:
         self.reader = None
         self.sandbox = None
         self.current_run = None
+        self.cancelled_ids = set()        # cancels that may arrive before their run starts
         self.start()
 
     # -- lifecycle ----------------------------------------------------------------------------
@@ -126,21 +127,28 @@ class SandboxWorker:
     # -- a run --------------------------------------------------------------------------------
     def cancel(self, run_id):
         """Ask the worker to stop ``run_id`` now; run() enforces it if the worker does not."""
-        if self.current_run is None or self.current_run[0] != run_id:
+        with self.lock:
+            self.cancelled_ids.add(run_id)
+            current = self.current_run
+        if current is None or current[0] != run_id:
             return False
-        self.current_run[1] = time.monotonic()
+        current[1] = time.monotonic()
         return self._send({"op": "cancel", "run_id": run_id})
 
     def run(self, code, limits, run_id):
         """Yield the run's events, ending with exactly one "finished"."""
         self.wait_ready()
-        self.current_run = [run_id, None]  # [id, when a cancel was asked]
         started = time.monotonic()
         deadline = started + limits.wall_s + GRACE_S
         try:
             if not self._send({"op": "run", "run_id": run_id, "code": code,
                                "limits": limits.to_dict()}):
                 raise _WorkerLost("the sandbox worker is gone")
+            with self.lock:
+                self.current_run = [run_id, None]  # [id, when a cancel was asked]
+                cancelled_early = run_id in self.cancelled_ids
+            if cancelled_early:
+                self.cancel(run_id)
             while True:
                 cancel_at = self.current_run[1]
                 wait_until = deadline if cancel_at is None else min(deadline,
@@ -168,7 +176,9 @@ class SandboxWorker:
             yield events.event("finished", status=lost.status, message=lost.message,
                                duration_ms=round((time.monotonic() - started) * 1000, 1))
         finally:
-            self.current_run = None
+            with self.lock:
+                self.current_run = None
+                self.cancelled_ids.discard(run_id)
 
 
 class _WorkerLost(Exception):

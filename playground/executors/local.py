@@ -1,0 +1,207 @@
+"""The local executor: a pool of warm sandbox workers on this host, a fair queue, quotas.
+
+One service thread per worker slot takes the next eligible run (oldest first, skipping
+clients already at their running limit), runs it through ``SandboxWorker.run`` and hands
+its events to the run's ordered outbox. Nothing here runs on the caller's thread except
+the bookkeeping in ``submit``/``cancel``/``queue_position``, which never waits on a run.
+"""
+import collections
+import logging
+import os
+import threading
+
+from playground import events
+from playground.executors.base import Executor
+from playground.sandbox.limits import _django_setting
+from playground.sandbox.service import SandboxWorker
+
+log = logging.getLogger("playground.executors")
+
+
+class LocalExecutor(Executor):
+    def __init__(self, pool_size=None, *, max_queue=None, client_max_running=None,
+                 client_max_queued=None, isolation=None):
+        super().__init__(delivery_threads=max(4, (pool_size or 2) + 2))
+        self.pool_size = int(pool_size or _django_setting("PLAYGROUND_POOL_SIZE", None)
+                             or os.cpu_count() or 1)
+        self.max_queue = max_queue or _django_setting("PLAYGROUND_QUEUE_MAX", 100)
+        self.client_max_running = (client_max_running
+                                   or _django_setting("PLAYGROUND_CLIENT_MAX_RUNNING", 2))
+        self.client_max_queued = (client_max_queued
+                                  or _django_setting("PLAYGROUND_CLIENT_MAX_QUEUED", 5))
+        self.isolation = isolation
+        self._cond = threading.Condition()
+        self._queue = []                      # waiting RunHandles, oldest first
+        self._running = {}                    # run_id -> (handle, slot)
+        self._running_per_client = collections.Counter()
+        self._workers = [None] * self.pool_size
+        self._stopping = False
+        self._threads = [threading.Thread(target=self._serve, args=(slot,), daemon=True,
+                                          name=f"sandbox-slot-{slot}")
+                         for slot in range(self.pool_size)]
+        for thread in self._threads:
+            thread.start()
+
+    # -- the interface ------------------------------------------------------------------------
+    def submit(self, code, on_event, *, run_id=None, device="cpu", kind="snippet",
+               client="anon", limits=None):
+        handle = self._new_handle(code, on_event, run_id, device, kind, client, limits)
+        handle.code = code
+        reason = self._refusal(handle, code)
+        if reason is None and device != "cpu":
+            reason = "this server has no GPU workers: run it with device \"cpu\""
+        with self._cond:
+            if reason is None:
+                reason = self._quota_refusal(handle)
+            if reason is not None:
+                handle.finish(events.REJECTED, reason, duration_ms=0)
+                return handle
+            if handle.run_id in self._running or self._find_queued(handle.run_id):
+                raise ValueError(f"run {handle.run_id} is already submitted")
+            self._queue.append(handle)
+            position = len(self._queue)
+            if (position > self._free_slots()
+                    or self._running_per_client[handle.client] >= self.client_max_running):
+                self._announce(handle, position)
+            self._cond.notify_all()
+        return handle
+
+    def cancel(self, run_id):
+        run_id = str(run_id)
+        with self._cond:
+            handle = self._find_queued(run_id)
+            if handle is not None:
+                self._queue.remove(handle)
+                handle.finish(events.CANCELLED, "the run was cancelled before it started",
+                              duration_ms=0)
+                self._announce_positions()
+                return True
+            entry = self._running.get(run_id)
+        if entry is None:
+            return False
+        handle, slot = entry
+        handle.cancel_requested = True
+        worker = self._workers[slot]
+        if worker is not None:
+            worker.cancel(run_id)
+        return True
+
+    def queue_position(self, run_id):
+        with self._cond:
+            for index, handle in enumerate(self._queue):
+                if handle.run_id == str(run_id):
+                    return index + 1
+        return None
+
+    def shutdown(self):
+        with self._cond:
+            self._stopping = True
+            waiting, self._queue = self._queue, []
+            running = list(self._running)
+            self._cond.notify_all()
+        for handle in waiting:
+            handle.finish(events.CANCELLED, "the server is shutting down", duration_ms=0)
+        for run_id in running:
+            self.cancel(run_id)
+        for thread in self._threads:
+            thread.join(timeout=10)
+        for worker in self._workers:
+            if worker is not None:
+                worker.stop()
+        super().shutdown()
+
+    # -- internals ----------------------------------------------------------------------------
+    def _free_slots(self):
+        return self.pool_size - len(self._running)
+
+    def _find_queued(self, run_id):
+        return next((h for h in self._queue if h.run_id == run_id), None)
+
+    def _quota_refusal(self, handle):
+        if self._stopping:
+            return "the server is shutting down"
+        client = handle.client
+        queued = sum(1 for h in self._queue if h.client == client)
+        running = self._running_per_client[client]
+        if running + queued >= self.client_max_running + self.client_max_queued:
+            return (f"too many runs at once: you already have {running} running and {queued} "
+                    f"waiting (the limit is {self.client_max_running} running and "
+                    f"{self.client_max_queued} waiting)")
+        if len(self._queue) >= self.max_queue:
+            return f"the server is busy: {len(self._queue)} runs are already waiting"
+        return None
+
+    def _next_eligible(self):
+        for handle in self._queue:
+            if self._running_per_client[handle.client] < self.client_max_running:
+                return handle
+        return None
+
+    def _announce_positions(self):
+        for index, handle in enumerate(self._queue):
+            if getattr(handle, "announced_position", None) != index + 1:
+                self._announce(handle, index + 1)
+
+    @staticmethod
+    def _announce(handle, position):
+        handle.announced_position = position
+        handle.emit(events.event("status", status=events.QUEUED, queue_position=position))
+
+    def _take(self, slot):
+        with self._cond:
+            while True:
+                if self._stopping:
+                    return None
+                handle = self._next_eligible()
+                if handle is not None:
+                    break
+                self._cond.wait()
+            self._queue.remove(handle)
+            self._running[handle.run_id] = (handle, slot)
+            self._running_per_client[handle.client] += 1
+            if self._queue:
+                self._announce_positions()
+            return handle
+
+    def _release(self, handle):
+        with self._cond:
+            self._running.pop(handle.run_id, None)
+            self._running_per_client[handle.client] -= 1
+            if self._running_per_client[handle.client] <= 0:
+                del self._running_per_client[handle.client]
+            self._cond.notify_all()
+
+    def _serve(self, slot):
+        self._start_worker(slot)  # warm before the first run arrives
+        while True:
+            handle = self._take(slot)
+            if handle is None:
+                return
+            try:
+                self._run_one(slot, handle)
+            except Exception:  # never lose the thread (and its slot)
+                log.exception("sandbox slot %d failed on run %s", slot, handle.run_id)
+                handle.finish(events.KILLED, "the sandbox service failed; try again")
+            finally:
+                self._release(handle)
+
+    def _start_worker(self, slot):
+        try:
+            self._workers[slot] = worker = SandboxWorker(slot, self.isolation)
+            worker.wait_ready()
+        except Exception as exc:
+            log.exception("sandbox slot %d could not start a worker", slot)
+            return exc
+        return None
+
+    def _run_one(self, slot, handle):
+        if self._workers[slot] is None:
+            problem = self._start_worker(slot)
+            if problem is not None:
+                handle.finish(events.KILLED, f"the sandbox could not start: {problem}")
+                return
+        worker = self._workers[slot]
+        if getattr(handle, "cancel_requested", False):
+            worker.cancel(handle.run_id)  # asked between _take and here: run() honours it
+        for event in worker.run(handle.code, handle.limits, handle.run_id):
+            handle.emit(event)
