@@ -5,6 +5,7 @@ embedded default (SQLite, in-memory channel layer, local workers).
 """
 import os
 import secrets
+import tempfile
 import warnings
 from pathlib import Path
 
@@ -84,6 +85,10 @@ DATABASES = {
         # instead of failing, and take the write lock up front so two writers never deadlock.
         "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE",
                     "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"},
+        # Tests too use a file: SQLite's shared in-memory database answers "table is locked"
+        # instead of waiting when the sink's threads write while a request reads.
+        "TEST": {"NAME": os.path.join(tempfile.gettempdir(),
+                                      f"playground-test-{os.getpid()}.sqlite3")},
     }
 }
 if os.environ.get("DATABASE_URL"):  # scaled out: PostgreSQL (needs dj-database-url + psycopg)

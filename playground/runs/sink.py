@@ -70,9 +70,7 @@ class EventSink:
             if buf.done:
                 return  # nothing follows "finished"
             buf.seq += 1
-            if event["type"] == "metrics":
-                event = {**event, "points": _finite_points(event.get("points") or [])}
-            buf.pending.append({**event, "run_id": run_id, "seq": buf.seq})
+            buf.pending.append({**_protocol_fields(event), "run_id": run_id, "seq": buf.seq})
             if buf.first_pending_at is None:
                 buf.first_pending_at = time.monotonic()
             final = event["type"] == "finished"
@@ -151,8 +149,10 @@ class EventSink:
                 fields.update(error_type=str(ev["ename"])[:200], error_message=str(ev["evalue"]),
                               error_traceback=str(ev["traceback"] or ""), error_line=ev["line"])
             elif kind == "finished":
+                duration = ev.get("duration_ms")
                 fields.update(status=ev["status"], finished_at=timezone.now(),
-                              duration_ms=ev.get("duration_ms"), message=ev.get("message") or "")
+                              duration_ms=None if duration is None else round(duration),
+                              message=ev.get("message") or "")
         for stream, parts in text.items():
             joined = "".join(parts)
             if joined:
@@ -181,6 +181,17 @@ class EventSink:
         buf.stored[stream] = limit
         buf.truncated = True
         return data[:room].decode(errors="ignore") + TRUNCATION_NOTE.format(limit)
+
+
+def _protocol_fields(event):
+    """The event as the websocket protocol defines it: its type's fields and nothing else
+    (the service may attach diagnostics, such as the sandbox tier, that pages need not see)."""
+    kind = event["type"]
+    keep = {"type", *events.EVENT_FIELDS[kind]} | ({"queue_position"} if kind == "status" else set())
+    out = {k: v for k, v in event.items() if k in keep}
+    if kind == "metrics":
+        out["points"] = _finite_points(out.get("points") or [])
+    return out
 
 
 def _finite_points(points):

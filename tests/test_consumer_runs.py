@@ -1,0 +1,134 @@
+"""Runs started, cancelled and watched over the websocket, through the real executor and
+sandbox: message order, live replay, cancel."""
+import asyncio
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
+
+from playground.asgi import application
+from playground.runs.models import Run
+
+pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
+
+
+async def connected():
+    comm = WebsocketCommunicator(application, "/ws/runs/",
+                                 headers=[(b"origin", b"http://localhost:8000"),
+                                          (b"host", b"localhost:8000")])
+    comm.scope["client"] = ["127.0.0.1", 50001]
+    ok, _ = await comm.connect()
+    assert ok
+    return comm
+
+
+async def until_finished(comm, timeout=60):
+    got = []
+    while True:
+        msg = await comm.receive_json_from(timeout=timeout)
+        got.append(msg)
+        if msg["type"] == "finished":
+            return got
+
+
+async def test_a_run_streams_accepted_status_output_display_finished_in_order():
+    comm = await connected()
+    await comm.send_json_to({"type": "run", "device": "cpu",
+                             "code": "print('hello')\nprint(6 * 7)\n'shown'"})
+    accepted = await comm.receive_json_from(timeout=10)
+    assert set(accepted) == {"type", "run_id"} and accepted["type"] == "accepted"
+    rid = accepted["run_id"]
+    got = await until_finished(comm)
+    types = [m["type"] for m in got]
+    assert types[0] == "status" and types[-1] == "finished"
+    assert all(m["run_id"] == rid for m in got)
+    assert "".join(m["text"] for m in got if m["type"] == "stdout") == "hello\n42\n"
+    display = next(m for m in got if m["type"] == "display")
+    assert display == {"type": "display", "run_id": rid, "mime": "text/plain", "data": "'shown'"}
+    assert types.index("display") > max(i for i, t in enumerate(types) if t == "stdout")
+    finished = got[-1]
+    assert set(finished) == {"type", "run_id", "status", "duration_ms", "message"}
+    assert finished["status"] == "succeeded"
+    for m in got:   # exactly the protocol's keys
+        if m["type"] == "status":
+            assert set(m) <= {"type", "run_id", "status", "queue_position"}
+    await comm.disconnect()
+
+    run = await database_sync_to_async(Run.objects.get)(pk=rid)
+    assert run.status == "succeeded" and run.stdout == "hello\n42\n"
+    assert run.displays == [{"mime": "text/plain", "data": "'shown'"}]
+    assert run.started_at and run.finished_at and run.duration_ms is not None
+
+
+async def test_an_error_reports_the_users_line():
+    comm = await connected()
+    await comm.send_json_to({"type": "run", "device": "cpu", "code": "x = 1\ny = x / 0\n"})
+    await comm.receive_json_from(timeout=10)
+    got = await until_finished(comm)
+    error = next(m for m in got if m["type"] == "error")
+    assert error["ename"] == "ZeroDivisionError" and error["line"] == 2
+    assert set(error) == {"type", "run_id", "ename", "evalue", "traceback", "line"}
+    assert got[-1]["status"] == "failed"
+    await comm.disconnect()
+
+
+async def test_cancel_stops_an_endless_loop():
+    comm = await connected()
+    await comm.send_json_to({"type": "run", "device": "cpu",
+                             "code": "print('start', flush=True)\nwhile True:\n    pass\n"})
+    rid = (await comm.receive_json_from(timeout=10))["run_id"]
+    while (await comm.receive_json_from(timeout=30)).get("text") != "start\n":
+        pass
+    await comm.send_json_to({"type": "cancel", "run_id": rid})
+    got = await until_finished(comm, timeout=30)
+    assert got[-1]["status"] == "cancelled"
+    await comm.disconnect()
+    run = await database_sync_to_async(Run.objects.get)(pk=rid)
+    assert run.status == "cancelled"
+
+
+async def test_a_late_watcher_gets_the_stored_part_then_the_rest_live_without_duplicates():
+    code = ("import time\n"
+            "for i in range(6):\n"
+            "    print(f'line {i}', flush=True)\n"
+            "    time.sleep(0.15)\n")
+    starter = await connected()
+    await starter.send_json_to({"type": "run", "device": "cpu", "code": code})
+    rid = (await starter.receive_json_from(timeout=10))["run_id"]
+    # Join once a couple of lines are out and stored.
+    seen = ""
+    while "line 1\n" not in seen:
+        msg = await starter.receive_json_from(timeout=30)
+        seen += msg.get("text", "")
+    await asyncio.sleep(0.2)
+    watcher = await connected()
+    await watcher.send_json_to({"type": "watch", "run_id": rid})
+    got = await until_finished(watcher)
+    text = "".join(m["text"] for m in got if m["type"] == "stdout")
+    assert text == "".join(f"line {i}\n" for i in range(6))
+    assert got[0] == {"type": "status", "run_id": rid, "status": "running"}
+    assert got[-1]["status"] == "succeeded"
+    # The starter saw the same stream.
+    rest = await until_finished(starter)
+    assert seen + "".join(m.get("text", "") for m in rest) == text
+    await starter.disconnect()
+    await watcher.disconnect()
+
+
+async def test_runs_of_one_socket_are_told_apart_by_run_id():
+    comm = await connected()
+    await comm.send_json_to({"type": "run", "device": "cpu", "code": "print('first')"})
+    first = (await comm.receive_json_from(timeout=10))["run_id"]
+    await comm.send_json_to({"type": "run", "device": "cpu", "code": "print('second')"})
+    texts, finished, ids = {}, 0, {first}
+    while finished < 2:
+        msg = await comm.receive_json_from(timeout=60)
+        if msg["type"] == "accepted":
+            ids.add(msg["run_id"])
+        elif msg["type"] == "stdout":
+            texts[msg["run_id"]] = texts.get(msg["run_id"], "") + msg["text"]
+        elif msg["type"] == "finished":
+            finished += 1
+    assert len(ids) == 2 and texts[first] == "first\n"
+    assert sorted(texts.values()) == ["first\n", "second\n"]
+    await comm.disconnect()
