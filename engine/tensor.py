@@ -162,8 +162,7 @@ class Tensor:
         return node._add_tensor_hook(idx, hook)
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
-        from .autograd import backward
-        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+        _autograd().backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     def detach(self):
         # Shares storage and version counter, but is no autograd view: in-place is allowed.
@@ -309,6 +308,11 @@ def _wrap_dim(dim, ndim):
         raise IndexError(f"Dimension out of range (expected to be in range of [{lo}, {hi}], "
                          f"but got {dim})")
     return dim + ndim if dim < 0 and ndim > 0 else (0 if dim < 0 else dim)
+
+
+def _autograd():
+    from . import autograd
+    return autograd
 
 
 def is_tensor(obj):

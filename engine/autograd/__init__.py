@@ -12,8 +12,7 @@ def _as_tuple(x):
 
 
 def _roots(tensors, grad_tensors):
-    from ..creation import ones_like
-    from ..tensor import Tensor
+    from ..tensor import Tensor, _make
     tensors = _as_tuple(tensors)
     grads = _as_tuple(grad_tensors) or (None,) * len(tensors)
     if len(grads) != len(tensors):
@@ -28,7 +27,8 @@ def _roots(tensors, grad_tensors):
         if g is None:
             if t.numel() != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
-            g = ones_like(t)
+            g = _make(t._data.__class__(t._data.shape, t._data.dtype), device=t._device)
+            g._data.fill(1)
         elif not isinstance(g, Tensor):
             from ..creation import tensor
             g = tensor(g, dtype=t.dtype, device=t.device)

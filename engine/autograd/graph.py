@@ -19,18 +19,22 @@ _FREED_MSG = (
 
 
 class Node:
+    _n_outputs = 1          # multi-output ops (split, unbind, ...) set this per node
+    _post_hooks = None
     __slots__ = ("next_functions", "_in_meta", "_saved", "_versions", "_released",
                  "_tensor_hooks", "_retained", "__dict__", "__weakref__")
 
     def __init__(self, inputs=()):
         edges, meta = [], []
         for t in inputs:
-            if t is None or not getattr(t, "requires_grad", False):
+            if getattr(t, "_rg", False):
+                fn = t.grad_fn
+                edges.append((fn, t._output_nr) if fn is not None else t._grad_edge())
+                data = t._data
+                meta.append((data.shape, data.dtype))
+            else:
                 edges.append((None, 0))
                 meta.append(None)
-            else:
-                edges.append(t._grad_edge())
-                meta.append((t._data.shape, t._data.dtype))
         self.next_functions = tuple(edges)
         self._in_meta = meta
         self._saved = ()
@@ -76,7 +80,9 @@ class Node:
 
     def register_hook(self, fn):
         """fn(grad_inputs, grad_outputs) after this node ran; may return new grad_inputs."""
-        hooks = self.__dict__.setdefault("_post_hooks", [])
+        if self._post_hooks is None:
+            self._post_hooks = []
+        hooks = self._post_hooks
         hooks.append(fn)
         return _RemovableHandle(hooks, fn)
 
@@ -100,12 +106,17 @@ class AccumulateGrad(Node):
         var = self.variable
         if var.grad is None:
             # A fresh buffer: the incoming gradient may be shared with other branches.
-            var.grad = grad if create_graph else grad.detach().clone()
+            var.grad = grad if create_graph else _fresh_copy(grad)
         elif create_graph or grad_mode.is_grad_enabled():
             var.grad = var.grad + grad
         else:
             var.grad._data += grad._data
             var.grad._version_box[0] += 1
+
+
+def _fresh_copy(t):
+    from ..tensor import _make
+    return _make(t._data.copy(), device=t._device)
 
 
 class _RemovableHandle:
@@ -120,8 +131,9 @@ class _RemovableHandle:
 def _modified_msg(t, now, expected):
     from ..tensor import _legacy_type_name
     desc = f"[{_legacy_type_name(t)} [{', '.join(map(str, t.shape))}]]"
-    if t.grad_fn is not None:
-        op = re.sub(r"Backward\d*$", "", t.grad_fn.name())
+    producer = t.grad_fn.name() if t.grad_fn is not None else getattr(t, "_output_of", None)
+    if producer is not None:
+        op = re.sub(r"Backward\d*$", "", producer)
         desc += f", which is output {t._output_nr} of {op},"
     return ("one of the variables needed for gradient computation has been modified by an "
             f"inplace operation: {desc} is at version {now}; expected version {expected} "
@@ -131,20 +143,28 @@ def _modified_msg(t, now, expected):
 
 # ---- the engine ---------------------------------------------------------------------------
 
-def _graph_nodes(roots):
-    """Every node reachable from roots, and how many edges point at each (iteratively)."""
+def _graph_nodes(roots, keep_order):
+    """How many edges point at each node reachable from roots (iteratively), and, when
+    asked, the nodes in DFS pre-order."""
     deps = {}
-    stack = list({id(n): n for n in roots}.values())
-    seen = {id(n) for n in stack}
-    order = []
+    stack = []
+    for n in roots:
+        if n not in stack:
+            stack.append(n)
+    seen = set(stack)
+    order = [] if keep_order else None
     while stack:
         node = stack.pop()
-        order.append(node)
+        if keep_order:
+            order.append(node)
         for nxt, _ in node.next_functions:
             if nxt is not None:
-                deps[nxt] = deps.get(nxt, 0) + 1
-                if id(nxt) not in seen:
-                    seen.add(id(nxt))
+                if nxt in deps:
+                    deps[nxt] += 1
+                else:
+                    deps[nxt] = 1
+                if nxt not in seen:
+                    seen.add(nxt)
                     stack.append(nxt)
     return order, deps
 
@@ -171,12 +191,16 @@ def run_backward(roots, retain_graph, create_graph, capture=None):
     With ``capture`` {edge: slot} the gradients arriving at those edges are returned in a
     dict and nothing is accumulated (autograd.grad).
     """
-    order, deps = _graph_nodes([edge[0] for edge, _ in roots])
+    order, deps = _graph_nodes([edge[0] for edge, _ in roots], capture is not None)
     needed = _needed_nodes(order, {e[0] for e in capture}) if capture is not None else None
     buffers = {}
     for (node, idx), grad in roots:
-        _add_grad(buffers, node, idx, grad)
-    ready = [n for n in {id(e[0]): e[0] for e, _ in roots}.values() if deps.get(n, 0) == 0]
+        slot = buffers.setdefault(node, {})
+        slot[idx] = slot[idx] + grad if idx in slot else grad
+    ready = []
+    for (node, _), _ in roots:
+        if node not in deps and node not in ready:
+            ready.append(node)
     captured = {}
 
     prev_mode = grad_mode._state[0]
@@ -185,29 +209,44 @@ def run_backward(roots, retain_graph, create_graph, capture=None):
         while ready:
             node = ready.pop()
             grads = buffers.pop(node, None) or {}
-            grads = _apply_tensor_hooks(node, grads)
+            if node._tensor_hooks:
+                grads = _apply_tensor_hooks(node, grads)
             if capture is not None:
                 for idx, g in grads.items():
                     if (node, idx) in capture:
                         captured[(node, idx)] = g
-            if isinstance(node, AccumulateGrad):
+            if node.__class__ is AccumulateGrad:
                 if capture is None and 0 in grads:
                     node.accumulate(grads[0], create_graph)
                 continue
             if needed is not None and node not in needed:
                 results = ()
             else:
+                if node._released:
+                    raise RuntimeError(_FREED_MSG)
                 results = _call(node, grads)
                 if not retain_graph:
                     node.release()
+            n_results = len(results)
+            meta = node._in_meta
             for i, (nxt, idx) in enumerate(node.next_functions):
                 if nxt is None:
                     continue
-                g = results[i] if i < len(results) else None
+                g = results[i] if i < n_results else None
                 if g is not None:
-                    _add_grad(buffers, nxt, idx, _fit(g, node._in_meta[i]))
-                deps[nxt] -= 1
-                if deps[nxt] == 0:
+                    shape, dtype = meta[i]
+                    if g._data.shape != shape or g._data.dtype != dtype:
+                        g = _fit(g, shape, dtype)
+                    slot = buffers.get(nxt)
+                    if slot is None:
+                        buffers[nxt] = {idx: g}
+                    elif idx in slot:
+                        slot[idx] = slot[idx] + g
+                    else:
+                        slot[idx] = g
+                left = deps[nxt] - 1
+                deps[nxt] = left
+                if left == 0:
                     ready.append(nxt)
     finally:
         grad_mode._state[0] = prev_mode
@@ -215,34 +254,21 @@ def run_backward(roots, retain_graph, create_graph, capture=None):
 
 
 def _call(node, grads):
-    if node._released:
-        raise RuntimeError(_FREED_MSG)
-    n_out = node.__dict__.get("_n_outputs", 1)
+    n_out = node._n_outputs
     if n_out == 1:
         if 0 not in grads:
             return ()
         results = node.backward(grads[0])
     else:
         results = node.backward(*[grads.get(i) for i in range(n_out)])
-    if not isinstance(results, tuple):
+    if results.__class__ is not tuple:
         results = (results,)
-    post = node.__dict__.get("_post_hooks")
-    if post:
-        for fn in post:
+    if node._post_hooks:
+        for fn in node._post_hooks:
             new = fn(results, tuple(grads.get(i) for i in range(n_out)))
             if new is not None:
                 results = tuple(new)
     return results
-
-
-def _add_grad(buffers, node, idx, grad):
-    slot = buffers.get(node)
-    if slot is None:
-        buffers[node] = {idx: grad}
-    elif idx in slot:
-        slot[idx] = slot[idx] + grad
-    else:
-        slot[idx] = grad
 
 
 def _apply_tensor_hooks(node, grads):
@@ -257,9 +283,8 @@ def _apply_tensor_hooks(node, grads):
     return grads
 
 
-def _fit(grad, meta):
+def _fit(grad, shape, dtype):
     """Sum a gradient back over broadcast dimensions and cast it to its input's dtype."""
-    shape, dtype = meta
     if grad._data.shape != shape:
         grad = grad.sum_to_size(shape)
     if grad._data.dtype != dtype:

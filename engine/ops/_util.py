@@ -4,6 +4,7 @@ import numbers
 import numpy as np
 
 from .. import _backend
+from .._device import CPU
 from .._dtype import _BY_NP, get_default_dtype, result_type, scalar_result_type
 from ..autograd import grad_mode
 from ..autograd.graph import Node
@@ -18,7 +19,7 @@ def wrap(data, like=None):
     if type(data) is not _ndarray:
         data = _backend.xp_of(like._data if like is not None else data).asarray(data)
     t = _make(data)
-    if like is not None and like._device.type != "cpu":
+    if like is not None and like._device is not CPU:
         t._device = like._device
     return t
 
@@ -27,7 +28,7 @@ def record(node_cls, out, inputs, saved=None):
     """Attach a new ``node_cls`` as ``out``'s grad_fn when autograd is on for ``inputs``."""
     if _grad_state[0]:
         for t in inputs:
-            if t.__class__ is not int and getattr(t, "_rg", False):
+            if getattr(t, "_rg", False):
                 node = node_cls(inputs)
                 if saved is not None:
                     node.save(*saved)

@@ -21,7 +21,9 @@ def _unary(node_cls, fn, *, floating=True, keep="input"):
             if keep == "input":
                 record(node_cls, result, (input,), (input,))
             elif keep == "output":
-                record(node_cls, result, (input,), (input, result.detach()))
+                alias = result.detach()
+                if record(node_cls, result, (input,), (input, alias)) is not None:
+                    alias._output_of = node_cls.__name__  # names it in version errors
             else:
                 record(node_cls, result, (input,))
         if out is not None:
