@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 from pathlib import Path
 
 log = logging.getLogger("playground.sandbox")
@@ -143,10 +144,17 @@ def _works(command, env):
         return False
 
 
-@functools.lru_cache(maxsize=None)
+_choose_lock = threading.Lock()
+
+
 def choose(requested="auto", python=None):
     """The Launch for ``requested`` ("auto" = strongest that works here); logs what is missing."""
-    python = python or sys.executable
+    with _choose_lock:  # every worker slot asks at once; probe and log once
+        return _choose(requested, python or sys.executable)
+
+
+@functools.lru_cache(maxsize=None)
+def _choose(requested, python):
     if requested not in ("auto",) + TIERS:
         raise ValueError(f"unknown sandbox isolation {requested!r}; use auto, "
                          f"{', '.join(TIERS)}")

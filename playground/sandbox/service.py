@@ -35,8 +35,9 @@ def _setting(name, default):
 class SandboxWorker:
     """One warm worker process (inside bwrap where available), restarted when it dies."""
 
-    def __init__(self, slot=0, isolation_tier=None):
+    def __init__(self, slot=0, isolation_tier=None, *, seccomp=True):
         self.slot = slot
+        self.seccomp = seccomp  # False only to test the layers beneath it
         self.launch = isolation.choose(isolation_tier or _setting("PLAYGROUND_SANDBOX_ISOLATION",
                                                                   "auto"))
         self.lock = threading.Lock()      # guards writes to the worker's stdin
@@ -52,7 +53,7 @@ class SandboxWorker:
         privileged = os.geteuid() == 0
         uid_base = _setting("PLAYGROUND_SANDBOX_UID_BASE", DEFAULT_UID_BASE)
         config = {"runs_dir": self.launch.runs_dir(), "sandbox": self.launch.layers,
-                  "uid": uid_base + self.slot if privileged else None}
+                  "uid": uid_base + self.slot if privileged else None, "seccomp": self.seccomp}
         self.process = subprocess.Popen(
             self.launch.command + [json.dumps(config)], env=self.launch.env,
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd="/", close_fds=True,

@@ -63,17 +63,20 @@ class Worker:
             except Exception as exc:  # a half-written engine must not stop the worker
                 problems.append(f"import {name}: {type(exc).__name__}: {exc}")
         torch_alias.install()
-        try:
-            from playground.sandbox.seccomp import SeccompFilter
-            self.seccomp = SeccompFilter()
-        except Exception as exc:
-            problems.append(f"seccomp unavailable: {exc}")
+        why_not = "disabled by configuration"
+        if self.config.get("seccomp", True):
+            try:
+                from playground.sandbox.seccomp import SeccompFilter
+                self.seccomp = SeccompFilter()
+            except Exception as exc:
+                why_not = str(exc)
+                problems.append(f"seccomp unavailable: {exc}")
         self.sandbox["seccomp"] = self.seccomp is not None
         self.sandbox["unprivileged_uid"] = self.uid
         if self.seccomp is None:
-            self.sandbox.setdefault("missing", []).append(
-                "seccomp (libseccomp not loadable): processes and sockets are limited by "
-                "rlimits and namespaces only")
+            self.sandbox["missing"] = self.sandbox.get("missing", []) + [
+                f"seccomp ({why_not}): processes and sockets are limited by rlimits, "
+                f"namespaces and the uid only"]
         ctypes.CDLL(None).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)  # orphans come to us
         gc.collect()
         gc.freeze()  # fewer copy-on-write faults in each forked child
@@ -107,6 +110,20 @@ class Worker:
             message = self.next_message()
             if isinstance(message, dict) and message.get("op") == "run":
                 RunSupervisor(self, message).execute()
+
+
+def _mergeable(a, b):
+    if a["type"] != b["type"] or a.keys() != b.keys():
+        return False
+    return a["type"] in ("stdout", "stderr") or (
+        a["type"] == "metrics" and isinstance(a["points"], list))
+
+
+def _merge(into, event):
+    if into["type"] == "metrics":
+        into["points"] = into["points"] + event["points"]
+    else:
+        into["text"] += event["text"]
 
 
 class RunSupervisor:
@@ -233,18 +250,26 @@ class RunSupervisor:
         lines = self.event_reader.read_lines(size)
         if self.event_reader.eof:
             self.open_fds.discard(fd)
+        batch = []
         for line in lines:
             self.used_bytes += len(line) + 1
             if self.used_bytes > self.limits["output_bytes"]:
-                self.stop_for_output()
-                return True
+                self.outcome = events.OUTPUT_LIMIT
+                break
             event = protocol.parse_child_event(line)
             if event is None:
                 self.dropped += 1
                 continue
             if event["type"] == "error":
                 self.last_error = event
+            if batch and _mergeable(batch[-1], event):
+                _merge(batch[-1], event)  # one event per read, not per line: rate stays low
+            else:
+                batch.append(event)
+        for event in batch:
             self.emit(event)
+        if self.outcome == events.OUTPUT_LIMIT:
+            self.stop_for_output()
         return bool(lines)
 
     def stop_for_output(self):
@@ -282,14 +307,16 @@ class RunSupervisor:
                 os._exit(0)
         os.waitpid(reaper, 0)
 
-    def reap_orphans(self):
-        while True:
+    def reap_orphans(self, timeout=1.0):
+        """Wait (briefly) until every killed process, adopted orphans too, is gone."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
             try:
                 pid, _ = os.waitpid(-1, os.WNOHANG)
             except ChildProcessError:
-                return
+                return  # no children left at all
             if pid == 0:
-                return
+                time.sleep(0.001)  # SIGKILL is on its way
 
     def verdict(self, status, cpu_s):
         limits = self.limits
