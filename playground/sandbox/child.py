@@ -138,7 +138,8 @@ def main(pieces, fds, config, seccomp_filter):
         pieces = iter(pieces)
         first = next(pieces)
         _lock_down(first, fds, config, seccomp_filter)
-        namespace = {"__name__": "__main__", "__builtins__": __builtins__}
+        namespace = {"__name__": "__main__", "__builtins__": __builtins__,
+                     **displays.user_helpers(_write_event)}
         status = run_piece(first, namespace)
         for piece in pieces:
             _apply_limits(piece["limits"], config.get("uid"))
