@@ -24,6 +24,7 @@ from .creation import *  # noqa: E402,F401,F403
 from . import creation as _creation  # noqa: E402
 from .ops import arith as _arith, convert as _convert, index as _index, inplace as _inplace  # noqa
 from .ops import reduce as _reduce, shape as _shape, unary as _unary  # noqa: E402
+from .ops import select as _select  # noqa: E402
 
 __version__ = "2.13.0"
 
@@ -51,7 +52,7 @@ def _install(module):
         setattr(Tensor, name, fn)
 
 
-for _m in (_arith, _unary, _reduce, _shape, _convert):
+for _m in (_arith, _unary, _reduce, _shape, _convert, _select):
     _install(_m)
 
 
@@ -64,7 +65,8 @@ def _inplace_methods():
                  "clamp", "clamp_min", "clamp_max", "remainder", "fmod", "floor_divide",
                  "sin", "cos", "sign", "rsqrt", "log1p", "expm1", "square", "masked_fill",
                  "index_fill", "scatter", "scatter_add", "index_put", "lerp", "addcmul",
-                 "addcdiv", "t", "transpose", "squeeze", "unsqueeze", "frac"):
+                 "addcdiv", "t", "transpose", "squeeze", "unsqueeze", "frac", "index_add",
+                 "index_copy", "atan2", "clip"):
         fn = getattr(Tensor, name, None)
         if fn is not None and not hasattr(Tensor, name + "_"):
             setattr(Tensor, name + "_", make_inplace(fn, fast.get(name)))

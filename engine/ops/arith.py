@@ -341,3 +341,297 @@ __all__ = ["add", "sub", "mul", "div", "floor_divide", "remainder", "fmod", "neg
            "logical_not", "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "equal",
            "allclose", "isclose", "isnan", "isinf", "isfinite", "multiply", "subtract",
            "divide", "true_divide", "negative"]
+
+
+# ---- maximum, minimum, clamp ---------------------------------------------------------------
+
+def _tie_weight(a, b, win):
+    """1 where ``a`` wins (win: '>' or '<'), 0.5 on ties, 0 where it loses: a constant mask in
+    a's dtype. PyTorch splits the gradient evenly between tied inputs."""
+    ad, bd = a._data, b._data
+    xp = xp_of(ad)
+    wins = ad > bd if win == ">" else ad < bd
+    w = xp.where(wins, 1.0, xp.where(ad == bd, 0.5, 0.0)).astype(ad.dtype)
+    return wrap(w, a)
+
+
+class MaximumBackward0(Node):
+    def backward(self, g):
+        a, b = self.saved_tensors
+        ga = g * _tie_weight(a, b, self.win) if self.next_functions[0][0] is not None else None
+        gb = g * _tie_weight(b, a, self.win) if self.next_functions[1][0] is not None else None
+        return ga, gb
+
+
+class MinimumBackward0(MaximumBackward0):
+    pass
+
+
+def _extremum(name, fn, node_cls, win):
+    def op(input, other, *, out=None):
+        if not isinstance(other, Tensor):
+            raise TypeError(f"{name}(): argument 'other' (position 2) must be Tensor, not "
+                            f"{type(other).__name__}")
+        a, b, result = _binary(fn, input, other)
+        node = record(node_cls, result, (a, b), (a, b))
+        if node is not None:
+            node.win = win
+        return _into(out, result)
+    op.__name__ = name
+    return op
+
+
+maximum = _extremum("maximum", lambda x, y: xp_of(x).maximum(x, y), MaximumBackward0, ">")
+minimum = _extremum("minimum", lambda x, y: xp_of(x).minimum(x, y), MinimumBackward0, "<")
+
+
+def _bound_data(bound, dtype_np):
+    if isinstance(bound, Tensor):
+        return bound._data.astype(dtype_np, copy=False)
+    return bound
+
+
+def _mask(cond, like):
+    """A boolean condition as a constant tensor in like's dtype (multiplies a gradient)."""
+    return wrap(cond.astype(like._data.dtype), like)
+
+
+class ClampBackward1(Node):    # number bounds
+    def backward(self, g):
+        (x,) = self.saved_tensors
+        xd = x._data
+        keep = xp_of(xd).ones(xd.shape, dtype=bool)
+        if self.lo is not None:
+            keep &= xd >= self.lo
+        if self.hi is not None:
+            keep &= xd <= self.hi
+        return (g * _mask(keep, g),)
+
+
+class ClampBackward0(Node):    # tensor bounds
+    def backward(self, g):
+        x, lo, hi = self.saved_tensors
+        xd = x._data
+        ones = xp_of(xd).ones(xd.shape, dtype=bool)
+        lod = lo._data if lo is not None else None
+        hid = hi._data if hi is not None else None
+        above_lo = xd >= lod if lod is not None else ones
+        below_hi = xd <= hid if hid is not None else ones
+        gx = g * _mask(above_lo & below_hi, g)
+        glo = ghi = None
+        if lo is not None and self.next_functions[1][0] is not None:
+            lo_wins = ~above_lo if hid is None else ~above_lo & (lod <= hid)
+            glo = g * _mask(lo_wins, g)
+        if hi is not None and self.next_functions[2][0] is not None:
+            raised = xd if lod is None else xp_of(xd).maximum(xd, lod)
+            ghi = g * _mask(raised > hid, g)
+        return gx, glo, ghi
+
+
+class ClampMinBackward0(Node):
+    def backward(self, g):
+        (x,) = self.saved_tensors
+        return (g * _mask(x._data >= self.lo, g),)
+
+
+class ClampMaxBackward0(Node):
+    def backward(self, g):
+        (x,) = self.saved_tensors
+        return (g * _mask(x._data <= self.hi, g),)
+
+
+class ClampMinBackward1(Node):
+    def backward(self, g):
+        x, lo = self.saved_tensors
+        keep = x._data >= lo._data
+        return g * _mask(keep, g), g * _mask(~keep, g)
+
+
+class ClampMaxBackward1(Node):
+    def backward(self, g):
+        x, hi = self.saved_tensors
+        keep = x._data <= hi._data
+        return g * _mask(keep, g), g * _mask(~keep, g)
+
+
+def _clamp_arrays(input, lo, hi):
+    """(input array, lo, hi) all in the promoted dtype; bounds stay numbers when numbers."""
+    xd = input._data
+    for b in (lo, hi):
+        if b is not None:
+            _, _, ad, bd = operands(wrap(xd, input), b)
+            xd = ad
+    return xd, _bound_data(lo, xd.dtype), _bound_data(hi, xd.dtype)
+
+
+def _clamp_forward(xd, lo, hi):
+    xp = xp_of(xd)
+    if lo is not None:
+        xd = xp.maximum(xd, lo)
+    if hi is not None:
+        xd = xp.minimum(xd, hi)
+    return xd
+
+
+def clamp(input, min=None, max=None, *, out=None):
+    if min is None and max is None:
+        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    xd, lo, hi = _clamp_arrays(input, min, max)
+    try:
+        result = wrap(_clamp_forward(xd, lo, hi), input)
+    except ValueError:
+        other = min if isinstance(min, Tensor) else max
+        raise broadcast_error(xd.shape, other._data.shape) from None
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        node = record(ClampBackward0, result, (input, min if isinstance(min, Tensor) else None,
+                                               max if isinstance(max, Tensor) else None))
+        if node is not None:
+            node.save(input,
+                      min if isinstance(min, Tensor) else _as_tensor(min, input),
+                      max if isinstance(max, Tensor) else _as_tensor(max, input))
+    else:
+        node = record(ClampBackward1, result, (input,), (input,))
+        if node is not None:
+            node.lo, node.hi = lo, hi
+    return _into(out, result)
+
+
+def _as_tensor(bound, like):
+    return None if bound is None else wrap(xp_of(like._data).asarray(bound), like)
+
+
+def clamp_min(input, min):
+    xd, lo, _ = _clamp_arrays(input, min, None)
+    result = wrap(_clamp_forward(xd, lo, None), input)
+    if isinstance(min, Tensor):
+        record(ClampMinBackward1, result, (input, min), (input, min))
+    else:
+        node = record(ClampMinBackward0, result, (input,), (input,))
+        if node is not None:
+            node.lo = lo
+    return result
+
+
+def clamp_max(input, max):
+    xd, _, hi = _clamp_arrays(input, None, max)
+    result = wrap(_clamp_forward(xd, None, hi), input)
+    if isinstance(max, Tensor):
+        record(ClampMaxBackward1, result, (input, max), (input, max))
+    else:
+        node = record(ClampMaxBackward0, result, (input,), (input,))
+        if node is not None:
+            node.hi = hi
+    return result
+
+
+clip = clamp
+
+
+# ---- lerp, addcmul, addcdiv, atan2 ---------------------------------------------------------
+
+class LerpBackward0(Node):     # number weight
+    def backward(self, g):
+        w = self.weight
+        return g * (1 - w), g * w
+
+
+class LerpBackward1(Node):     # tensor weight
+    def backward(self, g):
+        start, end, weight = self.saved_tensors
+        gw = g * (end - start) if self.next_functions[2][0] is not None else None
+        return g * (1 - weight), g * weight, gw
+
+
+def _scalar_name(t):
+    return {"float32": "float", "float64": "double", "float16": "c10::Half"}.get(
+        t.dtype.name, t.dtype.name)
+
+
+def lerp(input, end, weight, *, out=None):
+    if input.dtype is not end.dtype:
+        raise RuntimeError(f"expected dtype {_scalar_name(input)} for `end` but got dtype "
+                           f"{_scalar_name(end)}")
+    if isinstance(weight, Tensor) and weight.dtype is not input.dtype:
+        raise RuntimeError(f"expected dtype {_scalar_name(input)} for `weight` but got dtype "
+                           f"{_scalar_name(weight)}")
+    sd, ed = input._data, end._data
+    wd = weight._data if isinstance(weight, Tensor) else weight
+    try:
+        data = sd + wd * (ed - sd)
+    except ValueError:
+        raise broadcast_error(sd.shape, ed.shape) from None
+    result = wrap(data.astype(sd.dtype, copy=False), input)
+    if isinstance(weight, Tensor):
+        record(LerpBackward1, result, (input, end, weight), (input, end, weight))
+    else:
+        node = record(LerpBackward0, result, (input, end))
+        if node is not None:
+            node.weight = weight
+    return _into(out, result)
+
+
+class AddcmulBackward0(Node):
+    def backward(self, g):
+        t1, t2 = self.saved_tensors
+        v = self.value
+        g1 = g * t2 * v if self.next_functions[1][0] is not None else None
+        g2 = g * t1 * v if self.next_functions[2][0] is not None else None
+        return g, g1, g2
+
+
+def addcmul(input, tensor1, tensor2, *, value=1, out=None):
+    prod = mul(tensor1.detach(), tensor2.detach())
+    result = add(input.detach(), prod * value if value != 1 else prod)
+    node = record(AddcmulBackward0, result, (input, tensor1, tensor2), (tensor1, tensor2))
+    if node is not None:
+        node.value = value
+    return _into(out, result)
+
+
+class AddcdivBackward0(Node):
+    def backward(self, g):
+        t1, t2 = self.saved_tensors
+        v = self.value
+        g1 = g * v / t2 if self.next_functions[1][0] is not None else None
+        g2 = -g * v * t1 / (t2 * t2) if self.next_functions[2][0] is not None else None
+        return g, g1, g2
+
+
+def addcdiv(input, tensor1, tensor2, *, value=1, out=None):
+    if not tensor1.dtype.is_floating_point and not tensor2.dtype.is_floating_point:
+        raise RuntimeError("Integer division with addcdiv is no longer supported, and in a "
+                           "future release addcdiv will perform a true division of tensor1 and "
+                           "tensor2. The historic addcdiv behavior can be implemented as "
+                           "(input + value * torch.trunc(tensor1 / tensor2)).to(input.dtype) "
+                           "for integer inputs and as (input + value * tensor1 / tensor2) for "
+                           "float inputs. The future addcdiv behavior is just the latter "
+                           "implementation: (input + value * tensor1 / tensor2), for all "
+                           "dtypes.")
+    quot = div(tensor1.detach(), tensor2.detach())
+    result = add(input.detach(), quot * value if value != 1 else quot)
+    node = record(AddcdivBackward0, result, (input, tensor1, tensor2), (tensor1, tensor2))
+    if node is not None:
+        node.value = value
+    return _into(out, result)
+
+
+class Atan2Backward0(Node):
+    def backward(self, g):
+        a, b = self.saved_tensors
+        denom = a * a + b * b
+        ga = g * b / denom if self.next_functions[0][0] is not None else None
+        gb = -g * a / denom if self.next_functions[1][0] is not None else None
+        return ga, gb
+
+
+def atan2(input, other, *, out=None):
+    a, b, result = _binary(lambda x, y: xp_of(x).arctan2(to_float(x), to_float(y)), input,
+                           other)
+    record(Atan2Backward0, result, (a, b), (a, b))
+    return _into(out, result)
+
+
+arctan2 = atan2
+
+__all__ += ["maximum", "minimum", "clamp", "clamp_min", "clamp_max", "clip", "lerp", "addcmul",
+            "addcdiv", "atan2", "arctan2"]

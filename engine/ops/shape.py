@@ -3,6 +3,7 @@ import numpy as np
 
 from .._backend import xp_of
 from ..autograd.graph import Node
+from .._dtype import result_type
 from ._util import Tensor, _view, _wrap_dim, record, wrap
 
 
@@ -304,8 +305,373 @@ def contiguous(input, memory_format=None):
     return out
 
 
+# ---- joining and splitting -----------------------------------------------------------------
+
+def _zeros(shape, like):
+    """A constant zero tensor shaped ``shape`` on like's device and dtype (for missing grads)."""
+    return wrap(xp_of(like._data).zeros(shape, dtype=like._data.dtype), like)
+
+
+def _tensor_list(tensors, fn_name):
+    if isinstance(tensors, Tensor) or not isinstance(tensors, (list, tuple)):
+        raise TypeError(f"{fn_name}(): argument 'tensors' (position 1) must be tuple of "
+                        f"Tensors, not {type(tensors).__name__}")
+    for i, t in enumerate(tensors):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"{fn_name}(): argument 'tensors' (position 1) must be tuple of "
+                            f"Tensors, but found element of type {type(t).__name__} at pos {i}")
+    return list(tensors)
+
+
+def _common_arrays(tensors):
+    """The tensors' arrays cast to their promoted dtype (cat and stack promote like + does)."""
+    first = tensors[0]
+    dt = first.dtype
+    for t in tensors[1:]:
+        if t._device != first._device:
+            raise RuntimeError("Expected all tensors to be on the same device, but found at "
+                               f"least two devices, {first._device} and {t._device}!")
+        if t.dtype is not dt:
+            dt = result_type(dt, False, t.dtype, False)
+    return [t._data if t._data.dtype == dt.np else t._data.astype(dt.np) for t in tensors]
+
+
+class CatBackward0(Node):
+    def backward(self, g):
+        grads, start = [], 0
+        for size in self.sizes:
+            if size is None:  # a skipped legacy empty 1-D input
+                grads.append(None)
+                continue
+            grads.append(narrow(g, self.dim, start, size))
+            start += size
+        return tuple(grads)
+
+
+def cat(tensors, dim=0, *, out=None):
+    tensors = _tensor_list(tensors, "cat")
+    if not tensors:
+        raise ValueError("torch.cat(): expected a non-empty list of Tensors")
+    # PyTorch still skips 1-D empty tensors whatever the others' shapes (legacy behaviour).
+    skip = [t._data.ndim == 1 and t._data.size == 0 for t in tensors]
+    if all(skip):
+        skip = [False] * len(tensors)
+    kept = [t for t, s in zip(tensors, skip) if not s]
+    ref = kept[0]._data
+    for i, t in enumerate(tensors):
+        if t._data.ndim == 0:
+            raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be "
+                               "concatenated")
+    d = _wrap_dim(dim, ref.ndim)
+    for i, (t, s) in enumerate(zip(tensors, skip)):
+        shape = t._data.shape
+        if s:
+            continue
+        if len(shape) != ref.ndim:
+            raise RuntimeError(f"Tensors must have same number of dimensions: got {ref.ndim} "
+                               f"and {len(shape)}")
+        for k in range(ref.ndim):
+            if k != d and shape[k] != ref.shape[k]:
+                raise RuntimeError(f"Sizes of tensors must match except in dimension {d}. "
+                                   f"Expected size {ref.shape[k]} but got size {shape[k]} for "
+                                   f"tensor number {i} in the list.")
+    arrays = _common_arrays(kept)
+    result = wrap(xp_of(arrays[0]).concatenate(arrays, axis=d), kept[0])
+    node = record(CatBackward0, result, tensors)
+    if node is not None:
+        node.dim = d
+        node.sizes = [None if s else t._data.shape[d] for t, s in zip(tensors, skip)]
+    if out is not None:
+        from .arith import _into
+        return _into(out, result)
+    return result
+
+
+concat = concatenate = cat
+
+
+class StackBackward0(Node):
+    def backward(self, g):
+        return unbind(g, self.dim)
+
+
+def stack(tensors, dim=0, *, out=None):
+    tensors = _tensor_list(tensors, "stack")
+    if not tensors:
+        raise RuntimeError("stack expects a non-empty TensorList")
+    shape = tensors[0]._data.shape
+    for i, t in enumerate(tensors[1:], 1):
+        if t._data.shape != shape:
+            raise RuntimeError(f"stack expects each tensor to be equal size, but got "
+                               f"{list(shape)} at entry 0 and {list(t._data.shape)} at entry {i}")
+    d = _wrap_dim(dim, len(shape) + 1)
+    arrays = _common_arrays(tensors)
+    result = wrap(xp_of(arrays[0]).stack(arrays, axis=d), tensors[0])
+    node = record(StackBackward0, result, tensors)
+    if node is not None:
+        node.dim = d
+    if out is not None:
+        from .arith import _into
+        return _into(out, result)
+    return result
+
+
+def hstack(tensors):
+    tensors = _tensor_list(tensors, "hstack")
+    return cat(tensors, 0 if tensors and tensors[0]._data.ndim == 1 else 1)
+
+
+def vstack(tensors):
+    tensors = _tensor_list(tensors, "vstack")
+    return cat([t.reshape(1, -1) if t._data.ndim < 2 else t for t in tensors], 0)
+
+
+def _record_outputs(node_cls, outs, input):
+    """Record one node for several outputs, each pointing at it with its own output_nr."""
+    node = record(node_cls, outs[0], (input,))
+    if node is not None:
+        node._n_outputs = len(outs)
+        for i, o in enumerate(outs[1:], 1):
+            o.grad_fn, o._output_nr, o._rg = node, i, True
+    return node
+
+
+class SplitBackward0(Node):
+    def backward(self, *grads):
+        like = next(g for g in grads if g is not None)
+        shape = list(self.in_shape)
+        parts = []
+        for g, size in zip(grads, self.sizes):
+            if g is None:
+                shape[self.dim] = size
+                g = _zeros(tuple(shape), like)
+            parts.append(g)
+        return cat(parts, self.dim)
+
+
+class SplitWithSizesBackward0(SplitBackward0):
+    pass
+
+
+class UnbindBackward0(Node):
+    def backward(self, *grads):
+        like = next(g for g in grads if g is not None)
+        parts = [g if g is not None else _zeros(like._data.shape, like) for g in grads]
+        return stack(parts, self.dim)
+
+
+def _split_views(input, d, sizes, node_cls):
+    data = input._data
+    lead = (slice(None),) * d
+    outs, start = [], 0
+    for size in sizes:
+        outs.append(_view(input, data[lead + (slice(start, start + size),)]))
+        start += size
+    node = _record_outputs(node_cls, outs, input)
+    if node is not None:
+        node.in_shape, node.dim, node.sizes = data.shape, d, list(sizes)
+    return tuple(outs)
+
+
+def split(input, split_size_or_sections, dim=0):
+    d = _wrap_dim(dim, input._data.ndim)
+    n = input._data.shape[d]
+    if isinstance(split_size_or_sections, (list, tuple)):
+        sizes = [int(s) for s in split_size_or_sections]
+        if any(s < 0 for s in sizes) or sum(sizes) != n:
+            raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {n} "
+                               f"(input tensor's size at dimension {d}), but got "
+                               f"split_sizes={sizes}")
+        return _split_views(input, d, sizes, SplitWithSizesBackward0)
+    size = int(split_size_or_sections)
+    if size < 0:
+        raise RuntimeError(f"split expects split_size be non-negative, but got split_size={size}")
+    if size == 0:
+        if n != 0:
+            raise RuntimeError("split_size can only be 0 if dimension size is 0, but got "
+                               f"dimension size of {n}")
+        return _split_views(input, d, [0], SplitBackward0)
+    sizes = [size] * (n // size) + ([n % size] if n % size else [])
+    return _split_views(input, d, sizes or [0], SplitBackward0)
+
+
+def chunk(input, chunks, dim=0):
+    if chunks <= 0:
+        raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
+    d = _wrap_dim(dim, input._data.ndim)
+    n = input._data.shape[d]
+    if n == 0:
+        return _split_views(input, d, [0] * chunks, SplitBackward0)
+    return split(input, -(-n // chunks), d)
+
+
+def unbind(input, dim=0):
+    data = input._data
+    d = _wrap_dim(dim, data.ndim)
+    lead = (slice(None),) * d
+    outs = [_view(input, data[lead + (i,)]) for i in range(data.shape[d])]
+    if outs:
+        node = _record_outputs(UnbindBackward0, outs, input)
+        if node is not None:
+            node.dim = d
+    return tuple(outs)
+
+
+def select(input, dim, index):
+    from .index import getitem
+    shape = input._data.shape
+    if not shape:
+        raise IndexError("select() cannot be applied to a 0-dim tensor.")
+    d = _wrap_dim(dim, len(shape))
+    if not -shape[d] <= index < shape[d]:
+        raise IndexError(f"select(): index {index} out of range for tensor of size "
+                         f"{list(shape)} at dimension {d}")
+    return getitem(input, (slice(None),) * d + (int(index),))
+
+
+def narrow(input, dim, start, length):
+    """A view of ``length`` entries from ``start`` along dim (SliceBackward0, as PyTorch)."""
+    from .index import getitem
+    shape = input._data.shape
+    d = _wrap_dim(dim, len(shape))
+    n = shape[d]
+    start = int(start)
+    if not -n <= start <= n:
+        raise IndexError(f"start out of range (expected to be in range of [{-n}, {n}], but got "
+                         f"{start})")
+    if start < 0:
+        start += n
+    if length < 0:
+        raise RuntimeError("narrow(): length must be non-negative.")
+    if start + length > n:
+        raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({n}).")
+    return getitem(input, (slice(None),) * d + (slice(start, start + length),))
+
+
+# ---- repeating and reordering --------------------------------------------------------------
+
+class RepeatBackward0(Node):
+    def backward(self, g):
+        # Each output dim is (repeat, size) blocks: view it that way and sum the repeats.
+        padded, reps = self.padded, self.repeats
+        interleaved = [n for pair in zip(reps, padded) for n in pair]
+        from .reduce import sum as sum_
+        g = sum_(g.reshape(interleaved), tuple(range(0, 2 * len(reps), 2)))
+        return (g.reshape(self.in_shape),)
+
+
+def repeat(input, *sizes):
+    sizes = _shape_arg(sizes)
+    shape = input._data.shape
+    if len(sizes) < len(shape):
+        raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number "
+                           "of dimensions of tensor")
+    padded = (1,) * (len(sizes) - len(shape)) + shape
+    if any(s < 0 for s in sizes):
+        target = [p * s for p, s in zip(padded, sizes)]
+        bad = next(t for t in target if t < 0)
+        raise RuntimeError(f"Trying to create tensor with negative dimension {bad}: {target}")
+    data = xp_of(input._data).tile(input._data.reshape(padded), sizes)
+    out = wrap(data, input)
+    node = record(RepeatBackward0, out, (input,))
+    if node is not None:
+        node.padded, node.repeats, node.in_shape = padded, sizes, shape
+    return out
+
+
+def tile(input, *dims):
+    dims = _shape_arg(dims)
+    nd = input._data.ndim
+    return repeat(input, (1,) * (nd - len(dims)) + dims)
+
+
+def _dims_arg(dims, ndim):
+    if len(dims) == 1 and isinstance(dims[0], (list, tuple)):
+        dims = tuple(dims[0])
+    wrapped = tuple(_wrap_dim(d, ndim) for d in dims)
+    for i, d in enumerate(wrapped):
+        if d in wrapped[:i]:
+            raise RuntimeError(f"dim {d} appears multiple times in the list of dims")
+    return wrapped
+
+
+class FlipBackward0(Node):
+    def backward(self, g):
+        return (flip(g, self.dims),)
+
+
+def flip(input, *dims):
+    dims = _dims_arg(dims, input._data.ndim)
+    data = xp_of(input._data).flip(input._data, dims) if dims else input._data
+    out = wrap(data.copy(), input)  # PyTorch's flip copies
+    node = record(FlipBackward0, out, (input,))
+    if node is not None:
+        node.dims = dims
+    return out
+
+
+def fliplr(input):
+    return flip(input, 1)
+
+
+def flipud(input):
+    return flip(input, 0)
+
+
+class RollBackward0(Node):
+    def backward(self, g):
+        return (roll(g, tuple(-s for s in self.shifts), self.dims),)
+
+
+def roll(input, shifts, dims=None):
+    shifts = tuple(shifts) if isinstance(shifts, (list, tuple)) else (shifts,)
+    data = input._data
+    xp = xp_of(data)
+    if dims is None or dims == ():
+        if len(shifts) != 1:
+            raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, "
+                               "dims:0")
+        out = wrap(xp.roll(data, shifts[0]), input)
+        dims_t = None
+    else:
+        dims_t = tuple(dims) if isinstance(dims, (list, tuple)) else (dims,)
+        if len(shifts) != len(dims_t):
+            raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, "
+                               f"dims:{len(dims_t)}")
+        dims_t = tuple(_wrap_dim(d, data.ndim) for d in dims_t)
+        out = wrap(xp.roll(data, shifts, dims_t), input)
+    node = record(RollBackward0, out, (input,))
+    if node is not None:
+        node.shifts, node.dims = shifts, dims_t
+    return out
+
+
+def movedim(input, source, destination):
+    nd = input._data.ndim
+    src = tuple(source) if isinstance(source, (list, tuple)) else (source,)
+    dst = tuple(destination) if isinstance(destination, (list, tuple)) else (destination,)
+    if len(src) != len(dst):
+        raise RuntimeError(f"movedim: Invalid source or destination dims: source ({list(src)} "
+                           f"dims) should contain the same number of dims as destination "
+                           f"({list(dst)} dims)")
+    src = _dims_arg(src, nd)
+    dst = _dims_arg(dst, nd)
+    order = [None] * nd
+    for s, t_ in zip(src, dst):
+        order[t_] = s
+    rest = iter(d for d in range(nd) if d not in src)
+    order = [o if o is not None else next(rest) for o in order]
+    return permute(input, order)
+
+
+moveaxis = movedim
+
+
 __all__ = ["view", "reshape", "view_as", "reshape_as", "flatten", "unflatten", "squeeze",
            "unsqueeze", "permute", "transpose", "swapaxes", "swapdims", "t", "expand",
-           "expand_as", "sum_to_size", "clone", "contiguous"]
+           "expand_as", "sum_to_size", "clone", "contiguous", "cat", "concat", "concatenate",
+           "stack", "hstack", "vstack", "split", "chunk", "unbind", "select", "narrow",
+           "repeat", "tile", "flip", "fliplr", "flipud", "roll", "movedim", "moveaxis"]
 NOT_FUNCTIONS = {"view", "view_as", "reshape_as", "expand", "expand_as", "sum_to_size",
-                 "contiguous"}
+                 "contiguous", "repeat"}
+NOT_METHODS = {"cat", "concat", "concatenate", "stack", "hstack", "vstack"}

@@ -1,0 +1,642 @@
+"""Selecting and placing values by index or mask: index_select, gather, scatter, masked_fill,
+masked_select, where, nonzero, take, index_add/fill/copy; and the special in-place writers
+zero_, fill_, copy_ and the random fills (uniform_, normal_, ...).
+
+Every backward is written with these same ops (gather's gradient is a scatter_add, whose
+gradient is a gather, ...), so second derivatives flow through them.
+"""
+import numpy as np
+
+from .. import _backend
+from .._backend import xp_of
+from ..autograd.graph import Node
+from ..random import default_generator
+from ._util import Tensor, _grad_state, _wrap_dim, broadcast_error, operands, record, wrap
+from .inplace import _snapshot, check_inplace, write_result
+
+_INDEX_KINDS = "iu"
+
+# PyTorch names C++ scalar types in some messages.
+_C_NAMES = {"bool": "bool", "uint8": "unsigned char", "int8": "signed char",
+            "int16": "short int", "int32": "int", "int64": "long int", "float16": "c10::Half",
+            "float32": "float", "float64": "double"}
+
+
+def _zeros(shape, like):
+    return wrap(xp_of(like._data).zeros(shape, dtype=like._data.dtype), like)
+
+
+def _dim_prefix(d):
+    return (slice(None),) * d
+
+
+def _check_index_dtype(index, message):
+    if not isinstance(index, Tensor):
+        raise TypeError(f"index must be a Tensor, not {type(index).__name__}")
+    if index._data.dtype.kind not in _INDEX_KINDS or index._data.dtype.itemsize < 4:
+        raise RuntimeError(message)
+
+
+# ---- index_select / index_add / index_fill / index_copy ------------------------------------
+
+def _vector_index(input, dim, index, fn_name):
+    """(dim, 1-D int64 index array) for the index_* family, with PyTorch's checks."""
+    _check_index_dtype(index, f"{fn_name}(): Expected dtype int32 or int64 for index")
+    if index._data.ndim > 1:
+        raise IndexError(f"{fn_name}(): Index is supposed to be a vector")
+    nd = input._data.ndim
+    d = _wrap_dim(dim, nd)
+    idx = index._data.reshape(-1).astype(np.int64, copy=False)
+    n = input._data.shape[d] if nd else 1
+    if idx.size:
+        lo, hi = int(idx.min()), int(idx.max())
+        if lo < 0:
+            raise IndexError("index out of range in self")
+        if hi >= n:
+            raise RuntimeError(f"INDICES element is out of DATA bounds, id={hi} axis_dim={n}")
+    return d, idx
+
+
+class IndexSelectBackward0(Node):
+    def backward(self, g):
+        zeros = _zeros(self.in_shape, g)
+        return (index_add(zeros, self.dim, self.index, g),)
+
+
+def index_select(input, dim, index):
+    d, idx = _vector_index(input, dim, index, "index_select")
+    data = input._data
+    out = wrap(xp_of(data).take(data, idx, axis=d) if data.ndim else data.reshape(1)[idx]
+               .reshape(()), input)
+    node = record(IndexSelectBackward0, out, (input,))
+    if node is not None:
+        node.in_shape, node.dim, node.index = data.shape, d, index
+    return out
+
+
+class IndexAddBackward0(Node):
+    def backward(self, g):
+        gs = None
+        if self.next_functions[1][0] is not None:
+            gs = index_select(g, self.dim, self.index)
+            if self.alpha != 1:
+                gs = gs * self.alpha
+        return g, gs
+
+
+def index_add(input, dim, index, source, *, alpha=1):
+    d, idx = _vector_index(input, dim, index, "index_add_")
+    src_shape = source._data.shape
+    n_src = src_shape[d] if source._data.ndim else 1
+    if idx.size != n_src:
+        raise RuntimeError(f"index_add_(): Number of indices ({idx.size}) should be equal to "
+                           f"source.size(dim): ({n_src}), for dim: {d}")
+    data = input._data.copy()
+    src = source._data.astype(data.dtype, copy=False)
+    if alpha != 1:
+        src = src * alpha
+    xp_of(data).add.at(data, _dim_prefix(d) + (idx,), src)
+    out = wrap(data, input)
+    node = record(IndexAddBackward0, out, (input, source))
+    if node is not None:
+        node.dim, node.index, node.alpha = d, index, alpha
+    return out
+
+
+class IndexFillBackward0(Node):
+    def backward(self, g):
+        return (index_fill(g, self.dim, self.index, 0),)
+
+
+class IndexFillBackward1(Node):
+    def backward(self, g):
+        gv = None
+        if self.next_functions[1][0] is not None:
+            gv = index_select(g, self.dim, self.index).sum()
+        return index_fill(g, self.dim, self.index, 0), gv
+
+
+def index_fill(input, dim, index, value):
+    _check_index_dtype(index, "index_fill_(): Expected dtype int64 for index.")
+    d = _wrap_dim(dim, input._data.ndim)
+    idx = index._data.reshape(-1).astype(np.int64, copy=False)
+    n = input._data.shape[d] if input._data.ndim else 1
+    for i in idx.tolist():
+        if not -n <= i < n:
+            raise IndexError(f"index {i} is out of bounds for dimension {d} with size {n}")
+    if isinstance(value, Tensor) and value._data.ndim != 0:
+        raise RuntimeError("index_fill_ only supports a 0-dimensional value tensor, but got "
+                           f"tensor with {value._data.ndim} dimension(s).")
+    data = input._data.copy()
+    fill = value._data if isinstance(value, Tensor) else value
+    data[_dim_prefix(d) + (idx,)] = fill
+    out = wrap(data, input)
+    if isinstance(value, Tensor):
+        node = record(IndexFillBackward1, out, (input, value))
+    else:
+        node = record(IndexFillBackward0, out, (input,))
+    if node is not None:
+        node.dim, node.index = d, index
+    return out
+
+
+class IndexCopyBackward0(Node):
+    def backward(self, g):
+        gx = gs = None
+        if self.next_functions[0][0] is not None:
+            gx = index_fill(g, self.dim, self.index, 0)
+        if self.next_functions[1][0] is not None:
+            gs = index_select(g, self.dim, self.index)
+        return gx, gs
+
+
+def index_copy(input, dim, index, source):
+    d, idx = _vector_index(input, dim, index, "index_copy_")
+    n_src = source._data.shape[d] if source._data.ndim else 1
+    if idx.size != n_src:
+        raise IndexError(f"index_copy_(): Number of indices ({idx.size}) should be equal to "
+                         f"source.size(dim) ({n_src})")
+    data = input._data.copy()
+    data[_dim_prefix(d) + (idx,)] = source._data
+    out = wrap(data, input)
+    node = record(IndexCopyBackward0, out, (input, source))
+    if node is not None:
+        node.dim, node.index = d, index
+    return out
+
+
+# ---- gather / scatter ----------------------------------------------------------------------
+
+def _gather_checks(input, dim, index, fn_name, src=None):
+    """(dim, full index tuple) addressing input at ``index`` along dim, PyTorch's checks."""
+    _check_index_dtype(index, f"{fn_name}(): Expected dtype int64 for index")
+    data, idx = input._data, index._data
+    nd = data.ndim
+    d = _wrap_dim(dim, nd)
+    if idx.ndim != max(nd, 1) and not (nd == 0 and idx.ndim <= 1):
+        raise RuntimeError("Index tensor must have the same number of dimensions as "
+                           f"{'input' if fn_name == 'gather' else 'self'} tensor")
+    shape = data.shape if nd else (1,)
+    for k in range(idx.ndim):
+        too_big_self = k != d and idx.shape[k] > shape[k]
+        too_big_src = src is not None and src._data.ndim and idx.shape[k] > src._data.shape[k]
+        if too_big_self or too_big_src:
+            if src is None:
+                raise RuntimeError(f"Size does not match at dimension {k} expected index "
+                                   f"{list(idx.shape)} to be no larger than self "
+                                   f"{list(data.shape)} apart from dimension {d}")
+            raise RuntimeError(f"Expected index {list(idx.shape)} to be no larger than self "
+                               f"{list(data.shape)} apart from dimension {d} and to be no "
+                               f"larger size than src {list(src._data.shape)}")
+    idx = idx.astype(np.int64, copy=False)
+    if idx.size:
+        lo, hi = int(idx.min()), int(idx.max())
+        if lo < 0 or hi >= shape[d]:
+            bad = lo if lo < 0 else hi
+            raise RuntimeError(f"index {bad} is out of bounds for dimension {d} with size "
+                               f"{shape[d]}")
+    xp = xp_of(data)
+    grid = list(xp.indices(idx.shape, sparse=True))
+    grid[d] = idx
+    return d, tuple(grid) if nd else (idx.reshape(-1),)
+
+
+def _src_block(src, index_shape):
+    """The leading corner of src that matches the index's shape (scatter uses only that)."""
+    data = src._data
+    if data.shape == index_shape:
+        return data
+    return data[tuple(slice(0, n) for n in index_shape)]
+
+
+class GatherBackward0(Node):
+    def backward(self, g):
+        return (scatter_add(_zeros(self.in_shape, g), self.dim, self.index, g),)
+
+
+def gather(input, dim, index, *, sparse_grad=False):
+    d, where_ = _gather_checks(input, dim, index, "gather")
+    data = input._data
+    out = wrap(data[where_] if data.ndim else data.reshape(1)[where_].reshape(
+        index._data.shape), input)
+    node = record(GatherBackward0, out, (input,))
+    if node is not None:
+        node.in_shape, node.dim, node.index = data.shape, d, index
+    return out
+
+
+def _pad_grad(g, shape):
+    """g placed in the leading corner of zeros(shape) (the src entries scatter did not read)."""
+    if g._data.shape == tuple(shape):
+        return g
+    from .index import index_put
+    return index_put(_zeros(shape, g), tuple(slice(0, n) for n in g._data.shape), g)
+
+
+class ScatterBackward0(Node):      # src is a tensor
+    def backward(self, g):
+        gx = gs = None
+        if self.next_functions[0][0] is not None:
+            gx = scatter(g, self.dim, self.index, 0)
+        if self.next_functions[1][0] is not None:
+            gs = _pad_grad(gather(g, self.dim, self.index), self.src_shape)
+        return gx, gs
+
+
+class ScatterBackward1(Node):      # src is a scalar value
+    def backward(self, g):
+        return (scatter(g, self.dim, self.index, 0),)
+
+
+_REDUCE = ("add", "multiply")
+
+
+def scatter(input, dim, index, src=None, value=None, *, reduce=None):
+    if src is None:
+        src = value
+    if src is None:
+        raise TypeError("scatter() missing required argument 'src' or 'value'")
+    is_tensor = isinstance(src, Tensor)
+    d, where_ = _gather_checks(input, dim, index, "scatter", src if is_tensor else None)
+    data = input._data.copy()
+    target = data if data.ndim else data.reshape(1)
+    vals = _src_block(src, index._data.shape).astype(data.dtype, copy=False) if is_tensor \
+        else src
+    xp = xp_of(data)
+    if reduce is None:
+        target[where_] = vals
+    elif reduce == "add":
+        xp.add.at(target, where_, vals)
+    elif reduce == "multiply":
+        xp.multiply.at(target, where_, vals)
+    else:
+        raise RuntimeError(f"reduce argument must be either add or multiply. Got {reduce}")
+    out = wrap(data, input)
+    if reduce is not None:
+        if _grad_state[0] and (input._rg or (is_tensor and src._rg)):
+            raise RuntimeError("the derivative for 'scatter' with a reduce argument is not "
+                               "implemented; use scatter_add or scatter_reduce")
+        return out
+    if is_tensor:
+        node = record(ScatterBackward0, out, (input, src))
+        if node is not None:
+            node.src_shape = src._data.shape
+    else:
+        node = record(ScatterBackward1, out, (input,))
+    if node is not None:
+        node.dim, node.index = d, index
+    return out
+
+
+class ScatterAddBackward0(Node):
+    def backward(self, g):
+        gs = None
+        if self.next_functions[1][0] is not None:
+            gs = _pad_grad(gather(g, self.dim, self.index), self.src_shape)
+        return g, gs
+
+
+def scatter_add(input, dim, index, src):
+    if not isinstance(src, Tensor):
+        raise TypeError(f"scatter_add(): argument 'src' must be Tensor, not "
+                        f"{type(src).__name__}")
+    d, where_ = _gather_checks(input, dim, index, "scatter_add", src)
+    data = input._data.copy()
+    target = data if data.ndim else data.reshape(1)
+    xp_of(data).add.at(target, where_,
+                       _src_block(src, index._data.shape).astype(data.dtype, copy=False))
+    out = wrap(data, input)
+    node = record(ScatterAddBackward0, out, (input, src))
+    if node is not None:
+        node.dim, node.index, node.src_shape = d, index, src._data.shape
+    return out
+
+
+# ---- masks ---------------------------------------------------------------------------------
+
+def _bool_mask(mask, message):
+    if not isinstance(mask, Tensor):
+        raise TypeError(f"mask must be a Tensor, not {type(mask).__name__}")
+    if mask._data.dtype.kind != "b":
+        raise RuntimeError(message.format(_C_NAMES[mask.dtype.name]))
+    return mask._data
+
+
+def _broadcast(a_shape, b_shape):
+    try:
+        return np.broadcast_shapes(a_shape, b_shape)
+    except ValueError:
+        raise broadcast_error(a_shape, b_shape) from None
+
+
+class MaskedFillBackward0(Node):
+    def backward(self, g):
+        return (masked_fill(g, self.mask, 0),)
+
+
+class MaskedFillBackward1(Node):
+    def backward(self, g):
+        gv = None
+        if self.next_functions[1][0] is not None:
+            gv = where(self.mask, g, 0).sum()
+        return masked_fill(g, self.mask, 0), gv
+
+
+def masked_fill(input, mask, value):
+    m = _bool_mask(mask, "masked_fill_ only supports boolean masks, but got mask with dtype {}")
+    data = input._data
+    if isinstance(value, Tensor):
+        if value._data.ndim != 0:
+            raise RuntimeError("masked_fill_ only supports a 0-dimensional value tensor, but "
+                               f"got tensor with {value._data.ndim} dimension(s).")
+        fill = value._data.astype(data.dtype)
+    else:
+        fill = np.array(value).astype(data.dtype)
+    _broadcast(data.shape, m.shape)  # PyTorch's message when they do not broadcast
+    out = wrap(xp_of(data).where(m, fill, data), input)
+    if isinstance(value, Tensor):
+        node = record(MaskedFillBackward1, out, (input, value))
+    else:
+        node = record(MaskedFillBackward0, out, (input,))
+    if node is not None:
+        node.mask = mask
+    return out
+
+
+class MaskedSelectBackward0(Node):
+    def backward(self, g):
+        from .index import index_put
+        mask = self.mask
+        if mask._data.shape != self.shape:
+            mask = mask.expand(self.shape)
+        return (index_put(_zeros(self.shape, g), (mask,), g),)
+
+
+def masked_select(input, mask):
+    m = _bool_mask(mask, "masked_select: expected BoolTensor for mask")
+    data = input._data
+    shape = _broadcast(data.shape, m.shape)
+    xp = xp_of(data)
+    if data.shape != shape:
+        data = xp.broadcast_to(data, shape)
+    if m.shape != shape:
+        m = xp.broadcast_to(m, shape)
+    out = wrap(data[m], input)
+    node = record(MaskedSelectBackward0, out, (input,))
+    if node is not None:
+        node.mask, node.shape = mask, shape
+    return out
+
+
+# ---- where / nonzero / take ----------------------------------------------------------------
+
+class WhereBackward0(Node):
+    def backward(self, g):
+        cond = self.condition
+        ga = where(cond, g, 0) if self.next_functions[0][0] is not None else None
+        gb = where(cond, 0, g) if self.next_functions[1][0] is not None else None
+        return ga, gb
+
+
+_SCALAR = (int, float, bool, np.number, np.bool_)
+
+
+def where(condition, input=None, other=None):
+    if input is None and other is None:
+        return nonzero(condition, as_tuple=True)
+    if input is None or other is None:
+        raise TypeError("where() takes 1 or 3 arguments: (condition) or "
+                        "(condition, input, other)")
+    if not isinstance(condition, Tensor):
+        raise TypeError(f"where(): argument 'condition' must be Tensor, not "
+                        f"{type(condition).__name__}")
+    c = condition._data
+    if c.dtype.kind != "b":
+        raise RuntimeError("where expected condition to be a boolean tensor, but got a tensor "
+                           f"with dtype {condition.dtype.legacy}")
+    if not isinstance(input, Tensor) and not isinstance(other, Tensor):
+        from ..creation import tensor
+        input = tensor(input, device=condition.device)
+    a, b, ad, bd = operands(input, other)
+    _broadcast(c.shape, _broadcast(np.shape(ad), np.shape(bd)))
+    out = wrap(xp_of(c).where(c, ad, bd), a if isinstance(a, Tensor) else b)
+    node = record(WhereBackward0, out, (a if isinstance(a, Tensor) else None,
+                                        b if isinstance(b, Tensor) else None))
+    if node is not None:
+        node.condition = condition
+    return out
+
+
+def nonzero(input, *, as_tuple=False, out=None):
+    if not isinstance(as_tuple, bool):
+        raise TypeError(f"nonzero(): argument 'as_tuple' must be bool, not "
+                        f"{type(as_tuple).__name__}")
+    data = input._data
+    xp = xp_of(data)
+    if data.ndim == 0:
+        hit = bool(data)
+        if as_tuple:
+            return (wrap(xp.zeros(int(hit), dtype=np.int64), input),)
+        return wrap(xp.zeros((int(hit), 0), dtype=np.int64), input)
+    coords = xp.nonzero(data)
+    if as_tuple:
+        return tuple(wrap(c.astype(np.int64, copy=False), input) for c in coords)
+    return wrap(xp.stack(coords, axis=1).astype(np.int64, copy=False), input)
+
+
+def argwhere(input):
+    return nonzero(input)
+
+
+class TakeBackward0(Node):
+    def backward(self, g):
+        flat = _zeros((self.numel,), g)
+        flat = index_add(flat, 0, self.index.reshape(-1), g.reshape(-1))
+        return (flat.reshape(self.in_shape),)
+
+
+def take(input, index):
+    _check_index_dtype(index, "take(): Expected a long tensor for index, but got "
+                       f"{index.dtype.legacy if isinstance(index, Tensor) else ''}")
+    data = input._data
+    n = data.size
+    idx = index._data.astype(np.int64, copy=False)
+    if idx.size:
+        lo, hi = int(idx.min()), int(idx.max())
+        if lo < -n or hi >= n:
+            bad = lo if lo < -n else hi
+            raise IndexError(f"out of range: tried to access index {bad} on a tensor of {n} "
+                             "elements.")
+        if lo < 0:
+            idx = idx % n
+    out = wrap(data.reshape(-1)[idx], input)
+    node = record(TakeBackward0, out, (input,))
+    if node is not None:
+        node.numel, node.in_shape = n, data.shape
+        node.index = wrap(idx, index)
+    return out
+
+
+# ---- the special in-place writers ----------------------------------------------------------
+
+class ZeroBackward0(Node):
+    def backward(self, g):
+        return (_zeros(g._data.shape, g),)
+
+
+class FillBackward2(ZeroBackward0):      # fill_ with a number
+    pass
+
+
+class FillBackward3(Node):               # fill_ with a 0-d tensor
+    def backward(self, g):
+        gv = g.sum() if self.next_functions[1][0] is not None else None
+        return _zeros(g._data.shape, g), gv
+
+
+class UniformBackward0(ZeroBackward0):
+    pass
+
+
+class NormalBackward0(ZeroBackward0):
+    pass
+
+
+class BernoulliBackward1(ZeroBackward0):
+    pass
+
+
+class ExponentialBackward0(ZeroBackward0):
+    pass
+
+
+class RandomBackward0(ZeroBackward0):
+    pass
+
+
+def _write_constant(self, arr, node_cls, extra=()):
+    """In-place write of a value that does not depend on self's old value."""
+    check_inplace(self)
+    if _grad_state[0] and (self._rg or any(getattr(e, "_rg", False) for e in extra)):
+        result = wrap(arr, self)
+        record(node_cls, result, (_snapshot(self),) + tuple(extra))
+        return write_result(self, result)
+    self._data[...] = arr
+    self._version_box[0] += 1
+    return self
+
+
+def zero_(self):
+    check_inplace(self)
+    if _grad_state[0] and self._rg:
+        return _write_constant(self, xp_of(self._data).zeros_like(self._data), ZeroBackward0)
+    self._data.fill(0)
+    self._version_box[0] += 1
+    return self
+
+
+def fill_(self, value):
+    if isinstance(value, Tensor):
+        if value._data.ndim != 0:
+            raise RuntimeError("fill_ only supports 0-dimension value tensor but got tensor "
+                               f"with {value._data.ndim} dimensions.")
+        arr = xp_of(self._data).full(self._data.shape, value.item(), dtype=self._data.dtype)
+        return _write_constant(self, arr, FillBackward3, (value,))
+    if not isinstance(value, _SCALAR):
+        raise TypeError(f"fill_(): argument 'value' must be Number, not {type(value).__name__}")
+    check_inplace(self)
+    if _grad_state[0] and self._rg:
+        arr = xp_of(self._data).full(self._data.shape, value, dtype=self._data.dtype)
+        return _write_constant(self, arr, FillBackward2)
+    self._data.fill(value)
+    self._version_box[0] += 1
+    return self
+
+
+class CopyBackwards(Node):
+    def backward(self, g):
+        gx = _zeros(g._data.shape, g) if self.next_functions[0][0] is not None else None
+        gs = g if self.next_functions[1][0] is not None else None
+        return gx, gs
+
+
+def copy_(self, src, non_blocking=False):
+    if not isinstance(src, Tensor):
+        raise TypeError(f"copy_(): argument 'src' (position 1) must be Tensor, not "
+                        f"{type(src).__name__}")
+    check_inplace(self)
+    shape = self._data.shape
+    s = src._data
+    if src._device != self._device:
+        s = _backend.to_device(s, self._device)
+    if s.shape != shape and _broadcast(shape, s.shape) != shape:
+        raise broadcast_error(shape, s.shape)
+    if _grad_state[0] and (self._rg or src._rg):
+        arr = xp_of(self._data).broadcast_to(s, shape).astype(self._data.dtype)
+        result = wrap(arr, self)
+        record(CopyBackwards, result, (_snapshot(self), src))
+        return write_result(self, result)
+    self._data[...] = s
+    self._version_box[0] += 1
+    return self
+
+
+def _random_fill(self, arr, node_cls):
+    if self._device.type != "cpu":
+        arr = _backend.to_device(arr, self._device)
+    return _write_constant(self, arr.astype(self._data.dtype, copy=False), node_cls)
+
+
+def _gen(generator):
+    return (generator or default_generator).numpy
+
+
+def uniform_(self, a=0.0, b=1.0, *, generator=None):
+    if a > b:
+        raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={a} "
+                           f"> to={b}")
+    arr = _gen(generator).uniform(a, b, self._data.shape)
+    return _random_fill(self, arr, UniformBackward0)
+
+
+def normal_(self, mean=0.0, std=1.0, *, generator=None):
+    if std < 0:
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
+    arr = _gen(generator).normal(mean, std, self._data.shape)
+    return _random_fill(self, arr, NormalBackward0)
+
+
+def bernoulli_(self, p=0.5, *, generator=None):
+    probs = _backend.to_numpy(p._data) if isinstance(p, Tensor) else p
+    arr = _gen(generator).random(self._data.shape) < probs
+    return _random_fill(self, arr, BernoulliBackward1)
+
+
+def exponential_(self, lambd=1.0, *, generator=None):
+    arr = _gen(generator).exponential(1.0 / lambd, self._data.shape)
+    return _random_fill(self, arr, ExponentialBackward0)
+
+
+def random_(self, from_=0, to=None, *, generator=None):
+    """random_(to) draws from [0, to), random_(from, to) from [from, to), random_() from
+    [0, 2**mantissa] for floats (every value exactly representable) or the dtype's range."""
+    if to is None:
+        if from_:
+            from_, to = 0, from_
+        elif self.dtype.is_floating_point:
+            to = 2 ** {2: 11, 4: 24, 8: 53}[self._data.itemsize] + 1
+        else:
+            to = int(np.iinfo(self._data.dtype).max) + 1 if self._data.dtype.kind != "b" else 2
+    if from_ >= to:
+        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={from_} "
+                           f">= to={to}")
+    arr = _gen(generator).integers(from_, to, self._data.shape)
+    return _random_fill(self, arr, RandomBackward0)
+
+
+__all__ = ["index_select", "index_add", "index_fill", "index_copy", "gather", "scatter",
+           "scatter_add", "masked_fill", "masked_select", "where", "nonzero", "argwhere",
+           "take"]
+EXTRA_METHODS = {"zero_": zero_, "fill_": fill_, "copy_": copy_, "uniform_": uniform_,
+                 "normal_": normal_, "bernoulli_": bernoulli_, "exponential_": exponential_,
+                 "random_": random_}
