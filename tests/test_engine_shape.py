@@ -1,0 +1,277 @@
+"""Shape ops: cat, stack, split, chunk, unbind, select, narrow, repeat, tile, flip, roll, movedim.
+
+Forward values against NumPy, gradients through the shared gradcheck, grad_fn names and error
+messages as PyTorch 2.13 prints them (written here as literals, taken from real torch).
+"""
+import numpy as np
+import pytest
+
+import engine
+from tests.gradcheck import gradcheck, gradgradcheck
+
+RNG = np.random.default_rng(7)
+
+
+def arr(*shape):
+    return RNG.standard_normal(shape)
+
+
+def T(a, **kw):
+    return engine.tensor(a, **kw)
+
+
+def name(t):
+    return type(t.grad_fn).__name__
+
+
+# ---- cat / stack ------------------------------------------------------------------------------
+
+def test_cat_values_and_dims():
+    a, b = arr(2, 3), arr(2, 4)
+    np.testing.assert_array_equal(engine.cat([T(a), T(b)], 1).numpy(),
+                                  np.concatenate([a, b], 1))
+    np.testing.assert_array_equal(engine.cat((T(a), T(a)), -2).numpy(),
+                                  np.concatenate([a, a], 0))
+    assert engine.concat([T(a), T(a)]).shape == (4, 3)
+    assert engine.concatenate([T(a), T(a)], dim=1).shape == (2, 6)
+
+
+def test_cat_skips_legacy_empty_1d_and_promotes():
+    # torch.cat([torch.zeros(2, 3), torch.zeros(0)]).shape == torch.Size([2, 3])
+    assert engine.cat([engine.zeros(2, 3), engine.zeros(0)]).shape == (2, 3)
+    # int64 with float64 -> float64; int64 with float32 -> float32
+    got = engine.cat([engine.tensor([1]), engine.tensor([1.5], dtype=engine.float64)])
+    assert got.dtype is engine.float64 and got.tolist() == [1.0, 1.5]
+    assert engine.cat([engine.tensor([1]), engine.tensor([2.5])]).dtype is engine.float32
+
+
+def test_cat_gradients():
+    a, b, c = arr(2, 3), arr(2, 1), arr(2, 2)
+    gradcheck(lambda x, y, z: engine.cat([x, y, z], 1), a, b, c)
+    gradcheck(lambda x: engine.cat([x, x * 2], 0), a)
+    gradgradcheck(lambda x, y: engine.cat([x * x, y], 1) * 3, a, b)
+
+
+def test_cat_grad_fn_and_out():
+    x = T(arr(2, 2), requires_grad=True)
+    assert name(engine.cat([x, x])) == "CatBackward0"
+    out = engine.zeros(1)
+    engine.cat([engine.ones(2), engine.zeros(1)], out=out)
+    assert out.tolist() == [1.0, 1.0, 0.0]
+
+
+@pytest.mark.parametrize("call, exc, msg", [
+    (lambda: engine.cat([]), ValueError, "torch.cat(): expected a non-empty list of Tensors"),
+    (lambda: engine.cat([engine.zeros(2, 3), engine.zeros(3, 3)], 1), RuntimeError,
+     "Sizes of tensors must match except in dimension 1. Expected size 2 but got size 3 for "
+     "tensor number 1 in the list."),
+    (lambda: engine.cat([engine.zeros(2, 3), engine.zeros(3)]), RuntimeError,
+     "Tensors must have same number of dimensions: got 2 and 1"),
+    (lambda: engine.cat([engine.zeros(2, 3)], 2), IndexError,
+     "Dimension out of range (expected to be in range of [-2, 1], but got 2)"),
+    (lambda: engine.cat(engine.zeros(2)), TypeError,
+     "cat(): argument 'tensors' (position 1) must be tuple of Tensors, not Tensor"),
+    (lambda: engine.cat([engine.tensor(1.)]), RuntimeError,
+     "zero-dimensional tensor (at position 0) cannot be concatenated"),
+    (lambda: engine.stack([]), RuntimeError, "stack expects a non-empty TensorList"),
+    (lambda: engine.stack([engine.zeros(2, 3), engine.zeros(3)]), RuntimeError,
+     "stack expects each tensor to be equal size, but got [2, 3] at entry 0 and [3] at entry 1"),
+    (lambda: engine.stack([engine.zeros(2, 3)], 3), IndexError,
+     "Dimension out of range (expected to be in range of [-3, 2], but got 3)"),
+])
+def test_cat_stack_errors(call, exc, msg):
+    with pytest.raises(exc) as info:
+        call()
+    assert str(info.value) == msg
+
+
+def test_stack_values_gradients_and_name():
+    a, b = arr(2, 3), arr(2, 3)
+    for d in (0, 1, 2, -1):
+        np.testing.assert_array_equal(engine.stack([T(a), T(b)], d).numpy(),
+                                      np.stack([a, b], d))
+    gradcheck(lambda x, y: engine.stack([x, y], 1), a, b)
+    gradgradcheck(lambda x, y: engine.stack([x * x * y, y], 0), a, b)
+    assert name(engine.stack([T(a, requires_grad=True)])) == "StackBackward0"
+
+
+def test_hstack_vstack():
+    a, b = arr(3), arr(2)
+    np.testing.assert_array_equal(engine.hstack([T(a), T(b)]).numpy(), np.hstack([a, b]))
+    m = arr(2, 3)
+    np.testing.assert_array_equal(engine.vstack([T(m), T(a)]).numpy(), np.vstack([m, a]))
+
+
+# ---- split / chunk / unbind -------------------------------------------------------------------
+
+def test_split_by_size_and_sections():
+    a = arr(5, 4)
+    x = T(a)
+    parts = x.split(2)
+    assert [p.shape[0] for p in parts] == [2, 2, 1]
+    for p, ref in zip(parts, np.split(a, [2, 4])):
+        np.testing.assert_array_equal(p.numpy(), ref)
+    parts = engine.split(x, [1, 3], dim=1)
+    np.testing.assert_array_equal(parts[1].numpy(), a[:, 1:])
+    assert isinstance(parts, tuple)
+
+
+def test_split_outputs_are_views_and_multi_output_nodes():
+    base = engine.zeros(4, 2)
+    a, b = base.split(2)
+    a[0, 0] = 5.0
+    assert base[0, 0].item() == 5.0
+    x = T(arr(4, 3), requires_grad=True)
+    parts = x.split(1, dim=1)
+    assert [name(p) for p in parts] == ["SplitBackward0"] * 3
+    assert parts[0].grad_fn is parts[2].grad_fn
+    assert [p._output_nr for p in parts] == [0, 1, 2]
+    assert name(x.split([1, 2], 1)[0]) == "SplitWithSizesBackward0"
+
+
+def test_split_gradient_with_unused_pieces():
+    a = arr(5, 3)
+    # only the middle piece is used: the others get zero gradient
+    gradcheck(lambda x: x.split(2)[1] * 3, a)
+    gradcheck(lambda x: engine.cat([p * (i + 1) for i, p in enumerate(x.split([1, 2], 1))], 1), a)
+    gradgradcheck(lambda x: x.split(2)[0] * x.split(2)[1], arr(4, 2))
+
+
+def test_chunk_sizes_like_pytorch():
+    # torch.arange(5).chunk(3) -> sizes [2, 2, 1]; torch.arange(6).chunk(4) -> [2, 2, 2]
+    assert [c.tolist() for c in engine.arange(5).chunk(3)] == [[0, 1], [2, 3], [4]]
+    assert [c.tolist() for c in engine.arange(6).chunk(4)] == [[0, 1], [2, 3], [4, 5]]
+    # torch.zeros(0).chunk(3) -> three empty tensors
+    assert len(engine.zeros(0).chunk(3)) == 3
+    x = T(arr(2, 3), requires_grad=True)
+    assert name(x.chunk(2, 1)[0]) == "SplitBackward0"
+    gradcheck(lambda t: t.chunk(2, 1)[1] * 2, arr(2, 3))
+
+
+def test_unbind():
+    a = arr(3, 2)
+    parts = T(a).unbind(1)
+    assert len(parts) == 2
+    np.testing.assert_array_equal(parts[1].numpy(), a[:, 1])
+    x = T(a, requires_grad=True)
+    u = x.unbind(0)
+    assert name(u[1]) == "UnbindBackward0" and u[1]._output_nr == 1
+    gradcheck(lambda t: t.unbind(0)[2] * 4, a)
+    gradcheck(lambda t: engine.stack(t.unbind(1)[::-1]), a)
+
+
+@pytest.mark.parametrize("call, exc, msg", [
+    (lambda x: x.split(0), RuntimeError,
+     "split_size can only be 0 if dimension size is 0, but got dimension size of 2"),
+    (lambda x: x.split([1, 1], 1), RuntimeError,
+     "split_with_sizes expects split_sizes to sum exactly to 3 (input tensor's size at "
+     "dimension 1), but got split_sizes=[1, 1]"),
+    (lambda x: x.chunk(0), RuntimeError, "chunk expects `chunks` to be greater than 0, got: 0"),
+    (lambda x: x.unbind(3), IndexError,
+     "Dimension out of range (expected to be in range of [-2, 1], but got 3)"),
+    (lambda x: x.select(1, 3), IndexError,
+     "select(): index 3 out of range for tensor of size [2, 3] at dimension 1"),
+    (lambda x: x.narrow(1, 5, 1), IndexError,
+     "start out of range (expected to be in range of [-3, 3], but got 5)"),
+    (lambda x: x.narrow(1, 1, 5), RuntimeError,
+     "start (1) + length (5) exceeds dimension size (3)."),
+    (lambda x: x.narrow(1, 0, -1), RuntimeError, "narrow(): length must be non-negative."),
+    (lambda x: x.repeat(2), RuntimeError,
+     "Number of dimensions of repeat dims can not be smaller than number of dimensions of "
+     "tensor"),
+    (lambda x: x.repeat(-1, 2), RuntimeError,
+     "Trying to create tensor with negative dimension -2: [-2, 6]"),
+    (lambda x: x.flip(0, 0), RuntimeError, "dim 0 appears multiple times in the list of dims"),
+    (lambda x: x.roll(1, (0, 1)), RuntimeError, "shifts and dimensions must align. shifts: 1, "
+     "dims:2"),
+    (lambda x: x.movedim(0, 5), IndexError,
+     "Dimension out of range (expected to be in range of [-2, 1], but got 5)"),
+])
+def test_shape_errors(call, exc, msg):
+    with pytest.raises(exc) as info:
+        call(engine.zeros(2, 3))
+    assert str(info.value) == msg
+
+
+# ---- select / narrow (views) ------------------------------------------------------------------
+
+def test_select_and_narrow_are_views():
+    base = engine.zeros(3, 4)
+    row = base.select(0, 1)
+    row.fill_(2.0)
+    assert base.sum().item() == 8.0
+    cols = base.narrow(1, 1, 2)
+    cols.fill_(1.0)
+    np.testing.assert_array_equal(base.numpy()[:, 1:3], np.ones((3, 2)))
+    assert base.narrow(1, -2, 2).shape == (3, 2)
+    assert base.select(1, -1).shape == (3,)
+
+
+def test_select_narrow_gradients_and_names():
+    a = arr(3, 4)
+    x = T(a, requires_grad=True)
+    assert name(x.select(1, 0)) == "SelectBackward0"
+    assert name(x.narrow(1, 0, 2)) == "SliceBackward0"
+    gradcheck(lambda t: t.select(1, 2) * 3, a)
+    gradcheck(lambda t: t.narrow(0, 1, 2) ** 2, a)
+    np.testing.assert_array_equal(T(a).narrow(1, 1, 2).numpy(), a[:, 1:3])
+
+
+# ---- repeat / tile / flip / roll / movedim ------------------------------------------------------
+
+def test_repeat_and_tile_values():
+    a = arr(2, 3)
+    np.testing.assert_array_equal(T(a).repeat(2, 1, 2).numpy(), np.tile(a, (2, 1, 2)))
+    np.testing.assert_array_equal(T(a).repeat(1, 1).numpy(), a)
+    np.testing.assert_array_equal(T(a).tile(2).numpy(), np.tile(a, (1, 2)))
+    np.testing.assert_array_equal(engine.tile(T(a), (2, 1, 1)).numpy(), np.tile(a, (2, 1, 1)))
+    assert T(a).repeat(0, 2).shape == (0, 6)
+
+
+def test_repeat_gradients():
+    a = arr(2, 3)
+    x = T(a, requires_grad=True)
+    assert name(x.repeat(2, 1)) == "RepeatBackward0"
+    assert name(x.tile(2)) == "RepeatBackward0"
+    gradcheck(lambda t: t.repeat(2, 3), a)
+    gradcheck(lambda t: t.repeat(3, 1, 2), a)
+    gradgradcheck(lambda t: (t * t).repeat(2, 2), a)
+
+
+def test_flip_copies_and_gradients():
+    a = arr(2, 3, 2)
+    np.testing.assert_array_equal(T(a).flip(0, 2).numpy(), a[::-1, :, ::-1])
+    np.testing.assert_array_equal(engine.flip(T(a), [1]).numpy(), a[:, ::-1])
+    np.testing.assert_array_equal(T(a[0]).fliplr().numpy(), np.fliplr(a[0]))
+    np.testing.assert_array_equal(T(a[0]).flipud().numpy(), np.flipud(a[0]))
+    base = T(a)
+    flipped = base.flip(0)
+    flipped.zero_()
+    assert base.abs().sum().item() > 0  # flip copies, as in PyTorch
+    assert name(T(a, requires_grad=True).flip(0)) == "FlipBackward0"
+    gradcheck(lambda t: t.flip(0, 1) * engine.arange(6.).reshape(3, 2).double(), a)
+
+
+def test_roll():
+    a = arr(3, 4)
+    np.testing.assert_array_equal(T(a).roll(1).numpy(), np.roll(a, 1))
+    np.testing.assert_array_equal(T(a).roll(-1, 1).numpy(), np.roll(a, -1, 1))
+    np.testing.assert_array_equal(T(a).roll((1, 2), (0, 1)).numpy(), np.roll(a, (1, 2), (0, 1)))
+    assert name(T(a, requires_grad=True).roll(1)) == "RollBackward0"
+    w = engine.arange(12.).reshape(3, 4).double()
+    gradcheck(lambda t: t.roll(2, 1) * w, a)
+    gradcheck(lambda t: t.roll(5) * w, a)
+
+
+def test_movedim():
+    a = arr(2, 3, 4)
+    np.testing.assert_array_equal(T(a).movedim(0, 2).numpy(), np.moveaxis(a, 0, 2))
+    np.testing.assert_array_equal(engine.movedim(T(a), (0, 1), (2, 0)).numpy(),
+                                  np.moveaxis(a, (0, 1), (2, 0)))
+    np.testing.assert_array_equal(T(a).moveaxis(-1, 0).numpy(), np.moveaxis(a, -1, 0))
+    x = T(a, requires_grad=True)
+    assert name(x.movedim(0, 1)) == "PermuteBackward0"
+    moved = x.detach().movedim(0, 2)
+    moved[0, 0, 0] = 100.0
+    assert x[0, 0, 0].item() == 100.0  # a view
+    gradcheck(lambda t: t.movedim(2, 0) * engine.arange(24.).reshape(4, 2, 3).double(), a)
