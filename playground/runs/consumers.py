@@ -66,8 +66,9 @@ class RunConsumer(AsyncWebsocketConsumer):
         await database_sync_to_async(self._submit)(run_id)
 
     def _create_run(self, code, device):
+        kind = service.guess_kind(code) if isinstance(code, str) else "snippet"
         run = service.create_run(code, device, owner=self.owner(), ip=self.client_ip(),
-                                 user=self.scope.get("user"))
+                                 user=self.scope.get("user"), kind=kind)
         return str(run.id)
 
     def _submit(self, run_id):

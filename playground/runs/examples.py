@@ -212,7 +212,7 @@ loss.backward()
 optimizer.step()    # Does the update
 print(loss)
 '''},
-    {"slug": "lenet-training", "title": "Train LeNet (with a live loss chart)",
+    {"slug": "lenet-training", "title": "Train LeNet on a small synthetic task",
      "code": NET + '''
 import torch.optim as optim
 
@@ -236,7 +236,6 @@ for step in range(60):
     loss = criterion(net(images), labels)
     loss.backward()
     optimizer.step()
-    log_metric("loss", loss.item(), step=step)
     if step % 10 == 0:
         print(f"step {step:3d}  loss {loss.item():.4f}")
 

@@ -106,6 +106,12 @@ def cancel_run(run, owner):
     return "cancelling"
 
 
+def guess_kind(code):
+    """A run that steps an optimizer after a backward pass is training: it gets the longer
+    "training" limits of the execution service; anything else is a snippet."""
+    return "training" if ".backward(" in code and ".step(" in code else "snippet"
+
+
 def default_name(code):
     """The first meaningful line of the code, as a short label for the history list."""
     for line in code.splitlines():

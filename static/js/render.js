@@ -151,7 +151,7 @@ class OutputView {
   scroll() { this.container.scrollTop = this.container.scrollHeight; }
 }
 
-/* Lay the autograd graph out in layers (leaves on top, the tensor at the bottom) and draw it
+/* Lay the autograd graph out in layers (the tensor on top, each input below what it feeds) and draw it
    with plotly, which gives pan, zoom and hover. */
 function drawGraph(box, g) {
   const children = {};
@@ -172,7 +172,10 @@ function drawGraph(box, g) {
   }
   const pos = {};
   for (const [d, nodes] of Object.entries(layers)) {
-    nodes.forEach((n, i) => { pos[n.id] = [i - (nodes.length - 1) / 2, Number(d)]; });
+    // Odd layers shift a little sideways, so an edge that skips a layer does not run
+    // hidden behind the nodes in between.
+    const shift = (Number(d) % 2) * 0.4;
+    nodes.forEach((n, i) => { pos[n.id] = [i - (nodes.length - 1) / 2 + shift, Number(d)]; });
   }
   const colour = { tensor: "#2357c6", leaf: "#1f7a3a", function: "#9a6700" };
   const nodeTrace = {

@@ -1,0 +1,173 @@
+"""Real-browser tests: Playwright drives Debian's Chromium against a live daphne server
+running the real executor. Screenshots go to test-artifacts/."""
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def daphne_server(tmp_path_factory):
+    """daphne serving the site on a free port, on its own SQLite file."""
+    tmp = tmp_path_factory.mktemp("live")
+    env = {**os.environ, "SQLITE_PATH": str(tmp / "db.sqlite3"), "DEBUG": "0",
+           "PLAYGROUND_SECRET_FILE": str(tmp / "secret"), "PYTHONUNBUFFERED": "1"}
+    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT,
+                   env=env, check=True)
+    port = _free_port()
+    log = open(tmp / "server.log", "w")
+    proc = subprocess.Popen([sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
+                             "playground.asgi:application"], cwd=ROOT, env=env, stdout=log,
+                            stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            urllib.request.urlopen(url + "/", timeout=2)
+            break
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                raise RuntimeError("the live server did not start:\n"
+                                   + (tmp / "server.log").read_text())
+            time.sleep(0.2)
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if CHROMIUM is None:
+        message = "Chromium is not installed (bash .ci/setup --test installs it as root)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, daphne_server, request):
+    context = browser.new_context(viewport={"width": 1280, "height": 860}, base_url=daphne_server)
+    pg = context.new_page()
+    errors = []
+    pg.on("pageerror", lambda exc: errors.append(str(exc)))
+    pg.set_default_timeout(20_000)
+    yield pg
+    ARTIFACTS.mkdir(exist_ok=True)
+    pg.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+    context.close()
+    assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+def open_playground(page):
+    page.goto("/")
+    page.wait_for_selector("#connection[data-state=open]")
+
+
+def set_code(page, code):
+    page.evaluate("code => window.playgroundEditor.setValue(code)", code)
+
+
+def test_run_the_seeds_first_snippet_with_ctrl_enter(page):
+    open_playground(page)
+    set_code(page, "import torch\nx = torch.empty(5, 3)\nx = torch.rand(5, 3)\nprint(x)\nx\n")
+    page.click(".CodeMirror")
+    page.keyboard.press("Control+Enter")
+    page.wait_for_selector("#run-status[data-status=succeeded]")
+    assert page.inner_text(".output .stream.stdout").startswith("tensor([[")
+    head = page.inner_text(".tensor .tensor-head")
+    assert "shape (5, 3)" in head and "torch.float32" in head and "cpu" in head
+    page.click(".heatmap-toggle")
+    page.wait_for_selector(".heatmap .main-svg")
+    assert page.get_attribute("#permalink", "href").startswith("/runs/")
+    page.wait_for_selector("#history li a")          # the run is in the history
+
+
+def test_an_error_marks_the_users_line(page):
+    open_playground(page)
+    set_code(page, "a = 1\nb = 2\nc = a / 0\n")
+    page.click("#run")
+    page.wait_for_selector("#run-status[data-status=failed]")
+    assert "ZeroDivisionError" in page.inner_text(".error-block")
+    marked = page.evaluate("""[...Array(window.playgroundEditor.lineCount()).keys()]
+        .filter(i => (window.playgroundEditor.lineInfo(i).bgClass || '').includes('cm-error-line'))""")
+    assert marked == [2]                                  # the third line, 0-based
+    assert page.locator(".CodeMirror .error-marker").count() == 1
+
+
+def test_stop_an_endless_loop(page):
+    open_playground(page)
+    set_code(page, "print('looping', flush=True)\nwhile True:\n    pass\n")
+    page.click(".CodeMirror")
+    page.keyboard.press("Shift+Enter")
+    page.wait_for_selector("#run-status[data-status=running]")
+    page.wait_for_function("document.getElementById('timer').textContent.endsWith(' s')")
+    page.click("#stop")
+    page.wait_for_selector("#run-status[data-status=cancelled]")
+    assert "cancelled" in page.inner_text(".output .finished")
+
+
+def test_open_an_example_and_run_it(page):
+    open_playground(page)
+    page.select_option("#examples", "view")
+    code = page.evaluate("window.playgroundEditor.getValue()")
+    assert code.startswith("import torch\nx = torch.randn(4, 4)")
+    page.click("#run")
+    page.wait_for_selector("#run-status[data-status=succeeded]")
+    assert "torch.Size([4, 4]) torch.Size([16]) torch.Size([2, 8])" in page.inner_text(".output")
+
+
+def test_permalink_replays_the_run_and_opens_it_in_the_editor(page):
+    open_playground(page)
+    set_code(page, "print('kept for later')\n")
+    page.click("#run")
+    page.wait_for_selector("#run-status[data-status=succeeded]")
+    page.click("#permalink")
+    page.wait_for_selector(".permalink-page .output .finished")
+    assert "kept for later" in page.inner_text(".permalink-page .output")
+    assert "print('kept for later')" in page.inner_text(".permalink-page .CodeMirror")
+    page.click("#open-in-editor")
+    page.wait_for_function("window.playgroundEditor && "
+                           "window.playgroundEditor.getValue().includes('kept for later')")
+
+
+def test_draw_an_autograd_graph(page):
+    open_playground(page)
+    set_code(page, "import torch\na = torch.randn(1, requires_grad=True)\nb = a*(a+2)\n"
+                   "show_graph(b)\n")
+    page.click("#run")
+    page.wait_for_selector("#run-status[data-status=succeeded]")
+    page.wait_for_selector(".graph .main-svg")
+    labels = page.inner_text(".graph")
+    for name in ("MulBackward0", "AddBackward0", "AccumulateGrad", "tensor"):
+        assert name in labels
+    # Plotly's pan mode is on: the user can drag the diagram around.
+    assert page.evaluate("document.querySelector('.graph')._fullLayout.dragmode") == "pan"
