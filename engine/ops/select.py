@@ -427,6 +427,11 @@ def where(condition, input=None, other=None):
     return out
 
 
+def _where_method(self, condition, other):
+    """Tensor.where(condition, y) is torch.where(condition, self, y)."""
+    return where(condition, self, other)
+
+
 def nonzero(input, *, as_tuple=False, out=None):
     if not isinstance(as_tuple, bool):
         raise TypeError(f"nonzero(): argument 'as_tuple' must be bool, not "
@@ -637,6 +642,7 @@ def random_(self, from_=0, to=None, *, generator=None):
 __all__ = ["index_select", "index_add", "index_fill", "index_copy", "gather", "scatter",
            "scatter_add", "masked_fill", "masked_select", "where", "nonzero", "argwhere",
            "take"]
-EXTRA_METHODS = {"zero_": zero_, "fill_": fill_, "copy_": copy_, "uniform_": uniform_,
+NOT_METHODS = {"where"}
+EXTRA_METHODS = {"where": _where_method, "zero_": zero_, "fill_": fill_, "copy_": copy_, "uniform_": uniform_,
                  "normal_": normal_, "bernoulli_": bernoulli_, "exponential_": exponential_,
                  "random_": random_}

@@ -1,0 +1,445 @@
+"""Select/place ops: index_select, index_add/fill/copy, gather, scatter(_add), masked_fill,
+masked_select, where, nonzero, take; and the in-place writers zero_, fill_, copy_, uniform_,
+normal_, bernoulli_, exponential_, random_.
+
+Expected messages, names and small results are literals from PyTorch 2.13.
+"""
+import numpy as np
+import pytest
+
+import engine
+from tests.gradcheck import gradcheck, gradgradcheck
+
+RNG = np.random.default_rng(11)
+
+
+def arr(*shape):
+    return RNG.standard_normal(shape)
+
+
+def T(a, **kw):
+    return engine.tensor(a, **kw)
+
+
+def name(t):
+    return type(t.grad_fn).__name__
+
+
+def idx(*values):
+    return engine.tensor(list(values))
+
+
+# ---- index_select and friends -----------------------------------------------------------------
+
+def test_index_select_values_and_grad():
+    a = arr(3, 4)
+    i = idx(3, 0, 3)
+    np.testing.assert_array_equal(T(a).index_select(1, i).numpy(), a[:, [3, 0, 3]])
+    np.testing.assert_array_equal(engine.index_select(T(a), 0, idx(2)).numpy(), a[[2]])
+    # a 0-d index keeps the dimension: torch.zeros(2, 3).index_select(1, tensor(1)).shape
+    assert T(a).index_select(1, engine.tensor(1)).shape == (3, 1)
+    assert T(a).index_select(1, i.int()).shape == (3, 3)
+    assert name(T(a, requires_grad=True).index_select(1, i)) == "IndexSelectBackward0"
+    gradcheck(lambda t: t.index_select(1, i), a)  # repeated index 3 accumulates
+    gradgradcheck(lambda t: (t * t).index_select(0, idx(0, 0, 2)), a)
+
+
+def test_index_add_copy_fill():
+    ones = engine.ones(2, 3)
+    got = engine.zeros(2, 3).index_add(1, idx(0, 0, 2), ones, alpha=2)
+    assert got.tolist() == [[4.0, 0.0, 2.0], [4.0, 0.0, 2.0]]  # from torch
+    got = engine.zeros(3).index_copy(0, idx(2, 0), engine.tensor([5.0, 6.0]))
+    assert got.tolist() == [6.0, 0.0, 5.0]
+    got = engine.zeros(3).index_fill(0, idx(0, 2), engine.tensor(2.0))
+    assert got.tolist() == [2.0, 0.0, 2.0]
+    x = T(arr(2, 3), requires_grad=True)
+    assert name(x.index_add(1, idx(0, 1), x[:, :2])) == "IndexAddBackward0"
+    assert name(x.index_fill(1, idx(0), 2.0)) == "IndexFillBackward0"
+    assert name(x.index_copy(1, idx(0, 1), x[:, :2])) == "IndexCopyBackward0"
+    a, s = arr(2, 3), arr(2, 3)
+    gradcheck(lambda t, u: t.index_add(1, idx(0, 0, 2), u, alpha=3), a, s)
+    gradcheck(lambda t, u: t.index_copy(1, idx(2, 0), u[:, :2]), a, s)
+    gradcheck(lambda t, v: t.index_fill(1, idx(1), v.sum()), a, s)
+    gradcheck(lambda t: t.index_fill(0, idx(1), -1.0), a)
+
+
+def test_index_inplace_variants():
+    x = engine.zeros(4)
+    x.index_add_(0, idx(1, 1), engine.ones(2))
+    x.index_fill_(0, idx(3), 7)
+    x.index_copy_(0, idx(0), engine.tensor([9.0]))
+    assert x.tolist() == [9.0, 2.0, 0.0, 7.0]
+
+
+@pytest.mark.parametrize("call, exc, msg", [
+    (lambda x: x.index_select(1, engine.tensor([0.0, 1.0])), RuntimeError,
+     "index_select(): Expected dtype int32 or int64 for index"),
+    (lambda x: x.index_select(1, engine.tensor([0, 1], dtype=engine.int16)), RuntimeError,
+     "index_select(): Expected dtype int32 or int64 for index"),
+    (lambda x: x.index_select(1, engine.tensor([5])), RuntimeError,
+     "INDICES element is out of DATA bounds, id=5 axis_dim=3"),
+    (lambda x: x.index_select(1, engine.tensor([-1])), IndexError,
+     "index out of range in self"),
+    (lambda x: x.index_select(1, engine.tensor([[0]])), IndexError,
+     "index_select(): Index is supposed to be a vector"),
+    (lambda x: x.index_add(0, engine.tensor([0, 1]), engine.zeros(3, 3)), RuntimeError,
+     "index_add_(): Number of indices (2) should be equal to source.size(dim): (3), for dim: 0"),
+    (lambda x: x.index_fill(1, engine.tensor([0]), engine.tensor([1.0, 2.0])), RuntimeError,
+     "index_fill_ only supports a 0-dimensional value tensor, but got tensor with 1 "
+     "dimension(s)."),
+    (lambda x: x.index_fill(0, engine.tensor([0, 3]), 1), IndexError,
+     "index 3 is out of bounds for dimension 0 with size 2"),
+    (lambda x: x.index_copy(1, engine.tensor([0]), engine.zeros(2, 2)), IndexError,
+     "index_copy_(): Number of indices (1) should be equal to source.size(dim) (2)"),
+])
+def test_index_errors(call, exc, msg):
+    with pytest.raises(exc) as info:
+        call(engine.zeros(2, 3))
+    assert str(info.value) == msg
+
+
+# ---- gather / scatter -------------------------------------------------------------------------
+
+def test_gather_values_grad_and_name():
+    a = arr(3, 4)
+    index = np.array([[0, 0], [3, 1], [2, 2]])
+    got = T(a).gather(1, T(index))
+    np.testing.assert_array_equal(got.numpy(), np.take_along_axis(a, index, 1))
+    # an index smaller than the input in the other dims reads the leading block
+    small = np.array([[1, 2, 0, 1]])
+    np.testing.assert_array_equal(engine.gather(T(a), 0, T(small)).numpy(),
+                                  np.take_along_axis(a[:, :4], small, 0))
+    assert T(a).gather(1, T(index).int()).shape == (3, 2)
+    assert name(T(a, requires_grad=True).gather(1, T(index))) == "GatherBackward0"
+    gradcheck(lambda t: t.gather(1, T(index)), a)
+    gradcheck(lambda t: t.gather(0, T(small)), a)
+    gradgradcheck(lambda t: (t * t).gather(1, T(index)), a)
+
+
+def test_scatter_with_src_and_value():
+    x = engine.zeros(2, 3)
+    src = engine.arange(6.0).reshape(2, 3)
+    where_ = engine.tensor([[1], [2]])
+    # torch: zeros(2,3).scatter(1, [[1],[2]], arange(6.).reshape(2,3))
+    assert x.scatter(1, where_, src).tolist() == [[0.0, 0.0, 0.0], [0.0, 0.0, 3.0]]
+    assert x.scatter(1, where_, 5).tolist() == [[0.0, 5.0, 0.0], [0.0, 0.0, 5.0]]
+    assert engine.scatter(x, 1, where_, value=5.0).tolist() == [[0.0, 5.0, 0.0],
+                                                                 [0.0, 0.0, 5.0]]
+    got = x.scatter_add(0, engine.tensor([[1, 1, 0]]), engine.ones(2, 3))
+    assert got.tolist() == [[0.0, 0.0, 1.0], [1.0, 1.0, 0.0]]
+    got = engine.ones(3).scatter(0, engine.tensor([0, 0, 2]), engine.full((3,), 2.0),
+                                 reduce="multiply")
+    assert got.tolist() == [4.0, 1.0, 2.0]
+    got = engine.ones(3).scatter(0, engine.tensor([0, 0]), engine.ones(2), reduce="add")
+    assert got.tolist() == [3.0, 1.0, 1.0]
+
+
+def test_scatter_gradients_and_names():
+    a, s = arr(3, 4), arr(3, 4)
+    index = T(np.array([[0, 2], [3, 1], [1, 0]]))  # distinct within a row: well defined
+    x = T(a, requires_grad=True)
+    assert name(x.scatter(1, index, T(s))) == "ScatterBackward0"
+    assert name(x.scatter(1, index, 2.0)) == "ScatterBackward1"
+    assert name(x.scatter_add(1, index, T(s))) == "ScatterAddBackward0"
+    gradcheck(lambda t, u: t.scatter(1, index, u), a, s)  # src bigger than index: zero-padded
+    gradcheck(lambda t: t.scatter(1, index, 0.5), a)
+    repeated = T(np.array([[0, 0], [3, 3], [1, 1]]))
+    gradcheck(lambda t, u: t.scatter_add(1, repeated, u), a, s)
+    gradgradcheck(lambda u, t: t.scatter_add(1, repeated, u * u), s, a)
+
+
+def test_scatter_inplace_and_reduce_grad_refused():
+    x = engine.zeros(3)
+    x.scatter_(0, engine.tensor([2]), engine.tensor([4.0]))
+    x.scatter_add_(0, engine.tensor([2, 0]), engine.tensor([1.0, 1.0]))
+    assert x.tolist() == [1.0, 0.0, 5.0]
+    leaf = engine.zeros(3, requires_grad=True)
+    with pytest.raises(RuntimeError, match="derivative for 'scatter' with a reduce"):
+        leaf.scatter(0, engine.tensor([0]), engine.ones(1), reduce="add")
+
+
+@pytest.mark.parametrize("call, msg", [
+    (lambda x: x.gather(1, engine.tensor([[0, 5]])),
+     "index 5 is out of bounds for dimension 1 with size 3"),
+    (lambda x: x.gather(1, engine.tensor([[-1]])),
+     "index -1 is out of bounds for dimension 1 with size 3"),
+    (lambda x: x.gather(1, engine.tensor([0])),
+     "Index tensor must have the same number of dimensions as input tensor"),
+    (lambda x: x.gather(1, engine.tensor([[0.0]])),
+     "gather(): Expected dtype int64 for index"),
+    (lambda x: x.gather(1, engine.tensor([[0], [1], [0]])),
+     "Size does not match at dimension 0 expected index [3, 1] to be no larger than self "
+     "[2, 3] apart from dimension 1"),
+    (lambda x: x.scatter(1, engine.tensor([[0, 5]]), 1.0),
+     "index 5 is out of bounds for dimension 1 with size 3"),
+    (lambda x: x.scatter(1, engine.tensor([0]), 1.0),
+     "Index tensor must have the same number of dimensions as self tensor"),
+    (lambda x: x.scatter_add(1, engine.tensor([[0, 1]]), engine.zeros(1, 1)),
+     "Expected index [1, 2] to be no larger than self [2, 3] apart from dimension 1 and to be "
+     "no larger size than src [1, 1]"),
+])
+def test_gather_scatter_errors(call, msg):
+    with pytest.raises(RuntimeError) as info:
+        call(engine.zeros(2, 3))
+    assert str(info.value) == msg
+
+
+# ---- masks ------------------------------------------------------------------------------------
+
+def test_masked_fill_values_broadcast_and_dtype():
+    a = arr(2, 3)
+    m = a > 0
+    np.testing.assert_array_equal(T(a).masked_fill(T(m), 9.0).numpy(), np.where(m, 9.0, a))
+    # out of place broadcasts both: torch.zeros(3).masked_fill(ones(2, 3, bool), 1).shape
+    assert engine.zeros(3).masked_fill(engine.ones(2, 3, dtype=engine.bool), 1.0).shape == (2, 3)
+    # an int tensor keeps its dtype: tensor([0, 1]).masked_fill(tensor([True, False]), 1.7)
+    got = engine.tensor([0, 1]).masked_fill(engine.tensor([True, False]), 1.7)
+    assert got.tolist() == [1, 1] and got.dtype is engine.int64
+    x = engine.zeros(2, 3)
+    x.masked_fill_(engine.tensor([True, False, True]), engine.tensor(2.0))
+    assert x.tolist() == [[2.0, 0.0, 2.0], [2.0, 0.0, 2.0]]
+
+
+def test_masked_fill_gradients_and_names():
+    a, v = arr(2, 3), arr(1)
+    mask = T(a > 0.3)
+    x = T(a, requires_grad=True)
+    assert name(x.masked_fill(mask, 1.0)) == "MaskedFillBackward0"
+    assert name(x.masked_fill(mask, engine.tensor(1.0))) == "MaskedFillBackward1"
+    gradcheck(lambda t: t.masked_fill(mask, 2.0), a)
+    gradcheck(lambda t, val: t.masked_fill(mask, val.reshape(())), a, v)
+    gradcheck(lambda t: t.masked_fill(engine.tensor([[True], [False]]), 0.0) * 2, a)
+    gradgradcheck(lambda t: (t * t).masked_fill(mask, 0.0), a)
+
+
+def test_masked_select():
+    a = arr(2, 3)
+    m = a > 0
+    np.testing.assert_array_equal(T(a).masked_select(T(m)).numpy(), a[m])
+    row = np.array([True, False, True])
+    np.testing.assert_array_equal(engine.masked_select(T(a), T(row)).numpy(),
+                                  a[np.broadcast_to(row, a.shape)])
+    # torch.zeros(2, 2).masked_select(tensor([True, False])) -> tensor([0., 0.])
+    assert engine.zeros(2, 2).masked_select(engine.tensor([True, False])).tolist() == [0.0, 0.0]
+    assert name(T(a, requires_grad=True).masked_select(T(m))) == "MaskedSelectBackward0"
+    gradcheck(lambda t: t.masked_select(T(row)), a)
+    # the input broadcast against a bigger mask: its gradient sums over the copies
+    gradcheck(lambda t: t.masked_select(T(np.array([[True, False, True], [True, True, False]]))),
+              arr(3))
+
+
+@pytest.mark.parametrize("call, exc, msg", [
+    (lambda x: x.masked_fill(engine.tensor([1, 0, 1]), 1.0), RuntimeError,
+     "masked_fill_ only supports boolean masks, but got mask with dtype long int"),
+    (lambda x: x.masked_fill(engine.tensor([1, 0, 1], dtype=engine.uint8), 1.0), RuntimeError,
+     "masked_fill_ only supports boolean masks, but got mask with dtype unsigned char"),
+    (lambda x: x.masked_fill(engine.tensor([0.0, 1.0, 0.0]), 1.0), RuntimeError,
+     "masked_fill_ only supports boolean masks, but got mask with dtype float"),
+    (lambda x: x.masked_fill(engine.tensor([True, False]), 1.0), RuntimeError,
+     "The size of tensor a (3) must match the size of tensor b (2) at non-singleton "
+     "dimension 1"),
+    (lambda x: x.masked_fill(x > 0, engine.tensor([1.0, 2.0])), RuntimeError,
+     "masked_fill_ only supports a 0-dimensional value tensor, but got tensor with 1 "
+     "dimension(s)."),
+    (lambda x: x.masked_select(engine.tensor([1, 0, 1])), RuntimeError,
+     "masked_select: expected BoolTensor for mask"),
+])
+def test_mask_errors(call, exc, msg):
+    with pytest.raises(exc) as info:
+        call(engine.zeros(2, 3))
+    assert str(info.value) == msg
+
+
+# ---- where / nonzero / take -------------------------------------------------------------------
+
+def test_where_values_promotion_and_broadcast():
+    a, b = arr(2, 3), arr(2, 3)
+    c = a > b
+    np.testing.assert_array_equal(engine.where(T(c), T(a), T(b)).numpy(), np.where(c, a, b))
+    got = engine.where(engine.tensor([[True], [False]]), engine.tensor([1.0, 2.0, 3.0]),
+                       engine.tensor(0.0))
+    assert got.tolist() == [[1.0, 2.0, 3.0], [0.0, 0.0, 0.0]]
+    # torch.where(tensor([True, False]), tensor([1, 2]), 1.5) -> tensor([1.0000, 1.5000])
+    got = engine.where(engine.tensor([True, False]), engine.tensor([1, 2]), 1.5)
+    assert got.tolist() == [1.0, 1.5] and got.dtype is engine.float32
+    cond = engine.tensor([True, False])
+    assert engine.where(cond, 1, 0).dtype is engine.int64
+    assert engine.where(cond, 1.0, 0).dtype is engine.float32
+    assert T(a).where(T(c), 0.0).shape == (2, 3)  # the method form: where(cond, self, other)
+
+
+def test_where_gradients():
+    a, b = arr(2, 3), arr(1, 3)
+    c = T(a > 0)
+    x = T(a, requires_grad=True)
+    assert name(engine.where(c, x, T(b))) == "WhereBackward0"
+    assert name(engine.where(c, x, 0.0)) == "WhereBackward0"
+    gradcheck(lambda s, t: engine.where(c, s, t), a, b)
+    gradcheck(lambda s: engine.where(c, 2.0, s * s), a)
+    gradgradcheck(lambda s, t: engine.where(c, s * s * t, t), a, b)
+
+
+def test_where_one_argument_and_nonzero():
+    x = engine.tensor([[1.0, 0.0], [0.0, 4.0]])
+    rows, cols = engine.where(x)
+    assert rows.tolist() == [0, 1] and cols.tolist() == [0, 1]
+    assert x.nonzero().tolist() == [[0, 0], [1, 1]] and x.nonzero().dtype is engine.int64
+    assert engine.argwhere(x).tolist() == [[0, 0], [1, 1]]
+    a = arr(3, 4) > 0
+    np.testing.assert_array_equal(T(a).nonzero().numpy(), np.argwhere(a))
+    # 0-d: torch.tensor(5.).nonzero() -> tensor([], size=(1, 0)); as_tuple -> (tensor([0]),)
+    assert engine.tensor(5.0).nonzero().shape == (1, 0)
+    (only,) = engine.nonzero(engine.tensor(5.0), as_tuple=True)
+    assert only.tolist() == [0]
+    with pytest.raises(TypeError) as info:
+        engine.nonzero(x, as_tuple=3)
+    assert str(info.value) == "nonzero(): argument 'as_tuple' must be bool, not int"
+
+
+@pytest.mark.parametrize("call, exc, msg", [
+    (lambda x: engine.where(x, x, x), RuntimeError,
+     "where expected condition to be a boolean tensor, but got a tensor with dtype Float"),
+    (lambda x: engine.where(x > 0, x, engine.zeros(4)), RuntimeError,
+     "The size of tensor a (3) must match the size of tensor b (4) at non-singleton "
+     "dimension 1"),
+    (lambda x: x.take(engine.tensor([6])), IndexError,
+     "out of range: tried to access index 6 on a tensor of 6 elements."),
+    (lambda x: x.take(engine.tensor([-7])), IndexError,
+     "out of range: tried to access index -7 on a tensor of 6 elements."),
+])
+def test_where_take_errors(call, exc, msg):
+    with pytest.raises(exc) as info:
+        call(engine.zeros(2, 3))
+    assert str(info.value) == msg
+
+
+def test_take():
+    a = arr(2, 3)
+    i = np.array([[5, -1], [0, 0]])
+    np.testing.assert_array_equal(T(a).take(T(i)).numpy(), np.take(a, i))
+    assert name(T(a, requires_grad=True).take(T(i))) == "TakeBackward0"
+    gradcheck(lambda t: engine.take(t, T(i)), a)  # -1 and 5 are the same element: summed
+
+
+# ---- zero_, fill_, copy_ and the random fills -------------------------------------------------
+
+LEAF_MSG = "a leaf Variable that requires grad is being used in an in-place operation."
+
+
+def test_zero_fill_copy_values_and_versions():
+    x = engine.ones(2, 3)
+    v = x._version
+    assert x.zero_() is x and x.sum().item() == 0.0 and x._version == v + 1
+    x.fill_(2.5)
+    assert x.tolist() == [[2.5] * 3] * 2
+    x.fill_(engine.tensor(1.0))
+    assert x.sum().item() == 6.0
+    ints = engine.zeros(3, dtype=engine.int64).fill_(2.7)
+    assert ints.tolist() == [2, 2, 2]  # torch truncates the same way
+    x.copy_(engine.tensor([1.0, 2.0, 3.0]))  # broadcast over rows
+    assert x.tolist() == [[1.0, 2.0, 3.0]] * 2
+    x.copy_(engine.tensor([[7, 8, 9]]))  # int source is cast
+    assert x.tolist() == [[7.0, 8.0, 9.0]] * 2 and x.dtype is engine.float32
+    base = engine.zeros(3, 3)
+    base[1].fill_(4.0)  # through a view
+    base[:, 0].zero_()
+    base.t()[2].copy_(engine.tensor([1.0, 1.0, 1.0]))
+    assert base.tolist() == [[0.0, 0.0, 1.0], [0.0, 4.0, 1.0], [0.0, 0.0, 1.0]]
+
+
+@pytest.mark.parametrize("call", [
+    lambda x: x.zero_(), lambda x: x.fill_(1), lambda x: x.copy_(engine.ones(3)),
+    lambda x: x.uniform_(), lambda x: x.normal_(), lambda x: x.fill_(engine.tensor(1.0)),
+])
+def test_inplace_writers_refuse_leaves_that_require_grad(call):
+    with pytest.raises(RuntimeError) as info:
+        call(engine.zeros(3, requires_grad=True))
+    assert str(info.value) == LEAF_MSG
+    with engine.no_grad():  # what nn.init does
+        leaf = engine.zeros(3, requires_grad=True)
+        call(leaf)
+        assert leaf.is_leaf and leaf.requires_grad
+
+
+def test_inplace_writers_record_graph():
+    x = engine.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = x * 2
+    y.zero_()
+    assert name(y) == "ZeroBackward0"
+    y.sum().backward()
+    assert x.grad.tolist() == [0.0, 0.0, 0.0]
+    y = x * 2
+    y.fill_(3.0)
+    assert name(y) == "FillBackward2"
+    v = engine.tensor(2.0, requires_grad=True)
+    y = x * 2
+    y.fill_(v)
+    assert name(y) == "FillBackward3"
+    (y * engine.tensor([1.0, 2.0, 3.0])).sum().backward()
+    assert v.grad.item() == 6.0
+    for method, node in (("uniform_", "UniformBackward0"), ("normal_", "NormalBackward0")):
+        y = x * 2
+        getattr(y, method)()
+        assert name(y) == node
+
+
+def test_copy_is_differentiable_wrt_src():
+    src = engine.tensor([1.0, 2.0, 3.0], dtype=engine.float64, requires_grad=True)
+    dst = engine.zeros(2, 3)  # a leaf without grad: becomes a non-leaf, as in torch
+    dst.copy_(src)
+    assert name(dst) == "CopyBackwards" and dst.requires_grad and not dst.is_leaf
+    (dst * engine.tensor([[1.0, 2.0, 3.0], [1.0, 1.0, 1.0]])).sum().backward()
+    assert src.grad.tolist() == [2.0, 3.0, 4.0] and src.grad.dtype is engine.float64
+    x = engine.tensor([5.0, 6.0], requires_grad=True)
+    y = x * 1
+    y.copy_(engine.tensor([0.0, 0.0]))
+    y.sum().backward()
+    assert x.grad.tolist() == [0.0, 0.0]  # the old value is overwritten
+    gradcheck(lambda s, d: (d * 1).copy_(s) * d, arr(3), arr(2, 3))
+
+
+def test_copy_broadcast_error_and_type_errors():
+    with pytest.raises(RuntimeError) as info:
+        engine.zeros(2, 3).copy_(engine.zeros(2, 3, 4))
+    assert str(info.value) == ("The size of tensor a (3) must match the size of tensor b (4) "
+                               "at non-singleton dimension 2")
+    with pytest.raises(RuntimeError) as info:
+        engine.zeros(2, 3).fill_(engine.tensor([1.0, 2.0]))
+    assert str(info.value) == ("fill_ only supports 0-dimension value tensor but got tensor "
+                               "with 1 dimensions.")
+    with pytest.raises(TypeError):
+        engine.zeros(2).fill_("a")
+    with pytest.raises(TypeError):
+        engine.zeros(2).copy_([1.0, 2.0])
+
+
+def test_inplace_write_invalidates_saved_tensor():
+    x = engine.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 1
+    z = y * y  # saves y
+    y.fill_(3.0)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        z.sum().backward()
+
+
+def test_random_fills_are_reproducible_and_in_range():
+    engine.manual_seed(3)
+    a = engine.empty(1000).uniform_(-2, 5)
+    engine.manual_seed(3)
+    b = engine.empty(1000).uniform_(-2, 5)
+    assert engine.equal(a, b)
+    assert a.min().item() >= -2 and a.max().item() < 5 and a.dtype is engine.float32
+    n = engine.empty(4000, dtype=engine.float64).normal_(3.0, 0.5)
+    assert abs(n.mean().item() - 3.0) < 0.05 and n.dtype is engine.float64
+    bern = engine.empty(2000).bernoulli_(0.25)
+    assert set(bern.tolist()) == {0.0, 1.0}
+    assert 0.15 < bern.mean().item() < 0.35
+    e = engine.empty(2000).exponential_(2.0)
+    assert e.min().item() >= 0 and 0.4 < e.mean().item() < 0.6
+    r = engine.empty(500, dtype=engine.int64).random_(3, 7)
+    assert set(r.tolist()) == {3, 4, 5, 6}
+    assert set(engine.zeros(300).random_(2).tolist()) == {0.0, 1.0}
+    with pytest.raises(RuntimeError) as info:
+        engine.zeros(2).uniform_(2, 1)
+    assert str(info.value) == ("uniform_ expects to return a [from, to) range, but found "
+                               "from=2 > to=1")
