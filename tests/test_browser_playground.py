@@ -171,3 +171,33 @@ def test_draw_an_autograd_graph(page):
         assert name in labels
     # Plotly's pan mode is on: the user can drag the diagram around.
     assert page.evaluate("document.querySelector('.graph')._fullLayout.dragmode") == "pan"
+
+
+def test_a_dropped_socket_reconnects_and_reattaches_to_the_run(page):
+    open_playground(page)
+    set_code(page, "import time\nfor i in range(8):\n    print(f'tick {i}', flush=True)\n"
+                   "    time.sleep(0.25)\n")
+    page.click("#run")
+    page.wait_for_function("document.querySelector('.output').innerText.includes('tick 1')")
+    page.evaluate("window.playgroundSocket.ws.close()")
+    page.wait_for_selector("#connection[data-state=reconnecting]")
+    page.wait_for_selector("#connection[data-state=open]")
+    page.wait_for_selector("#run-status[data-status=succeeded]")
+    text = page.inner_text(".output .stream.stdout")
+    assert text.split() == " ".join(f"tick {i}" for i in range(8)).split()   # all, once each
+
+
+def test_the_page_fits_a_phone_screen(browser, daphne_server):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, base_url=daphne_server,
+                                  is_mobile=True, has_touch=True)
+    pg = context.new_page()
+    pg.goto("/")
+    pg.wait_for_selector("#connection[data-state=open]")
+    width = pg.evaluate("document.documentElement.scrollWidth")
+    editor = pg.locator(".CodeMirror").bounding_box()
+    output = pg.locator(".output-pane").bounding_box()
+    ARTIFACTS.mkdir(exist_ok=True)
+    pg.screenshot(path=str(ARTIFACTS / "phone.png"), full_page=True)
+    context.close()
+    assert width <= 390                       # nothing pushes the page sideways
+    assert output["y"] > editor["y"]           # panes stack: editor, then output

@@ -33,6 +33,7 @@
     },
     onReconnect: () => { if (current && active) watch(current); },
   });
+  window.playgroundSocket = socket;
 
   function run() {
     const code = editor.getValue();
