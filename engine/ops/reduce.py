@@ -1,8 +1,17 @@
-"""Reductions over dims (int or tuple, keepdim) and the softmax family."""
-from .._dtype import int64
-from ..autograd.graph import Node
+"""Reductions over dims (int or tuple, keepdim) and the softmax family.
+
+Backward formulas use engine ops, with masks (ties, zeros, indices) as constant tensors, so
+second derivatives work; outputs a formula needs are recomputed under create_graph.
+"""
+import builtins
+import math
+import types
+import warnings
+
 from .._backend import xp_of
-from ._util import _grad_state, normalize_dims, record, wrap
+from .._dtype import bool_, float16, int64, to_dtype, uint8
+from ..autograd.graph import Node
+from ._util import Tensor, _grad_state, _wrap_dim, normalize_dims, record, to_float, wrap
 
 
 def _grad_to_input(g, node):
@@ -83,4 +92,574 @@ def mean(input, dim=None, keepdim=False, *, dtype=None):
     return out
 
 
-__all__ = ["sum", "mean"]
+# ---- shared helpers ------------------------------------------------------------------------
+
+class _Required:
+    """Default of a ``dim`` PyTorch requires, so the message is PyTorch's, not Python's."""
+
+
+_REQUIRED = _Required()
+
+
+def _missing_dim(name):
+    return TypeError(f'{name}() missing 1 required positional arguments: "dim"')
+
+
+def _int_dim(name, dim, ndim):
+    """A single dim, wrapped; PyTorch's TypeError for a tuple where only an int is allowed."""
+    if isinstance(dim, (tuple, list)):
+        raise TypeError(f"{name}(): argument 'dim' (position 1) must be int, not "
+                        f"{type(dim).__name__}")
+    return _wrap_dim(dim, ndim)
+
+
+def _dims(dim, ndim):
+    """normalize_dims for any input; a 0-d tensor accepts dim 0/-1 but has no axis to reduce."""
+    dims = normalize_dims(dim, ndim)
+    return dims if ndim else ()
+
+
+def _count(shape, dims):
+    n = 1
+    for d in dims:
+        n *= shape[d]
+    return n
+
+
+def _kept(t, node):
+    """A reduced tensor (or gradient) reshaped so it broadcasts against the input."""
+    return t if node.keepdim or not node.dims else t.reshape(node.kept_shape)
+
+
+def _const(array, like):
+    """A constant tensor (no graph) for masks inside backward formulas."""
+    return wrap(array, like)
+
+
+def _again(node, x, saved_out, forward):
+    """The op's output for a backward formula: the saved (detached) one, or recomputed from
+    ``x`` when the backward itself is being recorded (create_graph), so that second
+    derivatives flow through it."""
+    if _grad_state[0]:
+        return forward(x)
+    return saved_out
+
+
+def _float_data(data):
+    """Half-precision work is done in float32 (as PyTorch accumulates it), then cast back."""
+    return data.astype("float32") if data.dtype == float16.np else data
+
+
+# ---- prod ----------------------------------------------------------------------------------
+
+class ProdBackward0(Node):
+    def backward(self, g):
+        return (_prod_grad(self, g),)
+
+
+class ProdBackward1(ProdBackward0):
+    pass
+
+
+def _prod_grad(node, g):
+    x, out = node.saved_tensors
+    g = _kept(g, node)
+    xd = x._data
+    zero = xd == 0
+    if not zero.any():  # the common case: d(prod)/dx_i = prod / x_i
+        out = _again(node, x, out, lambda x: prod(x, node.dim, keepdim=True)
+                     if node.dim is not None else prod(x).reshape(node.kept_shape))
+        return g * (_kept(out, node) / x)
+    # With zeros: a slice with one zero passes the product of the others to that zero, and
+    # zero (written as that zero times the rest, so it still has a derivative) to the others;
+    # a slice with two or more zeros passes nothing.
+    zmask = _const(zero.astype(xd.dtype), x)
+    x_safe = x * (1 - zmask) + zmask  # zeros replaced by a constant 1
+    p_nz = x_safe.prod(node.dim, keepdim=True) if node.dim is not None else \
+        x_safe.prod().reshape(node.kept_shape)
+    n_zero = zero.sum(axis=node.dims, keepdims=True)
+    c0 = _const((n_zero == 0).astype(xd.dtype), x)
+    c1 = _const((n_zero == 1).astype(xd.dtype), x)
+    the_zero = (x * zmask).sum(node.dims, keepdim=True)
+    return g * ((1 - zmask) * p_nz / x_safe * (c0 + c1 * the_zero) + zmask * c1 * p_nz)
+
+
+def prod(input, dim=None, keepdim=False, *, dtype=None):
+    data = input._data
+    if dtype is not None:
+        data = data.astype(to_dtype(dtype).np)
+    elif data.dtype.kind in "biu":
+        data = data.astype(int64.np)  # PyTorch multiplies integers and bools in int64
+    if dim is None:
+        dims = tuple(range(data.ndim))
+        out = wrap(data.prod(), input)
+        node = record(ProdBackward0, out, (input,))
+    else:
+        if isinstance(dim, (tuple, list)):
+            raise TypeError("prod(): argument 'dim' must be int, not tuple (prod reduces over "
+                            "one dim at a time)")
+        d = _wrap_dim(dim, data.ndim)
+        dims = (d,) if data.ndim else ()
+        out = wrap(data.prod(axis=dims, keepdims=keepdim), input)
+        node = record(ProdBackward1, out, (input,))
+    if node is not None:
+        _reduce_node(node, input, dims, keepdim)
+        node.dim = None if dim is None else dims[0] if dims else None
+        node.save(input, out.detach())
+    return out
+
+
+# ---- var, std ------------------------------------------------------------------------------
+
+def _correction(dim, unbiased, correction):
+    """(dim, correction) from PyTorch's two signatures: (dim, unbiased, keepdim) and
+    (dim, *, correction, keepdim); ``x.std(False)`` means unbiased=False."""
+    if isinstance(dim, bool):
+        if unbiased is not None:
+            raise TypeError("std/var: got unbiased twice (positionally as dim and by keyword)")
+        dim, unbiased = None, dim
+    if unbiased is not None and correction is not None:
+        raise TypeError("std/var: pass either unbiased or correction, not both")
+    if correction is None:
+        correction = 0 if unbiased is False else 1
+    return dim, correction
+
+
+def _var_data(name, input, dim, unbiased, keepdim, correction):
+    dim, c = _correction(dim, unbiased, correction)
+    data = input._data
+    if data.dtype.kind not in "fc":
+        raise RuntimeError("std and var only support floating point and complex dtypes")
+    dims = _dims(dim, data.ndim)
+    n = _count(data.shape, dims)
+    if n - c <= 0:
+        warnings.warn(f"{name}(): degrees of freedom is <= 0. Correction should be strictly "
+                      "less than the reduction factor (input numel divided by output numel).",
+                      UserWarning, stacklevel=3)
+    work = _float_data(data)
+    dev = work - work.mean(axis=dims, keepdims=True)
+    var_ = (dev * dev).sum(axis=dims, keepdims=keepdim) / builtins.max(n - c, 0)
+    return dims, n, c, var_, data.dtype
+
+
+def _set_var_node(node, input, dims, keepdim, n, c):
+    _reduce_node(node, input, dims, keepdim)
+    node.n, node.c = n, c
+
+
+class VarBackward0(Node):
+    def backward(self, g):
+        (x,) = self.saved_tensors
+        denom = builtins.max(self.n - self.c, 0)
+        scale = 2.0 / denom if denom else math.inf
+        centred = x - x.mean(self.dims, keepdim=True)
+        return (_kept(g, self) * scale * centred,)
+
+
+class StdBackward0(Node):
+    def backward(self, g):
+        x, out = self.saved_tensors
+        out = _kept(_again(self, x, out, lambda x: std(x, self.dims, keepdim=True,
+                                                       correction=self.c)), self)
+        denom = builtins.max(self.n - self.c, 0)
+        centred = x - x.mean(self.dims, keepdim=True)
+        if not denom:  # std is inf or nan here, and so is its gradient (as in PyTorch)
+            return (_kept(g, self) * centred * math.nan,)
+        # PyTorch sends no gradient through a zero std (all values equal).
+        zero = _const((out._data == 0).astype(out._data.dtype), out)
+        return (_kept(g, self) * centred * ((1 - zero) / ((out + zero) * denom)),)
+
+
+def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    dims, n, c, data, dt = _var_data("var", input, dim, unbiased, keepdim, correction)
+    out = wrap(data.astype(dt, copy=False), input)
+    node = record(VarBackward0, out, (input,), (input,))
+    if node is not None:
+        _set_var_node(node, input, dims, keepdim, n, c)
+    return out
+
+
+def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    dims, n, c, data, dt = _var_data("std", input, dim, unbiased, keepdim, correction)
+    out = wrap(xp_of(data).sqrt(data).astype(dt, copy=False), input)
+    node = record(StdBackward0, out, (input,))
+    if node is not None:
+        _set_var_node(node, input, dims, keepdim, n, c)
+        node.save(input, out.detach())
+    return out
+
+
+# ---- max, min, amax, amin, argmax, argmin --------------------------------------------------
+
+def _return_type(name, fields=("values", "indices")):
+    """A named pair printing like PyTorch's structseq: torch.return_types.max(values=..."""
+    def __new__(cls, seq):
+        seq = tuple(seq)
+        if len(seq) != len(fields):
+            raise TypeError(f"torch.return_types.{name} takes a {len(fields)}-sequence "
+                            f"({len(seq)}-sequence given)")
+        return tuple.__new__(cls, seq)
+
+    def __repr__(self):
+        body = ",\n".join(f"{f}={v!r}" for f, v in zip(fields, self))
+        return f"torch.return_types.{name}(\n{body})"
+
+    ns = {"__new__": __new__, "__repr__": __repr__, "__str__": __repr__, "__slots__": (),
+          "_fields": fields, "n_fields": len(fields), "__module__": "torch.return_types",
+          "__getnewargs__": lambda self: (tuple(self),)}
+    for i, f in enumerate(fields):
+        ns[f] = property(lambda self, i=i: self[i])
+    return type(name, (tuple,), ns)
+
+
+return_types = types.ModuleType("torch.return_types",
+                                "Named tuples returned by ops such as max(dim) and min(dim).")
+for _name in ("max", "min", "sort", "topk", "kthvalue", "median", "nanmedian", "mode",
+              "cummax", "cummin"):
+    setattr(return_types, _name, _return_type(_name))
+return_types.aminmax = _return_type("aminmax", ("min", "max"))
+
+
+def _no_empty(name, data, dim=None):
+    if dim is None:
+        if data.size == 0:
+            raise RuntimeError(f"{name}(): Expected reduction dim to be specified for "
+                               "input.numel() == 0. Specify the reduction dim with the 'dim' "
+                               "argument.")
+    elif data.ndim and data.shape[dim] == 0:
+        raise IndexError(f"{name}(): Expected reduction dim {dim} to have non-zero size.")
+
+
+def _ties(xd, ref):
+    """Where x equals the reduced value (NaN counts as equal to a NaN result)."""
+    xp = xp_of(xd)
+    return (xd == ref) | (xp.isnan(xd) & xp.isnan(ref)) if xd.dtype.kind == "f" else xd == ref
+
+
+class _EvenSplit(Node):
+    """max()/min()/amax/amin: the gradient is shared evenly among the tied extremes."""
+
+    def backward(self, g):
+        x, out = self.saved_tensors
+        mask = _ties(x._data, out._data.reshape(self.kept_shape))
+        share = mask / mask.sum(axis=self.dims, keepdims=True)
+        return (_kept(g, self) * _const(share.astype(x._data.dtype), x),)
+
+
+class MaxBackward1(_EvenSplit):
+    pass
+
+
+class MinBackward1(_EvenSplit):
+    pass
+
+
+class AmaxBackward0(_EvenSplit):
+    pass
+
+
+class AminBackward0(_EvenSplit):
+    pass
+
+
+class _ToIndex(Node):
+    """max(dim)/min(dim): the gradient goes to the element the index points at."""
+
+    def backward(self, g):
+        if not self.in_shape:  # a 0-d input is its own maximum
+            return (g,)
+        shape = [1] * len(self.in_shape)
+        shape[self.dim] = self.in_shape[self.dim]
+        xp = xp_of(self.indices)
+        onehot = xp.arange(self.in_shape[self.dim]).reshape(shape) == self.indices
+        return (_kept(g, self) * _const(onehot.astype(g._data.dtype), g),)
+
+
+class MaxBackward0(_ToIndex):
+    pass
+
+
+class MinBackward0(_ToIndex):
+    pass
+
+
+def _extreme(name, input, dim, keepdim, all_node, dim_node, pick, arg):
+    if isinstance(dim, Tensor):  # torch.max(a, b) is the elementwise maximum
+        return getattr(input, "maximum" if name == "max" else "minimum")(dim)
+    data = input._data
+    if dim is None:
+        if keepdim:
+            raise TypeError(f"{name}(): keepdim=True needs a dim to reduce over")
+        _no_empty(name, data)
+        out = wrap(pick(data), input)
+        node = record(all_node, out, (input,))
+        if node is not None:
+            _reduce_node(node, input, tuple(range(data.ndim)), False)
+            node.save(input, out.detach())
+        return out
+    d = _int_dim(name, dim, data.ndim)
+    _no_empty(name, data, d)
+    flat = data.reshape(1) if data.ndim == 0 else data
+    idx = arg(flat, axis=d, keepdims=True)
+    values = xp_of(flat).take_along_axis(flat, idx, axis=d)
+    if not keepdim or data.ndim == 0:
+        values, out_idx = values.squeeze(d), idx.squeeze(d)
+    else:
+        out_idx = idx
+    values = wrap(values, input)
+    node = record(dim_node, values, (input,))
+    if node is not None:
+        _reduce_node(node, input, (d,) if data.ndim else (), keepdim)
+        node.dim, node.indices = d, idx.reshape(node.kept_shape)
+    return getattr(return_types, name)((values, wrap(out_idx.astype(int64.np), input)))
+
+
+def max(input, dim=None, keepdim=False):
+    xp = xp_of(input._data)
+    return _extreme("max", input, dim, keepdim, MaxBackward1, MaxBackward0, xp.max, xp.argmax)
+
+
+def min(input, dim=None, keepdim=False):
+    xp = xp_of(input._data)
+    return _extreme("min", input, dim, keepdim, MinBackward1, MinBackward0, xp.min, xp.argmin)
+
+
+def _aextreme(name, node_cls, input, dim, keepdim):
+    data = input._data
+    dims = _dims(None if dim in ((), []) else dim, data.ndim)
+    if dim in ((), []) or dim is None:
+        _no_empty(name, data)
+    for d in dims:
+        _no_empty(name, data, d)
+    xp = xp_of(data)
+    fn = xp.max if name == "amax" else xp.min
+    out = wrap(fn(data, axis=dims, keepdims=keepdim), input)
+    node = record(node_cls, out, (input,))
+    if node is not None:
+        _reduce_node(node, input, dims, keepdim)
+        node.save(input, out.detach())
+    return out
+
+
+def amax(input, dim=(), keepdim=False):
+    return _aextreme("amax", AmaxBackward0, input, dim, keepdim)
+
+
+def amin(input, dim=(), keepdim=False):
+    return _aextreme("amin", AminBackward0, input, dim, keepdim)
+
+
+def _arg_extreme(name, input, dim, keepdim):
+    data = input._data
+    if data.dtype == bool_.np:
+        raise RuntimeError(f"{name}(): does not support bool input")
+    xp = xp_of(data)
+    fn = xp.argmax if name == "argmax" else xp.argmin
+    if dim is None:
+        if data.size == 0:
+            raise IndexError(f"{name}(): Expected reduction dim to be specified for "
+                             "input.numel() == 0.")
+        idx = fn(data.reshape(-1))
+        if keepdim:
+            idx = xp.asarray(idx).reshape((1,) * data.ndim)
+        return wrap(xp.asarray(idx, dtype=int64.np), input)
+    d = _int_dim(name, dim, data.ndim)
+    _no_empty(name, data, d)
+    if data.ndim == 0:
+        return wrap(xp.zeros((), dtype=int64.np), input)
+    return wrap(fn(data, axis=d, keepdims=keepdim).astype(int64.np, copy=False), input)
+
+
+def argmax(input, dim=None, keepdim=False):
+    return _arg_extreme("argmax", input, dim, keepdim)
+
+
+def argmin(input, dim=None, keepdim=False):
+    return _arg_extreme("argmin", input, dim, keepdim)
+
+
+# ---- all, any, count_nonzero (never differentiable) ----------------------------------------
+
+def _logical(fn, input, dim, keepdim):
+    data = input._data
+    result = fn(data, axis=_dims(dim, data.ndim), keepdims=keepdim)
+    if data.dtype == uint8.np:  # PyTorch keeps uint8 for uint8 input
+        result = xp_of(data).asarray(result).astype(uint8.np)
+    return wrap(result, input)
+
+
+def all(input, dim=None, keepdim=False):
+    return _logical(xp_of(input._data).all, input, dim, keepdim)
+
+
+def any(input, dim=None, keepdim=False):
+    return _logical(xp_of(input._data).any, input, dim, keepdim)
+
+
+def count_nonzero(input, dim=None):
+    data = input._data
+    nz = xp_of(data).count_nonzero(data, axis=_dims(dim, data.ndim))
+    return wrap(xp_of(data).asarray(nz, dtype=int64.np), input)
+
+
+# ---- cumsum, cumprod -----------------------------------------------------------------------
+
+class CumsumBackward0(Node):
+    def backward(self, g):
+        # Each input feeds every later output: the gradient is a reversed cumulative sum.
+        return (g if self.dim is None else g.flip(self.dim).cumsum(self.dim).flip(self.dim),)
+
+
+class CumprodBackward0(Node):
+    def backward(self, g):
+        x, out = self.saved_tensors
+        d = self.dim
+        if d is None:
+            return (g,)
+        if not (x._data == 0).any():
+            out = _again(self, x, out, lambda x: cumprod(x, d))
+            return ((g * out).flip(d).cumsum(d).flip(d) / x,)
+        return (_cumprod_grad_with_zeros(g, x, d),)
+
+
+def _cumprod_grad_with_zeros(g, x, d):
+    """Exact gradient when x holds zeros (prod/x is undefined there): for each position i,
+    the cumulative products with x_i set to 1, summed over the outputs at or after i."""
+    xp = xp_of(x._data)
+    n = x._data.shape[d]
+    shape = [1] * x._data.ndim
+    shape[d] = n
+    pos = xp.arange(n).reshape(shape)
+    grad = None
+    for i in range(n):
+        at_i = _const((pos == i).astype(x._data.dtype), x)
+        after_i = _const((pos >= i).astype(x._data.dtype), x)
+        partial = (x * (1 - at_i) + at_i).cumprod(d)
+        term = (g * partial * after_i).sum(d, keepdim=True) * at_i
+        grad = term if grad is None else grad + term
+    return grad
+
+
+def _cumulative(name, fn, node_cls, input, dim, dtype):
+    if dim is _REQUIRED:
+        raise _missing_dim(name)
+    data = input._data
+    d = _int_dim(name, dim, data.ndim)
+    if dtype is not None:
+        data = data.astype(to_dtype(dtype).np)
+    elif data.dtype.kind in "biu":
+        data = data.astype(int64.np)
+    out = wrap(fn(data, axis=d) if data.ndim else data.copy(), input)
+    node = record(node_cls, out, (input,))
+    if node is not None:
+        node.dim = d if data.ndim else None
+        if node_cls is CumprodBackward0:
+            node.save(input, out.detach())
+    return out
+
+
+def cumsum(input, dim=_REQUIRED, *, dtype=None):
+    return _cumulative("cumsum", xp_of(input._data).cumsum, CumsumBackward0, input, dim, dtype)
+
+
+def cumprod(input, dim=_REQUIRED, *, dtype=None):
+    return _cumulative("cumprod", xp_of(input._data).cumprod, CumprodBackward0, input, dim,
+                       dtype)
+
+
+# ---- logsumexp -----------------------------------------------------------------------------
+
+class LogsumexpBackward0(Node):
+    def backward(self, g):
+        x, out = self.saved_tensors
+        out = _again(self, x, out, lambda x: logsumexp(x, self.dims, keepdim=True))
+        return (_kept(g, self) * (x - _kept(out, self)).exp(),)
+
+
+def _logsumexp_data(data, dims, keepdim):
+    """log(sum(exp(x))) with the maximum taken out first, so exp cannot overflow."""
+    xp = xp_of(data)
+    if data.size:
+        m = data.max(axis=dims, keepdims=True)
+        m = xp.where(xp.isinf(m), 0, m)  # all -inf (or an inf) slices: nothing to subtract
+    else:
+        m = xp.zeros(_kept_shape(data.shape, dims), dtype=data.dtype)
+    out = xp.log(xp.exp(data - m).sum(axis=dims, keepdims=True)) + m
+    return out if keepdim else out.squeeze(dims)
+
+
+def logsumexp(input, dim=_REQUIRED, keepdim=False):
+    if dim is _REQUIRED:
+        raise _missing_dim("logsumexp")
+    data = input._data
+    dims = _dims(dim, data.ndim)
+    work = _float_data(to_float(data))
+    out = wrap(_logsumexp_data(work, dims, keepdim).astype(to_float(data).dtype, copy=False),
+               input)
+    node = record(LogsumexpBackward0, out, (input,))
+    if node is not None:
+        _reduce_node(node, input, dims, keepdim)
+        node.save(input, out.detach())
+    return out
+
+
+# ---- softmax, log_softmax ------------------------------------------------------------------
+
+class SoftmaxBackward0(Node):
+    def backward(self, g):
+        x, y = self.saved_tensors
+        d = self.dim
+        y = _again(self, x, y, lambda x: softmax(x, d))
+        return (y * (g - (g * y).sum(d, keepdim=True)),)
+
+
+class LogSoftmaxBackward0(Node):
+    def backward(self, g):
+        x, y = self.saved_tensors
+        d = self.dim
+        y = _again(self, x, y, lambda x: log_softmax(x, d))
+        return (g - y.exp() * g.sum(d, keepdim=True),)
+
+
+def _softmax_input(name, input, dim, dtype):
+    if dim is _REQUIRED or dim is None:
+        raise _missing_dim(name)
+    if dtype is not None:
+        input = input.to(dtype=to_dtype(dtype))
+    data = input._data
+    d = _int_dim(name, dim, data.ndim)
+    if data.dtype.kind not in "f":
+        kernel = "lastdim_kernel_impl" if d == data.ndim - 1 or data.ndim == 0 else "kernel_impl"
+        raise NotImplementedError(f'"{name}_{kernel}" not implemented for '
+                                  f"'{input.dtype.legacy}'")
+    return input, d, _float_data(data.reshape(1) if data.ndim == 0 else data)
+
+
+def _finish_softmax(node_cls, input, d, result):
+    out = wrap(result.reshape(input._data.shape).astype(input._data.dtype, copy=False), input)
+    node = record(node_cls, out, (input,))
+    if node is not None:
+        node.dim = d
+        node.save(input, out.detach())
+    return out
+
+
+def softmax(input, dim=_REQUIRED, dtype=None):
+    input, d, work = _softmax_input("softmax", input, dim, dtype)
+    e = xp_of(work).exp(work - work.max(axis=d, keepdims=True))
+    e /= e.sum(axis=d, keepdims=True)
+    return _finish_softmax(SoftmaxBackward0, input, d, e)
+
+
+def log_softmax(input, dim=_REQUIRED, dtype=None):
+    input, d, work = _softmax_input("log_softmax", input, dim, dtype)
+    xp = xp_of(work)
+    shifted = work - work.max(axis=d, keepdims=True)
+    shifted -= xp.log(xp.exp(shifted).sum(axis=d, keepdims=True))
+    return _finish_softmax(LogSoftmaxBackward0, input, d, shifted)
+
+
+__all__ = ["sum", "mean", "prod", "var", "std", "max", "min", "amax", "amin", "argmax",
+           "argmin", "all", "any", "count_nonzero", "cumsum", "cumprod", "logsumexp",
+           "softmax", "log_softmax", "return_types"]
+NOT_METHODS = {"return_types"}
