@@ -181,7 +181,7 @@ function drawGraph(box, g) {
   const nodeTrace = {
     type: "scatter", mode: "markers+text", textposition: "middle right",
     x: g.nodes.map((n) => pos[n.id][0]), y: g.nodes.map((n) => pos[n.id][1]),
-    text: g.nodes.map((n) => n.label || n.name),
+    text: g.nodes.map((n) => (n.shape ? `${n.name} (${n.shape.join("×")})` : n.name)),
     hovertext: g.nodes.map((n) => [n.name, n.kind, n.shape ? `shape (${n.shape.join(", ")})` : null]
       .filter(Boolean).join("<br>")),
     hoverinfo: "text",
