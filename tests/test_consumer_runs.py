@@ -132,3 +132,27 @@ async def test_runs_of_one_socket_are_told_apart_by_run_id():
     assert len(ids) == 2 and texts[first] == "first\n"
     assert sorted(texts.values()) == ["first\n", "second\n"]
     await comm.disconnect()
+
+
+async def test_a_run_beyond_the_callers_running_limit_waits_with_its_queue_position(settings):
+    settings.PLAYGROUND_MAX_ACTIVE_RUNS_PER_CLIENT = 3
+    comm = await connected()
+    code = "import time\ntime.sleep(1.0)\nprint('done')\n"
+    ids = []
+    for _ in range(3):   # the executor runs 2 per caller at once: the third waits
+        await comm.send_json_to({"type": "run", "device": "cpu", "code": code})
+        msg = await comm.receive_json_from(timeout=10)
+        while msg["type"] != "accepted":
+            msg = await comm.receive_json_from(timeout=10)
+        ids.append(msg["run_id"])
+    statuses, finished = {rid: [] for rid in ids}, set()
+    while len(finished) < 3:
+        msg = await comm.receive_json_from(timeout=60)
+        if msg["type"] == "status":
+            statuses[msg["run_id"]].append((msg["status"], msg.get("queue_position")))
+        elif msg["type"] == "finished":
+            assert msg["status"] == "succeeded", msg
+            finished.add(msg["run_id"])
+    assert ("queued", 1) in statuses[ids[2]]
+    assert statuses[ids[2]][-1] == ("running", None)
+    await comm.disconnect()

@@ -117,3 +117,11 @@ def test_examples_cover_every_python_block_of_the_seed_tutorial():
         statement = statement.split("#")[0].strip()
         assert any(statement.replace(" ", "") in c.replace(" ", "") for c in codes), statement
     assert any(ex["slug"] == "lenet-training" for ex in EXAMPLES)
+
+
+def test_runs_and_metrics_are_in_the_admin(admin_client):
+    run = Run.objects.create(owner="session:x", code="print(1)", name="in the admin")
+    run.metrics.create(name="loss", step=0, value=1.0, wall_time=0.0)
+    assert "in the admin" in admin_client.get("/admin/runs/run/").content.decode()
+    assert admin_client.get(f"/admin/runs/run/{run.id}/change/").status_code == 200
+    assert "loss" in admin_client.get("/admin/runs/metric/").content.decode()
