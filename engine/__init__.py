@@ -25,6 +25,7 @@ from . import creation as _creation  # noqa: E402
 from .ops import arith as _arith, convert as _convert, index as _index, inplace as _inplace  # noqa
 from .ops import reduce as _reduce, shape as _shape, unary as _unary  # noqa: E402
 from .ops import select as _select  # noqa: E402
+from .ops import linalg as _linalg  # noqa: E402
 
 __version__ = "2.13.0"
 
@@ -52,7 +53,7 @@ def _install(module):
         setattr(Tensor, name, fn)
 
 
-for _m in (_arith, _unary, _reduce, _shape, _convert, _select):
+for _m in (_arith, _unary, _reduce, _shape, _convert, _select, _linalg):
     _install(_m)
 
 

@@ -1,0 +1,442 @@
+"""The matmul family (matmul/@, mm, bmm, mv, dot, outer, addmm) and vector/matrix norms.
+
+Products go straight to the backend's matmul, which hands float32/float64 work to BLAS.
+A batch of matrices times one matrix (x @ W with x of shape (..., k)) is folded into a
+single 2-D GEMM instead of a broadcast batched product, which is far slower in NumPy.
+"""
+import math
+import sys
+import types
+
+from .._backend import xp_of
+from ..autograd.graph import Node
+from ._util import Tensor, _grad_state, broadcast_error, normalize_dims, record, wrap
+from .reduce import _const, _kept, _reduce_node
+from .shape import UnsafeViewBackward0
+
+# C++ type names, as PyTorch's "expected m1 and m2 to have the same dtype" message prints them.
+_CPP_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half",
+              "int64": "long int", "int32": "int", "int16": "short int", "int8": "signed char",
+              "uint8": "unsigned char", "bool": "bool"}
+
+
+def _check_tensor(fn, name, pos, x):
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{fn}(): argument '{name}' (position {pos}) must be Tensor, not "
+                        f"{type(x).__name__}")
+
+
+def _same_device(a, b):
+    if a._device is not b._device and a._device != b._device:
+        raise RuntimeError("Expected all tensors to be on the same device, but found at least "
+                           f"two devices, {b._device} and {a._device}!")
+
+
+def _no_bool(a, kernel):
+    if a._data.dtype.kind == "b":
+        raise NotImplementedError(f"\"{kernel}\" not implemented for 'Bool'")
+
+
+def _mm_shapes_error(a, b):
+    return RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({a[0]}x{a[1]} and "
+                        f"{b[0]}x{b[1]})")
+
+
+def _unsafe_view(t, shape):
+    """Reshape a fresh product to its final shape (PyTorch's _unsafe_view)."""
+    out = wrap(t._data.reshape(shape), t)
+    node = record(UnsafeViewBackward0, out, (t,))
+    if node is not None:
+        node.in_shape = t._data.shape
+    return out
+
+
+# ---- mm, bmm, mv, dot ----------------------------------------------------------------------
+
+class MmBackward0(Node):
+    def backward(self, g):
+        a, b = self.saved_tensors
+        return (mm(g, b.t()) if self.next_functions[0][0] is not None else None,
+                mm(a.t(), g) if self.next_functions[1][0] is not None else None)
+
+
+def mm(input, mat2, *, out=None):
+    _check_tensor("mm", "mat2", 2, mat2)
+    a, b = input._data, mat2._data
+    if a.ndim != 2:
+        raise RuntimeError("self must be a matrix")
+    if b.ndim != 2:
+        raise RuntimeError("mat2 must be a matrix")
+    if a.shape[1] != b.shape[0]:
+        raise _mm_shapes_error(a.shape, b.shape)
+    if a.dtype != b.dtype:
+        raise RuntimeError("expected m1 and m2 to have the same dtype, but got: "
+                           f"{_CPP_NAMES[input.dtype.name]} != {_CPP_NAMES[mat2.dtype.name]}")
+    _no_bool(input, "addmm_impl_cpu_")
+    _same_device(input, mat2)
+    result = wrap(a @ b, input)
+    record(MmBackward0, result, (input, mat2), (input, mat2))
+    return _into(out, result)
+
+
+class BmmBackward0(Node):
+    def backward(self, g):
+        a, b = self.saved_tensors
+        return (bmm(g, b.transpose(1, 2)) if self.next_functions[0][0] is not None else None,
+                bmm(a.transpose(1, 2), g) if self.next_functions[1][0] is not None else None)
+
+
+def bmm(input, mat2, *, out=None):
+    _check_tensor("bmm", "mat2", 2, mat2)
+    a, b = input._data, mat2._data
+    if a.ndim != 3:
+        raise RuntimeError("batch1 must be a 3D tensor")
+    if b.ndim != 3:
+        raise RuntimeError("batch2 must be a 3D tensor")
+    if b.shape[:2] != (a.shape[0], a.shape[2]):
+        raise RuntimeError("Expected size for first two dimensions of batch2 tensor to be: "
+                           f"[{a.shape[0]}, {a.shape[2]}] but got: [{b.shape[0]}, "
+                           f"{b.shape[1]}].")
+    if a.dtype != b.dtype:
+        raise RuntimeError(f"expected scalar type {input.dtype.legacy} but found "
+                           f"{mat2.dtype.legacy}")
+    _no_bool(input, "bmm")
+    _same_device(input, mat2)
+    result = wrap(a @ b, input)
+    record(BmmBackward0, result, (input, mat2), (input, mat2))
+    return _into(out, result)
+
+
+class MvBackward0(Node):
+    def backward(self, g):
+        a, v = self.saved_tensors
+        return (g.unsqueeze(1) * v if self.next_functions[0][0] is not None else None,
+                mv(a.t(), g) if self.next_functions[1][0] is not None else None)
+
+
+def mv(input, vec, *, out=None):
+    _check_tensor("mv", "vec", 2, vec)
+    a, v = input._data, vec._data
+    if a.ndim != 2 or v.ndim != 1:
+        raise RuntimeError(f"vector + matrix @ vector expected, got 1, {a.ndim}, {v.ndim}")
+    if a.shape[1] != v.shape[0]:
+        raise RuntimeError(f"size mismatch, got input ({a.shape[0]}), mat "
+                           f"({a.shape[0]}x{a.shape[1]}), vec ({v.shape[0]})")
+    if a.dtype != v.dtype:
+        raise RuntimeError("addmv input tensors must have the same dtype, but got "
+                           f"{vec.dtype.legacy}, {input.dtype.legacy}, and {vec.dtype.legacy}")
+    _no_bool(input, "addmv_impl_cpu")
+    _same_device(input, vec)
+    result = wrap(a @ v, input)
+    record(MvBackward0, result, (input, vec), (input, vec))
+    return _into(out, result)
+
+
+class DotBackward0(Node):
+    def backward(self, g):
+        a, b = self.saved_tensors
+        return (g * b if self.next_functions[0][0] is not None else None,
+                g * a if self.next_functions[1][0] is not None else None)
+
+
+def dot(input, tensor, *, out=None):
+    _check_tensor("dot", "tensor", 2, tensor)
+    a, b = input._data, tensor._data
+    if a.ndim != 1 or b.ndim != 1:
+        raise RuntimeError(f"1D tensors expected, but got {a.ndim}D and {b.ndim}D tensors")
+    if a.shape[0] != b.shape[0]:
+        raise RuntimeError(f"inconsistent tensor size, expected tensor [{a.shape[0]}] and src "
+                           f"[{b.shape[0]}] to have the same number of elements, but got "
+                           f"{a.shape[0]} and {b.shape[0]} elements respectively")
+    if a.dtype != b.dtype:
+        raise RuntimeError("dot : expected both vectors to have same dtype, but found "
+                           f"{input.dtype.legacy} and {tensor.dtype.legacy}")
+    _no_bool(input, "dot")
+    _same_device(input, tensor)
+    result = wrap(xp_of(a).asarray(a @ b), input)
+    record(DotBackward0, result, (input, tensor), (input, tensor))
+    return _into(out, result)
+
+
+def outer(input, vec2):
+    """PyTorch computes it as input.reshape(n, 1) * vec2 (so its grad_fn is MulBackward0)."""
+    _check_tensor("outer", "vec2", 2, vec2)
+    for name, t in (("self", input), ("vec2", vec2)):
+        if t._data.ndim != 1:
+            raise RuntimeError(f"outer: Expected 1-D argument {name}, but got {t._data.ndim}-D")
+    return input.reshape(input._data.shape[0], 1) * vec2
+
+
+ger = outer
+
+
+# ---- addmm ---------------------------------------------------------------------------------
+
+class AddmmBackward0(Node):
+    def backward(self, g):
+        m1, m2 = self.saved_tensors
+        alpha, beta = self.alpha, self.beta
+        nf = self.next_functions
+        g_in = None
+        if nf[0][0] is not None:
+            g_in = g if beta == 1 else g * beta
+        g1 = mm(g, m2.t()) if nf[1][0] is not None else None
+        g2 = mm(m1.t(), g) if nf[2][0] is not None else None
+        if alpha != 1:
+            g1 = g1 * alpha if g1 is not None else None
+            g2 = g2 * alpha if g2 is not None else None
+        return g_in, g1, g2
+
+
+def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
+    """beta * input + alpha * (mat1 @ mat2); input broadcasts to the product's shape."""
+    _check_tensor("addmm", "mat1", 2, mat1)
+    _check_tensor("addmm", "mat2", 3, mat2)
+    m1, m2 = mat1._data, mat2._data
+    for name, m in (("mat1", m1), ("mat2", m2)):
+        if m.ndim != 2:
+            raise RuntimeError(f"{name} must be a matrix, got {m.ndim}-D tensor")
+    if m1.shape[1] != m2.shape[0]:
+        raise _mm_shapes_error(m1.shape, m2.shape)
+    if m1.dtype != m2.dtype:
+        raise RuntimeError("mat1 and mat2 must have the same dtype, but got "
+                           f"{mat1.dtype.legacy} and {mat2.dtype.legacy}")
+    if input._data.dtype != m2.dtype:
+        raise RuntimeError("self and mat2 must have the same dtype, but got "
+                           f"{input.dtype.legacy} and {mat2.dtype.legacy}")
+    _no_bool(mat1, "addmm_impl_cpu_")
+    _same_device(mat1, mat2)
+    _same_device(input, mat1)
+    shape = (m1.shape[0], m2.shape[1])
+    if input._data.shape != shape:
+        input.expand(shape)  # PyTorch's message when input does not broadcast to the product
+    data = m1 @ m2
+    if alpha != 1:
+        data *= alpha
+    if beta != 0:  # beta=0 ignores input entirely (nan and inf in it do not propagate)
+        data += input._data if beta == 1 else beta * input._data
+    result = wrap(data, mat1)
+    node = record(AddmmBackward0, result, (input, mat1, mat2), (mat1, mat2))
+    if node is not None:
+        node.alpha, node.beta = alpha, beta
+    return _into(out, result)
+
+
+# ---- matmul --------------------------------------------------------------------------------
+
+class SqueezeBackward4(Node):
+    def backward(self, g):
+        return (g.unsqueeze(self.dim),)
+
+
+def _squeeze_result(t, dim):
+    out = wrap(t._data.squeeze(dim), t)
+    node = record(SqueezeBackward4, out, (t,))
+    if node is not None:
+        node.dim = dim
+    return out
+
+
+def matmul(input, other, *, out=None):
+    """PyTorch's matmul dispatch: dot, mv, mm, a folded mm for (..., n, k) @ (k, p), or a
+    broadcast batched bmm."""
+    _check_tensor("matmul", "other", 2, other)
+    da, db = input._data.ndim, other._data.ndim
+    if da == 0 or db == 0:
+        raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are "
+                           f"{da}D and {db}D")
+    if db <= 2 and da <= 2:
+        if da == 1:
+            result = dot(input, other) if db == 1 else \
+                _squeeze_result(mm(input.unsqueeze(0), other), 0)
+        else:
+            result = mv(input, other) if db == 1 else mm(input, other)
+    elif da >= 3 and db <= 2:
+        # Fold the batch into the rows: one GEMM (BLAS) instead of many small products.
+        lead = input._data.shape[:-1]
+        folded = input.reshape(-1, input._data.shape[-1])
+        if db == 1:
+            result = _unsafe_view(mv(folded, other), lead)
+        else:
+            result = _unsafe_view(mm(folded, other), lead + (other._data.shape[-1],))
+    else:
+        result = _batched(input, other)
+    return _into(out, result)
+
+
+def _batched(input, other):
+    a = input.unsqueeze(0) if input._data.ndim == 1 else input
+    b = other.unsqueeze(-1) if other._data.ndim == 1 else other
+    (n, k), (k2, p) = a._data.shape[-2:], b._data.shape[-2:]
+    try:
+        batch = tuple(xp_of(a._data).broadcast_shapes(a._data.shape[:-2], b._data.shape[:-2]))
+    except ValueError:
+        raise broadcast_error(a._data.shape[:-2], b._data.shape[:-2]) from None
+    size = math.prod(batch)
+    a3 = a.expand(batch + (n, k)).reshape(size, n, k)
+    b3 = b.expand(batch + (k2, p)).reshape(size, k2, p)
+    shape = batch + ((n,) if input._data.ndim > 1 else ()) + ((p,) if other._data.ndim > 1
+                                                              else ())
+    return _unsafe_view(bmm(a3, b3), shape)
+
+
+def _matmul_dunder(a, b):
+    return matmul(a, b) if isinstance(b, Tensor) else NotImplemented
+
+
+def _rmatmul_dunder(a, b):
+    return matmul(b, a) if isinstance(b, Tensor) else NotImplemented
+
+
+def _into(out, result):
+    if out is None:
+        return result
+    from .arith import _into as into
+    return into(out, result)
+
+
+# ---- norms ---------------------------------------------------------------------------------
+
+class LinalgVectorNormBackward0(Node):
+    def backward(self, g):
+        x, out = self.saved_tensors
+        ord_ = self.ord
+        g = _kept(g, self)
+        if ord_ == 0:
+            return (g * 0 * x,)
+        if ord_ == 1:
+            return (g * x.sign(),)
+        if _grad_state[0]:  # recorded backward: the norm must stay a function of x
+            out = vector_norm(x, ord_, self.dims, keepdim=True)
+        out = _kept(out, self)
+        if math.isinf(ord_):
+            # Like amax: the gradient is shared among the elements tied for the extreme.
+            xd, od = abs(x._data), out._data
+            mask = xd == od
+            share = mask / mask.sum(axis=self.dims, keepdims=True)
+            return (g * x.sign() * _const(share.astype(xd.dtype), x),)
+        # A zero norm (all of x zero there) gets no gradient, as in PyTorch.
+        out_zero = _const((out._data == 0).astype(out._data.dtype), out)
+        out_safe = out + out_zero
+        if ord_ == 2:
+            return (g * x / out_safe,)
+        x_zero = _const((x._data == 0).astype(x._data.dtype), x)
+        ax = x.abs() + x_zero
+        return (g * x.sign() * (ax / out_safe) ** (ord_ - 1) * (1 - x_zero),)
+
+
+def _ord_number(ord_, fn="linalg_vector_norm"):
+    if isinstance(ord_, Tensor):
+        ord_ = ord_.item()
+    if isinstance(ord_, bool) or not isinstance(ord_, (int, float)):
+        raise TypeError(f"{fn}(): argument 'ord' must be Number, not {type(ord_).__name__}")
+    return float(ord_)
+
+
+def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
+    """The p-norm over dim (all elements when None): sum(|x|^p)^(1/p), max|x| for inf,
+    min|x| for -inf, the count of non-zeros for 0."""
+    ord_ = _ord_number(ord)
+    if dtype is not None:
+        x = x.to(dtype=dtype)
+    data = x._data
+    if data.dtype.kind not in "fc":
+        raise RuntimeError("linalg.vector_norm: Expected a floating point or complex tensor as "
+                           f"input. Got {x.dtype.legacy}")
+    dims = normalize_dims(dim, data.ndim) if data.ndim else ()
+    xp = xp_of(data)
+    work = data.astype("float32") if data.dtype.itemsize < 4 else data
+    a = xp.abs(work)
+    if ord_ == 2:
+        res = xp.sqrt((work * work).sum(axis=dims, keepdims=keepdim))
+    elif ord_ == 1:
+        res = a.sum(axis=dims, keepdims=keepdim)
+    elif ord_ == math.inf:
+        _norm_not_empty(data, dims, "inf")
+        res = a.max(axis=dims, keepdims=keepdim)
+    elif ord_ == -math.inf:
+        _norm_not_empty(data, dims, "-inf")
+        res = a.min(axis=dims, keepdims=keepdim)
+    elif ord_ == 0:
+        res = (a != 0).sum(axis=dims, keepdims=keepdim).astype(work.dtype)
+    else:
+        res = (a ** ord_).sum(axis=dims, keepdims=keepdim) ** (1.0 / ord_)
+    out = wrap(xp.asarray(res).astype(data.dtype, copy=False), x)
+    node = record(LinalgVectorNormBackward0, out, (x,))
+    if node is not None:
+        _reduce_node(node, x, dims, keepdim)
+        node.ord = ord_
+        node.save(x, out.detach())
+    return out
+
+
+def _norm_not_empty(data, dims, name):
+    if data.size == 0 and any(data.shape[d] == 0 for d in dims):
+        raise RuntimeError(f"linalg.vector_norm cannot compute the {name} norm on an empty "
+                           "tensor because the operation does not have an identity")
+
+
+def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
+    """'fro', 1, -1, inf, -inf matrix norms over the two dims (composed of engine ops)."""
+    if A._data.ndim < 2:
+        raise RuntimeError("linalg.matrix_norm: The input tensor A must have at least 2 "
+                           "dimensions.")
+    d0, d1 = normalize_dims(tuple(dim), A._data.ndim)
+    if ord == "fro":
+        return vector_norm(A, 2, (d0, d1), keepdim, dtype=dtype)
+    if ord in ("nuc", 2, -2):
+        raise NotImplementedError(f"linalg.matrix_norm: ord={ord!r} needs singular values, "
+                                  "which this engine does not compute; use 'fro', 1, -1, inf "
+                                  "or -inf")
+    if isinstance(ord, str) or ord not in (1, -1, math.inf, -math.inf):
+        raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
+    if dtype is not None:
+        A = A.to(dtype=dtype)
+    # ord 1 reduces column sums (over d0), ord inf row sums (over d1); the sign picks max/min.
+    sum_dim, pick_dim = (d0, d1) if abs(ord) == 1 else (d1, d0)
+    sums = A.abs().sum(sum_dim, keepdim=True)
+    out = sums.amax(pick_dim, keepdim=True) if ord > 0 else sums.amin(pick_dim, keepdim=True)
+    return out if keepdim else out.squeeze((d0, d1))
+
+
+def linalg_norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):
+    """torch.linalg.norm: a vector norm over one dim, a matrix norm over two."""
+    if isinstance(dim, int):
+        dim = (dim,)
+    if ord is None:
+        if dim is not None and len(dim) == 2:
+            return matrix_norm(A, "fro", dim, keepdim, dtype=dtype)
+        return vector_norm(A, 2, dim, keepdim, dtype=dtype)
+    if dim is None:
+        nd = A._data.ndim
+        if nd not in (1, 2):
+            raise RuntimeError("linalg.norm: If dim is not specified but ord is, the input must "
+                               f"be 1D or 2D. Got {nd}D.")
+        dim = tuple(range(nd))
+    if len(dim) == 2:
+        return matrix_norm(A, ord, dim, keepdim, dtype=dtype)
+    if isinstance(ord, str):
+        raise RuntimeError(f"linalg.vector_norm: Order {ord} not supported.")
+    return vector_norm(A, ord, dim, keepdim, dtype=dtype)
+
+
+def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
+    """torch.norm / Tensor.norm: 'fro' and numbers are vector norms over dim (all when None)."""
+    if isinstance(p, str):
+        if p == "fro":
+            return vector_norm(input, 2, dim, keepdim, dtype=dtype)
+        if p == "nuc":
+            return matrix_norm(input, "nuc", dim or (-2, -1), keepdim, dtype=dtype)
+        raise RuntimeError(f"linalg.matrix_norm: Order {p} not supported.")
+    return vector_norm(input, 2 if p is None else p, dim, keepdim, dtype=dtype)
+
+
+# engine.linalg: a module of its own, so `import engine.linalg` and engine.linalg.norm work.
+linalg = types.ModuleType("engine.linalg", "Linear algebra: norms and products.")
+linalg.norm, linalg.vector_norm, linalg.matrix_norm = linalg_norm, vector_norm, matrix_norm
+linalg.matmul = matmul
+sys.modules["engine.linalg"] = linalg
+
+__all__ = ["matmul", "mm", "bmm", "mv", "dot", "outer", "ger", "addmm", "norm", "linalg"]
+NOT_METHODS = {"linalg"}
+EXTRA_METHODS = {"__matmul__": _matmul_dunder, "__rmatmul__": _rmatmul_dunder}

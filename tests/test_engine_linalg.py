@@ -1,0 +1,300 @@
+"""The matmul family (matmul/@, mm, bmm, mv, dot, outer, addmm) and the norms: values against
+NumPy, gradients against finite differences, grad_fn names and PyTorch 2.13's messages
+(expected literals were produced with torch 2.13 and written in by hand)."""
+import math
+
+import numpy as np
+import pytest
+
+import engine
+import engine.linalg
+from tests.gradcheck import gradcheck, gradgradcheck
+
+rng = np.random.default_rng(1)
+
+
+def r(*shape):
+    return rng.standard_normal(shape)
+
+
+def f32(*shape):
+    return engine.tensor(r(*shape).astype(np.float32))
+
+
+def close(x, expected):
+    np.testing.assert_allclose(x.detach().numpy(), expected, rtol=1e-6, atol=1e-8)
+
+
+def raises(exc, msg, fn):
+    with pytest.raises(exc) as info:
+        fn()
+    assert str(info.value) == msg
+
+
+def chain(t):
+    """grad_fn names along the first edges, as torch prints them walking next_functions."""
+    names, node = [], t.grad_fn
+    while node is not None and type(node).__name__ != "AccumulateGrad":
+        names.append(node.name())
+        node = next((n for n, _ in node.next_functions if n is not None), None)
+    return names
+
+
+# ---- matmul dispatch: values, shapes and grad_fn names ---------------------------------------
+
+MATMUL_CASES = [  # (shape a, shape b, grad_fn chain as PyTorch 2.13 names it)
+    ((4,), (4,), ["DotBackward0"]),
+    ((3, 4), (4,), ["MvBackward0"]),
+    ((4,), (4, 5), ["SqueezeBackward4", "MmBackward0", "UnsqueezeBackward0"]),
+    ((3, 4), (4, 5), ["MmBackward0"]),
+    ((2, 3, 4), (4, 5), ["UnsafeViewBackward0", "MmBackward0", "ViewBackward0"]),
+    ((2, 3, 4), (4,), ["UnsafeViewBackward0", "MvBackward0", "ViewBackward0"]),
+    ((2, 3, 4), (2, 4, 5), ["UnsafeViewBackward0", "BmmBackward0"]),
+    ((2, 1, 3, 4), (5, 4, 2), ["UnsafeViewBackward0", "BmmBackward0"]),
+    ((4,), (2, 4, 5), ["UnsafeViewBackward0", "BmmBackward0"]),
+    ((3, 4), (2, 4, 5), ["UnsafeViewBackward0", "BmmBackward0"]),
+]
+
+
+@pytest.mark.parametrize("sa,sb,names", MATMUL_CASES)
+def test_matmul_values_shapes_and_names(sa, sb, names):
+    a, b = r(*sa), r(*sb)
+    ta, tb = engine.tensor(a, requires_grad=True), engine.tensor(b, requires_grad=True)
+    out = ta @ tb
+    expected = np.matmul(a, b)
+    assert out.shape == expected.shape
+    close(out, expected)
+    close(engine.matmul(ta, tb), expected)
+    assert chain(out)[:len(names)] == names
+    gradcheck(lambda x, y: x @ y, a, b)
+
+
+def test_rmatmul_and_non_tensor_operands():
+    a = engine.tensor([[1.0, 2.0], [3.0, 4.0]])
+    with pytest.raises(TypeError, match="unsupported operand type"):
+        a @ [[1.0, 2.0], [3.0, 4.0]]
+    raises(TypeError, "matmul(): argument 'other' (position 2) must be Tensor, not int",
+           lambda: engine.matmul(a, 3))
+
+
+def test_matmul_dtypes():
+    ints = engine.arange(4).reshape(2, 2)
+    assert (ints @ ints).tolist() == [[2, 3], [6, 11]]
+    half = engine.ones(2, 2, dtype=engine.float16)
+    assert (half @ half).dtype == engine.float16
+    x = f32(3, 4) @ f32(4, 2)
+    assert x.dtype == engine.float32
+    assert (engine.zeros(2, 0) @ engine.zeros(0, 2)).tolist() == [[0.0, 0.0], [0.0, 0.0]]
+    assert (engine.zeros(0, 3) @ engine.zeros(3, 2)).shape == (0, 2)
+
+
+MATMUL_ERRORS = [  # (shape a, shape b, PyTorch's message)
+    ((), (2, 2), "both arguments to matmul need to be at least 1D, but they are 0D and 2D"),
+    ((2, 2), (), "both arguments to matmul need to be at least 1D, but they are 2D and 0D"),
+    ((3,), (4,), "inconsistent tensor size, expected tensor [3] and src [4] to have the same "
+                 "number of elements, but got 3 and 4 elements respectively"),
+    ((2, 3), (4,), "size mismatch, got input (2), mat (2x3), vec (4)"),
+    ((3,), (4, 2), "mat1 and mat2 shapes cannot be multiplied (1x3 and 4x2)"),
+    ((3, 2), (4, 3), "mat1 and mat2 shapes cannot be multiplied (3x2 and 4x3)"),
+    ((5, 3, 2), (4, 3), "mat1 and mat2 shapes cannot be multiplied (15x2 and 4x3)"),
+    ((5, 3, 2), (3,), "size mismatch, got input (15), mat (15x2), vec (3)"),
+    ((3, 2), (5, 4, 3), "Expected size for first two dimensions of batch2 tensor to be: [5, 2] "
+                        "but got: [5, 4]."),
+    ((5, 3, 2), (5, 4, 3), "Expected size for first two dimensions of batch2 tensor to be: "
+                           "[5, 2] but got: [5, 4]."),
+    ((4,), (5, 3, 2), "Expected size for first two dimensions of batch2 tensor to be: [5, 4] "
+                      "but got: [5, 3]."),
+    ((5, 3, 2), (4, 2, 3), "The size of tensor a (5) must match the size of tensor b (4) at "
+                           "non-singleton dimension 0"),
+]
+
+
+@pytest.mark.parametrize("sa,sb,msg", MATMUL_ERRORS)
+def test_matmul_shape_errors(sa, sb, msg):
+    raises(RuntimeError, msg, lambda: engine.randn(*sa) @ engine.randn(*sb))
+
+
+def test_matmul_dtype_errors():
+    raises(RuntimeError, "expected m1 and m2 to have the same dtype, but got: float != double",
+           lambda: f32(3, 2) @ f32(2, 3).double())
+    raises(RuntimeError, "dot : expected both vectors to have same dtype, but found Float and "
+           "Double", lambda: f32(3) @ f32(3).double())
+    raises(RuntimeError, "expected scalar type Float but found Double",
+           lambda: f32(2, 3, 2) @ f32(2, 2, 3).double())
+    raises(RuntimeError, "expected m1 and m2 to have the same dtype, but got: long int != float",
+           lambda: engine.mm(engine.ones(2, 3, dtype=engine.int64), engine.ones(3, 2)))
+    raises(RuntimeError, "expected m1 and m2 to have the same dtype, but got: c10::Half != "
+           "float", lambda: engine.mm(engine.ones(2, 2, dtype=engine.float16), engine.ones(2, 2)))
+    raises(NotImplementedError, "\"addmm_impl_cpu_\" not implemented for 'Bool'",
+           lambda: engine.ones(2, 2, dtype=engine.bool) @ engine.ones(2, 2, dtype=engine.bool))
+
+
+# ---- mm, bmm, mv, dot, outer ---------------------------------------------------------------
+
+def test_mm_bmm_mv_dot_values_and_names():
+    a, b = r(3, 4), r(4, 5)
+    ta = engine.tensor(a, requires_grad=True)
+    out = engine.mm(ta, engine.tensor(b))
+    close(out, a @ b)
+    assert out.grad_fn.name() == "MmBackward0"
+    close(ta.mm(engine.tensor(b)), a @ b)
+    b1, b2 = r(2, 3, 4), r(2, 4, 5)
+    out = engine.bmm(engine.tensor(b1, requires_grad=True), engine.tensor(b2))
+    close(out, b1 @ b2)
+    assert out.grad_fn.name() == "BmmBackward0"
+    v = r(4)
+    out = engine.mv(ta, engine.tensor(v))
+    close(out, a @ v)
+    assert out.grad_fn.name() == "MvBackward0"
+    out = engine.dot(engine.tensor(v, requires_grad=True), engine.tensor(v))
+    assert out.shape == () and out.grad_fn.name() == "DotBackward0"
+    close(out, v @ v)
+    w = r(3)
+    out = engine.outer(engine.tensor(v, requires_grad=True), engine.tensor(w))
+    close(out, np.outer(v, w))
+    assert out.grad_fn.name() == "MulBackward0"
+    assert engine.outer(engine.arange(2), f32(3)).dtype == engine.float32
+    assert engine.ger(f32(2), f32(3).double()).dtype == engine.float64
+
+
+def test_mm_bmm_mv_dot_outer_gradients():
+    gradcheck(lambda x, y: engine.mm(x, y), r(3, 4), r(4, 2))
+    gradcheck(lambda x, y: engine.bmm(x, y), r(2, 3, 4), r(2, 4, 2))
+    gradcheck(lambda x, y: engine.mv(x, y), r(3, 4), r(4))
+    gradcheck(lambda x, y: engine.dot(x, y), r(4), r(4))
+    gradcheck(lambda x, y: engine.outer(x, y), r(3), r(4))
+    gradgradcheck(lambda x, y: engine.mm(x, y) * engine.mm(x, y), r(3, 4), r(4, 2))
+    gradgradcheck(lambda x, y: (x @ y) ** 2, r(2, 3, 4), r(4, 2))
+
+
+def test_mm_bmm_mv_dot_outer_errors():
+    raises(RuntimeError, "self must be a matrix", lambda: engine.mm(f32(3), f32(3, 3)))
+    raises(RuntimeError, "mat2 must be a matrix", lambda: engine.mm(f32(3, 3), f32(3)))
+    raises(RuntimeError, "batch1 must be a 3D tensor", lambda: engine.bmm(f32(3, 3), f32(3, 3, 3)))
+    raises(RuntimeError, "batch2 must be a 3D tensor", lambda: engine.bmm(f32(3, 3, 3), f32(3, 3)))
+    raises(RuntimeError, "Expected size for first two dimensions of batch2 tensor to be: [2, 4] "
+           "but got: [3, 4].", lambda: engine.bmm(f32(2, 3, 4), f32(3, 4, 5)))
+    raises(RuntimeError, "vector + matrix @ vector expected, got 1, 1, 1",
+           lambda: engine.mv(f32(3), f32(3)))
+    raises(RuntimeError, "addmv input tensors must have the same dtype, but got Double, Float, "
+           "and Double", lambda: engine.mv(f32(3, 3), f32(3).double()))
+    raises(RuntimeError, "1D tensors expected, but got 2D and 2D tensors",
+           lambda: engine.dot(f32(2, 2), f32(2, 2)))
+    raises(RuntimeError, "outer: Expected 1-D argument self, but got 2-D",
+           lambda: engine.outer(f32(2, 2), f32(3)))
+    raises(RuntimeError, "outer: Expected 1-D argument vec2, but got 2-D",
+           lambda: engine.outer(f32(3), f32(2, 2)))
+    raises(TypeError, "mm(): argument 'mat2' (position 2) must be Tensor, not list",
+           lambda: engine.mm(f32(2, 2), [[1.0]]))
+
+
+# ---- addmm ---------------------------------------------------------------------------------
+
+def test_addmm_values_gradients_and_names():
+    bias, m1, m2 = r(3), r(2, 4), r(4, 3)
+    out = engine.addmm(engine.tensor(bias, requires_grad=True), engine.tensor(m1),
+                       engine.tensor(m2))
+    close(out, bias + m1 @ m2)
+    assert out.grad_fn.name() == "AddmmBackward0"
+    close(engine.addmm(engine.tensor(bias), engine.tensor(m1), engine.tensor(m2), beta=0.5,
+                       alpha=2), 0.5 * bias + 2 * (m1 @ m2))
+    gradcheck(lambda b, x, y: engine.addmm(b, x, y), bias, m1, m2)
+    gradcheck(lambda b, x, y: engine.addmm(b, x, y, beta=0.5, alpha=-2.0), r(2, 3), m1, m2)
+    gradgradcheck(lambda x, y: engine.addmm(engine.zeros(3, dtype=engine.float64), x, y) ** 2,
+                  m1, m2)
+    nan_bias = engine.full((3,), float("nan"))
+    assert engine.addmm(nan_bias, engine.ones(2, 2), engine.ones(2, 3), beta=0).tolist() == \
+        [[2.0] * 3] * 2
+
+
+def test_addmm_errors():
+    raises(RuntimeError, "mat1 and mat2 shapes cannot be multiplied (3x2 and 4x3)",
+           lambda: engine.addmm(f32(3, 3), f32(3, 2), f32(4, 3)))
+    raises(RuntimeError, "The expanded size of the tensor (3) must match the existing size (2) "
+           "at non-singleton dimension 1.  Target sizes: [3, 3].  Tensor sizes: [2]",
+           lambda: engine.addmm(f32(2), f32(3, 2), f32(2, 3)))
+    raises(RuntimeError, "mat1 must be a matrix, got 1-D tensor",
+           lambda: engine.addmm(f32(3), f32(2), f32(2, 3)))
+    raises(RuntimeError, "mat2 must be a matrix, got 1-D tensor",
+           lambda: engine.addmm(f32(3), f32(3, 2), f32(3)))
+    raises(RuntimeError, "self and mat2 must have the same dtype, but got Float and Double",
+           lambda: engine.addmm(f32(3), f32(3, 2).double(), f32(2, 3).double()))
+    raises(RuntimeError, "mat1 and mat2 must have the same dtype, but got Double and Float",
+           lambda: engine.addmm(f32(3), f32(3, 2).double(), f32(2, 3)))
+
+
+def test_large_matmul_reaches_blas_and_folds_batches():
+    # float32 results equal to NumPy's own BLAS product; (..., k) @ (k, p) is one 2-D product.
+    x, w = f32(4, 64, 32), f32(32, 16)
+    out = x @ w
+    np.testing.assert_allclose(out.numpy(), (x.numpy().reshape(-1, 32) @ w.numpy())
+                               .reshape(4, 64, 16), rtol=1e-6)
+    assert chain(x.requires_grad_() @ w)[:2] == ["UnsafeViewBackward0", "MmBackward0"]
+
+
+# ---- norms ---------------------------------------------------------------------------------
+
+def test_norm_values():
+    a = r(3, 4)
+    x = engine.tensor(a, requires_grad=True)
+    close(x.norm(), np.linalg.norm(a))
+    close(engine.norm(x, p=1), np.abs(a).sum())
+    close(x.norm(p=float("inf")), np.abs(a).max())
+    close(x.norm(p=float("-inf")), np.abs(a).min())
+    close(x.norm(3, 1), (np.abs(a) ** 3).sum(1) ** (1 / 3))
+    close(x.norm(dim=(0, 1)), np.linalg.norm(a))
+    close(x.norm(p=0), np.count_nonzero(a))
+    assert x.norm(dim=1, keepdim=True).shape == (3, 1)
+    assert x.norm().grad_fn.name() == "LinalgVectorNormBackward0"
+    assert x.norm(p=1, dim=0).grad_fn.name() == "LinalgVectorNormBackward0"
+    close(engine.linalg.vector_norm(x, ord=3.5, dim=0), (np.abs(a) ** 3.5).sum(0) ** (1 / 3.5))
+    close(engine.linalg.norm(x), np.linalg.norm(a))
+    close(engine.linalg.norm(x, dim=1), np.linalg.norm(a, axis=1))
+    m = engine.tensor([[1.0, -2.0], [3.0, 4.0]])
+    assert engine.linalg.norm(m, ord=1).item() == 6.0
+    assert engine.linalg.norm(m, ord=float("inf")).item() == 7.0
+    assert engine.linalg.matrix_norm(m, ord=-1).item() == 4.0
+    close(engine.linalg.matrix_norm(m), np.linalg.norm(m.numpy()))
+    h = engine.tensor([3.0, 4.0], dtype=engine.float16).norm()
+    assert h.dtype == engine.float16 and h.item() == 5.0
+
+
+def test_norm_gradients():
+    a = r(3, 4)
+    for p in (2, 1, 3, 1.5, float("inf"), float("-inf")):
+        gradcheck(lambda x: x.norm(p=p), a)
+        gradcheck(lambda x: x.norm(p=p, dim=1), a)
+    gradcheck(lambda x: engine.linalg.norm(x, ord=1), a)
+    gradgradcheck(lambda x: x.norm(dim=1), a)
+    gradgradcheck(lambda x: x.norm(p=3), a)
+    # PyTorch 2.13: inf-norm ties share the gradient; zero norms and zero entries get zero.
+    x = engine.tensor([[1.0, -3.0, 3.0], [2.0, 0.0, -2.0]], requires_grad=True)
+    engine.linalg.vector_norm(x, float("inf")).backward()
+    assert x.grad.tolist() == [[0.0, -0.5, 0.5], [0.0, 0.0, 0.0]]
+    z = engine.zeros(2, requires_grad=True)
+    z.norm().backward()
+    assert z.grad.tolist() == [0.0, 0.0]
+    z = engine.tensor([0.0, 1.0], requires_grad=True)
+    z.norm(p=0.5).backward()
+    assert z.grad.tolist() == [0.0, 1.0]
+
+
+def test_norm_errors():
+    ints = engine.tensor([[1, 2], [3, 4]])
+    raises(RuntimeError, "linalg.vector_norm: Expected a floating point or complex tensor as "
+           "input. Got Long", lambda: ints.norm())
+    raises(RuntimeError, "linalg.vector_norm: Expected a floating point or complex tensor as "
+           "input. Got Long", lambda: engine.linalg.vector_norm(ints))
+    raises(TypeError, "linalg_vector_norm(): argument 'ord' must be Number, not str",
+           lambda: engine.linalg.vector_norm(f32(2), ord="fro"))
+    raises(RuntimeError, "linalg.matrix_norm: Order abc not supported.",
+           lambda: f32(2, 2).norm(p="abc"))
+    raises(RuntimeError, "linalg.norm: If dim is not specified but ord is, the input must be 1D "
+           "or 2D. Got 3D.", lambda: engine.linalg.norm(f32(2, 2, 2), ord=1))
+    raises(RuntimeError, "linalg.matrix_norm: The input tensor A must have at least 2 "
+           "dimensions.", lambda: engine.linalg.matrix_norm(f32(3)))
+    with pytest.raises(NotImplementedError, match="singular values"):
+        f32(2, 2).norm(p="nuc")
+    m = f32(2, 2)
+    assert math.isclose(engine.linalg.norm(m, ord="fro").item(),
+                        float(np.linalg.norm(m.numpy())), rel_tol=1e-6)
