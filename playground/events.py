@@ -37,6 +37,10 @@ EVENT_FIELDS = {
     "input_request": ("prompt",),
 }
 
+# Display mimes and metric names of the training dashboard (see playground/sandbox/metrics.py).
+HISTOGRAM_MIME = "application/vnd.playground.histogram+json"  # data: {"histograms": [...]}
+PROGRESS_METRIC = "__progress__"  # a progress bar: step = items done, value = total (or null)
+
 # Only the service may say how a run ended: a child that prints these is ignored.
 SERVICE_ONLY = frozenset({"accepted", "status", "finished"})
 

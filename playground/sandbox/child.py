@@ -13,7 +13,7 @@ import signal
 import sys
 import tempfile
 
-from playground.sandbox import displays, usercode
+from playground.sandbox import displays, metrics, usercode
 
 EVENT_FD = 3
 # Exit codes the worker reads back (the user can fake them only for their own run).
@@ -106,7 +106,7 @@ def _lock_down(job, fds, config, seccomp_filter):
 def run_piece(piece, namespace):
     """Run one piece of code; emit its display or error; return the child's exit code."""
     try:
-        value = usercode.run_cell(piece["code"], namespace)
+        value = metrics.run_logged(usercode.run_cell, piece["code"], namespace)  # charts
     except SystemExit as exc:
         code = exc.code
         if code in (None, 0):

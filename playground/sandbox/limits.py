@@ -20,6 +20,7 @@ class SandboxLimits:
     file_size_bytes: int = 16 * MiB      # RLIMIT_FSIZE: largest file the run may write
     threads: int = 64                    # RLIMIT_NPROC for the run's own uid (threads count)
     max_event_bytes: int = 512 * 1024    # one event line from the child; longer ones are dropped
+    metric_points: int = 200_000         # metric points a run may log (not counted as output)
 
     def to_dict(self):
         return asdict(self)

@@ -27,7 +27,7 @@ from playground import events
 from playground.sandbox import child, protocol, torch_alias, usercode
 
 PRELOAD = ("numpy", "engine", "engine.nn", "engine.nn.functional", "engine.optim",
-           "engine.utils.data", "json", "math", "random", "itertools", "functools",
+           "engine.utils.data", "engine.utils.tensorboard", "json", "math", "random", "itertools", "functools",
            "collections", "dataclasses", "time", "typing", "ctypes", "threading", "socket")
 PR_SET_CHILD_SUBREAPER = 36
 MAX_CONTROL_LINE = 16 << 20
@@ -135,6 +135,8 @@ class RunSupervisor:
         self.code = job.get("code", "")
         self.limits = job["limits"]
         self.used_bytes = 0
+        self.metric_points = 0
+        self.metric_cap_noticed = False
         self.tokens = float(self.limits["events_per_s"])
         self.refilled_at = time.monotonic()
         self.outcome = None  # set when the worker itself stops the run
@@ -252,11 +254,16 @@ class RunSupervisor:
             self.open_fds.discard(fd)
         batch = []
         for line in lines:
-            self.used_bytes += len(line) + 1
+            event = protocol.parse_child_event(line)
+            if event is not None and event["type"] == "metrics":  # capped apart from output
+                event = self.within_metric_cap(event, len(line))
+                if event is None:
+                    continue
+            else:
+                self.used_bytes += len(line) + 1
             if self.used_bytes > self.limits["output_bytes"]:
                 self.outcome = events.OUTPUT_LIMIT
                 break
-            event = protocol.parse_child_event(line)
             if event is None:
                 self.dropped += 1
                 continue
@@ -271,6 +278,23 @@ class RunSupervisor:
         if self.outcome == events.OUTPUT_LIMIT:
             self.stop_for_output()
         return bool(lines)
+
+    def within_metric_cap(self, event, size):
+        """Metric points count against ``metric_points`` (a point costs at least one per 128
+        bytes), not output bytes, so a long training run keeps all its charts; past the cap
+        they are dropped with one notice and the run goes on. None when nothing is left."""
+        room = self.limits["metric_points"] - self.metric_points
+        cost = max(len(event["points"]), size // 128)
+        self.metric_points += min(cost, max(room, 0))
+        if cost <= room:
+            return event
+        if room >= 0 and not self.metric_cap_noticed:
+            self.metric_cap_noticed = True
+            self.emit(events.event("stderr", text=(
+                f"[the run logged more than {self.limits['metric_points']} metric points; "
+                f"later points are dropped]\n")))
+        keep = max(room, 0) * len(event["points"]) // cost
+        return {**event, "points": event["points"][:keep]} if keep else None
 
     def stop_for_output(self):
         self.emit(events.event("stderr", text=(
