@@ -9,6 +9,7 @@ import math
 import numpy as np
 import pytest
 
+import engine
 from engine import _tensor_str
 from engine._tensor_str import format_tensor, get_printoptions, printoptions, set_printoptions
 
@@ -737,3 +738,84 @@ def test_bad_print_options_are_rejected_and_change_nothing(kwargs, error, messag
 def test_module_exports_print_options_object():
     set_printoptions(edgeitems=5)
     assert _tensor_str.PRINT_OPTS.edgeitems == 5
+
+
+# Through real engine tensors and autograd: (id, tensor, print options, expected output
+# copied from PyTorch 2.13 for the same expression with torch in place of engine)
+ENGINE_CASES = [
+    ('float_default', lambda: engine.tensor([1., 2.]), {},
+     'tensor([1., 2.])'),
+    ('int32_matrix', lambda: engine.tensor([[1, 2], [3, 4]], dtype=engine.int32), {},
+     'tensor([[1, 2],\n'
+     '        [3, 4]], dtype=torch.int32)'),
+    ('bool', lambda: engine.tensor([True, False]), {},
+     'tensor([ True, False])'),
+    ('scalar', lambda: engine.tensor(2.5), {},
+     'tensor(2.5000)'),
+    ('empty', lambda: engine.tensor([]), {},
+     'tensor([])'),
+    ('empty_int64_2d', lambda: engine.zeros(0, 3, dtype=engine.int64), {},
+     'tensor([], size=(0, 3), dtype=torch.int64)'),
+    ('leaf_requires_grad', lambda: engine.tensor([1.5, 2.0], requires_grad=True), {},
+     'tensor([1.5000, 2.0000], requires_grad=True)'),
+    ('grad_fn_mul', lambda: engine.tensor([1.5, 2.0], requires_grad=True) * 2, {},
+     'tensor([3., 4.], grad_fn=<MulBackward0>)'),
+    ('grad_fn_sum_scalar', lambda: engine.tensor([1.5, 2.0], requires_grad=True).mul(2).sum(), {},
+     'tensor(7., grad_fn=<SumBackward0>)'),
+    ('grad_fn_add_float64', lambda: engine.tensor([1.5, 2.0], dtype=engine.float64, requires_grad=True) + 1, {},
+     'tensor([2.5000, 3.0000], dtype=torch.float64, grad_fn=<AddBackward0>)'),
+    ('detached', lambda: engine.tensor([1.5, 2.0], requires_grad=True).detach(), {},
+     'tensor([1.5000, 2.0000])'),
+    ('transposed_view', lambda: engine.arange(12.).reshape(3, 4).t(), {},
+     'tensor([[ 0.,  4.,  8.],\n'
+     '        [ 1.,  5.,  9.],\n'
+     '        [ 2.,  6., 10.],\n'
+     '        [ 3.,  7., 11.]])'),
+    ('strided_slice_view', lambda: engine.arange(20).reshape(4, 5)[:, ::2], {},
+     'tensor([[ 0,  2,  4],\n'
+     '        [ 5,  7,  9],\n'
+     '        [10, 12, 14],\n'
+     '        [15, 17, 19]])'),
+    ('summarised_arange', lambda: engine.arange(2000), {},
+     'tensor([   0,    1,    2,  ..., 1997, 1998, 1999])'),
+    ('expanded_huge_view', lambda: engine.ones(1, 1).expand(10**6, 10**6), {},
+     'tensor([[1., 1., 1.,  ..., 1., 1., 1.],\n'
+     '        [1., 1., 1.,  ..., 1., 1., 1.],\n'
+     '        [1., 1., 1.,  ..., 1., 1., 1.],\n'
+     '        ...,\n'
+     '        [1., 1., 1.,  ..., 1., 1., 1.],\n'
+     '        [1., 1., 1.,  ..., 1., 1., 1.],\n'
+     '        [1., 1., 1.,  ..., 1., 1., 1.]])'),
+    ('sci_nan_inf', lambda: engine.tensor([1e-5, 1.0, float('nan'), float('inf')]), {},
+     'tensor([1.0000e-05, 1.0000e+00,        nan,        inf])'),
+    ('precision_option', lambda: engine.tensor([1.12345, 2.5]), {'precision': 2},
+     'tensor([1.12, 2.50])'),
+    ('threshold_option', lambda: engine.arange(10), {'threshold': 5},
+     'tensor([0, 1, 2,  ..., 7, 8, 9])'),
+]
+
+
+@pytest.mark.parametrize("make_tensor, options, expected",
+                         [case[1:] for case in ENGINE_CASES], ids=[case[0] for case in ENGINE_CASES])
+def test_engine_tensor_repr_and_str_match_pytorch(make_tensor, options, expected):
+    engine.set_printoptions(**options)
+    t = make_tensor()
+    assert repr(t) == expected
+    assert str(t) == expected
+
+
+def test_engine_reexports_print_options():
+    engine.set_printoptions(precision=2)
+    assert engine.get_printoptions()["precision"] == 2
+    assert get_printoptions()["precision"] == 2
+
+
+def test_engine_default_dtype_decides_the_dtype_suffix():
+    # expected output copied from PyTorch 2.13 after torch.set_default_dtype(torch.float64)
+    engine.set_default_dtype(engine.float64)
+    try:
+        assert repr(engine.tensor([1.5, 2.0])) == "tensor([1.5000, 2.0000])"
+        assert repr(engine.tensor([1.5, 2.0], dtype=engine.float32)) == \
+            "tensor([1.5000, 2.0000], dtype=torch.float32)"
+    finally:
+        engine.set_default_dtype(engine.float32)
