@@ -1,0 +1,238 @@
+"""Convolution as one large GEMM per batch chunk (im2col through a strided view).
+
+Three array kernels, all on (N, C, H, W) arrays (1-D convolutions run with H = 1):
+
+* ``conv``         y  = conv(x, w)                     forward
+* ``input_grad``   dx = conv^T(g, w)  (col2im)         backward w.r.t. x, and ConvTranspose
+* ``weight_grad``  dw = corr(x, g)                     backward w.r.t. w
+
+Each is bilinear, and the three are each other's adjoints, so each engine op's backward is
+written with the other two ops: double backward needs nothing more.
+
+The im2col matrix is laid out (C*kh*kw, N*OH*OW): copying the strided view into it then
+moves whole output rows at a time. It is rebuilt in the backward rather than kept alive,
+and the batch is processed in chunks so the matrix never exceeds ``_COLS_BUDGET`` bytes.
+"""
+from .._backend import xp_of
+from ..autograd.graph import Node
+from ..ops._util import record, wrap
+
+_COLS_BUDGET = 256 * 1024 * 1024
+
+
+class Geometry:
+    """stride, (low, high) padding and dilation per spatial dim (always 2), and groups."""
+    __slots__ = ("stride", "pad", "dilation", "groups", "one_d")
+
+    def __init__(self, stride, pad, dilation, groups, one_d=False):
+        self.stride, self.pad, self.dilation = stride, pad, dilation
+        self.groups, self.one_d = groups, one_d
+
+    def out_size(self, in_hw, k_hw):
+        return tuple((n + p0 + p1 - d * (k - 1) - 1) // s + 1 for n, k, s, (p0, p1), d in
+                     zip(in_hw, k_hw, self.stride, self.pad, self.dilation))
+
+
+def _as_strided(xp, arr, shape, strides):
+    return xp.lib.stride_tricks.as_strided(arr, shape=shape, strides=strides)
+
+
+def _padded(x, geo, extra=(0, 0)):
+    (ph0, ph1), (pw0, pw1) = geo.pad
+    if not (ph0 or ph1 or pw0 or pw1 or extra[0] or extra[1]):
+        return x
+    xp = xp_of(x)
+    n, c, h, w = x.shape
+    out = xp.zeros((n, c, h + ph0 + ph1 + extra[0], w + pw0 + pw1 + extra[1]), x.dtype)
+    out[:, :, ph0:ph0 + h, pw0:pw0 + w] = x
+    return out
+
+
+def _chunks(n, per_sample_bytes):
+    step = max(1, min(n, _COLS_BUDGET // max(1, per_sample_bytes)))
+    return [(i, min(n, i + step)) for i in range(0, n, step)]
+
+
+def _cols(xp, xpad, n0, n1, k_hw, out_hw, geo):
+    """The im2col matrix of samples n0:n1, shape (G, Cg*kh*kw, nb*OH*OW), a fresh copy."""
+    sn, sc, sh, sw = xpad.strides
+    c = xpad.shape[1]
+    g = geo.groups
+    (kh, kw), (oh, ow) = k_hw, out_hw
+    (st_h, st_w), (d_h, d_w) = geo.stride, geo.dilation
+    view = _as_strided(xp, xpad[n0:n1], (g, c // g, kh, kw, n1 - n0, oh, ow),
+                       ((c // g) * sc, sc, d_h * sh, d_w * sw, sn, st_h * sh, st_w * sw))
+    return view.reshape(g, (c // g) * kh * kw, (n1 - n0) * oh * ow)
+
+
+def _gemm(a, b):
+    """(G, m, k) @ (G, k, n), one BLAS call per group (a plain 2-D product when G == 1)."""
+    if a.shape[0] == 1:
+        return (a[0] @ b[0])[None]
+    return a @ b
+
+
+def conv(x, w, geo):
+    xp = xp_of(x)
+    n, c, h, wd = x.shape
+    o, cg, kh, kw = w.shape
+    oh, ow = geo.out_size((h, wd), (kh, kw))
+    xpad = _padded(x, geo)
+    wmat = w.reshape(geo.groups, o // geo.groups, cg * kh * kw)
+    spans = _chunks(n, c * kh * kw * oh * ow * x.itemsize)
+    if len(spans) == 1 and n == 1:
+        out = _gemm(wmat, _cols(xp, xpad, 0, 1, (kh, kw), (oh, ow), geo))
+        return out.reshape(1, o, oh, ow)
+    y = xp.empty((n, o, oh, ow), x.dtype)
+    for n0, n1 in spans:
+        out = _gemm(wmat, _cols(xp, xpad, n0, n1, (kh, kw), (oh, ow), geo))
+        y[n0:n1] = out.reshape(o, n1 - n0, oh, ow).transpose(1, 0, 2, 3)
+    return y
+
+
+def _g_matrix(g, n0, n1, groups):
+    """g[n0:n1] (nb, O, OH, OW) as (G, O/G, nb*OH*OW)."""
+    nb, o, oh, ow = g[n0:n1].shape
+    if nb == 1:
+        return g[n0].reshape(groups, o // groups, oh * ow)
+    return g[n0:n1].transpose(1, 0, 2, 3).reshape(groups, o // groups, nb * oh * ow)
+
+
+def weight_grad(x, g, w_shape, geo):
+    xp = xp_of(x)
+    n, c, h, wd = x.shape
+    o, cg, kh, kw = w_shape
+    oh, ow = g.shape[2:]
+    xpad = _padded(x, geo)
+    dw = None
+    for n0, n1 in _chunks(n, c * kh * kw * oh * ow * x.itemsize):
+        cols = _cols(xp, xpad, n0, n1, (kh, kw), (oh, ow), geo)
+        gm = _g_matrix(g, n0, n1, geo.groups)
+        part = _gemm(gm, cols.transpose(0, 2, 1))
+        dw = part if dw is None else dw + part
+    return dw.reshape(w_shape)
+
+
+def input_grad(g, w, x_shape, geo):
+    """conv^T: the (N, C, H, W) array whose conv with w pairs with g (col2im of w^T g)."""
+    xp = xp_of(g)
+    n, c, h, wd = x_shape
+    o, cg, kh, kw = w.shape
+    oh, ow = g.shape[2:]
+    (ph0, ph1), (pw0, pw1) = geo.pad
+    (st_h, st_w), (d_h, d_w) = geo.stride, geo.dilation
+    hp = max(h + ph0 + ph1, (oh - 1) * st_h + d_h * (kh - 1) + 1)
+    wp = max(wd + pw0 + pw1, (ow - 1) * st_w + d_w * (kw - 1) + 1)
+    wmat_t = w.reshape(geo.groups, o // geo.groups, cg * kh * kw).transpose(0, 2, 1)
+    dx = xp.empty(x_shape, g.dtype)
+    for n0, n1 in _chunks(n, c * kh * kw * oh * ow * g.itemsize):
+        nb = n1 - n0
+        dcols = _gemm(wmat_t, _g_matrix(g, n0, n1, geo.groups))
+        dcols = dcols.reshape(c, kh, kw, nb, oh, ow)
+        acc = xp.zeros((c, nb, hp, wp), g.dtype)  # channel-major: every add is row-contiguous
+        for i in range(kh):
+            rows = slice(i * d_h, i * d_h + (oh - 1) * st_h + 1, st_h)
+            for j in range(kw):
+                cols_ = slice(j * d_w, j * d_w + (ow - 1) * st_w + 1, st_w)
+                acc[:, :, rows, cols_] += dcols[:, i, j]
+        dx[n0:n1] = acc[:, :, ph0:ph0 + h, pw0:pw0 + wd].transpose(1, 0, 2, 3)
+    return dx
+
+
+# ---- engine ops ---------------------------------------------------------------------------
+
+def _to4d(arr, one_d):
+    return arr[:, :, None, :] if one_d else arr
+
+
+def _from4d(arr, one_d):
+    return arr[:, :, 0, :] if one_d else arr
+
+
+def _shape4d(shape, one_d):
+    return (shape[0], shape[1], 1, shape[2]) if one_d else tuple(shape)
+
+
+class ConvolutionBackward0(Node):
+    """Node of convolution(x, w, b)."""
+
+    def backward(self, g):
+        x, w = self.saved_tensors
+        geo = self.geo
+        nf = self.next_functions
+        gx = conv_input_grad(g, w, x.shape, geo) if nf[0][0] is not None else None
+        gw = conv_weight_grad(x, g, w.shape, geo) if nf[1][0] is not None else None
+        gb = None
+        if len(nf) > 2 and nf[2][0] is not None:
+            gb = g.sum((0, 2) if geo.one_d else (0, 2, 3))
+        return gx, gw, gb
+
+
+def convolution(x, w, b, geo):
+    one_d = geo.one_d
+    y = conv(_to4d(x._data, one_d), _to4d(w._data, one_d), geo)
+    if b is not None:
+        y += b._data.reshape(-1, 1, 1)
+    out = wrap(_from4d(y, one_d), x)
+    node = record(ConvolutionBackward0, out, (x, w) if b is None else (x, w, b), (x, w))
+    if node is not None:
+        node.geo = geo
+    return out
+
+
+class ConvInputGradBackward(Node):
+    """Node of conv_input_grad(g, w [, b]): also what ConvTranspose's output carries."""
+
+    def backward(self, h):
+        g, w = self.saved_tensors
+        geo = self.geo
+        nf = self.next_functions
+        gg = convolution(h, w, None, geo) if nf[0][0] is not None else None
+        gw = conv_weight_grad(h, g, w.shape, geo) if nf[1][0] is not None else None
+        gb = None
+        if len(nf) > 2 and nf[2][0] is not None:
+            gb = h.sum((0, 2) if geo.one_d else (0, 2, 3))
+        return gg, gw, gb
+
+
+def conv_input_grad(g, w, x_shape, geo, b=None, node_cls=None):
+    one_d = geo.one_d
+    dx = input_grad(_to4d(g._data, one_d), _to4d(w._data, one_d), _shape4d(x_shape, one_d),
+                    geo)
+    if b is not None:
+        dx += b._data.reshape(-1, 1, 1)
+    out = wrap(_from4d(dx, one_d), g)
+    node = record(node_cls or ConvolutionBackwardBackward0, out,
+                  (g, w) if b is None else (g, w, b), (g, w))
+    if node is not None:
+        node.geo = geo
+    return out
+
+
+class ConvolutionBackwardBackward0(ConvInputGradBackward):
+    pass
+
+
+class ConvWeightGradBackward(Node):
+    def backward(self, k):
+        x, g = self.saved_tensors
+        geo = self.geo
+        nf = self.next_functions
+        gx = conv_input_grad(g, k, x.shape, geo) if nf[0][0] is not None else None
+        gg = convolution(x, k, None, geo) if nf[1][0] is not None else None
+        return gx, gg
+
+
+def conv_weight_grad(x, g, w_shape, geo):
+    one_d = geo.one_d
+    dw = weight_grad(_to4d(x._data, one_d), _to4d(g._data, one_d), _shape4d(w_shape, one_d),
+                     geo)
+    out = wrap(dw.reshape(tuple(w_shape)), x)
+    node = record(ConvWeightGradBackward, out, (x, g), (x, g))
+    if node is not None:
+        node.geo = geo
+    return out
+
+
+# ConvTranspose's output: conv_input_grad with a bias, under PyTorch's node name.
+TransposedConvolutionBackward0 = type("ConvolutionBackward0", (ConvInputGradBackward,), {})

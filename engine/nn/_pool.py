@@ -1,0 +1,224 @@
+"""Pooling on (N, C, H, W) arrays (1-D pooling runs with H = 1), as linear maps with adjoints.
+
+Windows are visited one kernel offset at a time over shifted strided slices of the padded
+input, so nothing of kernel-size times the input is ever materialised. Max pooling keeps,
+per output, the offset of the FIRST maximum (PyTorch's rule, NaN wins), and its gradient
+goes to exactly that element: never split across ties.
+"""
+import numpy as np
+
+from .._backend import xp_of
+from ._linear_op import apply_linear, linear_node
+
+
+class PoolGeometry:
+    __slots__ = ("kernel", "stride", "pad", "dilation", "in_hw", "out_hw", "padded_hw")
+
+    def __init__(self, in_hw, kernel, stride, pad, dilation, ceil_mode, channels):
+        self.kernel, self.stride, self.pad, self.dilation = kernel, stride, pad, dilation
+        self.in_hw = in_hw
+        for k, p, d in zip(kernel, pad, dilation):
+            if p > (d * (k - 1) + 1) // 2:
+                raise RuntimeError(f"pad should be at most half of effective kernel size, but "
+                                   f"got pad={p}, kernel_size={k} and dilation={d}")
+        out = tuple(_out_len(n, k, s, p, d, ceil_mode)
+                    for n, k, s, p, d in zip(in_hw, kernel, stride, pad, dilation))
+        if min(out) < 1:
+            size = "x".join(map(str, (channels,) + in_hw))
+            raise RuntimeError(f"Given input size: ({size}). Calculated output size: "
+                               f"({'x'.join(map(str, (channels,) + out))}). Output size is "
+                               "too small")
+        self.out_hw = out
+        self.padded_hw = tuple(max(n + 2 * p, (o - 1) * s + d * (k - 1) + 1)
+                               for n, p, o, s, d, k in zip(in_hw, pad, out, stride, dilation,
+                                                           kernel))
+
+    def offsets(self):
+        """(offset number, row slice, column slice) of each kernel position."""
+        (kh, kw), (sh, sw), (dh, dw), (oh, ow) = self.kernel, self.stride, self.dilation, \
+            self.out_hw
+        for i in range(kh):
+            rows = slice(i * dh, i * dh + (oh - 1) * sh + 1, sh)
+            for j in range(kw):
+                yield i * kw + j, rows, slice(j * dw, j * dw + (ow - 1) * sw + 1, sw)
+
+    def padded(self, x, fill):
+        (ph, pw), (h, w) = self.pad, self.in_hw
+        hp, wp = self.padded_hw
+        if (hp, wp) == (h, w):
+            return x
+        out = xp_of(x).full(x.shape[:2] + (hp, wp), fill, x.dtype)
+        out[:, :, ph:ph + h, pw:pw + w] = x
+        return out
+
+    def crop(self, xpad):
+        (ph, pw), (h, w) = self.pad, self.in_hw
+        if xpad.shape[2:] == (h, w):
+            return xpad
+        return xpad[:, :, ph:ph + h, pw:pw + w]
+
+
+def _out_len(n, k, s, p, d, ceil_mode):
+    span = n + 2 * p - d * (k - 1) - 1
+    out = (span + (s - 1 if ceil_mode else 0)) // s + 1
+    if ceil_mode and (out - 1) * s >= n + p:
+        out -= 1  # the last window must start inside the input or its left padding
+    return out
+
+
+def _lowest(dtype):
+    return -np.inf if dtype.kind == "f" else np.iinfo(dtype).min
+
+
+# ---- max pooling ---------------------------------------------------------------------------
+
+def max_pool_forward(x, geo):
+    """(values, offset of the first maximum per output as int16)."""
+    xp = xp_of(x)
+    xpad = geo.padded(x, _lowest(x.dtype))
+    best = arg = None
+    for k, rows, cols in geo.offsets():
+        v = xpad[:, :, rows, cols]
+        if best is None:
+            best = v.copy()
+            arg = xp.zeros(best.shape, np.int16)
+            continue
+        upd = v > best
+        if x.dtype.kind == "f":
+            upd |= v != v
+        xp.copyto(best, v, where=upd)
+        arg[upd] = k
+    return best, arg
+
+
+def _scatter_to_offsets(g, arg, geo):
+    """The adjoint of picking xpad[offset arg] per output: each g goes to its element."""
+    xp = xp_of(g)
+    acc = xp.zeros(g.shape[:2] + geo.padded_hw, g.dtype)
+    for k, rows, cols in geo.offsets():
+        acc[:, :, rows, cols] += g * (arg == k)
+    return geo.crop(acc)
+
+
+def _gather_from_offsets(x, arg, geo):
+    xpad = geo.padded(x, 0)
+    out = None
+    for k, rows, cols in geo.offsets():
+        part = xpad[:, :, rows, cols] * (arg == k)
+        out = part if out is None else out + part
+    return out
+
+
+def flat_indices(arg, geo):
+    """PyTorch's return_indices: the flat position h * W + w of each maximum in its plane."""
+    xp = xp_of(arg)
+    (kh, kw), (sh, sw), (dh, dw), (ph, pw) = geo.kernel, geo.stride, geo.dilation, geo.pad
+    oh, ow = geo.out_hw
+    i, j = arg // kw, arg % kw
+    rows = xp.arange(oh).reshape(-1, 1) * sh + i.astype(np.int64) * dh - ph
+    cols = xp.arange(ow) * sw + j.astype(np.int64) * dw - pw
+    return rows * geo.in_hw[1] + cols
+
+
+MaxPool2DWithIndicesBackward0, _MaxPoolAdjoint = linear_node("MaxPool2DWithIndicesBackward0")
+MaxPool1DWithIndicesBackward0 = type("MaxPool2DWithIndicesBackward0",
+                                     (MaxPool2DWithIndicesBackward0,), {})
+
+
+def max_pool(x, geo, node_cls=MaxPool2DWithIndicesBackward0):
+    """Engine op: max pooling of x (N, C, H, W), or (N, C, L) when geo's H is 1.
+
+    Returns the pooled tensor and the offsets of the maxima (for return_indices)."""
+    in_shape = x._data.shape
+    in4 = in_shape[:-1] + (1,) + in_shape[-1:] if len(in_shape) == 3 else in_shape
+    out4 = in4[:2] + geo.out_hw
+    out_shape = out4 if len(in_shape) == 4 else out4[:2] + out4[3:]
+    values, arg = max_pool_forward(x._data.reshape(in4), geo)
+
+    def forward_map(a):
+        return _gather_from_offsets(a.reshape(in4), arg, geo).reshape(out_shape)
+
+    def adjoint(g):
+        return _scatter_to_offsets(g.reshape(out4), arg, geo).reshape(in_shape)
+
+    out = apply_linear(x, forward_map, adjoint, node_cls, out_data=values.reshape(out_shape))
+    return out, arg
+
+
+# ---- average pooling -----------------------------------------------------------------------
+
+def avg_divisor(geo, count_include_pad, divisor_override, xp):
+    """(OH, OW) array of what each window's sum is divided by (PyTorch's rule)."""
+    if divisor_override:
+        return divisor_override
+    sizes = []
+    for n, k, s, p, o in zip(geo.in_hw, geo.kernel, geo.stride, geo.pad, geo.out_hw):
+        start = np.arange(o) * s - p
+        end = np.minimum(start + k, n + p)
+        if count_include_pad:
+            sizes.append(end - start)
+        else:
+            sizes.append(np.minimum(end, n) - np.maximum(start, 0))
+    return xp.asarray(np.outer(sizes[0], sizes[1]).astype(np.float64))
+
+
+AvgPool2DBackward0, _AvgPoolAdjoint = linear_node("AvgPool2DBackward0")
+
+
+def avg_pool(x, geo, count_include_pad, divisor_override):
+    """Engine op: average pooling of x (N, C, H, W), or (N, C, L) when geo's H is 1."""
+    xp = xp_of(x._data)
+    div = avg_divisor(geo, count_include_pad, divisor_override, xp)
+    in_shape = x._data.shape
+    in4 = in_shape[:-1] + (1,) + in_shape[-1:] if len(in_shape) == 3 else in_shape
+    out4 = in4[:2] + geo.out_hw
+    out_shape = out4 if len(in_shape) == 4 else out4[:2] + out4[3:]
+
+    def forward_map(a):
+        xpad = geo.padded(a.reshape(in4), 0)
+        out = None
+        for _, rows, cols in geo.offsets():
+            part = xpad[:, :, rows, cols]
+            out = part.copy() if out is None else out + part
+        return (out / div).astype(a.dtype, copy=False).reshape(out_shape)
+
+    def adjoint(g):
+        share = (g.reshape(out4) / div).astype(g.dtype, copy=False)
+        acc = xp.zeros(out4[:2] + geo.padded_hw, g.dtype)
+        for _, rows, cols in geo.offsets():
+            acc[:, :, rows, cols] += share
+        return geo.crop(acc).reshape(in_shape)
+
+    return apply_linear(x, forward_map, adjoint, AvgPool2DBackward0)
+
+
+# ---- adaptive average pooling --------------------------------------------------------------
+
+def _adaptive_matrix(n, o, dtype):
+    """(o, n) matrix averaging input cells floor(i*n/o) .. ceil((i+1)*n/o) into output i."""
+    m = np.zeros((o, n), dtype)
+    for i in range(o):
+        start, end = (i * n) // o, -((-(i + 1) * n) // o)
+        m[i, start:end] = 1.0 / (end - start)
+    return m
+
+
+AdaptiveAvgPool2DBackward0, _AdaptiveAdjoint = linear_node("AdaptiveAvgPool2DBackward0")
+
+
+def adaptive_avg_pool(x, out_hw, node_cls=AdaptiveAvgPool2DBackward0):
+    """Pool the last two dims of x (any leading dims) to out_hw."""
+    xp = xp_of(x._data)
+    *lead, h, w = x._data.shape
+    ah = xp.asarray(_adaptive_matrix(h, out_hw[0], x._data.dtype))
+    aw = xp.asarray(_adaptive_matrix(w, out_hw[1], x._data.dtype))
+
+    def apply(a, left, right):
+        rows, cols = a.shape[-2:]
+        t = a.reshape(-1, cols) @ right.T                          # (..., rows, out cols)
+        t = t.reshape(-1, rows, right.shape[0]).transpose(1, 0, 2).reshape(rows, -1)
+        t = (left @ t).reshape(left.shape[0], -1, right.shape[0]).transpose(1, 0, 2)
+        return xp.ascontiguousarray(t).reshape(tuple(lead) + (left.shape[0], right.shape[0]))
+
+    return apply_linear(x, lambda a: apply(a, ah, aw), lambda g: apply(g, ah.T, aw.T),
+                        node_cls)

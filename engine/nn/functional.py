@@ -1,0 +1,415 @@
+"""engine.nn.functional: PyTorch's functional API (``import torch.nn.functional as F``).
+
+Argument parsing and checks live here; the ops themselves are in the private modules beside
+this one (_conv, _pool, _activation, _loss, _norm, _misc, _linalg).
+"""
+import warnings
+
+from ..ops import unary as _unary
+from ..ops._util import Tensor
+from . import _conv, _pool
+from ._activation import (elu as _elu, erf, gelu, hardtanh as _hardtanh,  # noqa: F401
+                          leaky_relu as _leaky_relu, log_softmax as _log_softmax,
+                          silu as _silu, softmax as _softmax, softplus)
+from ._linalg import addmm as _addmm, mm as _mm
+from ._loss import (binary_cross_entropy as _bce, binary_cross_entropy_with_logits as _bcel,
+                    check_reduction, cross_entropy as _cross_entropy, huber_loss as _huber,
+                    l1_loss as _l1, legacy_reduction, mse_loss as _mse, nll_loss as _nll,
+                    smooth_l1_loss as _smooth_l1)
+from ._misc import dropout as _dropout, embedding as _embedding, feature_dropout, one_hot, pad
+from ._norm import batch_norm as _batch_norm, layer_norm  # noqa: F401
+
+
+def _ntuple(value, n, name="value"):
+    if isinstance(value, (tuple, list)):
+        if len(value) == 1:
+            return tuple(int(value[0]) for _ in range(n))
+        if len(value) != n:
+            raise RuntimeError(f"expected {name} to be a single integer value or a list of {n} "
+                               f"values to match the convolution dimensions, but got "
+                               f"{name}={list(value)}")
+        return tuple(int(v) for v in value)
+    return (int(value),) * n
+
+
+# ---- linear --------------------------------------------------------------------------------
+
+def linear(input, weight, bias=None):
+    """input @ weight.T + bias: AddmmBackward0 for 2-D input with bias, as PyTorch records."""
+    if input.dim() == 2:
+        if bias is None:
+            return _mm(input, weight.t())
+        return _addmm(bias, input, weight.t())
+    if input.dim() == 0 or weight.dim() != 2:
+        raise RuntimeError(f"both arguments to linear need to be at least 1D, but they are "
+                           f"{input.dim()}D and {weight.dim()}D")
+    lead = tuple(input.shape[:-1])
+    flat = input.reshape(-1, input.shape[-1])
+    out = _mm(flat, weight.t()) if bias is None else _addmm(bias, flat, weight.t())
+    return out.view(lead + (weight.shape[0],))
+
+
+def bilinear(input1, input2, weight, bias=None):
+    out = (input1.unsqueeze(-2).unsqueeze(-2) @ weight @ input2.unsqueeze(-2).unsqueeze(-1))
+    out = out.squeeze(-1).squeeze(-1)
+    return out if bias is None else out + bias
+
+
+# ---- convolution ---------------------------------------------------------------------------
+
+def _conv_geometry(input, weight, stride, padding, dilation, groups, dims, name):
+    if not isinstance(input, Tensor) or not isinstance(weight, Tensor):
+        raise TypeError(f"{name}(): argument 'input' and 'weight' must be Tensors")
+    if input.dim() not in (dims + 1, dims + 2):
+        raise RuntimeError(f"Expected {dims + 1}D (unbatched) or {dims + 2}D (batched) input "
+                           f"to {name}, but got input of size: {list(input.shape)}")
+    stride = _ntuple(stride, dims, "stride")
+    dilation = _ntuple(dilation, dims, "dilation")
+    k = tuple(weight.shape[2:])
+    if isinstance(padding, str):
+        if padding == "valid":
+            pads = ((0, 0),) * dims
+        elif padding == "same":
+            if any(s != 1 for s in stride):
+                raise ValueError("padding='same' is not supported for strided convolutions")
+            pads = tuple((d * (kk - 1) // 2, d * (kk - 1) - d * (kk - 1) // 2)
+                         for d, kk in zip(dilation, k))
+        else:
+            raise ValueError(f"Invalid padding string: '{padding}'")
+    else:
+        pads = tuple((p, p) for p in _ntuple(padding, dims, "padding"))
+    if dims == 1:
+        return _conv.Geometry((1,) + stride, ((0, 0),) + pads, (1,) + dilation, groups, True)
+    return _conv.Geometry(stride, pads, dilation, groups)
+
+
+def _check_conv(input, weight, geo, dims, transposed=False):
+    x_shape = tuple(input.shape) if input.dim() == dims + 2 else (1,) + tuple(input.shape)
+    w_shape = tuple(weight.shape)
+    groups = geo.groups
+    channels = w_shape[0] if transposed else w_shape[1] * groups
+    if x_shape[1] != channels:
+        if transposed:
+            raise RuntimeError(f"Given transposed=1, weight of size {list(w_shape)}, expected "
+                               f"input{list(x_shape)} to have {channels} channels, but got "
+                               f"{x_shape[1]} channels instead")
+        raise RuntimeError(f"Given groups={groups}, weight of size {list(w_shape)}, expected "
+                           f"input{list(x_shape)} to have {channels} channels, but got "
+                           f"{x_shape[1]} channels instead")
+    if not transposed:
+        pads = geo.pad[-dims:]
+        padded = tuple(n + p0 + p1 for n, (p0, p1) in zip(x_shape[2:], pads))
+        eff = tuple(d * (k - 1) + 1 for d, k in zip(geo.dilation[-dims:], w_shape[2:]))
+        if any(p < e for p, e in zip(padded, eff)):
+            raise RuntimeError(f"Calculated padded input size per channel: "
+                               f"({' x '.join(map(str, padded))}). Kernel size: "
+                               f"({' x '.join(map(str, eff))}). Kernel size can't be greater "
+                               "than actual input size")
+    if input.dtype != weight.dtype:
+        raise RuntimeError(f"Input type ({_legacy(input)}) and weight type ({_legacy(weight)}) "
+                           "should be the same")
+    return input.dim() == dims + 2
+
+
+def _legacy(t):
+    return f"torch.{'cuda.' if t.is_cuda else ''}{t.dtype.legacy}Tensor"
+
+
+def _batched(fn, input, batched):
+    """Run fn on a batch of one when the input came without a batch dimension."""
+    if batched:
+        return fn(input)
+    return fn(input.unsqueeze(0)).squeeze(0)
+
+
+def _conv_nd(input, weight, bias, stride, padding, dilation, groups, dims, name):
+    if weight.shape[0] % groups:
+        raise RuntimeError(f"Given groups={groups}, expected weight to be divisible by "
+                           f"{groups} at dimension 0, but got weight of size "
+                           f"[{', '.join(map(str, weight.shape))}] instead")
+    geo = _conv_geometry(input, weight, stride, padding, dilation, groups, dims, name)
+    batched = _check_conv(input, weight, geo, dims)
+    return _batched(lambda x: _conv.convolution(x, weight, bias, geo), input, batched)
+
+
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    return _conv_nd(input, weight, bias, stride, padding, dilation, groups, 1, "conv1d")
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    return _conv_nd(input, weight, bias, stride, padding, dilation, groups, 2, "conv2d")
+
+
+def _conv_transpose_nd(input, weight, bias, stride, padding, output_padding, groups,
+                       dilation, dims, name):
+    if isinstance(padding, str):
+        raise RuntimeError(f"{name}() received an invalid combination of arguments: padding "
+                           "must be an int or a tuple of ints")
+    geo = _conv_geometry(input, weight, stride, padding, dilation, groups, dims, name)
+    batched = _check_conv(input, weight, geo, dims, transposed=True)
+    out_pad = _ntuple(output_padding, dims, "output_padding")
+    s, d = geo.stride[-dims:], geo.dilation[-dims:]
+    for op, st, dl in zip(out_pad, s, d):
+        if op >= st and op >= dl:
+            raise RuntimeError("output padding must be smaller than either stride or dilation,"
+                               f" but got output_padding: {out_pad}, stride: {s}, "
+                               f"dilation: {d}")
+    k = tuple(weight.shape[2:])
+    p = tuple(p0 for p0, _ in geo.pad[-dims:])
+
+    def run(x):
+        spatial = tuple((n - 1) * st - 2 * pp + dl * (kk - 1) + o + 1 for n, st, pp, dl, kk, o
+                        in zip(x.shape[2:], s, p, d, k, out_pad))
+        out_shape = (x.shape[0], weight.shape[1] * groups) + spatial
+        return _conv.conv_input_grad(x, weight, out_shape, geo, b=bias,
+                                     node_cls=_conv.TransposedConvolutionBackward0)
+    return _batched(run, input, batched)
+
+
+def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0,
+                     groups=1, dilation=1):
+    return _conv_transpose_nd(input, weight, bias, stride, padding, output_padding, groups,
+                              dilation, 1, "conv_transpose1d")
+
+
+def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0,
+                     groups=1, dilation=1):
+    return _conv_transpose_nd(input, weight, bias, stride, padding, output_padding, groups,
+                              dilation, 2, "conv_transpose2d")
+
+
+# ---- pooling -------------------------------------------------------------------------------
+
+def _pool_geometry(input, kernel_size, stride, padding, dilation, ceil_mode, dims, name):
+    if input.dim() not in (dims + 1, dims + 2):
+        raise RuntimeError(f"{name}: Expected {dims + 1}D or {dims + 2}D (batch mode) tensor "
+                           f"for input, got {list(input.shape)}")
+    k = _ntuple(kernel_size, dims, "kernel_size")
+    s = k if stride is None or (isinstance(stride, (list, tuple)) and not stride) else \
+        _ntuple(stride, dims, "stride")
+    p = _ntuple(padding, dims, "padding")
+    d = _ntuple(dilation, dims, "dilation")
+    in_hw = tuple(input.shape[-dims:])
+    if dims == 1:
+        k, s, p, d, in_hw = (1,) + k, (1,) + s, (0,) + p, (1,) + d, (1,) + in_hw
+    return _pool.PoolGeometry(in_hw, k, s, p, d, ceil_mode, input.shape[-dims - 1])
+
+
+def _pool_nd(fn, input, dims):
+    """Pooling ops take (N, C, *) arrays: give unbatched input a batch of one."""
+    if input.dim() == dims + 2:
+        return fn(input)
+    return fn(input.unsqueeze(0)).squeeze(0)
+
+
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
+    geo = _pool_geometry(input, kernel_size, stride, padding, dilation, ceil_mode, 2,
+                         "max_pool2d")
+    if return_indices:
+        return _max_pool_with_indices(input, geo, 2)
+    return _pool_nd(lambda x: _pool.max_pool(x, geo)[0], input, 2)
+
+
+def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
+    geo = _pool_geometry(input, kernel_size, stride, padding, dilation, ceil_mode, 1,
+                         "max_pool1d")
+    if return_indices:
+        return _max_pool_with_indices(input, geo, 1)
+    return _pool_nd(lambda x: _pool.max_pool(x, geo)[0], input, 1)
+
+
+def _max_pool_with_indices(input, geo, dims):
+    batched = input.dim() == dims + 2
+    x = input if batched else input.unsqueeze(0)
+    out, arg = _pool.max_pool(x, geo)
+    from ..ops._util import wrap
+    idx = wrap(_pool.flat_indices(arg, geo).reshape(out._data.shape), out)
+    if not batched:
+        return out.squeeze(0), idx.squeeze(0)
+    return out, idx
+
+
+def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
+               count_include_pad=True, divisor_override=None):
+    geo = _pool_geometry(input, kernel_size, stride, padding, 1, ceil_mode, 2, "avg_pool2d")
+    return _pool_nd(lambda x: _pool.avg_pool(x, geo, count_include_pad, divisor_override),
+                    input, 2)
+
+
+def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
+               count_include_pad=True):
+    geo = _pool_geometry(input, kernel_size, stride, padding, 1, ceil_mode, 1, "avg_pool1d")
+    return _pool_nd(lambda x: _pool.avg_pool(x, geo, count_include_pad, None), input, 1)
+
+
+def adaptive_avg_pool2d(input, output_size):
+    if input.dim() not in (3, 4):
+        raise RuntimeError("adaptive_avg_pool2d(): Expected 3D or 4D tensor, but got "
+                           f"{list(input.shape)}")
+    h, w = input.shape[-2:]
+    oh, ow = output_size if isinstance(output_size, (tuple, list)) else (output_size,) * 2
+    out = (h if oh is None else int(oh), w if ow is None else int(ow))
+    if out == (1, 1):
+        return input.mean((-2, -1), keepdim=True)
+    return _pool.adaptive_avg_pool(input, out)
+
+
+def adaptive_avg_pool1d(input, output_size):
+    o = _ntuple(output_size, 1, "output_size")[0]
+    return _pool.adaptive_avg_pool(input.unsqueeze(-2), (1, o)).squeeze(-2)
+
+
+# ---- activations ---------------------------------------------------------------------------
+
+def relu(input, inplace=False):
+    return input.relu_() if inplace else _unary.relu(input)
+
+
+def relu_(input):
+    return input.relu_()
+
+
+def relu6(input, inplace=False):
+    return hardtanh(input, 0.0, 6.0, inplace)
+
+
+def leaky_relu(input, negative_slope=0.01, inplace=False):
+    return _inplace(_leaky_relu(input, negative_slope), input, inplace)
+
+
+def elu(input, alpha=1.0, inplace=False):
+    return _inplace(_elu(input, alpha), input, inplace)
+
+
+def silu(input, inplace=False):
+    return _inplace(_silu(input), input, inplace)
+
+
+def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
+    return _inplace(_hardtanh(input, min_val, max_val), input, inplace)
+
+
+def _inplace(result, input, inplace):
+    """In-place activations write the result into the input (and take over its history)."""
+    if not inplace:
+        return result
+    from ..ops.inplace import check_inplace, write_result
+    check_inplace(input)
+    return write_result(input, result)
+
+
+def sigmoid(input):
+    return _unary.sigmoid(input)
+
+
+def tanh(input):
+    return _unary.tanh(input)
+
+
+def logsigmoid(input):
+    return -softplus(-input)
+
+
+def _softmax_dim(name, ndim):
+    warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call "
+                  "to include dim=X as an argument.", stacklevel=3)
+    return 0 if ndim in (0, 1, 3) else 1
+
+
+def softmax(input, dim=None, _stacklevel=3, dtype=None):
+    if dim is None:
+        dim = _softmax_dim("softmax", input.dim())
+    return _softmax(input, dim, dtype)
+
+
+def softmin(input, dim=None, _stacklevel=3, dtype=None):
+    if dim is None:
+        dim = _softmax_dim("softmin", input.dim())
+    return _softmax(-input, dim, dtype)
+
+
+def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
+    if dim is None:
+        dim = _softmax_dim("log_softmax", input.dim())
+    return _log_softmax(input, dim, dtype)
+
+
+# ---- dropout, normalisation, embedding -----------------------------------------------------
+
+def dropout(input, p=0.5, training=True, inplace=False):
+    return _dropout(input, p, training, inplace)
+
+
+def dropout1d(input, p=0.5, training=True, inplace=False):
+    return feature_dropout(input, p, training, inplace, 1)
+
+
+def dropout2d(input, p=0.5, training=True, inplace=False):
+    return feature_dropout(input, p, training, inplace, 2)
+
+
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
+               momentum=0.1, eps=1e-5):
+    return _batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps)
+
+
+def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
+              scale_grad_by_freq=False, sparse=False):
+    return _embedding(input, weight, padding_idx, max_norm, norm_type, scale_grad_by_freq,
+                      sparse)
+
+
+def normalize(input, p=2.0, dim=1, eps=1e-12):
+    norm = (input.abs() ** p).sum(dim, keepdim=True) ** (1.0 / p)
+    floor = (norm < eps) * (eps - norm)
+    return input / (norm + floor)
+
+
+# ---- losses --------------------------------------------------------------------------------
+
+def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    reduction = legacy_reduction(size_average, reduce, reduction)
+    if weight is not None:
+        check_reduction(reduction)
+        loss = (input - target) ** 2 * weight
+        return loss.mean() if reduction == "mean" else loss.sum() if reduction == "sum" \
+            else loss
+    return _mse(input, target, reduction)
+
+
+def l1_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    return _l1(input, target, legacy_reduction(size_average, reduce, reduction))
+
+
+def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean",
+                   beta=1.0):
+    return _smooth_l1(input, target, legacy_reduction(size_average, reduce, reduction), beta)
+
+
+def huber_loss(input, target, reduction="mean", delta=1.0):
+    return _huber(input, target, reduction, delta)
+
+
+def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
+             reduction="mean"):
+    return _nll(input, target, weight, ignore_index,
+                legacy_reduction(size_average, reduce, reduction))
+
+
+def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100,
+                  reduce=None, reduction="mean", label_smoothing=0.0):
+    return _cross_entropy(input, target, weight, ignore_index,
+                          legacy_reduction(size_average, reduce, reduction), label_smoothing)
+
+
+def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None,
+                         reduction="mean"):
+    return _bce(input, target, weight, legacy_reduction(size_average, reduce, reduction))
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None,
+                                     reduce=None, reduction="mean", pos_weight=None):
+    return _bcel(input, target, weight, legacy_reduction(size_average, reduce, reduction),
+                 pos_weight)
