@@ -101,7 +101,7 @@ def getitem(t, index):
     except IndexError as exc:
         raise _index_error(exc, t) from None
     if advanced:
-        out = wrap(data, t)
+        out = wrap(xp_of(data).ascontiguousarray(data), t)  # torch's index results are contiguous
         cls = IndexBackward0
     else:
         out = _view(t, data if type(data) is type(t._data) else xp_of(t._data).asarray(data))
