@@ -248,7 +248,7 @@ class Tensor:
     __str__ = __repr__
 
     def __format__(self, spec):
-        if self._data.ndim == 0 and spec:
+        if self._data.ndim == 0 and type(self) is Tensor:  # f"{loss}" is "2.5", as in PyTorch
             return self.item().__format__(spec)
         return object.__format__(self, spec) if spec else repr(self)
 

@@ -819,3 +819,13 @@ def test_engine_default_dtype_decides_the_dtype_suffix():
             "tensor([1.5000, 2.0000], dtype=torch.float32)"
     finally:
         engine.set_default_dtype(engine.float32)
+
+
+def test_format_of_engine_tensors_matches_pytorch():
+    # expected output copied from PyTorch 2.13: a plain 0-d tensor formats as its number
+    x = engine.tensor(2.5, requires_grad=True)
+    assert f"{x * 2}" == "5.0"
+    assert f"{x:.2f}" == "2.50"
+    assert "{}".format(engine.tensor(3)) == "3"
+    assert f"{engine.tensor([1., 2.])}" == "tensor([1., 2.])"
+    assert "%s" % (x * 2) == "tensor(5., grad_fn=<MulBackward0>)"
