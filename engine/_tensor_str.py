@@ -164,7 +164,7 @@ class _ComplexFormatter:
         self.imag = _Formatter(np.ascontiguousarray(values.imag))
 
     def width(self):
-        # the imaginary part and its "j" (the sign takes the place of a space)
+        # real part, imaginary part and its "j" (PyTorch's element length, before the ", ")
         return self.real.width() + self.imag.width() + 1
 
     def format(self, value):
