@@ -1,0 +1,68 @@
+"""Adagrad (with lr decay, weight decay, initial accumulator, maximize), PyTorch's algorithm."""
+from .optimizer import (Optimizer, _to_scalar, bump_version, effective_grad, step_tensor,
+                        zeros_state)
+
+
+class Adagrad(Optimizer):
+    def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0,
+                 initial_accumulator_value=0, eps=1e-10, foreach=None, *, maximize=False,
+                 differentiable=False, fused=None):
+        _to_scalar(lr)
+        if not 0.0 <= lr:
+            raise ValueError(f"Invalid learning rate: {lr}")
+        if not 0.0 <= lr_decay:
+            raise ValueError(f"Invalid lr_decay value: {lr_decay}")
+        if not 0.0 <= weight_decay:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        if not 0.0 <= initial_accumulator_value:
+            raise ValueError("Invalid initial_accumulator_value value: "
+                             f"{initial_accumulator_value}")
+        if not 0.0 <= eps:
+            raise ValueError(f"Invalid epsilon value: {eps}")
+        defaults = {"lr": lr, "lr_decay": lr_decay, "eps": eps, "weight_decay": weight_decay,
+                    "initial_accumulator_value": initial_accumulator_value,
+                    "foreach": foreach, "maximize": maximize,
+                    "differentiable": differentiable, "fused": fused}
+        super().__init__(params, defaults)
+        # Like PyTorch, Adagrad's state exists from construction on (so state_dict has it).
+        for group in self.param_groups:
+            for p in group["params"]:
+                self._init_state(p, group)
+
+    def _init_state(self, p, group):
+        state = self.state[p]
+        state["step"] = step_tensor()
+        state["sum"] = zeros_state(p, group["initial_accumulator_value"])
+
+    def step(self, closure=None):
+        loss = self._closure_loss(closure)
+        for group in self.param_groups:
+            lr = _to_scalar(group["lr"])
+            lr_decay, eps = group["lr_decay"], group["eps"]
+            weight_decay, maximize = group["weight_decay"], group["maximize"]
+            for p in group["params"]:
+                grad = p.grad
+                if grad is None:
+                    continue
+                state = self.state[p]
+                if len(state) == 0:  # a parameter added later with add_param_group
+                    self._init_state(p, group)
+                step_t = state["step"]._data
+                step_t += 1
+                clr = lr / (1 + (float(step_t) - 1) * lr_decay)
+                self._run(_adagrad_kernel, (p._data, grad._data, state["sum"]._data), 3,
+                          clr, eps, weight_decay, maximize)
+                bump_version(p)
+        return loss
+
+
+def _adagrad_kernel(xp, param, grad, state_sum, std, tmp, tmp_grad, clr, eps, weight_decay,
+                    maximize):
+    grad = effective_grad(xp, param, grad, tmp_grad, weight_decay, maximize)
+    xp.multiply(grad, grad, out=tmp)        # state_sum.addcmul_(grad, grad, value=1)
+    state_sum += tmp
+    xp.sqrt(state_sum, out=std)             # std = state_sum.sqrt().add_(eps)
+    std += eps
+    xp.multiply(grad, -clr, out=tmp)        # param.addcdiv_(grad, std, value=-clr)
+    tmp /= std
+    param += tmp

@@ -1,0 +1,278 @@
+"""Optimizer: parameter groups, per-parameter state, zero_grad and state_dict, as PyTorch has.
+
+Subclasses update parameters by writing straight into the arrays behind them (``p._data``)
+with in-place ufuncs (``out=``), so a step costs a few array passes per parameter and no
+autograd bookkeeping. Every in-place write moves the parameter's version counter on, as
+PyTorch's in-place ops do, so a graph that saved the old value refuses a stale backward.
+"""
+import copy
+import warnings
+from collections import defaultdict
+
+import numpy as np
+
+from .._backend import xp_of
+from .._dtype import float32, float64, get_default_dtype
+from ..tensor import Tensor, _legacy_type_name, _make
+
+
+class _RequiredParameter:
+    """The default of an option every parameter group must set (SGD's lr in old PyTorch)."""
+
+    def __repr__(self):
+        return "<required parameter>"
+
+
+required = _RequiredParameter()
+
+
+def _typename(obj):
+    return _legacy_type_name(obj) if isinstance(obj, Tensor) else type(obj).__qualname__
+
+
+def _to_scalar(value):
+    """A Python float for an option given as a number or a one-element tensor."""
+    if isinstance(value, Tensor):
+        if value.numel() != 1:
+            raise ValueError("Tensor lr must be 1-element")
+        return float(value.item())
+    return value
+
+
+class Optimizer:
+    def __init__(self, params, defaults):
+        self.defaults = defaults
+        if isinstance(params, Tensor):
+            raise TypeError("params argument given to the optimizer should be an iterable of "
+                            "Tensors or dicts, but got " + _typename(params))
+        self.state = defaultdict(dict)
+        self.param_groups = []
+        self._scratch = {}  # work arrays for _run, by dtype (never part of state_dict)
+        param_groups = list(params)
+        if len(param_groups) == 0:
+            raise ValueError("optimizer got an empty parameter list")
+        if not isinstance(param_groups[0], dict):
+            param_groups = [{"params": param_groups}]
+        for param_group in param_groups:
+            self.add_param_group(param_group)
+
+    def __repr__(self):
+        text = self.__class__.__name__ + " ("
+        for i, group in enumerate(self.param_groups):
+            text += f"\nParameter Group {i}\n"
+            for key in sorted(group.keys()):
+                if key != "params":
+                    text += f"    {key}: {group[key]}\n"
+        return text + ")"
+
+    # ---- groups ----------------------------------------------------------------------------
+    def add_param_group(self, param_group):
+        if not isinstance(param_group, dict):
+            raise TypeError(f"param_group must be a dict, but got {type(param_group)}")
+        if "params" not in param_group:
+            raise KeyError("param_group must have a 'params' entry")
+        params = param_group["params"]
+        if isinstance(params, Tensor):
+            params = [params]
+        elif isinstance(params, set):
+            raise TypeError("optimizer parameters need to be organized in ordered collections, "
+                            "but the ordering of tensors in sets will change between runs. "
+                            "Please use a list instead.")
+        else:
+            params = list(params)
+        names = [p[0] for p in params if isinstance(p, tuple)]
+        params = [p[1] if isinstance(p, tuple) else p for p in params]
+        param_group["params"] = params
+        if names:
+            if len(names) != len(params):
+                raise ValueError("all optimizer params should be with/without names. Some "
+                                 "param names are missing")
+            param_group["param_names"] = names
+        for p in params:
+            if not isinstance(p, Tensor):
+                raise TypeError("optimizer can only optimize Tensors, but one of the params is "
+                                + _typename(p))
+            if not self.defaults.get("differentiable", None) and \
+                    not (p.is_leaf or p.retains_grad):
+                raise ValueError("can't optimize a non-leaf Tensor")
+        for name, default in self.defaults.items():
+            if default is required and name not in param_group:
+                raise ValueError("parameter group didn't specify a value of required "
+                                 f"optimization parameter {name}")
+            param_group.setdefault(name, default)
+        if len({id(p) for p in params}) != len(params):
+            warnings.warn("optimizer contains a parameter group with duplicate parameters; "
+                          "in future, this will cause an error; see "
+                          "github.com/pytorch/pytorch/issues/40967 for more information",
+                          stacklevel=3)
+        seen = {id(p) for group in self.param_groups for p in group["params"]}
+        for group in self.param_groups:
+            if ("param_names" in param_group) != ("param_names" in group):
+                which = "with names" if "param_names" in param_group else "without names"
+                raise ValueError("all optimizer param groups should be with/without names. "
+                                 f"cannot add param group {which} to the optimizer")
+        if any(id(p) in seen for p in params):
+            raise ValueError("some parameters appear in more than one parameter group")
+        self.param_groups.append(param_group)
+
+    # ---- gradients -------------------------------------------------------------------------
+    def zero_grad(self, set_to_none=True):
+        for group in self.param_groups:
+            for p in group["params"]:
+                grad = p.grad
+                if grad is None:
+                    continue
+                if set_to_none:
+                    p.grad = None
+                else:
+                    if grad.grad_fn is not None:
+                        grad.detach_()
+                    else:
+                        grad.requires_grad_(False)
+                    grad._data.fill(0)
+                    grad._version_box[0] += 1
+
+    def step(self, closure=None):
+        raise NotImplementedError
+
+    def _closure_loss(self, closure):
+        """Run the closure (with grad enabled, as PyTorch does) and return its loss."""
+        if closure is None:
+            return None
+        from ..autograd import enable_grad
+        with enable_grad():
+            return closure()
+
+    # ---- state_dict ------------------------------------------------------------------------
+    def state_dict(self):
+        """{"state": {index: {...}}, "param_groups": [{..., "params": [indices]}]}.
+
+        Parameters are numbered in the order the groups list them, as PyTorch does; the
+        state's tensors are the live ones (not copies), again as in PyTorch.
+        """
+        index_of = {}
+        groups = []
+        for group in self.param_groups:
+            packed = {k: v for k, v in group.items() if k != "params"}
+            for p in group["params"]:
+                index_of.setdefault(id(p), len(index_of))
+            packed["params"] = [index_of[id(p)] for p in group["params"]]
+            groups.append(packed)
+        state = {(index_of[id(k)] if isinstance(k, Tensor) else k): v
+                 for k, v in self.state.items()}
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict):
+        if not isinstance(state_dict, dict) or "state" not in state_dict or \
+                "param_groups" not in state_dict:
+            raise ValueError("optimizer state_dict must be a dict with 'state' and "
+                             "'param_groups' entries (what Optimizer.state_dict() returns)")
+        groups = self.param_groups
+        saved_groups = copy.deepcopy(state_dict["param_groups"])
+        if len(groups) != len(saved_groups):
+            raise ValueError("loaded state dict has a different number of parameter groups")
+        if any(len(g["params"]) != len(s["params"]) for g, s in zip(groups, saved_groups)):
+            raise ValueError("loaded state dict contains a parameter group that doesn't match "
+                             "the size of optimizer's group")
+        id_map = {}
+        for g, s in zip(groups, saved_groups):
+            id_map.update(zip(s["params"], g["params"]))
+        state = defaultdict(dict)
+        for k, v in state_dict["state"].items():
+            if k in id_map:
+                param = id_map[k]
+                state[param] = _cast_state(param, v)
+            else:
+                state[k] = v
+        for g, s in zip(groups, saved_groups):
+            s["params"] = g["params"]
+            if "param_names" in g and "param_names" not in s:
+                s["param_names"] = g["param_names"]
+        self.state = state
+        self.param_groups = saved_groups
+        self._scratch = {}
+
+    # ---- running an update kernel ----------------------------------------------------------
+    def _run(self, kernel, arrays, n_tmp, *consts):
+        """Call ``kernel(xp, *arrays, *tmps, *consts)``, which updates arrays in place.
+
+        ``arrays`` are the parameter's data first, then arrays of its shape (or None).
+
+        NumPy is memory-bound on a long chain of whole-array passes, so contiguous NumPy
+        arrays are updated in cache-sized pieces: every pass of the kernel then reads data
+        that the previous pass left in cache. The work arrays (``tmps``) are shared by all
+        parameters, sized to one piece, so a step allocates nothing.
+        """
+        data = arrays[0]
+        xp = xp_of(data)
+        if xp is np and all(a is None or a.flags.c_contiguous for a in arrays):
+            flat = [None if a is None else a.reshape(-1) for a in arrays]
+            n = data.size
+            tmps = self._tmps(data.dtype, n_tmp)
+            if n <= _CHUNK:
+                kernel(xp, *flat, *[t[:n] for t in tmps], *consts)
+                return
+            for start in range(0, n, _CHUNK):
+                stop = min(start + _CHUNK, n)
+                kernel(xp, *[None if a is None else a[start:stop] for a in flat],
+                       *[t[:stop - start] for t in tmps], *consts)
+            return
+        kernel(xp, *arrays, *[xp.empty_like(data) for _ in range(n_tmp)], *consts)
+
+    def _tmps(self, dtype, count):
+        bufs = self._scratch.get(dtype)
+        if bufs is None or len(bufs) < count:
+            bufs = self._scratch[dtype] = [np.empty(_CHUNK, dtype) for _ in range(count)]
+        return bufs[:count]
+
+
+# Elements per piece in Optimizer._run: 32K float32s is 128 KiB, so a kernel's handful of
+# arrays stays in a core's L2 cache between passes.
+_CHUNK = 32768
+
+
+def effective_grad(xp, param, grad, out, weight_decay, maximize):
+    """grad (negated when maximizing) plus weight_decay * param, as PyTorch's steps begin."""
+    if weight_decay != 0:
+        xp.multiply(param, weight_decay, out=out)
+        if maximize:
+            out -= grad
+        else:
+            out += grad
+        return out
+    if maximize:
+        return xp.negative(grad, out=out)
+    return grad
+
+
+def _cast_state(param, value, key=None):
+    """A loaded state value moved to the parameter's device (and float dtype), as PyTorch's
+    _process_value_according_to_param_policy does; "step" keeps its own dtype."""
+    if isinstance(value, Tensor):
+        if key == "step":
+            return value
+        if param.is_floating_point():
+            return value.to(dtype=param.dtype, device=param.device)
+        return value.to(device=param.device)
+    if isinstance(value, dict):
+        return {k: _cast_state(param, v, k) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_cast_state(param, v) for v in value)
+    return value
+
+
+def zeros_state(p, fill=0):
+    """A state tensor shaped like p, on p's device, filled with ``fill``."""
+    data = p._data
+    arr = xp_of(data).full_like(data, fill) if fill else xp_of(data).zeros_like(data)
+    return _make(arr, device=p._device)
+
+
+def step_tensor():
+    """PyTorch keeps the step count as a 0-d float32 tensor (float64 under that default)."""
+    dt = float64 if get_default_dtype() is float64 else float32
+    return _make(np.zeros((), dtype=dt.np))
+
+
+def bump_version(p):
+    p._version_box[0] += 1
