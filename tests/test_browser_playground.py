@@ -162,7 +162,7 @@ def test_permalink_replays_the_run_and_opens_it_in_the_editor(page):
 def test_draw_an_autograd_graph(page):
     open_playground(page)
     set_code(page, "import torch\na = torch.randn(1, requires_grad=True)\nb = a*(a+2)\n"
-                   "show_graph(b)\n")
+                   "show_graph(b)\nb\n")
     page.click("#run")
     page.wait_for_selector("#run-status[data-status=succeeded]")
     page.wait_for_selector(".graph .main-svg")
@@ -171,6 +171,10 @@ def test_draw_an_autograd_graph(page):
         assert name in labels
     # Plotly's pan mode is on: the user can drag the diagram around.
     assert page.evaluate("document.querySelector('.graph')._fullLayout.dragmode") == "pan"
+    # The displayed tensor has a grad_fn, so it has a Graph button drawing the same graph.
+    page.click(".tensor .graph-toggle")
+    page.wait_for_selector(".tensor .graph .main-svg")
+    assert "AddBackward0" in page.inner_text(".tensor .graph")
 
 
 def test_a_dropped_socket_reconnects_and_reattaches_to_the_run(page):

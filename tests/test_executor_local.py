@@ -283,3 +283,16 @@ def test_works_without_django_configured():
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == ["succeeded 42", "False"]
+
+
+def test_a_weaker_isolation_tier_says_what_is_missing():
+    ex = LocalExecutor(pool_size=1, isolation="none")
+    try:
+        handle, rec = submit(ex, "print(sum(range(10)))")
+        assert handle.wait(60)
+        sandbox = rec.events[0]["sandbox"]
+        assert sandbox["tier"] == "none" and not sandbox["network_namespace"]
+        assert any("network namespace" in m for m in sandbox["missing"])
+        assert rec.final["status"] == events.SUCCEEDED and rec.output() == "45\n"
+    finally:
+        ex.shutdown()

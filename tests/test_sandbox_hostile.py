@@ -309,3 +309,22 @@ def _processes_of(uid):
         except FileNotFoundError:
             pass
     return found
+
+
+def test_a_worker_that_dies_mid_run_only_ends_that_run():
+    from playground.sandbox.limits import resolve_limits
+    from playground.sandbox.service import SandboxWorker
+    worker = SandboxWorker(slot=6)
+    try:
+        seen = []
+        for event in worker.run("print('up', flush=True)\nimport time\ntime.sleep(60)",
+                                resolve_limits("snippet", {"wall_s": 20}), "doomed"):
+            seen.append(event)
+            if event.get("text") == "up\n":
+                os.killpg(worker.process.pid, 9)  # the whole sandbox, from outside
+        assert seen[-1]["status"] == events.KILLED
+        assert seen[-1]["message"] == "the sandbox worker died unexpectedly"
+        after = list(worker.run("print('again')", resolve_limits("snippet"), "next"))
+        assert after[-1]["status"] == events.SUCCEEDED and output(after) == "again\n"
+    finally:
+        worker.stop()

@@ -166,3 +166,10 @@ def test_next_functions_walk():
 def test_version_check_snippet():
     lines, _ = run("import torch\nprint(torch.__version__ >= '2')\n")
     assert lines == ["True"]
+
+
+def test_explicit_float64_keeps_full_precision():
+    # PyTorch: torch.tensor(-984206.8556, dtype=torch.float64) prints the digits back.
+    assert repr(engine.tensor(-984206.8556, dtype=engine.float64)) == \
+        "tensor(-984206.8556, dtype=torch.float64)"
+    assert engine.tensor([1e300], dtype=engine.float64).item() == 1e300

@@ -125,3 +125,10 @@ def test_runs_and_metrics_are_in_the_admin(admin_client):
     assert "in the admin" in admin_client.get("/admin/runs/run/").content.decode()
     assert admin_client.get(f"/admin/runs/run/{run.id}/change/").status_code == 200
     assert "loss" in admin_client.get("/admin/runs/metric/").content.decode()
+
+
+def test_api_docs_page_loads_its_assets_from_this_server():
+    client = Client()
+    html = client.get("/api/docs").content.decode()
+    assert 'src="/static/ninja/swagger-ui-bundle.js"' in html and "https://" not in html
+    assert client.get("/static/ninja/swagger-ui-bundle.js").status_code == 200

@@ -17,9 +17,11 @@ function el(tag, attrs, ...children) {
   return node;
 }
 
+/* Run fn once plotly.js has loaded and the new element is in the page (a plot drawn into a
+   detached element gets plotly's default size instead of its box's). */
 function whenPlotly(fn) {
-  if (window.Plotly) fn();
-  else window.addEventListener("load", fn, { once: true });
+  if (window.Plotly && document.readyState === "complete") requestAnimationFrame(() => fn());
+  else window.addEventListener("load", () => requestAnimationFrame(() => fn()), { once: true });
 }
 
 class OutputView {
@@ -181,7 +183,7 @@ function drawGraph(box, g) {
   const nodeTrace = {
     type: "scatter", mode: "markers+text", textposition: "middle right",
     x: g.nodes.map((n) => pos[n.id][0]), y: g.nodes.map((n) => pos[n.id][1]),
-    text: g.nodes.map((n) => (n.shape ? `${n.name} (${n.shape.join("×")})` : n.name)),
+    text: g.nodes.map((n) => (n.shape ? `${n.name} (${n.shape.join("×") || "scalar"})` : n.name)),
     hovertext: g.nodes.map((n) => [n.name, n.kind, n.shape ? `shape (${n.shape.join(", ")})` : null]
       .filter(Boolean).join("<br>")),
     hoverinfo: "text",
