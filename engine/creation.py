@@ -27,8 +27,11 @@ def _finish(arr, dtype, device, requires_grad):
     return t
 
 
-def _infer_array(data):
-    """np.array of Python data with PyTorch's dtype inference (floats -> default float)."""
+def _infer_array(data, dtype=None):
+    """np.array of Python data with PyTorch's dtype inference (floats -> default float).
+
+    With an explicit ``dtype`` the inference is skipped, so float64 data keeps its precision.
+    """
     if isinstance(data, Tensor):
         return _backend.to_numpy(data._data).copy()
     if isinstance(data, np.ndarray):
@@ -44,6 +47,8 @@ def _infer_array(data):
     if arr.dtype == object or arr.dtype.kind in "USV":
         bad = type(_first_leaf(data)).__name__
         raise TypeError(f"new(): invalid data type '{bad}'")
+    if dtype is not None:
+        return arr
     if arr.dtype.kind == "f" and not _has_numpy_or_tensor(data):
         arr = arr.astype(get_default_dtype().np)
     elif arr.dtype.kind in "iu" and not _has_numpy_or_tensor(data):
@@ -63,7 +68,7 @@ def _has_numpy_or_tensor(data):
 
 
 def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False):
-    return _finish(_infer_array(data), dtype, device, requires_grad)
+    return _finish(_infer_array(data, dtype), dtype, device, requires_grad)
 
 
 def as_tensor(data, dtype=None, device=None):
