@@ -7,7 +7,7 @@ events (one holds up to POINTS_PER_EVENT points; code logging faster than that w
 left is sent when the run's code ends, before its final display or error. Progress bars
 travel as metric points named ``__progress__[/label]`` (step = items done, value = total),
 so they are stored, replayed and batched like any metric. Histograms leave as a display
-with HISTOGRAM_MIME, at most one a second.
+with HISTOGRAM_MIME, at most one a second; heatmaps (add_heatmap) as HEATMAP_MIME displays.
 """
 import json
 import math
@@ -79,6 +79,12 @@ class SandboxSink:
                     stride *= 2
             self.thinning[record["tag"]] = (seen + 1, sent, stride)
             self._wake()
+
+    def heatmap(self, log_dir, record):
+        """Few and large (a decision boundary every few epochs): sent at once, in order."""
+        with self.cond:
+            self._send_all()
+            self.write(events.event("display", mime=events.HEATMAP_MIME, data=record))
 
     def progress(self, record):
         label = record.get("label") or ""

@@ -8,6 +8,7 @@ import json
 import logging
 import os
 import select
+import shutil
 import signal
 import subprocess
 import threading
@@ -52,7 +53,8 @@ class SandboxWorker:
     def start(self):
         privileged = os.geteuid() == 0
         uid_base = _setting("PLAYGROUND_SANDBOX_UID_BASE", DEFAULT_UID_BASE)
-        config = {"runs_dir": self.launch.runs_dir(), "sandbox": self.launch.layers,
+        self.runs_dir = self.launch.runs_dir()
+        config = {"runs_dir": self.runs_dir, "sandbox": self.launch.layers,
                   "uid": uid_base + self.slot if privileged else None, "seccomp": self.seccomp}
         self.process = subprocess.Popen(
             self.launch.command + [json.dumps(config)], env=self.launch.env,
@@ -88,6 +90,8 @@ class SandboxWorker:
             for stream in (self.process.stdin, self.process.stdout):
                 stream.close()
         self.process = None
+        if self.launch.tier != "bwrap":  # inside bwrap it was a tmpfs, gone with the worker
+            shutil.rmtree(self.runs_dir, ignore_errors=True)
 
     def restart(self):
         self.stop()

@@ -314,11 +314,13 @@ class RunSupervisor:
 
     # -- ending -------------------------------------------------------------------------------
     def kill_everything(self, pid):
-        """SIGKILL the run's process group and every process of the run's uid."""
-        try:
-            os.killpg(pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
+        """SIGKILL the child, its process group and every process of the run's uid."""
+        # The child itself first: it may not have called setsid() or dropped root yet.
+        for kill, target in ((os.kill, pid), (os.killpg, pid)):
+            try:
+                kill(target, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
         uid = self.worker.uid
         if uid is None:
             return
