@@ -306,6 +306,10 @@ class LinalgVectorNormBackward0(Node):
             return (g * 0 * x,)
         if ord_ == 1:
             return (g * x.sign(),)
+        if ord_ == 2 and not _grad_state[0]:
+            od = out._data if self.keepdim or not self.dims else \
+                out._data.reshape(self.kept_shape)
+            return (wrap(g._data * (x._data / (od + (od == 0))), g),)
         if _grad_state[0]:  # recorded backward: the norm must stay a function of x
             out = vector_norm(x, ord_, self.dims, keepdim=True)
         out = _kept(out, self)

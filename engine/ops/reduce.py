@@ -47,6 +47,12 @@ class SumBackward1(Node):
 
 def sum(input, dim=None, keepdim=False, *, dtype=None):
     data = input._data
+    if dim is None and data.dtype.kind == "f" and dtype is None and not keepdim:
+        out = wrap(data.sum(), input)  # the hot case (loss.sum()): nothing to normalise
+        node = record(SumBackward0, out, (input,))
+        if node is not None:
+            node.in_shape = data.shape
+        return out
     if dtype is not None:
         from .._dtype import to_dtype
         data = data.astype(to_dtype(dtype).np)
@@ -131,10 +137,20 @@ def _kept(t, node):
     return t if node.keepdim or not node.dims else t.reshape(node.kept_shape)
 
 
+def _kept_data(g, node):
+    """_kept on the gradient's array, for backward fast paths."""
+    d = g._data
+    return d if node.keepdim or not node.dims else d.reshape(node.kept_shape)
+
+
 def _const(array, like):
     """A constant tensor (no graph) for masks inside backward formulas."""
     return wrap(array, like)
 
+
+# Backward formulas below have two forms: plain arrays when the backward is not being
+# recorded (the usual case: one result tensor, no per-op overhead), and engine ops under
+# create_graph, so that higher derivatives flow.
 
 def _again(node, x, saved_out, forward):
     """The op's output for a backward formula: the saved (detached) one, or recomputed from
@@ -163,9 +179,11 @@ class ProdBackward1(ProdBackward0):
 
 def _prod_grad(node, g):
     x, out = node.saved_tensors
-    g = _kept(g, node)
     xd = x._data
     zero = xd == 0
+    if not zero.any() and not _grad_state[0]:
+        return wrap(_kept_data(g, node) * (_kept_data(out, node) / xd), g)
+    g = _kept(g, node)
     if not zero.any():  # the common case: d(prod)/dx_i = prod / x_i
         out = _again(node, x, out, lambda x: prod(x, node.dim, keepdim=True)
                      if node.dim is not None else prod(x).reshape(node.kept_shape))
@@ -252,6 +270,10 @@ class VarBackward0(Node):
         (x,) = self.saved_tensors
         denom = builtins.max(self.n - self.c, 0)
         scale = 2.0 / denom if denom else math.inf
+        if not _grad_state[0]:
+            xd = x._data
+            return (wrap(_kept_data(g, self) * (scale * (xd - xd.mean(axis=self.dims,
+                                                                     keepdims=True))), g),)
         centred = x - x.mean(self.dims, keepdim=True)
         return (_kept(g, self) * scale * centred,)
 
@@ -259,9 +281,15 @@ class VarBackward0(Node):
 class StdBackward0(Node):
     def backward(self, g):
         x, out = self.saved_tensors
+        denom = builtins.max(self.n - self.c, 0)
+        if not _grad_state[0] and denom:
+            xd, od = x._data, _kept_data(out, self)
+            zero = od == 0
+            scale = ~zero / ((od + zero) * denom)
+            return (wrap(_kept_data(g, self) * (xd - xd.mean(axis=self.dims, keepdims=True))
+                         * scale.astype(xd.dtype, copy=False), g),)
         out = _kept(_again(self, x, out, lambda x: std(x, self.dims, keepdim=True,
                                                        correction=self.c)), self)
-        denom = builtins.max(self.n - self.c, 0)
         centred = x - x.mean(self.dims, keepdim=True)
         if not denom:  # std is inf or nan here, and so is its gradient (as in PyTorch)
             return (_kept(g, self) * centred * math.nan,)
@@ -342,8 +370,10 @@ class _EvenSplit(Node):
     def backward(self, g):
         x, out = self.saved_tensors
         mask = _ties(x._data, out._data.reshape(self.kept_shape))
-        share = mask / mask.sum(axis=self.dims, keepdims=True)
-        return (_kept(g, self) * _const(share.astype(x._data.dtype), x),)
+        share = (mask / mask.sum(axis=self.dims, keepdims=True)).astype(x._data.dtype)
+        if not _grad_state[0]:
+            return (wrap(_kept_data(g, self) * share, g),)
+        return (_kept(g, self) * _const(share, x),)
 
 
 class MaxBackward1(_EvenSplit):
@@ -371,8 +401,11 @@ class _ToIndex(Node):
         shape = [1] * len(self.in_shape)
         shape[self.dim] = self.in_shape[self.dim]
         xp = xp_of(self.indices)
-        onehot = xp.arange(self.in_shape[self.dim]).reshape(shape) == self.indices
-        return (_kept(g, self) * _const(onehot.astype(g._data.dtype), g),)
+        onehot = (xp.arange(self.in_shape[self.dim]).reshape(shape) == self.indices).astype(
+            g._data.dtype)
+        if not _grad_state[0]:
+            return (wrap(_kept_data(g, self) * onehot, g),)
+        return (_kept(g, self) * _const(onehot, g),)
 
 
 class MaxBackward0(_ToIndex):
@@ -507,7 +540,13 @@ def count_nonzero(input, dim=None):
 class CumsumBackward0(Node):
     def backward(self, g):
         # Each input feeds every later output: the gradient is a reversed cumulative sum.
-        return (g if self.dim is None else g.flip(self.dim).cumsum(self.dim).flip(self.dim),)
+        d = self.dim
+        if d is None:
+            return (g,)
+        if not _grad_state[0]:
+            xp = xp_of(g._data)
+            return (wrap(xp.flip(xp.flip(g._data, d).cumsum(axis=d), d), g),)
+        return (g.flip(d).cumsum(d).flip(d),)
 
 
 class CumprodBackward0(Node):
@@ -572,6 +611,9 @@ def cumprod(input, dim=_REQUIRED, *, dtype=None):
 class LogsumexpBackward0(Node):
     def backward(self, g):
         x, out = self.saved_tensors
+        if not _grad_state[0]:
+            xd = x._data
+            return (wrap(_kept_data(g, self) * xp_of(xd).exp(xd - _kept_data(out, self)), g),)
         out = _again(self, x, out, lambda x: logsumexp(x, self.dims, keepdim=True))
         return (_kept(g, self) * (x - _kept(out, self)).exp(),)
 
@@ -609,6 +651,9 @@ class SoftmaxBackward0(Node):
     def backward(self, g):
         x, y = self.saved_tensors
         d = self.dim
+        if not _grad_state[0]:
+            gd, yd = g._data, y._data
+            return (wrap(yd * (gd - (gd * yd).sum(axis=d, keepdims=True)), g),)
         y = _again(self, x, y, lambda x: softmax(x, d))
         return (y * (g - (g * y).sum(d, keepdim=True)),)
 
@@ -617,6 +662,9 @@ class LogSoftmaxBackward0(Node):
     def backward(self, g):
         x, y = self.saved_tensors
         d = self.dim
+        if not _grad_state[0]:
+            gd, yd = g._data, y._data
+            return (wrap(gd - xp_of(yd).exp(yd) * gd.sum(axis=d, keepdims=True), g),)
         y = _again(self, x, y, lambda x: log_softmax(x, d))
         return (g - y.exp() * g.sum(d, keepdim=True),)
 
