@@ -1,0 +1,209 @@
+"""Learning-rate schedulers against their formulas (PyTorch's documentation) and against
+trajectories printed by PyTorch 2.13 for the same settings (copied as literals)."""
+import math
+import warnings
+
+import pytest
+
+import engine
+from engine import optim
+from engine.optim import lr_scheduler as sched
+
+
+def _optimizer(lrs=(0.1, 0.5)):
+    groups = [{"params": [engine.randn(2, requires_grad=True)], "lr": lr} for lr in lrs]
+    return optim.SGD(groups, lr=lrs[0])
+
+
+def _trajectory(opt, scheduler, epochs=12, metrics=None):
+    out = []
+    for epoch in range(epochs):
+        opt.step()
+        if metrics is None:
+            scheduler.step()
+        else:
+            scheduler.step(metrics[epoch])
+        out.append(scheduler.get_last_lr())
+    return out
+
+
+def _close(got, want):
+    assert len(got) == len(want)
+    for g, w in zip(got, want):
+        assert g == pytest.approx(w, rel=1e-12, abs=1e-15)
+
+
+def _same(got, want):
+    assert got == want  # exact: the same float operations as PyTorch
+
+
+def test_step_lr_formula():
+    opt = _optimizer()
+    s = sched.StepLR(opt, step_size=3, gamma=0.5)
+    assert s.get_last_lr() == [0.1, 0.5]
+    got = _trajectory(opt, s)
+    want = [[lr * 0.5 ** (epoch // 3) for lr in (0.1, 0.5)] for epoch in range(1, 13)]
+    _close(got, want)
+    assert [g["lr"] for g in opt.param_groups] == got[-1]
+
+
+def test_multistep_lr_formula_with_a_repeated_milestone():
+    opt = _optimizer()
+    milestones = [2, 5, 5, 9]
+    got = _trajectory(opt, sched.MultiStepLR(opt, milestones, gamma=0.3))
+    want = [[lr * 0.3 ** sum(m <= epoch for m in milestones) for lr in (0.1, 0.5)]
+            for epoch in range(1, 13)]
+    _close(got, want)
+
+
+def test_exponential_lr_formula():
+    opt = _optimizer()
+    got = _trajectory(opt, sched.ExponentialLR(opt, gamma=0.9))
+    _close(got, [[lr * 0.9 ** e for lr in (0.1, 0.5)] for e in range(1, 13)])
+
+
+def test_cosine_annealing_formula_over_more_than_one_period():
+    opt = _optimizer()
+    eta_min, t_max = 0.01, 4
+    got = _trajectory(opt, sched.CosineAnnealingLR(opt, T_max=t_max, eta_min=eta_min))
+    want = [[eta_min + (lr - eta_min) * (1 + math.cos(math.pi * e / t_max)) / 2
+             for lr in (0.1, 0.5)] for e in range(1, 13)]
+    for g, w in zip(got, want):
+        assert g == pytest.approx(w, rel=1e-9, abs=1e-12)
+
+
+def test_lambda_lr_per_group_lambdas():
+    opt = _optimizer()
+    got = _trajectory(opt, sched.LambdaLR(opt, [lambda e: 0.5 ** e, lambda e: 1 / (e + 1)]))
+    _close(got, [[0.1 * 0.5 ** e, 0.5 / (e + 1)] for e in range(1, 13)])
+    with pytest.raises(ValueError, match="^Expected 2 lr_lambdas, but got 1$"):
+        sched.LambdaLR(opt, [lambda e: 1.0])
+
+
+def test_chained_schedulers_multiply_like_pytorch():
+    opt = _optimizer()
+    sched.StepLR(opt, 2, 0.5)
+    s = sched.ExponentialLR(opt, 0.9)
+    got = [lrs[0] for lrs in _trajectory(opt, s, epochs=6)]
+    # PyTorch 2.13 stepping only the ExponentialLR of this chain prints:
+    want = [0.09, 0.081, 0.0729, 0.06561, 0.059049, 0.0531441]
+    _close(got, want)
+
+
+def test_step_with_an_epoch_uses_the_closed_form_and_warns():
+    opt = _optimizer()
+    s = sched.StepLR(opt, step_size=3, gamma=0.5)
+    opt.step()
+    with pytest.warns(UserWarning, match="The epoch parameter in `scheduler.step\\(\\)`"):
+        s.step(7)
+    assert s.get_last_lr() == pytest.approx([0.1 * 0.25, 0.5 * 0.25])
+
+
+def test_scheduler_stepped_before_optimizer_warns():
+    opt = _optimizer()
+    s = sched.StepLR(opt, step_size=3)
+    with pytest.warns(UserWarning, match="Detected call of `lr_scheduler.step\\(\\)` before "
+                                         "`optimizer.step\\(\\)`"):
+        s.step()
+    opt2 = _optimizer()
+    s2 = sched.StepLR(opt2, step_size=3)
+    opt2.step()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        s2.step()
+
+
+def test_initial_lr_is_recorded_and_required_when_resuming():
+    opt = _optimizer()
+    sched.ExponentialLR(opt, 0.5)
+    assert [g["initial_lr"] for g in opt.param_groups] == [0.1, 0.5]
+    fresh = _optimizer()
+    with pytest.raises(KeyError, match="param 'initial_lr' is not specified in "
+                                       "param_groups\\[0\\] when resuming"):
+        sched.StepLR(fresh, 3, last_epoch=4)
+    with pytest.raises(TypeError, match="^list is not an Optimizer$"):
+        sched.StepLR([], 3)
+
+
+def test_state_dict_round_trip_resumes_the_schedule():
+    opt = _optimizer()
+    s = sched.MultiStepLR(opt, [2, 4], gamma=0.1)
+    _trajectory(opt, s, epochs=3)
+    state = s.state_dict()
+    assert "optimizer" not in state
+    assert state["last_epoch"] == 3 and state["base_lrs"] == [0.1, 0.5]
+
+    opt2 = _optimizer()
+    opt2.load_state_dict(opt.state_dict())
+    s2 = sched.MultiStepLR(opt2, [100], gamma=0.5)
+    s2.load_state_dict(state)
+    assert s2.milestones == {2: 1, 4: 1} and s2.gamma == 0.1
+    _close(_trajectory(opt2, s2, epochs=3), _trajectory(opt, s, epochs=3))
+
+
+def test_lambda_state_dict_keeps_callable_objects_but_not_functions():
+    class Decay:
+        def __init__(self, rate):
+            self.rate = rate
+
+        def __call__(self, epoch):
+            return self.rate ** epoch
+
+    opt = _optimizer((0.1,))
+    s = sched.LambdaLR(opt, Decay(0.5))
+    assert s.state_dict()["lr_lambdas"] == [{"rate": 0.5}]
+    assert sched.LambdaLR(_optimizer((0.1,)), lambda e: 1.0).state_dict()["lr_lambdas"] == [None]
+    other = sched.LambdaLR(_optimizer((0.1,)), Decay(0.9))
+    other.load_state_dict(s.state_dict())
+    assert other.lr_lambdas[0].rate == 0.5
+
+
+# ---- ReduceLROnPlateau -------------------------------------------------------------------
+
+METRICS = [1, 0.9, 0.95, 0.95, 0.95, 0.95, 0.5, 0.6, 0.6, 0.6, 0.6, 0.6]
+
+
+@pytest.mark.parametrize("options, want", [
+    # Each expected list is PyTorch 2.13's get_last_lr()[0] after each step on METRICS.
+    (dict(patience=1),
+     [0.1, 0.1, 0.1, 0.010000000000000002, 0.010000000000000002, 0.0010000000000000002,
+      0.0010000000000000002, 0.0010000000000000002, 0.00010000000000000003,
+      0.00010000000000000003, 1.0000000000000004e-05, 1.0000000000000004e-05]),
+    (dict(patience=2, cooldown=2, factor=0.5, min_lr=0.02),
+     [0.1, 0.1, 0.1, 0.1, 0.05, 0.05, 0.05, 0.05, 0.05, 0.025, 0.025, 0.025]),
+    (dict(mode="max", threshold_mode="abs", patience=0, threshold=0.01),
+     [0.1, 0.010000000000000002, 0.0010000000000000002, 0.00010000000000000003,
+      1.0000000000000004e-05, 1.0000000000000004e-06, 1.0000000000000005e-07,
+      1.0000000000000005e-08, 1.0000000000000005e-08, 1.0000000000000005e-08,
+      1.0000000000000005e-08, 1.0000000000000005e-08]),
+])
+def test_reduce_lr_on_plateau_matches_pytorch(options, want):
+    opt = _optimizer((0.1,))
+    got = [lrs[0] for lrs in _trajectory(opt, sched.ReduceLROnPlateau(opt, **options),
+                                          metrics=METRICS)]
+    _same(got, want)
+
+
+def test_reduce_lr_on_plateau_takes_a_tensor_metric_and_checks_options():
+    opt = _optimizer((0.1,))
+    s = sched.ReduceLROnPlateau(opt, patience=0)
+    s.step(engine.tensor(1.0))
+    s.step(engine.tensor(2.0))
+    assert s.get_last_lr() == pytest.approx([0.01])
+    with pytest.raises(ValueError, match="^Factor should be < 1.0.$"):
+        sched.ReduceLROnPlateau(opt, factor=1.0)
+    with pytest.raises(ValueError, match="^mode avg is unknown!$"):
+        sched.ReduceLROnPlateau(opt, mode="avg")
+    with pytest.raises(ValueError, match="^expected 1 min_lrs, got 2$"):
+        sched.ReduceLROnPlateau(opt, min_lr=[0, 0])
+
+
+def test_reduce_lr_on_plateau_state_dict_round_trip():
+    opt = _optimizer((0.1,))
+    s = sched.ReduceLROnPlateau(opt, patience=1)
+    for m in METRICS[:5]:
+        s.step(m)
+    state = s.state_dict()
+    s2 = sched.ReduceLROnPlateau(_optimizer((0.1,)))
+    s2.load_state_dict(state)
+    assert (s2.best, s2.num_bad_epochs, s2.patience) == (s.best, s.num_bad_epochs, 1)
