@@ -205,3 +205,18 @@ def test_the_page_fits_a_phone_screen(browser, daphne_server):
     context.close()
     assert width <= 390                       # nothing pushes the page sideways
     assert output["y"] > editor["y"]           # panes stack: editor, then output
+
+
+def test_logged_scalars_draw_a_chart_that_the_permalink_shows_too(page):
+    open_playground(page)
+    set_code(page, "from torch.utils.tensorboard import SummaryWriter\nw = SummaryWriter()\n"
+                   "for i in range(20):\n    w.add_scalar('loss', 1.0 / (i + 1), i)\nw.close()\n")
+    page.click("#run")
+    page.wait_for_selector("#run-status[data-status=succeeded]")
+    page.wait_for_selector(".chart .main-svg")
+    points = "document.querySelector('.chart').data[0].x.length"
+    page.wait_for_function(f"{points} === 20")
+    assert page.evaluate("document.querySelector('.chart').data[0].name") == "loss"
+    page.click("#permalink")
+    page.wait_for_selector(".permalink-page .chart .main-svg")
+    page.wait_for_function(f"{points} === 20")

@@ -156,3 +156,21 @@ async def test_a_run_beyond_the_callers_running_limit_waits_with_its_queue_posit
     assert ("queued", 1) in statuses[ids[2]]
     assert statuses[ids[2]][-1] == ("running", None)
     await comm.disconnect()
+
+
+async def test_logged_scalars_arrive_as_metrics_and_are_stored():
+    comm = await connected()
+    await comm.send_json_to({"type": "run", "device": "cpu", "code": (
+        "from torch.utils.tensorboard import SummaryWriter\nw = SummaryWriter()\n"
+        "for i in range(30):\n    w.add_scalar('loss', float(i), i)\nw.close()\n")})
+    rid = (await comm.receive_json_from(timeout=10))["run_id"]
+    got = await until_finished(comm)
+    points = [p for m in got if m["type"] == "metrics" for p in m["points"]]
+    assert [(p["name"], p["step"], p["value"]) for p in points] == [("loss", i, float(i))
+                                                                    for i in range(30)]
+    assert got[-1]["status"] == "succeeded"
+    await comm.disconnect()
+    from playground.runs.models import Metric
+    stored = await database_sync_to_async(
+        lambda: list(Metric.objects.filter(run_id=rid).values_list("step", "value")))()
+    assert stored == [(i, float(i)) for i in range(30)]

@@ -212,9 +212,10 @@ loss.backward()
 optimizer.step()    # Does the update
 print(loss)
 '''},
-    {"slug": "lenet-training", "title": "Train LeNet on a small synthetic task",
+    {"slug": "lenet-training", "title": "Train LeNet (live loss chart)",
      "code": NET + '''
 import torch.optim as optim
+from torch.utils.tensorboard import SummaryWriter
 
 # A small synthetic task: 10 classes, each a fixed random 32x32 pattern plus noise.
 torch.manual_seed(0)
@@ -229,6 +230,7 @@ def batch(size=16):
 
 criterion = nn.CrossEntropyLoss()
 optimizer = optim.SGD(net.parameters(), lr=0.01, momentum=0.9)
+writer = SummaryWriter()  # its scalars draw the live loss chart
 
 for step in range(60):
     images, labels = batch()
@@ -236,6 +238,7 @@ for step in range(60):
     loss = criterion(net(images), labels)
     loss.backward()
     optimizer.step()
+    writer.add_scalar("loss", loss.item(), step)
     if step % 10 == 0:
         print(f"step {step:3d}  loss {loss.item():.4f}")
 

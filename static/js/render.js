@@ -60,7 +60,8 @@ class OutputView {
     let node;
     if (msg.mime === TENSOR_MIME) node = this.tensorCard(msg.data);
     else if (msg.mime === GRAPH_MIME) node = this.graphCard(msg.data);
-    else node = el("pre", { class: "stream display" }, String(msg.data));
+    else if (typeof msg.data === "string") node = el("pre", { class: "stream display" }, msg.data);
+    else node = el("pre", { class: "stream display", "data-mime": msg.mime }, JSON.stringify(msg.data, null, 2));
     this.container.append(node);
     this.scroll();
   }
@@ -105,13 +106,15 @@ class OutputView {
   }
 
   on_metrics(msg) {
+    const add = {};
+    // Names starting with "__" are the service's own (e.g. progress), not the user's curves.
+    for (const p of msg.points) if (!p.name.startsWith("__")) (add[p.name] = add[p.name] || []).push(p);
+    if (!Object.keys(add).length) return;
     if (!this.chart) {
       this.chart = el("div", { class: "chart", "aria-label": "metrics chart" });
       this.container.append(this.chart);
       this.traces = [];
     }
-    const add = {};
-    for (const p of msg.points) (add[p.name] = add[p.name] || []).push(p);
     const chart = this.chart;
     whenPlotly(() => {
       for (const [name, pts] of Object.entries(add)) {
