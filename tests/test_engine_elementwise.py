@@ -230,3 +230,15 @@ def test_atan2():
     assert name(engine.atan2(T(a, requires_grad=True), T(b))) == "Atan2Backward0"
     gradcheck(engine.atan2, a, b)
     gradgradcheck(engine.atan2, a, b)
+
+
+def test_more_inplace_variants():
+    x = engine.tensor([-2.0, 0.5, 2.0])
+    x.clip_(-1, 1)
+    assert x.tolist() == [-1.0, 0.5, 1.0]
+    y = engine.tensor([1.0, -1.0])
+    y.atan2_(engine.tensor([1.0, 1.0]))
+    np.testing.assert_allclose(y.numpy(), [0.7853982, -0.7853982], rtol=1e-6)  # pi/4
+    z = engine.tensor([1.0, 2.0])
+    z.lerp_(engine.tensor([3.0, 4.0]), 0.5)
+    assert z.tolist() == [2.0, 3.0]

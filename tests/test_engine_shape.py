@@ -275,3 +275,25 @@ def test_movedim():
     moved[0, 0, 0] = 100.0
     assert x[0, 0, 0].item() == 100.0  # a view
     gradcheck(lambda t: t.movedim(2, 0) * engine.arange(24.).reshape(4, 2, 3).double(), a)
+
+
+def test_multi_output_nodes_with_autograd_grad_and_hooks():
+    x = engine.tensor(arr(4, 3), requires_grad=True)
+    w = engine.tensor(arr(3), requires_grad=True)
+    a, b = x.split(2)
+    loss = (a * w).sum() + b.sum()
+    (gw,) = engine.autograd.grad(loss, [w], retain_graph=True)
+    np.testing.assert_allclose(gw.numpy(), x.detach().numpy()[:2].sum(0), rtol=1e-6)
+    (gx,) = engine.autograd.grad(loss, [x], create_graph=True)
+    assert gx.requires_grad  # the gradient itself has a graph (cat of the pieces)
+    np.testing.assert_allclose(gx.detach().numpy()[2:], np.ones((2, 3)))
+    seen = []
+    a, b = x.split(2)
+    b.register_hook(lambda g: seen.append(tuple(g.shape)))
+    (a.sum() + (b * 2).sum()).backward()
+    assert seen == [(2, 3)]
+    assert x.grad.tolist() == [[1.0] * 3] * 2 + [[2.0] * 3] * 2
+    u = x.unbind(0)
+    u[3].retain_grad()
+    (u[3] * 5).sum().backward()
+    assert u[3].grad.tolist() == [5.0, 5.0, 5.0]

@@ -438,7 +438,9 @@ def _record_outputs(node_cls, outs, input):
 
 class SplitBackward0(Node):
     def backward(self, *grads):
-        like = next(g for g in grads if g is not None)
+        like = next((g for g in grads if g is not None), None)
+        if like is None:  # no output received a gradient
+            return (None,)
         shape = list(self.in_shape)
         parts = []
         for g, size in zip(grads, self.sizes):
@@ -455,7 +457,9 @@ class SplitWithSizesBackward0(SplitBackward0):
 
 class UnbindBackward0(Node):
     def backward(self, *grads):
-        like = next(g for g in grads if g is not None)
+        like = next((g for g in grads if g is not None), None)
+        if like is None:
+            return (None,)
         parts = [g if g is not None else _zeros(like._data.shape, like) for g in grads]
         return stack(parts, self.dim)
 
