@@ -161,15 +161,19 @@ def test_the_project_settings_and_code_are_unreadable(executor, layers):
     check(executor, "import playground.settings", events.FAILED, "ModuleNotFoundError")
 
 
-def test_writing_outside_the_private_directory_is_refused(executor, tmp_path):
+def test_writing_outside_the_private_directory_is_refused(executor, layers, tmp_path):
     target = tmp_path / "evil.txt"
     code = (f"import os\nopen('inside.txt', 'w').write('fine')\n"
             f"print(os.listdir('.'))\nopen({str(target)!r}, 'w').write('pwned')")
-    evs = check(executor, code, events.FAILED, "Error")
+    evs = check(executor, code, events.FAILED, "Error")  # not there, or not writable
     assert output(evs) == "['inside.txt']\n"
     assert not target.exists()
-    for path in ("/tmp/evil", "/sandbox/lib/engine/evil.py"):
+    engine_dir = os.path.dirname(__import__("engine").__file__)
+    for path in (engine_dir + "/evil.py", "/sandbox/lib/engine/evil.py", "/usr/evil"):
         check(executor, f"open({path!r}, 'w')", events.FAILED, "Error")
+    assert not os.path.exists(engine_dir + "/evil.py")
+    if layers["private_filesystem"]:  # the host's /tmp is world-writable without bubblewrap
+        check(executor, "open('/tmp/evil', 'w')", events.FAILED, "PermissionError")
 
 
 def test_the_private_directory_is_removed_and_not_shared(executor):

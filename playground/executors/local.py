@@ -21,9 +21,9 @@ log = logging.getLogger("playground.executors")
 class LocalExecutor(Executor):
     def __init__(self, pool_size=None, *, max_queue=None, client_max_running=None,
                  client_max_queued=None, isolation=None):
-        super().__init__(delivery_threads=max(4, (pool_size or 2) + 2))
         self.pool_size = int(pool_size or _django_setting("PLAYGROUND_POOL_SIZE", None)
                              or os.cpu_count() or 1)
+        super().__init__(delivery_threads=self.pool_size + 2)
         self.max_queue = max_queue or _django_setting("PLAYGROUND_QUEUE_MAX", 100)
         self.client_max_running = (client_max_running
                                    or _django_setting("PLAYGROUND_CLIENT_MAX_RUNNING", 2))

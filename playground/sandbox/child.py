@@ -141,7 +141,7 @@ def main(pieces, fds, config, seccomp_filter):
         namespace = {"__name__": "__main__", "__builtins__": __builtins__,
                      **displays.user_helpers(_write_event)}
         status = run_piece(first, namespace)
-        for piece in pieces:
+        for piece in pieces:  # notebook mode: later cells may only lower the limits
             _apply_limits(piece["limits"], config.get("uid"))
             status = run_piece(piece, namespace)
     except BaseException as exc:  # never let a setup error fall back into the worker's code

@@ -42,7 +42,7 @@ def _python_dirs():
     import numpy
     dirs = {sys.prefix, sys.base_prefix, sys.exec_prefix,
             str(Path(numpy.__file__).resolve().parent.parent)}
-    dirs = sorted(d for d in dirs if d and not d.startswith("/usr/"))
+    dirs = sorted(d for d in dirs if d and d != "/usr" and not d.startswith("/usr/"))
     return [d for d in dirs if not any(d.startswith(o + "/") for o in dirs if o != d)]
 
 
