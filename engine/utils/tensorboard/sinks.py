@@ -8,6 +8,7 @@ the page instead, and every writer uses it whatever its ``log_dir``.
 A sink receives already checked records:
   scalars(log_dir, points)      points: [{"name", "step", "value", "wall_time"}]
   histogram(log_dir, record)    record: {"tag", "step", "wall_time", "edges", "counts", ...}
+  heatmap(log_dir, record)      record: {"tag", "step", "wall_time", "z", "x", "y", "points"}
   progress(record)              record: {"label", "n", "total", "elapsed", "wall_time"}
   flush(log_dir)
 """
@@ -65,6 +66,9 @@ class JsonlFileSink:
 
     def histogram(self, log_dir, record):
         self._write(log_dir, [{"kind": "histogram", **record}])
+
+    def heatmap(self, log_dir, record):
+        self._write(log_dir, [{"kind": "heatmap", **record}])
 
     def progress(self, record):
         """A tqdm-like bar on stderr: the local stand-in for the page's progress bar."""

@@ -75,6 +75,22 @@ class SummaryWriter:
         record.update(tag=tag, step=step, wall_time=time.time() if wall is None else wall)
         sinks.current_sink().histogram(self.log_dir, record)
 
+    def add_heatmap(self, tag, values, global_step=None, x=None, y=None, points=None,
+                    walltime=None):
+        """Log a 2-D grid of numbers drawn as a heatmap (not in PyTorch: the playground's own).
+
+        ``values`` is (rows, cols); ``x`` (cols) and ``y`` (rows) place the cells;
+        ``points`` = {"x": [...], "y": [...], "label": [...]} are drawn on top (e.g. the data
+        over a classifier's decision boundary).
+        """
+        self._check_open()
+        check_tag(tag)
+        record = heatmap_record(values, x, y, points)
+        wall = to_walltime(walltime)
+        record.update(tag=tag, step=self._step(tag, global_step),
+                      wall_time=time.time() if wall is None else wall)
+        sinks.current_sink().heatmap(self.log_dir, record)
+
     def flush(self):
         sinks.current_sink().flush(self.log_dir)
 
@@ -141,3 +157,44 @@ def histogram_record(array, bins="tensorflow", max_bins=None):
             "min": float(finite.min()), "max": float(finite.max()), "num": int(array.size),
             "sum": float(finite.sum()), "sum_squares": float(np.dot(finite, finite)),
             "nonfinite": int(array.size - finite.size)}
+
+
+MAX_HEATMAP_CELLS = 200 * 200
+MAX_HEATMAP_POINTS = 5000
+
+
+def heatmap_record(values, x=None, y=None, points=None):
+    grid = to_array(values, "values")
+    shape = getattr(values, "shape", None)
+    shape = tuple(shape) if shape is not None else np.shape(values)
+    if len(shape) != 2:
+        raise ValueError(f"add_heatmap(): values must be 2-D (rows, cols), not shape {shape}")
+    if grid.size > MAX_HEATMAP_CELLS or grid.size == 0:
+        raise ValueError(f"add_heatmap(): values has {grid.size} cells; 1 to "
+                         f"{MAX_HEATMAP_CELLS} can be drawn")
+    rows, cols = shape
+    z = [[v if np.isfinite(v) else None for v in row] for row in grid.reshape(rows, cols).tolist()]
+    record = {"z": z, "x": _axis(x, cols, "x"), "y": _axis(y, rows, "y"), "points": None}
+    if points is not None:
+        if not isinstance(points, dict) or not {"x", "y"} <= set(points):
+            raise TypeError('add_heatmap(): points must be a dict {"x": [...], "y": [...], '
+                            '"label": [...]}')
+        px, py = to_array(points["x"], "points['x']"), to_array(points["y"], "points['y']")
+        label = points.get("label")
+        label = None if label is None else to_array(label, "points['label']")
+        if len(px) != len(py) or (label is not None and len(label) != len(px)):
+            raise ValueError("add_heatmap(): points x, y and label must have the same length")
+        if len(px) > MAX_HEATMAP_POINTS:
+            raise ValueError(f"add_heatmap(): at most {MAX_HEATMAP_POINTS} points, not {len(px)}")
+        record["points"] = {"x": px.tolist(), "y": py.tolist(),
+                            "label": None if label is None else label.tolist()}
+    return record
+
+
+def _axis(coords, n, name):
+    if coords is None:
+        return list(range(n))
+    arr = to_array(coords, name)
+    if len(arr) != n:
+        raise ValueError(f"add_heatmap(): {name} has {len(arr)} values; values needs {n}")
+    return arr.tolist()

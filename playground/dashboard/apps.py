@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class DashboardConfig(AppConfig):
+    name = "playground.dashboard"
+    label = "dashboard"
+    verbose_name = "Training dashboard"

@@ -1,0 +1,174 @@
+"""The dashboard (/dashboard/), the train page (/dashboard/train/), their JSON endpoints and
+the CSV/JSON export of a run's metric points (/api/runs/<id>/metrics.csv and .json)."""
+import csv
+import json
+import re
+
+from django.conf import settings
+from django.http import Http404, JsonResponse, StreamingHttpResponse
+from django.middleware.csrf import get_token
+from django.shortcuts import render
+from django.views.decorators.http import require_GET, require_POST
+
+from playground import events
+from playground.runs import devices, service
+from playground.runs.models import Run
+
+from . import presets, queries
+
+MAX_LISTED_RUNS = 100
+
+
+# -- helpers -------------------------------------------------------------------------------------
+def _ensure_session(request):
+    # Runs belong to a session; the websocket and this page must agree on it.
+    if not request.session.session_key:
+        request.session["playground"] = True
+        request.session.save()
+
+
+def _owner(request):
+    return service.owner_of(request.user, request.session.session_key,
+                            request.META.get("REMOTE_ADDR"))
+
+
+def _error(message, status):
+    return JsonResponse({"detail": message}, status=status)
+
+
+def _get_run(run_id):
+    run = Run.objects.filter(pk=run_id).first()
+    if run is None:
+        raise Http404(f"no run with id {run_id}")
+    return run
+
+
+def _page_context(request):
+    _ensure_session(request)
+    return {"gpu_unavailable": devices.gpu_unavailable_reason(), "csrf_token": get_token(request)}
+
+
+# -- pages ---------------------------------------------------------------------------------------
+@require_GET
+def dashboard(request):
+    context = _page_context(request)
+    context["selected"] = request.GET.get("runs", "")
+    return render(request, "dashboard/dashboard.html", context)
+
+
+@require_GET
+def train(request):
+    context = _page_context(request)
+    context.update(datasets=presets.DATASETS, activations=presets.ACTIVATIONS,
+                   optimizers=presets.OPTIMIZERS, defaults=presets.DEFAULTS)
+    return render(request, "dashboard/train.html", context)
+
+
+# -- JSON ----------------------------------------------------------------------------------------
+@require_GET
+def runs_json(request):
+    """The caller's recent runs with their last/best loss and progress; ``?q=`` a regex on name."""
+    pattern = request.GET.get("q", "")
+    try:
+        regex = re.compile(pattern, re.IGNORECASE) if pattern else None
+    except re.error as exc:
+        return _error(f"q is not a valid regular expression: {exc}", 400)
+    runs = queries.recent_runs(_owner(request), MAX_LISTED_RUNS)
+    if regex is not None:
+        runs = [r for r in runs if regex.search(r.name or "")]
+    return JsonResponse({"runs": [queries.run_summary(r) for r in runs]})
+
+
+@require_GET
+def run_series_json(request, run_id):
+    """A run's summary, its series downsampled (``?max_points=``, default 2000) and its
+    histograms and heatmaps."""
+    run = _get_run(run_id)
+    raw = request.GET.get("max_points", str(queries.DEFAULT_MAX_POINTS))
+    try:
+        max_points = int(raw)
+    except ValueError:
+        return _error(f"max_points must be an integer, not {raw!r}", 400)
+    if not 5 <= max_points <= 100_000:
+        return _error(f"max_points must be between 5 and 100000, not {max_points}", 400)
+    body = {"run": queries.run_summary(run), "series": queries.run_series(run, max_points),
+            "histograms": queries.run_displays(run, events.HISTOGRAM_MIME),
+            "heatmaps": queries.run_displays(run, events.HEATMAP_MIME)}
+    return JsonResponse(body, json_dumps_params={"separators": (",", ":")})
+
+
+def _json_body(request):
+    if request.content_type != "application/json":
+        raise presets.PresetError("send the form as JSON with Content-Type: application/json")
+    try:
+        return json.loads(request.body or b"")
+    except ValueError as exc:
+        raise presets.PresetError(f"the body is not valid JSON: {exc}") from None
+
+
+@require_POST
+def train_code(request):
+    """The code a preset would run, without running it."""
+    try:
+        cfg, code = presets.generate(_json_body(request))
+    except presets.PresetError as exc:
+        return _error(str(exc), 400)
+    return JsonResponse({"config": cfg, "code": code, "name": presets.run_name(cfg)})
+
+
+@require_POST
+def train_start(request):
+    """Start a preset as an ordinary sandboxed run of kind "training"."""
+    _ensure_session(request)
+    try:
+        cfg, code = presets.generate(_json_body(request))
+    except presets.PresetError as exc:
+        return _error(str(exc), 400)
+    try:
+        run = service.start_run(code, cfg["device"], owner=_owner(request),
+                                ip=request.META.get("REMOTE_ADDR"), user=request.user,
+                                kind="training", name=presets.run_name(cfg))
+    except service.RunRejected as exc:
+        return _error(exc.message, exc.status)
+    return JsonResponse({"id": str(run.id), "url": run.get_absolute_url(), "code": code,
+                         "name": run.name, "config": cfg}, status=201)
+
+
+# -- export --------------------------------------------------------------------------------------
+class _Echo:
+    def write(self, value):
+        return value
+
+
+@require_GET
+def metrics_csv(request, run_id):
+    """Every metric point: name,step,value,wall_time (an empty value: NaN or infinity)."""
+    run = _get_run(run_id)
+    writer = csv.writer(_Echo())
+
+    def rows():
+        yield writer.writerow(("name", "step", "value", "wall_time"))
+        for name, step, value, wall in queries.export_rows(run):
+            yield writer.writerow((name, step, "" if value is None else repr(value), repr(wall)))
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="run-{run.id}-metrics.csv"'
+    return response
+
+
+@require_GET
+def metrics_json(request, run_id):
+    """The CSV's twin: {"run_id", "columns": [...], "rows": [[name, step, value, wall_time]]}."""
+    run = _get_run(run_id)
+
+    def chunks():
+        yield f'{{"run_id":"{run.id}","columns":["name","step","value","wall_time"],"rows":['
+        first = True
+        for row in queries.export_rows(run):
+            yield ("" if first else ",") + queries.json_dumps(list(row))
+            first = False
+        yield "]}"
+
+    response = StreamingHttpResponse(chunks(), content_type="application/json")
+    response["Content-Disposition"] = f'attachment; filename="run-{run.id}-metrics.json"'
+    return response
