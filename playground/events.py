@@ -39,6 +39,7 @@ EVENT_FIELDS = {
 
 # Display mimes and metric names of the training dashboard (see playground/sandbox/metrics.py).
 HISTOGRAM_MIME = "application/vnd.playground.histogram+json"  # data: {"histograms": [...]}
+HEATMAP_MIME = "application/vnd.playground.heatmap+json"  # data: {"tag", "step", "z", "x", "y", "points"}
 PROGRESS_METRIC = "__progress__"  # a progress bar: step = items done, value = total (or null)
 
 # Only the service may say how a run ended: a child that prints these is ignored.

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "channels",
     "ninja",
     "playground.runs",
+    "playground.dashboard",
 ]
 
 MIDDLEWARE = [
