@@ -242,3 +242,14 @@ def test_more_inplace_variants():
     z = engine.tensor([1.0, 2.0])
     z.lerp_(engine.tensor([3.0, 4.0]), 0.5)
     assert z.tolist() == [2.0, 3.0]
+
+
+@pytest.mark.parametrize("make, msg", [
+    (lambda: engine.ones(2) | engine.ones(2), "\"bitwise_or_cpu\" not implemented for 'Float'"),
+    (lambda: engine.ones(2, dtype=engine.float64) & engine.ones(2, dtype=engine.float64),
+     "\"bitwise_and_cpu\" not implemented for 'Double'"),
+])
+def test_bitwise_ops_refuse_floats_like_pytorch(make, msg):
+    with pytest.raises(NotImplementedError) as info:
+        make()
+    assert str(info.value) == msg

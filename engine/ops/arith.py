@@ -264,10 +264,11 @@ def _bitwise(fn, name):
     def op(input, other):
         if not isinstance(other, Tensor) and not isinstance(other, (int, bool)):
             raise TypeError(f"unsupported operand for {name}: {type(other).__name__}")
-        a, b, result = _binary(fn, input, other)
-        if result.dtype.is_floating_point:
-            raise RuntimeError(f'"{name}_cpu" not implemented for \'Float\'')
-        return result
+        promoted = operands(input, other)[2]
+        if promoted.dtype.kind == "f":  # NumPy would raise its own TypeError first
+            raise NotImplementedError(f'"{name}_cpu" not implemented for '
+                                      f"'{Tensor._dtype_of_np(promoted.dtype).legacy}'")
+        return _binary(fn, input, other)[2]
     return op
 
 
