@@ -83,7 +83,14 @@ def _conv_geometry(input, weight, stride, padding, dilation, groups, dims, name)
     return _conv.Geometry(stride, pads, dilation, groups)
 
 
-def _check_conv(input, weight, geo, dims, transposed=False):
+def _check_conv(input, weight, geo, dims, transposed=False, bias=None):
+    if bias is not None:
+        out_channels = weight.shape[1] * geo.groups if transposed else weight.shape[0]
+        if bias.dim() != 1 or bias.shape[0] != out_channels:
+            raise RuntimeError(f"Given {'transposed=1, ' if transposed else ''}weight of size "
+                               f"{list(weight.shape)}, expected bias to be "
+                               f"1-dimensional with {out_channels} elements, but got bias of "
+                               f"size {list(bias.shape)} instead")
     x_shape = tuple(input.shape) if input.dim() == dims + 2 else (1,) + tuple(input.shape)
     w_shape = tuple(weight.shape)
     groups = geo.groups
@@ -128,7 +135,7 @@ def _conv_nd(input, weight, bias, stride, padding, dilation, groups, dims, name)
                            f"{groups} at dimension 0, but got weight of size "
                            f"[{', '.join(map(str, weight.shape))}] instead")
     geo = _conv_geometry(input, weight, stride, padding, dilation, groups, dims, name)
-    batched = _check_conv(input, weight, geo, dims)
+    batched = _check_conv(input, weight, geo, dims, bias=bias)
     return _batched(lambda x: _conv.convolution(x, weight, bias, geo), input, batched)
 
 
@@ -146,7 +153,7 @@ def _conv_transpose_nd(input, weight, bias, stride, padding, output_padding, gro
         raise RuntimeError(f"{name}() received an invalid combination of arguments: padding "
                            "must be an int or a tuple of ints")
     geo = _conv_geometry(input, weight, stride, padding, dilation, groups, dims, name)
-    batched = _check_conv(input, weight, geo, dims, transposed=True)
+    batched = _check_conv(input, weight, geo, dims, transposed=True, bias=bias)
     out_pad = _ntuple(output_padding, dims, "output_padding")
     s, d = geo.stride[-dims:], geo.dilation[-dims:]
     for op, st, dl in zip(out_pad, s, d):
