@@ -8,6 +8,8 @@ import math
 import sys
 import types
 
+import numpy as np  # shape arithmetic only; array work goes through xp_of
+
 from .._backend import xp_of
 from ..autograd.graph import Node
 from ._util import Tensor, _grad_state, broadcast_error, normalize_dims, record, wrap
@@ -242,6 +244,8 @@ def matmul(input, other, *, out=None):
     broadcast batched bmm."""
     _check_tensor("matmul", "other", 2, other)
     da, db = input._data.ndim, other._data.ndim
+    if da == 2 and db == 2 and out is None:  # the common case first
+        return mm(input, other)
     if da == 0 or db == 0:
         raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are "
                            f"{da}D and {db}D")
@@ -269,18 +273,28 @@ def _batched(input, other):
     b = other.unsqueeze(-1) if other._data.ndim == 1 else other
     (n, k), (k2, p) = a._data.shape[-2:], b._data.shape[-2:]
     try:
-        batch = tuple(xp_of(a._data).broadcast_shapes(a._data.shape[:-2], b._data.shape[:-2]))
+        batch = tuple(np.broadcast_shapes(a._data.shape[:-2], b._data.shape[:-2]))
     except ValueError:
         raise broadcast_error(a._data.shape[:-2], b._data.shape[:-2]) from None
     size = math.prod(batch)
-    a3 = a.expand(batch + (n, k)).reshape(size, n, k)
-    b3 = b.expand(batch + (k2, p)).reshape(size, k2, p)
+    a3 = _as_batch(a, batch, size)
+    b3 = _as_batch(b, batch, size)
     shape = batch + ((n,) if input._data.ndim > 1 else ()) + ((p,) if other._data.ndim > 1
                                                               else ())
     return _unsafe_view(bmm(a3, b3), shape)
 
 
+def _as_batch(t, batch, size):
+    """(*batch, r, c) -> (size, r, c): broadcast first only where the batch dims differ."""
+    shape = t._data.shape
+    if shape[:-2] != batch:
+        t = t.expand(batch + shape[-2:])
+    return t if t._data.ndim == 3 else t.reshape(size, *shape[-2:])
+
+
 def _matmul_dunder(a, b):
+    if b.__class__ is Tensor and a._data.ndim == 2 and b._data.ndim == 2:
+        return mm(a, b)
     return matmul(a, b) if isinstance(b, Tensor) else NotImplemented
 
 

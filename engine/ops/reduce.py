@@ -255,7 +255,7 @@ def _var_data(name, input, dim, unbiased, keepdim, correction):
                       "less than the reduction factor (input numel divided by output numel).",
                       UserWarning, stacklevel=3)
     work = _float_data(data)
-    dev = work - work.mean(axis=dims, keepdims=True)
+    dev = work - work.sum(axis=dims, keepdims=True) * (1 / n if n else math.nan)
     var_ = (dev * dev).sum(axis=dims, keepdims=keepdim) / builtins.max(n - c, 0)
     return dims, n, c, var_, data.dtype
 
@@ -433,17 +433,15 @@ def _extreme(name, input, dim, keepdim, all_node, dim_node, pick, arg):
     d = _int_dim(name, dim, data.ndim)
     _no_empty(name, data, d)
     flat = data.reshape(1) if data.ndim == 0 else data
-    idx = arg(flat, axis=d, keepdims=True)
-    values = xp_of(flat).take_along_axis(flat, idx, axis=d)
-    if not keepdim or data.ndim == 0:
-        values, out_idx = values.squeeze(d), idx.squeeze(d)
-    else:
-        out_idx = idx
-    values = wrap(values, input)
+    # Two reductions beat gathering the values at the indices (take_along_axis), and agree
+    # with it: NaN wins both (argmax/argmin point at the first NaN).
+    keep = keepdim and data.ndim > 0
+    values = wrap(pick(flat, axis=d, keepdims=keep), input)
+    out_idx = arg(flat, axis=d, keepdims=keep)
     node = record(dim_node, values, (input,))
     if node is not None:
         _reduce_node(node, input, (d,) if data.ndim else (), keepdim)
-        node.dim, node.indices = d, idx.reshape(node.kept_shape)
+        node.dim, node.indices = d, out_idx.reshape(node.kept_shape)
     return getattr(return_types, name)((values, wrap(out_idx.astype(int64.np), input)))
 
 
