@@ -296,3 +296,16 @@ def test_a_weaker_isolation_tier_says_what_is_missing():
         assert rec.final["status"] == events.SUCCEEDED and rec.output() == "45\n"
     finally:
         ex.shutdown()
+
+
+def test_worker_start_logs_the_active_layers(caplog):
+    from playground.sandbox.service import SandboxWorker
+    caplog.set_level("INFO", logger="playground.sandbox")
+    worker = SandboxWorker(slot=5, isolation_tier="none")
+    try:
+        worker.wait_ready()
+    finally:
+        worker.stop()
+    line = next(r.getMessage() for r in caplog.records if "ready" in r.getMessage())
+    assert line.startswith("sandbox worker 5 ready: tier none, active: ")
+    assert "rlimits" in line and "missing: bubblewrap" in line

@@ -78,6 +78,8 @@ class SandboxWorker:
                 self.sandbox = message.get("sandbox") or {}
                 for problem in message.get("problems") or ():
                     log.warning("sandbox worker %d: %s", self.slot, problem)
+                log.log(logging.WARNING if self.sandbox.get("missing") else logging.INFO,
+                        "sandbox worker %d ready: %s", self.slot, describe_layers(self.sandbox))
 
     def stop(self):
         if self.process and self.process.poll() is None:
@@ -184,6 +186,16 @@ class SandboxWorker:
             with self.lock:
                 self.current_run = None
                 self.cancelled_ids.discard(run_id)
+
+
+def describe_layers(sandbox):
+    """One line for the log: which isolation layers are on, and what is missing."""
+    on = [name for name in ("bubblewrap", "private_filesystem", "network_namespace",
+                            "pid_namespace", "seccomp", "rlimits") if sandbox.get(name)]
+    uid = sandbox.get("unprivileged_uid")
+    on.append(f"uid {uid}" if uid is not None else "no uid drop")
+    missing = "; ".join(sandbox.get("missing") or ()) or "nothing"
+    return f"tier {sandbox.get('tier')}, active: {', '.join(on)}; missing: {missing}"
 
 
 class _WorkerLost(Exception):
