@@ -109,7 +109,13 @@ class Worker:
         while True:
             message = self.next_message()
             if isinstance(message, dict) and message.get("op") == "run":
-                RunSupervisor(self, message).execute()
+                supervisor = RunSupervisor(self, message)
+                try:
+                    supervisor.execute()
+                except Exception as exc:  # e.g. the run tmpfs is full: end this run only
+                    supervisor.emit(events.event(
+                        "finished", status=events.KILLED, duration_ms=None,
+                        message=f"the sandbox failed to run the code: {type(exc).__name__}: {exc}"))
 
 
 def _mergeable(a, b):
