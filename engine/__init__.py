@@ -120,3 +120,5 @@ _inplace_methods()
 from ._tensor_str import set_printoptions, get_printoptions  # noqa: E402,F401
 from . import cuda  # noqa: E402,F401
 from . import nn  # noqa: E402,F401
+from .serialization import save, load  # noqa: E402,F401
+from . import optim, utils  # noqa: E402,F401
