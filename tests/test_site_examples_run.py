@@ -5,13 +5,6 @@ from playground.executors import get_executor
 from playground.runs.examples import EXAMPLES
 from playground.runs.service import guess_kind
 
-# Examples that need engine parts still being built (issue 2/3): expected to fail until they
-# land; a pass is reported as XPASS, the cue to drop the entry.
-_NN = "needs torch.nn / torch.nn.functional / torch.optim from the engine (issue 3)"
-NEEDS_ENGINE = {slug: _NN for slug in ("net", "net-forward", "loss", "grad-fn", "backward",
-                                       "optimizer", "lenet-training")}
-
-
 def run_example(example):
     events = []
     handle = get_executor().submit(example["code"], events.append,
@@ -21,10 +14,7 @@ def run_example(example):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("example", [
-    pytest.param(ex, id=ex["slug"], marks=[pytest.mark.xfail(reason=NEEDS_ENGINE[ex["slug"]])]
-                 if ex["slug"] in NEEDS_ENGINE else [])
-    for ex in EXAMPLES])
+@pytest.mark.parametrize("example", EXAMPLES, ids=[ex["slug"] for ex in EXAMPLES])
 def test_example_runs_alone_and_succeeds(example):
     events = run_example(example)
     errors = [e for e in events if e["type"] == "error"]
@@ -32,6 +22,10 @@ def test_example_runs_alone_and_succeeds(example):
     finished = events[-1]
     assert finished["type"] == "finished" and finished["status"] == "succeeded", finished
     assert any(e["type"] in ("stdout", "display") for e in events)   # it showed something
+    if example["slug"] == "lenet-training":
+        losses = [p["value"] for e in events if e["type"] == "metrics" for p in e["points"]
+                  if p["name"] == "loss"]
+        assert len(losses) == 60 and sum(losses[-10:]) < sum(losses[:10])   # it learns
 
 
 def test_the_optimizer_examples_get_the_training_limits():
