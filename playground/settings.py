@@ -171,4 +171,10 @@ PLAYGROUND_LIMITS = {
     "training": {"wall_s": float(os.environ.get("PLAYGROUND_TRAINING_WALL_S", 600)),
                  "cpu_s": float(os.environ.get("PLAYGROUND_TRAINING_WALL_S", 600))},
 }
+# Scaled out (PLAYGROUND_EXECUTOR=celery): runs are Celery tasks on the "cpu"/"gpu" queues,
+# brokered by Redis; the rest of the Celery setup is in playground/celery.py. A worker
+# renews a lease on each of its runs in Redis; a run whose lease is gone this long is
+# "worker lost" (see docs/deploy.md).
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", os.environ.get("REDIS_URL", ""))
+PLAYGROUND_WORKER_LEASE_S = float(os.environ.get("PLAYGROUND_WORKER_LEASE_S", 10))
 # --- end execution service ---

@@ -8,15 +8,16 @@
 
 ``on_event(event)`` is called from a service thread, in order, for every event of the run
 (each with "run_id"), ending with exactly one "finished". "local" (default) is a warm worker
-pool on this host; "celery" (a later issue) will call ``playground.sandbox.run_in_sandbox``
-in a task on a worker host and publish the same events.
+pool on this host; "celery" sends each stored run as a task to a worker host (queue "cpu"
+or "gpu"), which runs it in the same sandbox and publishes the same events itself.
 """
 import atexit
 import threading
 
 from playground.sandbox.limits import _django_setting
 
-EXECUTORS = {"local": "playground.executors.local.LocalExecutor"}
+EXECUTORS = {"local": "playground.executors.local.LocalExecutor",
+             "celery": "playground.executors.celery_executor.CeleryExecutor"}
 
 _executor = None
 _lock = threading.Lock()

@@ -5,9 +5,17 @@ import subprocess
 import sys
 
 
-@functools.lru_cache(maxsize=1)
 def gpu_unavailable_reason():
     """None when CUDA runs can be served, else a sentence a user can read."""
+    from django.conf import settings
+    if getattr(settings, "PLAYGROUND_EXECUTOR", "local") == "celery":  # GPUs are on worker hosts
+        from playground.executors.fleet import gpu_unavailable_reason as no_gpu_worker_reason
+        return no_gpu_worker_reason()
+    return _local_gpu_unavailable_reason()
+
+
+@functools.lru_cache(maxsize=1)
+def _local_gpu_unavailable_reason():
     if importlib.util.find_spec("cupy") is None:
         return "this server has no CuPy installed, so there is no GPU to run on"
     # Ask in a child: importing CuPy and touching the driver has no place in the web process.

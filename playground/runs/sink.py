@@ -163,7 +163,9 @@ class EventSink:
             if new_displays:
                 current = Run.objects.filter(pk=run_id).values_list("displays", flat=True).first()
                 fields["displays"] = (current or []) + new_displays
-            Run.objects.filter(pk=run_id).update(**fields)
+            # Only while the run is live: once another process ended it (a cancel before it
+            # started, the reaper's "worker lost") nothing may overwrite how it ended.
+            Run.objects.filter(pk=run_id, status__in=(events.QUEUED, events.RUNNING)).update(**fields)
             if metrics:
                 Metric.objects.bulk_create(metrics)
 

@@ -1,0 +1,53 @@
+"""The Celery app of the scaled-out layout (PLAYGROUND_EXECUTOR=celery, see docs/deploy.md).
+
+    celery -A playground worker -Q cpu -n cpu1@%h             # a CPU worker host
+    celery -A playground worker -Q gpu -n gpu1@%h -c 1        # a GPU host
+
+One task, ``playground.execute_run``, runs one stored run in the same sandbox as the local
+executor (playground/executors/celery_tasks.py). Settings named CELERY_* in
+playground/settings.py (or the environment, through it) override the defaults below.
+"""
+import os
+
+from celery import Celery, signals
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "playground.settings")
+
+app = Celery("playground", include=["playground.executors.celery_tasks"])
+app.add_defaults({
+    # A run is acknowledged when it ended, not when it was taken: a message whose worker
+    # died goes back to the queue. Claiming the run row (run_claims.claim) makes such a
+    # second delivery a no-op, so nothing runs twice and nothing is dropped.
+    "task_acks_late": True,
+    "task_reject_on_worker_lost": True,
+    "worker_prefetch_multiplier": 1,
+    # Each run's work happens in its sandbox child process, so threads are enough here, and
+    # they let one process hold the sandbox workers, the leases and the cancel polling.
+    "worker_pool": "threads",
+    "worker_cancel_long_running_tasks_on_connection_loss": False,
+    "task_default_queue": "cpu",
+    "task_ignore_result": True,
+    "task_serializer": "json",
+    "accept_content": ["json"],
+    "broker_connection_retry_on_startup": True,
+    # Longer than any run may take (training runs get 10 minutes), so a message is only
+    # handed out again when its worker is really gone.
+    "broker_transport_options": {"visibility_timeout": 3600},
+})
+app.config_from_object("django.conf:settings", namespace="CELERY")
+
+
+@signals.worker_ready.connect
+def _start_worker_runtime(sender=None, **_):
+    from playground.executors.celery_tasks import runtime
+
+    runtime.start(hostname=sender.hostname,
+                  queues=sorted(sender.app.amqp.queues.consume_from or ["cpu"]),
+                  concurrency=sender.controller.concurrency)
+
+
+@signals.worker_shutdown.connect
+def _stop_worker_runtime(**_):
+    from playground.executors.celery_tasks import runtime
+
+    runtime.stop()

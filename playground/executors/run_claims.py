@@ -1,0 +1,73 @@
+"""A run's row changes hands atomically, so a run is executed at most once and ends once.
+
+With many web processes and workers, several may act on one run at the same moment: a
+worker taking it while a web process cancels it, a message delivered twice (late acks), two
+reapers finding the same lost run. Each change here locks the row, checks the status it
+expects and moves it on in one transaction; whoever finds another status does nothing.
+
+Events written here bypass the event sink but follow its rules: the next sequence number,
+stored first, then published to the run's group (see playground/runs/sink.py).
+"""
+import logging
+
+from django.db import transaction
+from django.utils import timezone
+
+from playground import events
+from playground.runs.models import Run
+from playground.runs.publish import group_name, publish
+
+log = logging.getLogger("playground.executors")
+
+ACTIVE = (events.QUEUED, events.RUNNING)
+
+
+def claim(run_id):
+    """Move a queued run to running for the caller; None when it is not queued any more
+    (already executed or executing elsewhere, cancelled, reaped) or does not exist."""
+    with transaction.atomic():
+        run = Run.objects.select_for_update().filter(pk=run_id).first()
+        if run is None or run.status != events.QUEUED:
+            return None
+        run.status = events.RUNNING
+        run.started_at = timezone.now()
+        run.save(update_fields=["status", "started_at"])
+    return run
+
+
+def announce(run_id, event, expected=ACTIVE):
+    """Store and publish one service event of a run that is in one of the ``expected``
+    statuses; returns the event (with its seq), or None when the run was elsewhere.
+
+    "status" and "finished" events change the row as the sink would."""
+    with transaction.atomic():
+        run = Run.objects.select_for_update().filter(pk=run_id).first()
+        if run is None or run.status not in expected:
+            return None
+        run.last_seq += 1
+        fields = ["last_seq"]
+        if event["type"] == "status":
+            run.status = event["status"]
+            fields.append("status")
+        elif event["type"] == "finished":
+            now = timezone.now()
+            run.status, run.message, run.finished_at = event["status"], event["message"], now
+            if event.get("duration_ms") is None:  # it never started: it took no time
+                ran = (now - run.started_at).total_seconds() if run.started_at else 0
+                event = {**event, "duration_ms": round(ran * 1000)}
+            run.duration_ms = event.get("duration_ms")
+            fields += ["status", "message", "finished_at", "duration_ms"]
+        run.save(update_fields=fields)
+    stored = {**event, "run_id": str(run_id), "seq": run.last_seq}
+    try:
+        publish(group_name(run_id), {"type": "run.events", "run_id": str(run_id),
+                                     "events": [stored]})
+    except Exception:  # stored already: pages that reconnect will see it
+        log.exception("could not publish the %s event of run %s", event["type"], run_id)
+    return stored
+
+
+def finish(run_id, status, message, expected=ACTIVE):
+    """End a run that is in one of the ``expected`` statuses; the "finished" event or None."""
+    return announce(run_id, events.event("finished", status=status, message=message,
+                                         duration_ms=None), expected)
