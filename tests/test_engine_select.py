@@ -443,3 +443,78 @@ def test_random_fills_are_reproducible_and_in_range():
         engine.zeros(2).uniform_(2, 1)
     assert str(info.value) == ("uniform_ expects to return a [from, to) range, but found "
                                "from=2 > to=1")
+
+
+# ---- sort / argsort / topk / unique / take_along_dim ------------------------------------------
+
+def test_sort_values_indices_and_named_tuple():
+    got = engine.tensor([3.0, 1.0, 3.0, 2.0]).sort(descending=True)
+    # torch 2.13: values [3, 3, 2, 1], indices [0, 2, 3, 1] (ties keep their order)
+    assert got.values.tolist() == [3.0, 3.0, 2.0, 1.0] and got.indices.tolist() == [0, 2, 3, 1]
+    assert repr(got) == ("torch.return_types.sort(\nvalues=tensor([3., 3., 2., 1.]),\n"
+                         "indices=tensor([0, 2, 3, 1]))")
+    values, indices = engine.tensor([[3, 1, 2], [0, 5, 4]]).sort(0)
+    assert values.tolist() == [[0, 1, 2], [3, 5, 4]] and indices.tolist() == [[1, 0, 0],
+                                                                              [0, 1, 1]]
+    nan = engine.tensor([3.0, float("nan"), 1.0])
+    assert nan.sort().indices.tolist() == [2, 0, 1]  # NaN sorts last ...
+    assert nan.sort(descending=True).indices.tolist() == [1, 0, 2]  # ... and first descending
+    assert engine.tensor(5.0).sort().indices.item() == 0
+    a = arr(3, 5)
+    np.testing.assert_array_equal(engine.sort(T(a), 1).values.numpy(), np.sort(a, 1))
+    np.testing.assert_array_equal(T(a).argsort(0).numpy(), np.argsort(a, 0, kind="stable"))
+    assert engine.tensor([3, 1, 3, 2]).argsort(descending=True).tolist() == [0, 2, 3, 1]
+    assert engine.tensor([[3, 1], [0, 5]]).msort().tolist() == [[0, 1], [3, 5]]
+
+
+def test_sort_and_topk_gradients():
+    a = arr(3, 5)
+    x = T(a, requires_grad=True)
+    assert name(x.sort().values) == "SortBackward0" and x.sort().indices.grad_fn is None
+    assert name(x.topk(2).values) == "TopkBackward0"
+    gradcheck(lambda t: t.sort(0).values, a)
+    gradcheck(lambda t: t.sort(1, descending=True).values, a)
+    gradcheck(lambda t: t.topk(2, dim=1).values, a)
+    gradcheck(lambda t: t.topk(2, dim=0, largest=False).values, a)
+    gradgradcheck(lambda t: (t * t).sort(1).values, a)
+
+
+def test_topk_values():
+    got = engine.tensor([1.0, 5.0, 3.0, 4.0]).topk(2)
+    assert got.values.tolist() == [5.0, 4.0] and got.indices.tolist() == [1, 3]
+    got = engine.tensor([[1, 5, 3], [4, 0, 2]]).topk(2, dim=0)
+    assert got.values.tolist() == [[4, 5, 3], [1, 0, 2]]
+    assert engine.tensor([1.0, 5.0, 3.0]).topk(2, largest=False).values.tolist() == [1.0, 3.0]
+    assert engine.tensor([1]).topk(0).values.shape == (0,)
+    with pytest.raises(RuntimeError) as info:
+        engine.tensor([1]).topk(2)
+    assert str(info.value) == "selected index k out of range"
+
+
+def test_unique():
+    assert engine.unique(engine.tensor([3, 1, 3, 2])).tolist() == [1, 2, 3]
+    values, inverse = engine.unique(engine.tensor([[3, 1], [3, 2]]), return_inverse=True)
+    assert values.tolist() == [1, 2, 3] and inverse.tolist() == [[2, 0], [2, 1]]
+    values, inverse, counts = engine.tensor([3, 1, 3, 2]).unique(return_inverse=True,
+                                                                  return_counts=True)
+    assert inverse.tolist() == [2, 0, 2, 1] and counts.tolist() == [1, 1, 2]
+    rows, inv = engine.unique(engine.tensor([[1, 2], [1, 2], [0, 3]]), dim=0,
+                              return_inverse=True)
+    assert rows.tolist() == [[0, 3], [1, 2]] and inv.tolist() == [1, 1, 0]
+
+
+def test_take_along_dim():
+    x = engine.arange(6).reshape(2, 3)
+    assert engine.take_along_dim(x, engine.tensor([[0], [2]]), 1).tolist() == [[0], [5]]
+    assert engine.take_along_dim(x, engine.tensor([5, 0])).tolist() == [5, 0]
+    # indices broadcast against the input in the other dims
+    assert engine.take_along_dim(x, engine.tensor([[1], [0]]), 0).tolist() == [[3, 4, 5],
+                                                                             [0, 1, 2]]
+    a = arr(3, 4)
+    idx = engine.tensor(np.argsort(a, 1))
+    np.testing.assert_array_equal(engine.take_along_dim(T(a), idx, 1).numpy(), np.sort(a, 1))
+    gradcheck(lambda t: engine.take_along_dim(t, engine.tensor([[0, 0, 3]]), 1), a)
+    with pytest.raises(RuntimeError) as info:
+        engine.take_along_dim(x, engine.tensor([[0, 1]]), 0)
+    assert str(info.value) == ("The size of tensor a (3) must match the size of tensor b (2) at "
+                               "non-singleton dimension 1")

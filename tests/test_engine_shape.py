@@ -297,3 +297,89 @@ def test_multi_output_nodes_with_autograd_grad_and_hooks():
     u[3].retain_grad()
     (u[3] * 5).sum().backward()
     assert u[3].grad.tolist() == [5.0, 5.0, 5.0]
+
+
+# ---- triangles, diagonals, broadcasting, meshgrid ----------------------------------------------
+
+def test_tril_triu():
+    a = arr(3, 4)
+    for k in (0, 1, -1, 5):
+        np.testing.assert_array_equal(T(a).tril(k).numpy(), np.tril(a, k))
+        np.testing.assert_array_equal(engine.triu(T(a), k).numpy(), np.triu(a, k))
+    b = arr(2, 3, 4)
+    np.testing.assert_array_equal(T(b).triu().numpy(), np.triu(b))  # batched: last two dims
+    x = T(a, requires_grad=True)
+    assert name(x.tril()) == "TrilBackward0" and name(x.triu(1)) == "TriuBackward0"
+    gradcheck(lambda t: t.tril(-1), a)
+    gradcheck(lambda t: t.triu(1), b)
+    with pytest.raises(RuntimeError) as info:
+        engine.zeros(2).tril()
+    assert str(info.value) == "tril: input tensor must have at least 2 dimensions"
+
+
+def test_diagonal_is_a_writable_view():
+    x = engine.zeros(3, 3)
+    x.diagonal().fill_(1.0)
+    assert x.tolist() == [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]
+    a = np.arange(24.0).reshape(2, 3, 4)
+    for args in ((), (1,), (-1,), (5,), (1, 0, 2), (0, -1, 1)):
+        np.testing.assert_array_equal(T(a).diagonal(*args).numpy(), np.diagonal(a, *args))
+    with pytest.raises(RuntimeError, match="diagonal dimensions cannot be identical 1, 1"):
+        T(a).diagonal(0, 1, 1)
+
+
+def test_diagonal_and_diag_gradients():
+    a = arr(2, 3, 4)
+    x = T(a, requires_grad=True)
+    assert name(x.diagonal(1, 0, 2)) == "DiagonalBackward0"
+    gradcheck(lambda t: t.diagonal(1, 0, 2), a)
+    gradcheck(lambda t: t.diagonal(-1, 2, 1), a)
+    gradgradcheck(lambda t: (t * t).diagonal(), arr(3, 3))
+    v = arr(3)
+    assert name(engine.diag(T(v, requires_grad=True))) == "DiagEmbedBackward0"
+    np.testing.assert_array_equal(engine.diag(T(v), 1).numpy(), np.diag(v, 1))
+    m = arr(3, 4)
+    np.testing.assert_array_equal(engine.diag(T(m), -1).numpy(), np.diag(m, -1))
+    gradcheck(lambda t: engine.diag(t, -1), v)
+    gradcheck(lambda t: t.diag(1), m)
+    # torch.diag(tensor([1, 2]), -1)
+    assert engine.diag(engine.tensor([1, 2]), -1).tolist() == [[0, 0, 0], [1, 0, 0], [0, 2, 0]]
+    with pytest.raises(RuntimeError) as info:
+        engine.zeros(2, 2, 2).diag()
+    assert str(info.value) == "diag(): Supports 1D or 2D tensors. Got 3D"
+
+
+def test_broadcast_helpers():
+    assert engine.broadcast_to(engine.tensor([1, 2]), (3, 2)).tolist() == [[1, 2]] * 3
+    a, b = engine.broadcast_tensors(engine.zeros(2, 1), engine.ones(3))
+    assert a.shape == b.shape == (2, 3)
+    assert engine.broadcast_shapes((2, 1), (3,), (4, 1, 1)) == (4, 2, 3)
+    with pytest.raises(RuntimeError) as info:
+        engine.broadcast_shapes((2, 1), (3, 4))
+    assert str(info.value) == ("Attempting to broadcast a dimension of length 3 at -2! "
+                               "Mismatching argument at index 1 had (3, 4); but expected shape "
+                               "should be broadcastable to [2, 4]")
+    with pytest.raises(RuntimeError) as info:
+        engine.broadcast_tensors(engine.zeros(2, 2), engine.zeros(3))
+    assert str(info.value) == ("The size of tensor a (2) must match the size of tensor b (3) at "
+                               "non-singleton dimension 1")
+    gradcheck(lambda s, t: engine.broadcast_tensors(s, t)[0] * engine.broadcast_tensors(s, t)[1],
+              arr(2, 1), arr(3))
+
+
+def test_meshgrid_ij_and_xy():
+    x, y = engine.tensor([1, 2]), engine.tensor([3, 4, 5])
+    gi = engine.meshgrid(x, y, indexing="ij")
+    ni = np.meshgrid([1, 2], [3, 4, 5], indexing="ij")
+    gx = engine.meshgrid([x, y], indexing="xy")
+    nx = np.meshgrid([1, 2], [3, 4, 5], indexing="xy")
+    for got, ref in zip(gi + gx, ni + nx):
+        np.testing.assert_array_equal(got.numpy(), ref)
+    three = engine.meshgrid(x, y, engine.tensor([6, 7]), indexing="xy")
+    ref = np.meshgrid([1, 2], [3, 4, 5], [6, 7], indexing="xy")
+    for got, r in zip(three, ref):
+        np.testing.assert_array_equal(got.numpy(), r)
+    gradcheck(lambda s, t: engine.meshgrid(s, t, indexing="xy")[0] *
+              engine.meshgrid(s, t, indexing="xy")[1], arr(2), arr(3))
+    with pytest.raises(RuntimeError, match="Expected 0D or 1D tensor"):
+        engine.meshgrid(engine.zeros(2, 2), indexing="ij")

@@ -482,6 +482,112 @@ def take(input, index):
     return out
 
 
+# ---- sorting -------------------------------------------------------------------------------
+
+def _sort_indices(data, d, descending):
+    """Stable argsort along d; descending keeps ties in their original order, NaN first."""
+    xp = xp_of(data)
+    if not descending:
+        return xp.argsort(data, axis=d, kind="stable")
+    flipped = xp.argsort(xp.flip(data, d), axis=d, kind="stable")
+    return (data.shape[d] - 1) - xp.flip(flipped, d)
+
+
+class SortBackward0(Node):
+    def backward(self, g):
+        return (scatter(_zeros(self.in_shape, g), self.dim, self.indices, g),)
+
+
+class TopkBackward0(SortBackward0):
+    pass
+
+
+def _sorted_parts(input, dim, descending, k, node_cls, name):
+    data = input._data
+    flat = data.ndim == 0
+    if flat:
+        data = data.reshape(1)
+    d = _wrap_dim(dim, data.ndim)
+    order = _sort_indices(data, d, descending)
+    if k is not None:
+        order = order[(slice(None),) * d + (slice(0, k),)]
+    values = xp_of(data).take_along_axis(data, order, d)
+    if flat:
+        values, order = values.reshape(()), order.reshape(())
+    values = wrap(values, input)
+    indices = wrap(order.astype(np.int64, copy=False), input)
+    node = record(node_cls, values, (input,))
+    if node is not None:
+        node.in_shape, node.dim, node.indices = input._data.shape, d if not flat else 0, indices
+    from .reduce import return_types
+    return getattr(return_types, name)((values, indices))
+
+
+def sort(input, dim=-1, descending=False, *, stable=False):
+    return _sorted_parts(input, dim, descending, None, SortBackward0, "sort")
+
+
+def argsort(input, dim=-1, descending=False, *, stable=False):
+    data = input._data
+    if data.ndim == 0:
+        return wrap(xp_of(data).zeros((), dtype=np.int64), input)
+    order = _sort_indices(data, _wrap_dim(dim, data.ndim), descending)
+    return wrap(order.astype(np.int64, copy=False), input)
+
+
+def msort(input):
+    return sort(input, 0).values
+
+
+def topk(input, k, dim=-1, largest=True, sorted=True):
+    data = input._data
+    n = data.shape[_wrap_dim(dim, data.ndim)] if data.ndim else 1
+    if not 0 <= k <= n:
+        raise RuntimeError("selected index k out of range")
+    return _sorted_parts(input, dim, largest, k, TopkBackward0, "topk")
+
+
+def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
+    """The distinct values (sorted, as torch returns them on CPU); not differentiable."""
+    data = input._data
+    xp = xp_of(data)
+    res = xp.unique(data if dim is not None else data.reshape(-1), return_inverse=True,
+                    return_counts=True, axis=None if dim is None else _wrap_dim(dim, data.ndim))
+    values, inverse, counts = res
+    if dim is None:
+        inverse = inverse.reshape(data.shape)
+    out = [wrap(values, input)]
+    if return_inverse:
+        out.append(wrap(inverse.astype(np.int64, copy=False).reshape(
+            data.shape if dim is None else -1), input))
+    if return_counts:
+        out.append(wrap(counts.astype(np.int64, copy=False), input))
+    return out[0] if len(out) == 1 else tuple(out)
+
+
+def take_along_dim(input, indices, dim=None):
+    if dim is None:
+        return gather(input.reshape(-1), 0, indices.reshape(-1))
+    d = _wrap_dim(dim, input._data.ndim)
+    a_shape, i_shape = list(input._data.shape), list(indices._data.shape)
+    if len(a_shape) != len(i_shape):
+        raise RuntimeError("torch.take_along_dim(): input and indices should have the same "
+                           f"number of dimensions, but got {len(a_shape)} dimensions for input,"
+                           f" and {len(i_shape)} dimensions for indices")
+    a_target, i_target = list(a_shape), list(i_shape)
+    a_rest = a_shape[:d] + [1] + a_shape[d + 1:]
+    i_rest = i_shape[:d] + [1] + i_shape[d + 1:]
+    both = _broadcast(tuple(a_rest), tuple(i_rest))  # every dim but d must broadcast
+    for k in range(len(a_shape)):
+        if k != d:
+            a_target[k] = i_target[k] = both[k]
+    if a_target != a_shape:
+        input = input.expand(a_target)
+    if i_target != i_shape:
+        indices = indices.expand(i_target)
+    return gather(input, d, indices)
+
+
 # ---- the special in-place writers ----------------------------------------------------------
 
 class ZeroBackward0(Node):
@@ -641,8 +747,8 @@ def random_(self, from_=0, to=None, *, generator=None):
 
 __all__ = ["index_select", "index_add", "index_fill", "index_copy", "gather", "scatter",
            "scatter_add", "masked_fill", "masked_select", "where", "nonzero", "argwhere",
-           "take"]
+           "take", "sort", "argsort", "msort", "topk", "unique", "take_along_dim"]
 NOT_METHODS = {"where"}
-EXTRA_METHODS = {"where": _where_method, "zero_": zero_, "fill_": fill_, "copy_": copy_, "uniform_": uniform_,
-                 "normal_": normal_, "bernoulli_": bernoulli_, "exponential_": exponential_,
-                 "random_": random_}
+EXTRA_METHODS = {"where": _where_method, "zero_": zero_, "fill_": fill_, "copy_": copy_,
+                 "uniform_": uniform_, "normal_": normal_, "bernoulli_": bernoulli_,
+                 "exponential_": exponential_, "random_": random_}

@@ -4,6 +4,7 @@ import numpy as np
 from .._backend import xp_of
 from ..autograd.graph import Node
 from .._dtype import result_type
+from .._size import Size
 from ._util import Tensor, _view, _wrap_dim, record, wrap
 
 
@@ -671,11 +672,163 @@ def movedim(input, source, destination):
 moveaxis = movedim
 
 
+# ---- triangles and diagonals ---------------------------------------------------------------
+
+class TrilBackward0(Node):
+    def backward(self, g):
+        return (tril(g, self.diagonal),)
+
+
+class TriuBackward0(Node):
+    def backward(self, g):
+        return (triu(g, self.diagonal),)
+
+
+def _triangle(name, node_cls, lower):
+    def op(input, diagonal=0):
+        data = input._data
+        if data.ndim < 2:
+            raise RuntimeError(f"{name}: input tensor must have at least 2 dimensions")
+        xp = xp_of(data)
+        out = wrap(xp.tril(data, diagonal) if lower else xp.triu(data, diagonal), input)
+        node = record(node_cls, out, (input,))
+        if node is not None:
+            node.diagonal = diagonal
+        return out
+    op.__name__ = name
+    return op
+
+
+tril = _triangle("tril", TrilBackward0, True)
+triu = _triangle("triu", TriuBackward0, False)
+
+
+def _diag_coords(n1, n2, offset):
+    """Row and column positions of the ``offset`` diagonal of an n1 x n2 matrix."""
+    start_r, start_c = (0, offset) if offset >= 0 else (-offset, 0)
+    length = max(0, min(n1 - start_r, n2 - start_c))
+    return start_r, start_c, length
+
+
+class DiagonalBackward0(Node):
+    def backward(self, g):
+        # Place g on the diagonal of zeros whose two diagonal dims are moved last, then move
+        # them back: written with index_put and permute, so it is differentiable again.
+        from .index import index_put
+        shape, d1, d2 = self.in_shape, self.dim1, self.dim2
+        rest = [i for i in range(len(shape)) if i not in (d1, d2)]
+        order = rest + [d1, d2]
+        xp = xp_of(g._data)
+        r0, c0, n = _diag_coords(shape[d1], shape[d2], self.offset)
+        rows = wrap(xp.arange(r0, r0 + n), g)
+        cols = wrap(xp.arange(c0, c0 + n), g)
+        zeros = wrap(xp.zeros(tuple(shape[i] for i in order), dtype=g._data.dtype), g)
+        placed = index_put(zeros, (Ellipsis, rows, cols), g)
+        return (placed.permute(*np.argsort(order).tolist()),)
+
+
+def diagonal(input, offset=0, dim1=0, dim2=1):
+    """The diagonal as a writable view (the diagonal becomes the last dimension)."""
+    data = input._data
+    nd = data.ndim
+    d1, d2 = _wrap_dim(dim1, nd), _wrap_dim(dim2, nd)
+    if d1 == d2:
+        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    view_data = xp_of(data).diagonal(data, offset, d1, d2)
+    if not view_data.flags.writeable and data.flags.writeable:
+        view_data.flags.writeable = True  # NumPy marks it read-only; torch writes through it
+    out = _view(input, view_data)
+    node = record(DiagonalBackward0, out, (input,))
+    if node is not None:
+        node.in_shape, node.offset, node.dim1, node.dim2 = data.shape, offset, d1, d2
+    return out
+
+
+class DiagEmbedBackward0(Node):
+    def backward(self, g):
+        return (diagonal(g, self.offset),)
+
+
+def diag(input, diagonal=0):
+    data = input._data
+    if data.ndim == 1:
+        out = wrap(xp_of(data).diag(data, diagonal), input)
+        node = record(DiagEmbedBackward0, out, (input,))
+        if node is not None:
+            node.offset = diagonal
+        return out
+    if data.ndim == 2:
+        return globals()["diagonal"](input, diagonal).clone()
+    raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {data.ndim}D")
+
+
+# ---- broadcasting --------------------------------------------------------------------------
+
+def broadcast_shapes(*shapes):
+    result = []
+    for i, shape in enumerate(shapes):
+        shape = tuple(shape) if isinstance(shape, (tuple, list)) else (shape,)
+        if len(shape) > len(result):
+            result = [1] * (len(shape) - len(result)) + result
+        for k in range(1, len(shape) + 1):
+            have, new = result[-k], shape[-k]
+            if new == 1 or new == have:
+                continue
+            if have != 1:
+                raise RuntimeError(f"Attempting to broadcast a dimension of length {new} at "
+                                   f"{-k}! Mismatching argument at index {i} had {shape}; but "
+                                   f"expected shape should be broadcastable to {result}")
+            result[-k] = new
+    return Size(result)
+
+
+def broadcast_to(input, size):
+    return expand(input, size)
+
+
+def broadcast_tensors(*tensors):
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    shapes = [t._data.shape for t in tensors]
+    try:
+        shape = np.broadcast_shapes(*shapes)
+    except ValueError:
+        from ._util import broadcast_error
+        raise broadcast_error(shapes[0], shapes[1] if len(shapes) > 1 else ()) from None
+    return tuple(t if t._data.shape == shape else expand(t, shape) for t in tensors)
+
+
+def meshgrid(*tensors, indexing="ij"):
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    if indexing not in ("ij", "xy"):
+        raise RuntimeError(f"torch.meshgrid: indexing must be one of \"xy\" or \"ij\", but "
+                           f"received: {indexing}")
+    for t in tensors:
+        if t._data.ndim > 1:
+            raise RuntimeError("torch.meshgrid: Expected 0D or 1D tensor in the tensor list "
+                               f"but got: {t}")
+    ts = [t.reshape(-1) for t in tensors]
+    swap = indexing == "xy" and len(ts) >= 2
+    if swap:
+        ts[0], ts[1] = ts[1], ts[0]
+    shape = tuple(t._data.shape[0] for t in ts)
+    n = len(ts)
+    grids = [t.reshape((1,) * i + (-1,) + (1,) * (n - i - 1)).expand(shape)
+             for i, t in enumerate(ts)]
+    if swap:  # "xy": the first two inputs index columns then rows
+        grids[0], grids[1] = grids[1], grids[0]
+    return tuple(grids)
+
+
 __all__ = ["view", "reshape", "view_as", "reshape_as", "flatten", "unflatten", "squeeze",
            "unsqueeze", "permute", "transpose", "swapaxes", "swapdims", "t", "expand",
            "expand_as", "sum_to_size", "clone", "contiguous", "cat", "concat", "concatenate",
            "stack", "hstack", "vstack", "split", "chunk", "unbind", "select", "narrow",
-           "repeat", "tile", "flip", "fliplr", "flipud", "roll", "movedim", "moveaxis"]
+           "repeat", "tile", "flip", "fliplr", "flipud", "roll", "movedim", "moveaxis", "tril",
+           "triu", "diagonal", "diag", "broadcast_to", "broadcast_tensors", "broadcast_shapes",
+           "meshgrid"]
 NOT_FUNCTIONS = {"view", "view_as", "reshape_as", "expand", "expand_as", "sum_to_size",
                  "contiguous", "repeat"}
-NOT_METHODS = {"cat", "concat", "concatenate", "stack", "hstack", "vstack"}
+NOT_METHODS = {"cat", "concat", "concatenate", "stack", "hstack", "vstack", "broadcast_tensors",
+               "broadcast_shapes", "meshgrid"}
