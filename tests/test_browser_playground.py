@@ -105,6 +105,8 @@ def test_run_the_seeds_first_snippet_with_ctrl_enter(page):
     assert page.inner_text(".output .stream.stdout").startswith("tensor([[")
     head = page.inner_text(".tensor .tensor-head")
     assert "shape (5, 3)" in head and "torch.float32" in head and "cpu" in head
+    page.keyboard.press("Escape")                   # keyboard users leave the editor with Esc
+    assert page.evaluate("document.activeElement.id") == "run"
     page.click(".heatmap-toggle")
     page.wait_for_selector(".heatmap .main-svg")
     assert page.get_attribute("#permalink", "href").startswith("/runs/")

@@ -156,3 +156,14 @@ async def test_live_events_already_replayed_are_not_sent_twice():
                                                        "text": "b\n"}
     assert await comm.receive_nothing(timeout=0.2)
     await comm.disconnect()
+
+
+async def test_gpu_runs_without_a_gpu_are_invalid_with_the_reason(monkeypatch):
+    from playground.runs import devices
+
+    monkeypatch.setattr(devices, "gpu_unavailable_reason", lambda: "no CUDA device is visible")
+    comm = await connected()
+    await comm.send_json_to({"type": "run", "code": "print(1)", "device": "cuda"})
+    assert await comm.receive_json_from(timeout=5) == {
+        "type": "invalid", "message": "GPU runs are not available: no CUDA device is visible"}
+    await comm.disconnect()

@@ -75,8 +75,11 @@ def test_permalink_page_shows_the_stored_run_read_only():
     assert "readonly" in html
 
 
-def test_permalink_of_an_unknown_run_is_404():
-    assert Client().get(f"/runs/{uuid.uuid4()}/").status_code == 404
+def test_permalink_of_an_unknown_run_is_404_with_a_way_back():
+    res = Client().get(f"/runs/{uuid.uuid4()}/")
+    assert res.status_code == 404
+    assert "this run does not exist" in res.content.decode()
+    assert 'href="/"' in res.content.decode()
     assert Client().get("/runs/not-a-uuid/").status_code == 404
 
 
