@@ -309,3 +309,16 @@ def test_worker_start_logs_the_active_layers(caplog):
     line = next(r.getMessage() for r in caplog.records if "ready" in r.getMessage())
     assert line.startswith("sandbox worker 5 ready: tier none, active: ")
     assert "rlimits" in line and "missing: bubblewrap" in line
+
+
+def test_file_size_and_open_file_limits(executor):
+    handle, rec = submit(executor, "open('big', 'wb').write(b'x' * (2 << 20))",
+                         limits={**LIMITS, "file_size_bytes": 1 << 20})
+    handle.wait(30)
+    assert rec.final["status"] == events.FAILED
+    assert "File too large" in rec.final["message"]
+    handle, rec = submit(executor, "files = [open(f'f{i}', 'w') for i in range(100)]",
+                         limits={**LIMITS, "open_files": 32})
+    handle.wait(30)
+    assert rec.final["status"] == events.FAILED
+    assert "Too many open files" in rec.final["message"]
