@@ -140,3 +140,18 @@ def test_api_requests_are_rate_limited_per_client(monkeypatch):
     codes = [client.get("/api/runs/").status_code for _ in range(5)]
     cache.clear()
     assert codes == [200, 200, 200, 429, 429]
+
+
+def test_a_body_beyond_djangos_upload_limit_is_413_json():
+    res = post(Client(), {"code": "x" * 3_000_000})
+    assert res.status_code == 413
+    assert "the request body is larger than 2621440 bytes" in res.json()["detail"]
+
+
+def test_errors_that_no_api_view_answers_are_json_too():
+    client = Client()
+    res = client.get(f"/api/runs/{uuid.uuid4()}/cancel/")
+    assert res.status_code == 405 and "POST" in res.json()["detail"] and "POST" in res["Allow"]
+    res = client.get("/api/nothing-here/")
+    assert res.status_code == 404 and res.json()["detail"].startswith("no API endpoint at")
+    assert client.get("/no-such-page/")["Content-Type"].startswith("text/html")   # pages stay HTML

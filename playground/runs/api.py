@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Literal, Optional
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404
 from ninja import NinjaAPI, Schema
 from ninja.errors import HttpError
@@ -128,6 +129,9 @@ def create_run(request):
         raise HttpError(415, "send the body as JSON with Content-Type: application/json")
     try:
         body = json.loads(request.body or b"")
+    except RequestDataTooBig:
+        raise HttpError(413, f"the request body is larger than "
+                             f"{settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes") from None
     except ValueError as exc:
         raise HttpError(400, f"the body is not valid JSON: {exc}") from None
     if not isinstance(body, dict):
