@@ -27,6 +27,8 @@ def post(client, body, content_type="application/json"):
     ({"code": "print(1)", "colour": "red"}, 400, "unknown field(s): colour"),
     ({"code": "print(1)", "name": 3}, 400, '"name" must be a string'),
     ({"code": "x = 1\n" * 20000}, 413, "the limit is 65536 bytes"),
+    ('{"code": "print(1)\\ud800"}', 400, "not valid Unicode at position 8"),
+    ({"code": "print(1)\x00"}, 400, "NUL character at position 8"),
 ])
 def test_bad_run_requests_get_a_specific_json_error(body, status, words):
     res = post(Client(), body)

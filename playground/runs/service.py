@@ -6,6 +6,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from playground import events
+
 from . import devices
 from .models import DEVICES, Run
 from .sink import event_sink
@@ -41,7 +42,14 @@ def validate(code, device):
         raise RunRejected('"code" must be a string of Python source', 400)
     if not code.strip():
         raise RunRejected('"code" is empty: write some Python to run', 400)
-    size = len(code.encode())
+    try:
+        size = len(code.encode())
+    except UnicodeEncodeError as exc:  # a lone surrogate, which JSON can carry
+        raise RunRejected(f'"code" has a character that is not valid Unicode at position '
+                          f'{exc.start}', 400) from None
+    if "\x00" in code:
+        raise RunRejected(f'"code" contains a NUL character at position {code.index(chr(0))}',
+                          400)
     if size > settings.PLAYGROUND_MAX_CODE_BYTES:
         raise RunRejected(f'"code" is {size} bytes; the limit is '
                           f'{settings.PLAYGROUND_MAX_CODE_BYTES} bytes', 413)
