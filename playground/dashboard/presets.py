@@ -103,7 +103,7 @@ def make_data(n, noise):
     angle = rng.uniform(0, 2 * np.pi, n)
     x = np.stack([radius * np.cos(angle), radius * np.sin(angle)], 1)
     y = np.concatenate([np.ones(inner), np.zeros(n - inner)])
-    return x + rng.normal(0, noise * 5, x.shape), y
+    return x + rng.normal(0, noise * 2, x.shape), y
 ''',
     "xor": '''
 def make_data(n, noise):
@@ -111,14 +111,14 @@ def make_data(n, noise):
     x = rng.uniform(-5, 5, (n, 2))
     x += np.sign(x) * 0.3                      # a small gap along the axes
     y = (x[:, 0] * x[:, 1] > 0).astype(float)
-    return x + rng.normal(0, noise * 5, x.shape), y
+    return x + rng.normal(0, noise * 2, x.shape), y
 ''',
     "gaussian": '''
 def make_data(n, noise):
     """Two round clusters, around (2, 2) (class 1) and (-2, -2) (class 0)."""
     y = (np.arange(n) < n // 2).astype(float)
     centre = np.where(y[:, None] == 1, 2.0, -2.0)
-    return centre + rng.normal(0, 0.5 + noise * 5, (n, 2)), y
+    return centre + rng.normal(0, 0.5 + noise * 4, (n, 2)), y
 ''',
     "spiral": '''
 def make_data(n, noise):
@@ -128,7 +128,7 @@ def make_data(n, noise):
     y = np.concatenate([np.zeros(half), np.ones(n - half)])
     angle = 1.75 * t * 2 * np.pi + np.pi * y
     x = np.stack([t * 5 * np.sin(angle), t * 5 * np.cos(angle)], 1)
-    return x + rng.normal(0, noise * 5, x.shape), y
+    return x + rng.normal(0, noise * 2, x.shape), y
 ''',
 }
 
