@@ -70,6 +70,7 @@
       stopBtn.disabled = false;
       runBtn.disabled = false;
       history.replaceState(null, "", `?run=${current}`);
+      loadHistory();
       return;
     }
     if (msg.run_id && msg.run_id !== current) return;
@@ -134,7 +135,7 @@
       const res = await fetch("/api/runs/", { credentials: "same-origin" });
       if (!res.ok) return;
       const { runs } = await res.json();
-      list.replaceChildren(...runs.map((r) => el("li", {},
+      list.replaceChildren(...runs.map((r) => el("li", { "aria-current": r.id === current ? "true" : null },
         el("span", { class: "status" }, r.status),
         el("a", { href: r.url, title: r.name }, r.name || r.id))));
       if (!runs.length) list.append(el("li", {}, "No runs yet."));
