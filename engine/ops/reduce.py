@@ -651,7 +651,10 @@ class SoftmaxBackward0(Node):
         d = self.dim
         if not _grad_state[0]:
             gd, yd = g._data, y._data
-            return (wrap(yd * (gd - (gd * yd).sum(axis=d, keepdims=True)), g),)
+            out = gd * yd  # worked in place: large softmaxes are bound by memory traffic
+            xp_of(gd).subtract(gd, out.sum(axis=d, keepdims=True), out=out)
+            out *= yd
+            return (wrap(out, g),)
         y = _again(self, x, y, lambda x: softmax(x, d))
         return (y * (g - (g * y).sum(d, keepdim=True)),)
 
@@ -662,7 +665,11 @@ class LogSoftmaxBackward0(Node):
         d = self.dim
         if not _grad_state[0]:
             gd, yd = g._data, y._data
-            return (wrap(gd - xp_of(yd).exp(yd) * gd.sum(axis=d, keepdims=True), g),)
+            xp = xp_of(gd)
+            out = xp.exp(yd)
+            out *= gd.sum(axis=d, keepdims=True)
+            xp.subtract(gd, out, out=out)
+            return (wrap(out, g),)
         y = _again(self, x, y, lambda x: log_softmax(x, d))
         return (g - y.exp() * g.sum(d, keepdim=True),)
 
@@ -692,7 +699,8 @@ def _finish_softmax(node_cls, input, d, result):
 
 def softmax(input, dim=_REQUIRED, dtype=None):
     input, d, work = _softmax_input("softmax", input, dim, dtype)
-    e = xp_of(work).exp(work - work.max(axis=d, keepdims=True))
+    e = work - work.max(axis=d, keepdims=True)
+    xp_of(work).exp(e, out=e)
     e /= e.sum(axis=d, keepdims=True)
     return _finish_softmax(SoftmaxBackward0, input, d, e)
 
