@@ -458,11 +458,16 @@ class ClampMaxBackward1(Node):
 def _clamp_arrays(input, lo, hi):
     """(input array, lo, hi) all in the promoted dtype; bounds stay numbers when numbers."""
     xd = input._data
+    if xd.dtype.kind == "f" and lo.__class__ in _PLAIN and hi.__class__ in _PLAIN:
+        return xd, lo, hi  # the common case: no promotion can happen
     for b in (lo, hi):
         if b is not None:
             _, _, ad, bd = operands(wrap(xd, input), b)
             xd = ad
     return xd, _bound_data(lo, xd.dtype), _bound_data(hi, xd.dtype)
+
+
+_PLAIN = (float, int, type(None))
 
 
 def _clamp_forward(xd, lo, hi):

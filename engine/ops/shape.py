@@ -327,6 +327,11 @@ def _tensor_list(tensors, fn_name):
 def _common_arrays(tensors):
     """The tensors' arrays cast to their promoted dtype (cat and stack promote like + does)."""
     first = tensors[0]
+    arrays = [t._data for t in tensors]
+    dt_np = arrays[0].dtype
+    if all(a.dtype is dt_np for a in arrays) and all(t._device is first._device
+                                                     for t in tensors):
+        return arrays
     dt = first.dtype
     for t in tensors[1:]:
         if t._device != first._device:
@@ -334,7 +339,7 @@ def _common_arrays(tensors):
                                f"least two devices, {first._device} and {t._device}!")
         if t.dtype is not dt:
             dt = result_type(dt, False, t.dtype, False)
-    return [t._data if t._data.dtype == dt.np else t._data.astype(dt.np) for t in tensors]
+    return [a if a.dtype == dt.np else a.astype(dt.np) for a in arrays]
 
 
 class CatBackward0(Node):
@@ -355,18 +360,36 @@ def cat(tensors, dim=0, *, out=None):
         raise ValueError("torch.cat(): expected a non-empty list of Tensors")
     # PyTorch still skips 1-D empty tensors whatever the others' shapes (legacy behaviour).
     skip = [t._data.ndim == 1 and t._data.size == 0 for t in tensors]
-    if all(skip):
-        skip = [False] * len(tensors)
-    kept = [t for t, s in zip(tensors, skip) if not s]
+    kept = [t for t, s in zip(tensors, skip) if not s] if any(skip) and not all(skip) \
+        else tensors
     ref = kept[0]._data
     for i, t in enumerate(tensors):
         if t._data.ndim == 0:
             raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be "
                                "concatenated")
     d = _wrap_dim(dim, ref.ndim)
+    ref_rest = ref.shape[:d] + ref.shape[d + 1:]
+    for t in kept:
+        shape = t._data.shape
+        if len(shape) != ref.ndim or shape[:d] + shape[d + 1:] != ref_rest:
+            _cat_shape_error(tensors, skip, ref, d)
+    arrays = _common_arrays(kept)
+    result = wrap(xp_of(arrays[0]).concatenate(arrays, axis=d), kept[0])
+    node = record(CatBackward0, result, tensors)
+    if node is not None:
+        node.dim = d
+        node.sizes = [None if s and kept is not tensors else t._data.shape[d]
+                      for t, s in zip(tensors, skip)]
+    if out is not None:
+        from .arith import _into
+        return _into(out, result)
+    return result
+
+
+def _cat_shape_error(tensors, skip, ref, d):
     for i, (t, s) in enumerate(zip(tensors, skip)):
         shape = t._data.shape
-        if s:
+        if s and len(shape) != ref.ndim:
             continue
         if len(shape) != ref.ndim:
             raise RuntimeError(f"Tensors must have same number of dimensions: got {ref.ndim} "
@@ -376,16 +399,6 @@ def cat(tensors, dim=0, *, out=None):
                 raise RuntimeError(f"Sizes of tensors must match except in dimension {d}. "
                                    f"Expected size {ref.shape[k]} but got size {shape[k]} for "
                                    f"tensor number {i} in the list.")
-    arrays = _common_arrays(kept)
-    result = wrap(xp_of(arrays[0]).concatenate(arrays, axis=d), kept[0])
-    node = record(CatBackward0, result, tensors)
-    if node is not None:
-        node.dim = d
-        node.sizes = [None if s else t._data.shape[d] for t, s in zip(tensors, skip)]
-    if out is not None:
-        from .arith import _into
-        return _into(out, result)
-    return result
 
 
 concat = concatenate = cat
