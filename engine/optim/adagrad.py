@@ -1,5 +1,5 @@
 """Adagrad (with lr decay, weight decay, initial accumulator, maximize), PyTorch's algorithm."""
-from .optimizer import (Optimizer, _to_scalar, bump_version, effective_grad, step_tensor,
+from .optimizer import (Optimizer, _to_scalar, effective_grad, step_tensor,
                         zeros_state)
 
 
@@ -52,7 +52,7 @@ class Adagrad(Optimizer):
                 clr = lr / (1 + (float(step_t) - 1) * lr_decay)
                 self._run(_adagrad_kernel, (p._data, grad._data, state["sum"]._data), 3,
                           clr, eps, weight_decay, maximize)
-                bump_version(p)
+                p._version_box[0] += 1  # written in place: saved copies go stale
         return loss
 
 

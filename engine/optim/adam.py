@@ -6,7 +6,7 @@ The update is the one in PyTorch's documentation,
 computed as param -= (lr / bc1 * sqrt(bc2)) * m / (sqrt(v) + eps * sqrt(bc2)): the same
 value with two fewer passes over the arrays.
 """
-from .optimizer import (Optimizer, _to_scalar, bump_version, effective_grad, step_tensor,
+from .optimizer import (Optimizer, _to_scalar, effective_grad, step_tensor,
                         zeros_state)
 
 
@@ -67,7 +67,7 @@ class Adam(Optimizer):
                 l2 = 0 if decoupled else weight_decay
                 self._run(kernel, arrays, 2, beta1, beta2, eps * bias_correction2_sqrt,
                           step_size, decay, l2, maximize)
-                bump_version(p)
+                p._version_box[0] += 1  # written in place: saved copies go stale
         return loss
 
 

@@ -48,6 +48,7 @@ class Optimizer:
         self.state = defaultdict(dict)
         self.param_groups = []
         self._scratch = {}  # work arrays for _run, by dtype (never part of state_dict)
+        self._views = {}    # views of them shaped like small parameters
         param_groups = list(params)
         if len(param_groups) == 0:
             raise ValueError("optimizer got an empty parameter list")
@@ -190,7 +191,6 @@ class Optimizer:
                 s["param_names"] = g["param_names"]
         self.state = state
         self.param_groups = saved_groups
-        self._scratch = {}
 
     # ---- running an update kernel ----------------------------------------------------------
     def _run(self, kernel, arrays, n_tmp, *consts):
@@ -204,19 +204,25 @@ class Optimizer:
         parameters, sized to one piece, so a step allocates nothing.
         """
         data = arrays[0]
-        xp = xp_of(data)
-        if xp is np and all(a is None or a.flags.c_contiguous for a in arrays):
-            flat = [None if a is None else a.reshape(-1) for a in arrays]
+        if type(data) is _ndarray:  # NumPy (a CuPy array is another type)
             n = data.size
-            tmps = self._tmps(data.dtype, n_tmp)
-            if n <= _CHUNK:
-                kernel(xp, *flat, *[t[:n] for t in tmps], *consts)
+            if n <= _CHUNK:  # one piece: views of the work arrays shaped like the parameter
+                key = (data.dtype, data.shape, n_tmp)
+                tmps = self._views.get(key)
+                if tmps is None:
+                    tmps = self._views[key] = [t[:n].reshape(data.shape)
+                                               for t in self._tmps(data.dtype, n_tmp)]
+                kernel(np, *arrays, *tmps, *consts)
                 return
-            for start in range(0, n, _CHUNK):
-                stop = min(start + _CHUNK, n)
-                kernel(xp, *[None if a is None else a[start:stop] for a in flat],
-                       *[t[:stop - start] for t in tmps], *consts)
-            return
+            if all(a is None or a.flags.c_contiguous for a in arrays):
+                flat = [None if a is None else a.reshape(-1) for a in arrays]
+                tmps = self._tmps(data.dtype, n_tmp)
+                for start in range(0, n, _CHUNK):
+                    stop = min(start + _CHUNK, n)
+                    kernel(np, *[None if a is None else a[start:stop] for a in flat],
+                           *[t[:stop - start] for t in tmps], *consts)
+                return
+        xp = xp_of(data)
         kernel(xp, *arrays, *[xp.empty_like(data) for _ in range(n_tmp)], *consts)
 
     def _tmps(self, dtype, count):
@@ -229,6 +235,7 @@ class Optimizer:
 # Elements per piece in Optimizer._run: 32K float32s is 128 KiB, so a kernel's handful of
 # arrays stays in a core's L2 cache between passes.
 _CHUNK = 32768
+_ndarray = np.ndarray
 
 
 def effective_grad(xp, param, grad, out, weight_decay, maximize):
@@ -272,7 +279,3 @@ def step_tensor():
     """PyTorch keeps the step count as a 0-d float32 tensor (float64 under that default)."""
     dt = float64 if get_default_dtype() is float64 else float32
     return _make(np.zeros((), dtype=dt.np))
-
-
-def bump_version(p):
-    p._version_box[0] += 1

@@ -1,5 +1,5 @@
 """RMSprop (with momentum, centered, weight decay, maximize), PyTorch's algorithm."""
-from .optimizer import (Optimizer, _to_scalar, bump_version, effective_grad, step_tensor,
+from .optimizer import (Optimizer, _to_scalar, effective_grad, step_tensor,
                         zeros_state)
 
 
@@ -49,7 +49,7 @@ class RMSprop(Optimizer):
                           state["momentum_buffer"]._data if momentum > 0 else None)
                 self._run(_rmsprop_kernel, arrays, 3, lr, alpha, eps, weight_decay,
                           momentum, maximize)
-                bump_version(p)
+                p._version_box[0] += 1  # written in place: saved copies go stale
         return loss
 
 

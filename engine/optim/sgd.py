@@ -1,5 +1,5 @@
 """SGD with momentum, dampening, Nesterov, weight decay and maximize (PyTorch's algorithm)."""
-from .optimizer import Optimizer, _to_scalar, bump_version, effective_grad, zeros_state
+from .optimizer import Optimizer, _to_scalar, effective_grad, zeros_state
 
 
 class SGD(Optimizer):
@@ -42,7 +42,7 @@ class SGD(Optimizer):
                         buf = state["momentum_buffer"] = zeros_state(p)
                     self._run(_momentum_kernel, (p._data, grad._data, buf._data), 2, lr,
                               weight_decay, maximize, momentum, dampening, nesterov, first)
-                bump_version(p)
+                p._version_box[0] += 1  # written in place: saved copies go stale
         return loss
 
 
