@@ -366,3 +366,35 @@ def test_softmax_gradients():
     gradcheck(lambda x: x.log_softmax(-1), A3)
     gradgradcheck(lambda x: x.softmax(1), A)
     gradgradcheck(lambda x: x.log_softmax(0), A)
+
+
+# ---- dim conventions shared by the reductions ------------------------------------------------
+
+def test_empty_dim_list_reduces_everything_except_for_all_any():
+    # PyTorch 2.13: sum/mean/std/var/amax/norm/count_nonzero over dim=() reduce every dim;
+    # all/any over dim=() reduce none.
+    x = t(A)
+    for fn in (lambda x: x.sum(()), lambda x: x.sum([]), lambda x: x.mean(()),
+               lambda x: x.std(()), lambda x: x.var(dim=()), lambda x: x.amax(()),
+               lambda x: x.norm(dim=()), lambda x: x.count_nonzero(())):
+        assert fn(x).shape == ()
+    close(x.sum(()), A.sum())
+    close(x.std(()), A.std(ddof=1))
+    assert x.any(()).shape == (3, 4) and x.all(dim=()).shape == (3, 4)
+    gradcheck(lambda x: x.sum(()), A)
+
+
+def test_zero_dim_tensors_accept_dim_zero():
+    s = engine.tensor(2.5, requires_grad=True)
+    for fn in (lambda s: s.sum(0), lambda s: s.mean(-1), lambda s: s.prod(0),
+               lambda s: s.amax(0), lambda s: s.logsumexp(0), lambda s: s.cumsum(0)):
+        out = fn(s)
+        assert out.shape == () and out.item() == 2.5
+    gradcheck(lambda s: s.sum(0) * s.amax(0), np.array(1.5))
+
+
+def test_mean_with_dtype_casts_first():
+    out = t([1, 2]).mean(dtype=engine.float32)
+    assert out.dtype == engine.float32 and out.item() == 1.5
+    raises(RuntimeError, "mean(): could not infer output dtype. Input dtype must be either a "
+           "floating point or complex dtype. Got: Long", lambda: t([1, 2]).mean())

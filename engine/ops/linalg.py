@@ -13,7 +13,7 @@ import numpy as np  # shape arithmetic only; array work goes through xp_of
 from .._backend import xp_of
 from ..autograd.graph import Node
 from ._util import Tensor, _grad_state, broadcast_error, normalize_dims, record, wrap
-from .reduce import _const, _kept, _reduce_node
+from .reduce import _const, _dims, _kept, _reduce_node
 from .shape import UnsafeViewBackward0
 
 # C++ type names, as PyTorch's "expected m1 and m2 to have the same dtype" message prints them.
@@ -361,7 +361,7 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
     if data.dtype.kind not in "fc":
         raise RuntimeError("linalg.vector_norm: Expected a floating point or complex tensor as "
                            f"input. Got {x.dtype.legacy}")
-    dims = normalize_dims(dim, data.ndim) if data.ndim else ()
+    dims = _dims(dim, data.ndim)
     xp = xp_of(data)
     work = data.astype("float32") if data.dtype.itemsize < 4 else data
     a = xp.abs(work)

@@ -54,11 +54,10 @@ def sum(input, dim=None, keepdim=False, *, dtype=None):
             node.in_shape = data.shape
         return out
     if dtype is not None:
-        from .._dtype import to_dtype
         data = data.astype(to_dtype(dtype).np)
     elif data.dtype.kind in "bi" or data.dtype.kind == "u":
         data = data.astype(int64.np)  # PyTorch sums integers and bools in int64
-    dims = normalize_dims(dim, data.ndim)
+    dims = _dims(dim, data.ndim)
     out = wrap(data.sum(axis=dims, keepdims=keepdim), input)
     if dim is None:
         node = record(SumBackward0, out, (input,))
@@ -83,10 +82,13 @@ class MeanBackward1(Node):
 
 def mean(input, dim=None, keepdim=False, *, dtype=None):
     data = input._data
-    if data.dtype.kind not in "fc" and dtype is None:
+    if dtype is not None:
+        data = data.astype(to_dtype(dtype).np)
+    if data.dtype.kind not in "fc":
         raise RuntimeError("mean(): could not infer output dtype. Input dtype must be either a "
-                           f"floating point or complex dtype. Got: {input.dtype.legacy}")
-    dims = normalize_dims(dim, data.ndim)
+                           f"floating point or complex dtype. Got: "
+                           f"{input.dtype.legacy if dtype is None else to_dtype(dtype).legacy}")
+    dims = _dims(dim, data.ndim)
     out = wrap(data.mean(axis=dims, keepdims=keepdim), input)
     count = 1
     for d in dims:
@@ -120,8 +122,9 @@ def _int_dim(name, dim, ndim):
 
 
 def _dims(dim, ndim):
-    """normalize_dims for any input; a 0-d tensor accepts dim 0/-1 but has no axis to reduce."""
-    dims = normalize_dims(dim, ndim)
+    """normalize_dims for any input; an empty dim list means every dim (as in PyTorch's sum,
+    mean, std...); a 0-d tensor accepts dim 0/-1 but has no axis to reduce."""
+    dims = normalize_dims(None if dim == () or dim == [] else dim, ndim)
     return dims if ndim else ()
 
 
@@ -513,7 +516,8 @@ def argmin(input, dim=None, keepdim=False):
 
 def _logical(fn, input, dim, keepdim):
     data = input._data
-    result = fn(data, axis=_dims(dim, data.ndim), keepdims=keepdim)
+    dims = () if dim == () or dim == [] else _dims(dim, data.ndim)  # () reduces nothing here
+    result = fn(data, axis=dims, keepdims=keepdim)
     if data.dtype == uint8.np:  # PyTorch keeps uint8 for uint8 input
         result = xp_of(data).asarray(result).astype(uint8.np)
     return wrap(result, input)
