@@ -518,3 +518,18 @@ def test_step_count_and_lr_as_python_numbers_round_trip_through_math():
     # A constant gradient makes Adam move by exactly lr each step (m_hat/sqrt(v_hat) = 1).
     assert p.item() == pytest.approx(-3.0 * (1 / (1 + 1e-8)), rel=1e-6)
     assert math.isclose(opt.param_groups[0]["lr"], 1.0)
+
+
+def test_a_step_saved_as_a_number_loads_as_pytorchs_step_tensor():
+    p = engine.tensor([0.0, 1.0], requires_grad=True)
+    opt = optim.Adam([p], lr=0.1)
+    p.grad = engine.tensor([1.0, 1.0])
+    opt.step()
+    sd = opt.state_dict()
+    sd["state"][0]["step"] = 1  # what older PyTorch versions wrote
+    fresh = optim.Adam([p], lr=0.1)
+    fresh.load_state_dict(sd)
+    assert repr(fresh.state[p]["step"]) == "tensor(1.)"
+    p.grad = engine.tensor([1.0, 1.0])
+    fresh.step()
+    assert fresh.state[p]["step"].item() == 2.0

@@ -255,6 +255,10 @@ def effective_grad(xp, param, grad, out, weight_decay, maximize):
 def _cast_state(param, value, key=None):
     """A loaded state value moved to the parameter's device (and float dtype), as PyTorch's
     _process_value_according_to_param_policy does; "step" keeps its own dtype."""
+    if key == "step" and isinstance(value, (int, float)) and not isinstance(value, bool):
+        step = step_tensor()  # older checkpoints kept the step as a number
+        step._data[...] = value
+        return step
     if isinstance(value, Tensor):
         if key == "step":
             return value
