@@ -185,9 +185,12 @@ def test_a_dropped_socket_reconnects_and_reattaches_to_the_run(page):
                    "    time.sleep(0.25)\n")
     page.click("#run")
     page.wait_for_function("document.querySelector('.output').innerText.includes('tick 1')")
+    page.wait_for_function("parseFloat(document.getElementById('timer').textContent) >= 0.3")
     page.evaluate("window.playgroundSocket.ws.close()")
     page.wait_for_selector("#connection[data-state=reconnecting]")
     page.wait_for_selector("#connection[data-state=open]")
+    # Re-attached, the live timer goes on from where it was rather than from zero.
+    assert float(page.inner_text("#timer").split()[0]) >= 0.3
     page.wait_for_selector("#run-status[data-status=succeeded]")
     text = page.inner_text(".output .stream.stdout")
     assert text.split() == " ".join(f"tick {i}" for i in range(8)).split()   # all, once each
@@ -222,3 +225,16 @@ def test_logged_scalars_draw_a_chart_that_the_permalink_shows_too(page):
     page.click("#permalink")
     page.wait_for_selector(".permalink-page .chart .main-svg")
     page.wait_for_function(f"{points} === 20")
+
+
+def test_reloading_mid_run_shows_the_whole_run(page):
+    open_playground(page)
+    set_code(page, "import time\nfor i in range(6):\n    print(f'step {i}', flush=True)\n"
+                   "    time.sleep(0.3)\n")
+    page.click("#run")
+    page.wait_for_function("document.querySelector('.output').innerText.includes('step 1')")
+    page.reload()                                          # the URL now names the run
+    page.wait_for_selector("#run-status[data-status=succeeded]")
+    assert page.inner_text(".output .stream.stdout").split() == \
+        " ".join(f"step {i}" for i in range(6)).split()
+    assert "time.sleep(0.3)" in page.evaluate("window.playgroundEditor.getValue()")

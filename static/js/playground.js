@@ -43,6 +43,7 @@
     current = null;
     active = true;
     setStatus("submitting…", "submitting");
+    stopTimer(null);
     runBtn.disabled = true;
     socket.send({ type: "run", code, device: $("device").value });
   }
@@ -82,7 +83,7 @@
         setStatus(msg.queue_position ? `queued (position ${msg.queue_position})` : "queued", "queued");
       } else if (msg.status === "running") {
         setStatus("running", "running");
-        startTimer();
+        if (!timerHandle) startTimer(Date.now());   // a re-attach keeps the timer it had
       }
     } else if (msg.type === "finished") {
       active = false;
@@ -99,16 +100,17 @@
     statusEl.dataset.status = status;
   }
 
-  function startTimer() {
-    startedAt = performance.now();
+  function startTimer(since) {
+    startedAt = since;
     clearInterval(timerHandle);
     timerHandle = setInterval(() => {
-      timerEl.textContent = `${((performance.now() - startedAt) / 1000).toFixed(1)} s`;
+      timerEl.textContent = `${(Math.max(0, Date.now() - startedAt) / 1000).toFixed(1)} s`;
     }, 100);
   }
 
   function stopTimer(ms) {
     clearInterval(timerHandle);
+    timerHandle = null;
     timerEl.textContent = ms == null ? "" : `${(ms / 1000).toFixed(2)} s`;
   }
 
@@ -154,6 +156,7 @@
                  "killed", "cancelled", "rejected"].includes(run.status);
       permalink.href = run.url; permalink.hidden = false;
       stopBtn.disabled = !active;
+      if (active && run.started_at) startTimer(Date.parse(run.started_at));
       watch(run.id);
     }
   }
