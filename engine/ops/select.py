@@ -196,7 +196,10 @@ def _gather_checks(input, dim, index, fn_name, src=None):
             raise RuntimeError(f"index {bad} is out of bounds for dimension {d} with size "
                                f"{shape[d]}")
     xp = xp_of(data)
-    grid = list(xp.indices(idx.shape, sparse=True))
+    # An open grid (like np.indices(sparse=True), which CuPy lacks) with dim d replaced.
+    n = idx.ndim
+    grid = [xp.arange(size).reshape((1,) * k + (size,) + (1,) * (n - k - 1))
+            for k, size in enumerate(idx.shape)]
     grid[d] = idx
     return d, tuple(grid) if nd else (idx.reshape(-1),)
 
@@ -351,7 +354,7 @@ def masked_fill(input, mask, value):
                                f"got tensor with {value._data.ndim} dimension(s).")
         fill = value._data.astype(data.dtype)
     else:
-        fill = np.array(value).astype(data.dtype)
+        fill = data.dtype.type(value)  # a NumPy scalar: both NumPy and CuPy accept it
     _broadcast(data.shape, m.shape)  # PyTorch's message when they do not broadcast
     out = wrap(xp_of(data).where(m, fill, data), input)
     if isinstance(value, Tensor):

@@ -748,7 +748,8 @@ def diagonal(input, offset=0, dim1=0, dim2=1):
     if d1 == d2:
         raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
     view_data = xp_of(data).diagonal(data, offset, d1, d2)
-    if not view_data.flags.writeable and data.flags.writeable:
+    if type(view_data) is np.ndarray and not view_data.flags.writeable and \
+            data.flags.writeable:
         view_data.flags.writeable = True  # NumPy marks it read-only; torch writes through it
     out = _view(input, view_data)
     node = record(DiagonalBackward0, out, (input,))
