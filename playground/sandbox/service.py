@@ -17,7 +17,7 @@ import uuid
 
 from playground import events
 from playground.sandbox import isolation, protocol
-from playground.sandbox.limits import SandboxLimits, resolve_limits
+from playground.sandbox.limits import SandboxLimits, _django_setting, resolve_limits
 
 log = logging.getLogger("playground.sandbox")
 
@@ -29,7 +29,6 @@ DEFAULT_UID_BASE = 61000
 
 
 def _setting(name, default):
-    from playground.sandbox.limits import _django_setting
     return _django_setting(name, default)
 
 
@@ -42,6 +41,7 @@ class SandboxWorker:
         self.launch = isolation.choose(isolation_tier or _setting("PLAYGROUND_SANDBOX_ISOLATION",
                                                                   "auto"))
         self.lock = threading.Lock()      # guards writes to the worker's stdin
+        self.busy = threading.Lock()      # one run at a time, whoever calls run()
         self.process = None
         self.reader = None
         self.sandbox = None
@@ -144,8 +144,17 @@ class SandboxWorker:
 
     def run(self, code, limits, run_id):
         """Yield the run's events, ending with exactly one "finished"."""
-        self.wait_ready()
+        with self.busy:
+            yield from self._run(code, limits, run_id)
+
+    def _run(self, code, limits, run_id):
         started = time.monotonic()
+        try:
+            self.wait_ready()
+        except RuntimeError as exc:
+            yield events.event("finished", status=events.KILLED, message=str(exc),
+                               duration_ms=None)
+            return
         deadline = started + limits.wall_s + GRACE_S
         try:
             if not self._send({"op": "run", "run_id": run_id, "code": code,
