@@ -518,3 +518,30 @@ def test_take_along_dim():
         engine.take_along_dim(x, engine.tensor([[0, 1]]), 0)
     assert str(info.value) == ("The size of tensor a (3) must match the size of tensor b (2) at "
                                "non-singleton dimension 1")
+
+
+def test_inplace_select_ops_record_the_graph_like_pytorch():
+    x = engine.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = x * 2
+    y.masked_fill_(engine.tensor([True, False, True]), 0.0)
+    assert name(y) == "MaskedFillBackward0"
+    y.sum().backward()
+    assert x.grad.tolist() == [0.0, 2.0, 0.0]
+    x.grad = None
+    s = engine.tensor([5.0, 6.0], requires_grad=True)
+    y = x * 1
+    y.scatter_(0, engine.tensor([2, 0]), s)
+    assert name(y) == "ScatterBackward0"
+    (y * engine.tensor([1.0, 2.0, 3.0])).sum().backward()
+    assert x.grad.tolist() == [0.0, 2.0, 0.0] and s.grad.tolist() == [3.0, 1.0]
+    x.grad = s.grad = None
+    y = x * 1
+    y.index_add_(0, engine.tensor([1, 1]), s, alpha=2)
+    assert name(y) == "IndexAddBackward0"
+    (y * engine.tensor([1.0, 2.0, 3.0])).sum().backward()
+    assert x.grad.tolist() == [1.0, 2.0, 3.0] and s.grad.tolist() == [4.0, 4.0]
+    with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
+        x.masked_fill_(engine.tensor([True, False, True]), 0.0)
+    with pytest.raises(RuntimeError) as info:
+        engine.zeros(3).masked_fill_(engine.ones(2, 3, dtype=engine.bool), 1.0)
+    assert str(info.value) == "output with shape [3] doesn't match the broadcast shape [2, 3]"
