@@ -545,3 +545,21 @@ def test_inplace_select_ops_record_the_graph_like_pytorch():
     with pytest.raises(RuntimeError) as info:
         engine.zeros(3).masked_fill_(engine.ones(2, 3, dtype=engine.bool), 1.0)
     assert str(info.value) == "output with shape [3] doesn't match the broadcast shape [2, 3]"
+
+
+def test_out_arguments():
+    x = engine.arange(6.0).reshape(2, 3)
+    out = engine.empty(0)
+    assert engine.index_select(x, 1, engine.tensor([2]), out=out) is out
+    assert out.tolist() == [[2.0], [5.0]]
+    engine.gather(x, 1, engine.tensor([[0], [1]]), out=out)
+    assert out.tolist() == [[0.0], [4.0]]
+    engine.masked_select(x, x > 3, out=out)
+    assert out.tolist() == [4.0, 5.0]
+    engine.where(x > 2, x, engine.zeros(1), out=out)
+    assert out.tolist() == [[0.0, 0.0, 0.0], [3.0, 4.0, 5.0]]
+    engine.take(x, engine.tensor([5]), out=out)
+    assert out.tolist() == [5.0]
+    idx = engine.empty(0, dtype=engine.int64)
+    engine.nonzero(x > 3, out=idx)
+    assert idx.tolist() == [[1, 1], [1, 2]]

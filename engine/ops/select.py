@@ -12,6 +12,7 @@ from .._backend import xp_of
 from ..autograd.graph import Node
 from ..random import default_generator
 from ._util import Tensor, _grad_state, _wrap_dim, broadcast_error, operands, record, wrap
+from .arith import _into
 from .inplace import _snapshot, check_inplace, write_result
 
 _INDEX_KINDS = "iu"
@@ -63,15 +64,15 @@ class IndexSelectBackward0(Node):
         return (index_add(zeros, self.dim, self.index, g),)
 
 
-def index_select(input, dim, index):
+def index_select(input, dim, index, *, out=None):
     d, idx = _vector_index(input, dim, index, "index_select")
     data = input._data
-    out = wrap(xp_of(data).take(data, idx, axis=d) if data.ndim else data.reshape(1)[idx]
-               .reshape(()), input)
-    node = record(IndexSelectBackward0, out, (input,))
+    result = wrap(xp_of(data).take(data, idx, axis=d) if data.ndim else
+                  data.reshape(1)[idx].reshape(()), input)
+    node = record(IndexSelectBackward0, result, (input,))
     if node is not None:
         node.in_shape, node.dim, node.index = data.shape, d, index
-    return out
+    return _into(out, result)
 
 
 class IndexAddBackward0(Node):
@@ -217,15 +218,15 @@ class GatherBackward0(Node):
         return (scatter_add(_zeros(self.in_shape, g), self.dim, self.index, g),)
 
 
-def gather(input, dim, index, *, sparse_grad=False):
+def gather(input, dim, index, *, sparse_grad=False, out=None):
     d, where_ = _gather_checks(input, dim, index, "gather")
     data = input._data
-    out = wrap(data[where_] if data.ndim else data.reshape(1)[where_].reshape(
+    result = wrap(data[where_] if data.ndim else data.reshape(1)[where_].reshape(
         index._data.shape), input)
-    node = record(GatherBackward0, out, (input,))
+    node = record(GatherBackward0, result, (input,))
     if node is not None:
         node.in_shape, node.dim, node.index = data.shape, d, index
-    return out
+    return _into(out, result)
 
 
 def _pad_grad(g, shape):
@@ -375,7 +376,7 @@ class MaskedSelectBackward0(Node):
         return (index_put(_zeros(self.shape, g), (mask,), g),)
 
 
-def masked_select(input, mask):
+def masked_select(input, mask, *, out=None):
     m = _bool_mask(mask, "masked_select: expected BoolTensor for mask")
     data = input._data
     shape = _broadcast(data.shape, m.shape)
@@ -384,11 +385,11 @@ def masked_select(input, mask):
         data = xp.broadcast_to(data, shape)
     if m.shape != shape:
         m = xp.broadcast_to(m, shape)
-    out = wrap(data[m], input)
-    node = record(MaskedSelectBackward0, out, (input,))
+    result = wrap(data[m], input)
+    node = record(MaskedSelectBackward0, result, (input,))
     if node is not None:
         node.mask, node.shape = mask, shape
-    return out
+    return _into(out, result)
 
 
 # ---- where / nonzero / take ----------------------------------------------------------------
@@ -404,7 +405,7 @@ class WhereBackward0(Node):
 _SCALAR = (int, float, bool, np.number, np.bool_)
 
 
-def where(condition, input=None, other=None):
+def where(condition, input=None, other=None, *, out=None):
     if input is None and other is None:
         return nonzero(condition, as_tuple=True)
     if input is None or other is None:
@@ -422,12 +423,12 @@ def where(condition, input=None, other=None):
         input = tensor(input, device=condition.device)
     a, b, ad, bd = operands(input, other)
     _broadcast(c.shape, _broadcast(np.shape(ad), np.shape(bd)))
-    out = wrap(xp_of(c).where(c, ad, bd), a if isinstance(a, Tensor) else b)
-    node = record(WhereBackward0, out, (a if isinstance(a, Tensor) else None,
-                                        b if isinstance(b, Tensor) else None))
+    result = wrap(xp_of(c).where(c, ad, bd), a if isinstance(a, Tensor) else b)
+    node = record(WhereBackward0, result, (a if isinstance(a, Tensor) else None,
+                                           b if isinstance(b, Tensor) else None))
     if node is not None:
         node.condition = condition
-    return out
+    return _into(out, result)
 
 
 def _where_method(self, condition, other):
@@ -449,7 +450,7 @@ def nonzero(input, *, as_tuple=False, out=None):
     coords = xp.nonzero(data)
     if as_tuple:
         return tuple(wrap(c.astype(np.int64, copy=False), input) for c in coords)
-    return wrap(xp.stack(coords, axis=1).astype(np.int64, copy=False), input)
+    return _into(out, wrap(xp.stack(coords, axis=1).astype(np.int64, copy=False), input))
 
 
 def argwhere(input):
@@ -463,7 +464,7 @@ class TakeBackward0(Node):
         return (flat.reshape(self.in_shape),)
 
 
-def take(input, index):
+def take(input, index, *, out=None):
     _check_index_dtype(index, "take(): Expected a long tensor for index, but got "
                        f"{index.dtype.legacy if isinstance(index, Tensor) else ''}")
     data = input._data
@@ -477,12 +478,12 @@ def take(input, index):
                              "elements.")
         if lo < 0:
             idx = idx % n
-    out = wrap(data.reshape(-1)[idx], input)
-    node = record(TakeBackward0, out, (input,))
+    result = wrap(data.reshape(-1)[idx], input)
+    node = record(TakeBackward0, result, (input,))
     if node is not None:
         node.numel, node.in_shape = n, data.shape
         node.index = wrap(idx, index)
-    return out
+    return _into(out, result)
 
 
 # ---- sorting -------------------------------------------------------------------------------
