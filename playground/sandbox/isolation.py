@@ -30,6 +30,8 @@ WORKER_ENV = {
     "NUMEXPR_NUM_THREADS": "1", "MALLOC_ARENA_MAX": "2", "PYTHONDONTWRITEBYTECODE": "1",
 }
 TIERS = ("bwrap", "unshare", "none")
+WORKER_CAPS = ("CAP_SETUID", "CAP_SETGID", "CAP_CHOWN", "CAP_FOWNER", "CAP_DAC_OVERRIDE",
+               "CAP_KILL")
 
 
 def _bootstrap(lib_dir):
@@ -50,6 +52,12 @@ def bwrap_command(python):
     args = ["bwrap", "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts",
             "--unshare-cgroup-try", "--die-with-parent", "--new-session",
             "--ro-bind", "/usr", "/usr"]
+    if os.geteuid() == 0:
+        # The worker keeps only what it needs: set up the run's uid and directory, and kill
+        # what the run left. No CAP_SYS_ADMIN, CAP_NET_ADMIN, CAP_SYS_PTRACE...
+        args += ["--cap-drop", "ALL"]
+        for cap in WORKER_CAPS:
+            args += ["--cap-add", cap]
     for top in ("bin", "sbin", "lib", "lib32", "lib64", "libx32"):
         path = Path("/") / top
         if path.is_symlink():
