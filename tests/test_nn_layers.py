@@ -261,6 +261,12 @@ def test_max_pool2d_gradient_goes_to_first_maximum_only():
     y = t(np.array([[[[3., 3., 3.]]]]), True)
     F.max_pool2d(y, (1, 2), stride=1).sum().backward()
     assert y.grad.tolist() == [[[[1., 1., 0.]]]]
+    # NaN propagates, and (as in PyTorch 2.13) the last NaN of a window takes the gradient
+    z = t(np.array([[[[np.nan, 1., 2., np.nan], [1., np.nan, 2., 3.]]]]), True)
+    out = F.max_pool2d(z, 2)
+    assert np.isnan(out.detach().numpy()).all()
+    out.sum().backward()
+    assert z.grad.tolist() == [[[[0., 0., 0., 1.], [0., 1., 0., 0.]]]]
 
 
 def test_max_pool2d_gradients_indices_ceil_mode_and_errors():

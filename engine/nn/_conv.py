@@ -72,7 +72,102 @@ def _gemm(a, b):
     return a @ b
 
 
+# ---- stride 1: the "wide" layout ------------------------------------------------------------
+# With stride 1 every kernel offset (i, j) reads the padded input shifted by i*Wp + j in the
+# flattened (Hp*Wp) plane. Computing the output on a grid as wide as the padded input (Wp
+# columns, of which the last Wp - OW are junk and dropped) turns each im2col row into ONE
+# contiguous run of OH*Wp elements, and each col2im add into one contiguous shifted add, instead
+# of OH short rows: the copies run at memcpy speed. The junk columns cost Wp/OW extra GEMM work.
+
+def _wide_input(x, geo, kw):
+    """The zero-padded input in a flat buffer with room for the last window's tail."""
+    xp = xp_of(x)
+    n, c, h, w = x.shape
+    (ph0, ph1), (pw0, pw1) = geo.pad
+    hp, wp = h + ph0 + ph1, w + pw0 + pw1
+    flat = xp.zeros(n * c * hp * wp + geo.dilation[1] * (kw - 1), x.dtype)
+    flat[:n * c * hp * wp].reshape(n, c, hp, wp)[:, :, ph0:ph0 + h, pw0:pw0 + w] = x
+    return flat, hp, wp
+
+
+def _wide_cols(xp, flat, c, hp, wp, n0, n1, kh, kw, oh, geo):
+    """(G, Cg*kh*kw, nb*OH*Wp) im2col matrix of samples n0:n1 on the wide grid."""
+    it = flat.itemsize
+    g = geo.groups
+    d_h, d_w = geo.dilation
+    plane = hp * wp
+    view = _as_strided(xp, flat[n0 * c * plane:],
+                       (g, c // g, kh, kw, n1 - n0, oh * wp),
+                       ((c // g) * plane * it, plane * it, d_h * wp * it, d_w * it,
+                        c * plane * it, it))
+    return view.reshape(g, (c // g) * kh * kw, (n1 - n0) * oh * wp)
+
+
+def _wide_g(g, n0, n1, wp, groups):
+    """g[n0:n1] as (G, O/G, nb*OH*Wp), zero in the junk columns."""
+    xp = xp_of(g)
+    nb, o, oh, ow = g[n0:n1].shape
+    out = xp.zeros((o, nb, oh, wp), g.dtype)
+    out[:, :, :, :ow] = g[n0:n1].transpose(1, 0, 2, 3)
+    return out.reshape(groups, o // groups, nb * oh * wp)
+
+
+def _conv_wide(x, w, geo):
+    xp = xp_of(x)
+    n, c, h, wd = x.shape
+    o, cg, kh, kw = w.shape
+    oh, ow = geo.out_size((h, wd), (kh, kw))
+    flat, hp, wp = _wide_input(x, geo, kw)
+    wmat = w.reshape(geo.groups, o // geo.groups, cg * kh * kw)
+    y = xp.empty((n, o, oh, ow), x.dtype)
+    for n0, n1 in _chunks(n, c * kh * kw * oh * wp * x.itemsize):
+        out = _gemm(wmat, _wide_cols(xp, flat, c, hp, wp, n0, n1, kh, kw, oh, geo))
+        y[n0:n1] = out.reshape(o, n1 - n0, oh, wp)[:, :, :, :ow].transpose(1, 0, 2, 3)
+    return y
+
+
+def _weight_grad_wide(x, g, w_shape, geo):
+    xp = xp_of(x)
+    n, c, h, wd = x.shape
+    o, cg, kh, kw = w_shape
+    oh = g.shape[2]
+    flat, hp, wp = _wide_input(x, geo, kw)
+    dw = None
+    for n0, n1 in _chunks(n, c * kh * kw * oh * wp * x.itemsize):
+        cols = _wide_cols(xp, flat, c, hp, wp, n0, n1, kh, kw, oh, geo)
+        part = _gemm(_wide_g(g, n0, n1, wp, geo.groups), cols.transpose(0, 2, 1))
+        dw = part if dw is None else dw + part
+    return dw.reshape(w_shape)
+
+
+def _input_grad_wide(g, w, x_shape, geo):
+    xp = xp_of(g)
+    n, c, h, wd = x_shape
+    o, cg, kh, kw = w.shape
+    oh = g.shape[2]
+    (ph0, ph1), (pw0, pw1) = geo.pad
+    d_h, d_w = geo.dilation
+    hp, wp = h + ph0 + ph1, wd + pw0 + pw1
+    plane = hp * wp
+    run = oh * wp
+    wmat_t = w.reshape(geo.groups, o // geo.groups, cg * kh * kw).transpose(0, 2, 1)
+    dx = xp.empty(x_shape, g.dtype)
+    for n0, n1 in _chunks(n, c * kh * kw * oh * wp * g.itemsize):
+        nb = n1 - n0
+        dcols = _gemm(wmat_t, _wide_g(g, n0, n1, wp, geo.groups)).reshape(c, kh, kw, nb, run)
+        acc = xp.zeros((c, nb, plane + d_w * (kw - 1)), g.dtype)
+        for i in range(kh):
+            for j in range(kw):
+                start = i * d_h * wp + j * d_w
+                acc[:, :, start:start + run] += dcols[:, i, j]
+        planes = acc[:, :, :plane].reshape(c, nb, hp, wp)
+        dx[n0:n1] = planes[:, :, ph0:ph0 + h, pw0:pw0 + wd].transpose(1, 0, 2, 3)
+    return dx
+
+
 def conv(x, w, geo):
+    if geo.stride == (1, 1):
+        return _conv_wide(x, w, geo)
     xp = xp_of(x)
     n, c, h, wd = x.shape
     o, cg, kh, kw = w.shape
@@ -99,6 +194,8 @@ def _g_matrix(g, n0, n1, groups):
 
 
 def weight_grad(x, g, w_shape, geo):
+    if geo.stride == (1, 1):
+        return _weight_grad_wide(x, g, w_shape, geo)
     xp = xp_of(x)
     n, c, h, wd = x.shape
     o, cg, kh, kw = w_shape
@@ -115,6 +212,8 @@ def weight_grad(x, g, w_shape, geo):
 
 def input_grad(g, w, x_shape, geo):
     """conv^T: the (N, C, H, W) array whose conv with w pairs with g (col2im of w^T g)."""
+    if geo.stride == (1, 1) and geo.out_size(x_shape[2:], w.shape[2:]) == g.shape[2:]:
+        return _input_grad_wide(g, w, x_shape, geo)
     xp = xp_of(g)
     n, c, h, wd = x_shape
     o, cg, kh, kw = w.shape

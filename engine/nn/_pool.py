@@ -73,21 +73,31 @@ def _lowest(dtype):
 # ---- max pooling ---------------------------------------------------------------------------
 
 def max_pool_forward(x, geo):
-    """(values, offset of the first maximum per output as int16)."""
+    """(values, offset of the first maximum per output as int8/int32).
+
+    The maximum is a running np.maximum over the offsets (which propagates NaN, as PyTorch
+    does). The first offset holding it is e0 * (1 + e1 * (1 + e2 * ...)) with ek = "offset k
+    is not the maximum": 0 when offset 0 holds it, 1 when only offset 1 does, and so on.
+    """
     xp = xp_of(x)
     xpad = geo.padded(x, _lowest(x.dtype))
-    best = arg = None
-    for k, rows, cols in geo.offsets():
-        v = xpad[:, :, rows, cols]
-        if best is None:
-            best = v.copy()
-            arg = xp.zeros(best.shape, np.int16)
-            continue
-        upd = v > best
-        if x.dtype.kind == "f":
-            upd |= v != v
-        xp.copyto(best, v, where=upd)
-        arg[upd] = k
+    views = [xpad[:, :, rows, cols] for _, rows, cols in geo.offsets()]
+    if len(views) == 1:
+        return views[0].copy(), xp.zeros(views[0].shape, np.int8)
+    best = xp.maximum(views[0], views[1])
+    for v in views[2:]:
+        xp.maximum(best, v, out=best)
+    small = np.int8 if len(views) <= 127 else np.int32
+    arg = None
+    for v in reversed(views[:-1]):
+        miss = (v != best).astype(small, copy=False) if small is not np.int8 else \
+            (v != best).view(np.int8)
+        arg = miss if arg is None else miss * (arg + 1)
+    if x.dtype.kind == "f":
+        nan = best != best
+        if nan.any():  # PyTorch lets every NaN replace the maximum: the last NaN wins
+            for k in range(len(views)):
+                xp.copyto(arg, k, where=nan & (views[k] != views[k]))
     return best, arg
 
 
@@ -95,8 +105,15 @@ def _scatter_to_offsets(g, arg, geo):
     """The adjoint of picking xpad[offset arg] per output: each g goes to its element."""
     xp = xp_of(g)
     acc = xp.zeros(g.shape[:2] + geo.padded_hw, g.dtype)
+    (kh, kw), (sh, sw), (dh, dw) = geo.kernel, geo.stride, geo.dilation
+    disjoint = sh >= dh * (kh - 1) + 1 and sw >= dw * (kw - 1) + 1
+    hit = xp.empty(g.shape, bool)
     for k, rows, cols in geo.offsets():
-        acc[:, :, rows, cols] += g * (arg == k)
+        xp.equal(arg, k, out=hit)
+        if disjoint:  # windows do not overlap: every element is written at most once
+            xp.multiply(g, hit, out=acc[:, :, rows, cols])
+        else:
+            acc[:, :, rows, cols] += g * hit
     return geo.crop(acc)
 
 
