@@ -563,3 +563,19 @@ def test_out_arguments():
     idx = engine.empty(0, dtype=engine.int64)
     engine.nonzero(x > 3, out=idx)
     assert idx.tolist() == [[1, 1], [1, 2]]
+
+
+def test_writing_into_an_expanded_view():
+    base = engine.zeros(3)
+    wide = base.expand(2, 3)
+    wide.fill_(2.0)  # one value for every alias: torch allows it
+    assert base.tolist() == [2.0, 2.0, 2.0]
+    wide.zero_()
+    assert base.tolist() == [0.0, 0.0, 0.0]
+    msg = ("unsupported operation: more than one element of the written-to tensor refers to a "
+           "single memory location. Please clone() the tensor before performing the operation.")
+    for write in (lambda: wide.copy_(engine.ones(2, 3)), lambda: wide.uniform_()):
+        with pytest.raises(RuntimeError) as info:
+            write()
+        assert str(info.value) == msg
+    assert base.tolist() == [0.0, 0.0, 0.0]

@@ -629,6 +629,26 @@ class RandomBackward0(ZeroBackward0):
     pass
 
 
+_OVERLAP_MSG = ("unsupported operation: more than one element of the written-to tensor refers "
+                "to a single memory location. Please clone() the tensor before performing the "
+                "operation.")
+
+
+def _store(data, value, uniform):
+    """data[...] = value. An expanded view (NumPy marks it read-only) takes one value for
+    every element, as in torch; anything else written to it is refused with torch's message."""
+    try:
+        data[...] = value
+    except ValueError:
+        if not any(st == 0 and n > 1 for st, n in zip(data.strides, data.shape)):
+            raise
+        if not uniform:
+            raise RuntimeError(_OVERLAP_MSG) from None
+        data.flags.writeable = True  # every alias of an element receives the same value
+        data[...] = value
+        data.flags.writeable = False
+
+
 def _write_constant(self, arr, node_cls, extra=()):
     """In-place write of a value that does not depend on self's old value."""
     check_inplace(self)
@@ -636,7 +656,7 @@ def _write_constant(self, arr, node_cls, extra=()):
         result = wrap(arr, self)
         record(node_cls, result, (_snapshot(self),) + tuple(extra))
         return write_result(self, result)
-    self._data[...] = arr
+    _store(self._data, arr, uniform=False)
     self._version_box[0] += 1
     return self
 
@@ -645,7 +665,7 @@ def zero_(self):
     check_inplace(self)
     if _grad_state[0] and self._rg:
         return _write_constant(self, xp_of(self._data).zeros_like(self._data), ZeroBackward0)
-    self._data.fill(0)
+    _store(self._data, 0, uniform=True)
     self._version_box[0] += 1
     return self
 
@@ -663,7 +683,7 @@ def fill_(self, value):
     if _grad_state[0] and self._rg:
         arr = xp_of(self._data).full(self._data.shape, value, dtype=self._data.dtype)
         return _write_constant(self, arr, FillBackward2)
-    self._data.fill(value)
+    _store(self._data, value, uniform=True)
     self._version_box[0] += 1
     return self
 
@@ -691,7 +711,7 @@ def copy_(self, src, non_blocking=False):
         result = wrap(arr, self)
         record(CopyBackwards, result, (_snapshot(self), src))
         return write_result(self, result)
-    self._data[...] = s
+    _store(self._data, s, uniform=False)
     self._version_box[0] += 1
     return self
 
