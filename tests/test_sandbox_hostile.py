@@ -8,6 +8,7 @@ import os
 import secrets
 import socket
 import threading
+import time
 
 import pytest
 
@@ -63,7 +64,7 @@ def check(executor, code, status, *message_parts, **limits):
 
 def test_infinite_loop_hits_the_cpu_limit(executor):
     # A long wall limit: on a busy machine a second of CPU can take several seconds.
-    check(executor, "while True:\n    pass", events.CPU_LIMIT, "1 s of CPU time", wall_s=15)
+    check(executor, "while True:\n    pass", events.CPU_LIMIT, "1 s of CPU time", wall_s=60)
 
 
 def test_sleeping_forever_hits_the_wall_clock_limit(executor):
@@ -269,7 +270,7 @@ def test_flooding_the_event_pipe_hits_the_output_limit(executor):
 def test_forged_run_id_cannot_reach_another_run(executor):
     other = []
     victim = executor.submit("import time\ntime.sleep(1)\nprint('victim')", other.append,
-                             limits=LIMITS)
+                             limits={"wall_s": 20})
     code = ("import os\nos.write(3, b'{\"type\": \"stdout\", \"text\": \"forged\", "
             f"\"run_id\": \"{victim.run_id}\"}}\\n')")
     evs = check(executor, code, events.SUCCEEDED)
@@ -299,7 +300,10 @@ def test_cancel_kills_setsid_grandchildren_even_without_seccomp():
                 assert len(_processes_of(uid)) >= 2
                 threading.Thread(target=worker.cancel, args=("grand",)).start()
         assert seen[-1]["status"] == events.CANCELLED
-        assert _processes_of(uid) == []  # gone by the time "finished" is sent
+        deadline = time.monotonic() + 1  # the issue: the whole tree is gone within 1 s
+        while _processes_of(uid) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert _processes_of(uid) == []
     finally:
         worker.stop()
 
