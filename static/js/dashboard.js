@@ -212,8 +212,9 @@ class RunData {
 
 /* One Plotly chart per tag for a set of runs. */
 class ChartGrid {
-  constructor(container, { groupByPrefix = false, emptyText = "No metrics yet." } = {}) {
+  constructor(container, { groupByPrefix = false, emptyText = "No metrics yet.", plotClass = "" } = {}) {
     this.container = container;
+    this.plotClass = plotClass;
     this.groupByPrefix = groupByPrefix;
     this.emptyText = emptyText;
     this.options = { smoothing: 0.6, logY: false, xAxis: "step" };
@@ -267,7 +268,7 @@ class ChartGrid {
       if (!byChart[key]) { this.charts[key].closest(".metric-chart").remove(); delete this.charts[key]; }
     }
     if (!keys.length) {
-      if (!this.container.querySelector(".charts-empty")) {
+      if (this.emptyText && !this.container.querySelector(".charts-empty")) {
         this.container.replaceChildren(dEl("p", { class: "charts-empty" }, this.emptyText));
       }
       return;
@@ -277,7 +278,7 @@ class ChartGrid {
     for (const key of keys) {
       let div = this.charts[key];
       if (!div) {
-        div = dEl("div", { class: "plot" });
+        div = dEl("div", { class: `plot ${this.plotClass}` });
         const box = dEl("figure", { class: "metric-chart", "data-tag": key },
           dEl("figcaption", {}, key), div);
         this.container.append(box);
@@ -616,37 +617,40 @@ function startDashboard(root) {
   });
 }
 
-/* A run's permalink: its charts under the output (loaded from the dashboard's API). */
-function startRunCharts(root) {
-  const id = root.dataset.runId;
-  const data = new RunData(id);
-  const grid = new ChartGrid(root.querySelector(".charts"), { emptyText: "This run logged no metrics." });
-  grid.setRuns([{ data, colour: PALETTE[0], label: "" }]);
-  data.onChange = () => {
-    grid.schedule();
-    whenPlotlyReady(() => {
-      drawHistograms(root.querySelector(".histograms"), data.histograms);
-      drawHeatmaps(root.querySelector(".heatmaps"), data.heatmaps);
-    });
-    root.querySelector(".progress-slot").replaceChildren(progressNode(data.progressInfo(), data.finished));
-    data.maybeRefetch();
-  };
-  data.load().then(() => {
-    if (data.finished) return;
-    const socket = new RunSocket({   // live: the same events the output above gets
-      onMessage: (msg) => { if (msg.run_id === id) feedRunEvent(data, msg); },
-      onReconnect: () => socket.send({ type: "watch", run_id: id }),
-    });
-    socket.send({ type: "watch", run_id: id });
-  }).catch((e) => console.error(e));
-  return data;
+/* The playground's output and a run's permalink: render.js hands a run's metrics and
+   dashboard displays here, so they get the same downsampled, throttled charts. */
+function outputCharts(view, msg) {
+  let oc = view.dashboardCharts;
+  if (!oc || !view.container.contains(oc.root) || oc.data.id !== msg.run_id) {
+    const charts = dEl("div", { class: "charts" });
+    const heatmaps = dEl("div", { class: "charts heatmaps", hidden: true });
+    const histograms = dEl("div", { class: "charts histograms", hidden: true });
+    const root = dEl("div", { class: "output-charts" }, heatmaps, charts, histograms);
+    view.container.append(root);
+    const data = new RunData(msg.run_id);
+    const grid = new ChartGrid(charts, { emptyText: "", plotClass: "chart" });
+    grid.options.smoothing = 0;
+    grid.setRuns([{ data, colour: PALETTE[0], label: "" }]);
+    let extras = null;
+    data.onChange = () => {
+      grid.schedule();
+      data.maybeRefetch();
+      if (extras) return;
+      extras = setTimeout(() => {
+        extras = null;
+        whenPlotlyReady(() => { drawHeatmaps(heatmaps, data.heatmaps); drawHistograms(histograms, data.histograms); });
+      }, 250);
+    };
+    data.load().catch((e) => console.error(e));   // what is stored so far, downsampled
+    oc = view.dashboardCharts = { root, data, grid };
+  }
+  feedRunEvent(oc.data, msg);
+  return true;
 }
 
 if (typeof document !== "undefined") {
   document.addEventListener("DOMContentLoaded", () => {
     const dash = document.querySelector(".dashboard-page");
     if (dash) startDashboard(dash);
-    const charts = document.querySelector(".run-charts[data-run-id]");
-    if (charts && !charts.dataset.manual) window.runCharts = startRunCharts(charts);
   });
 }

@@ -57,6 +57,7 @@ class OutputView {
   }
 
   on_display(msg) {
+    if (window.outputCharts && /playground\.(histogram|heatmap)\+json$/.test(msg.mime) && outputCharts(this, msg)) return;
     let node;
     if (msg.mime === TENSOR_MIME) node = this.tensorCard(msg.data);
     else if (msg.mime === GRAPH_MIME) node = this.graphCard(msg.data);
@@ -106,6 +107,7 @@ class OutputView {
   }
 
   on_metrics(msg) {
+    if (window.outputCharts && outputCharts(this, msg)) return;   // dashboard.js: downsampled charts
     const add = {};
     // Names starting with "__" are the service's own (e.g. progress), not the user's curves.
     for (const p of msg.points) if (!p.name.startsWith("__")) (add[p.name] = add[p.name] || []).push(p);

@@ -1,0 +1,136 @@
+"""Real-browser tests of the training dashboard (Playwright + Debian's Chromium against a live
+daphne, the fixtures of the site's browser tests): a preset trains live on the train page,
+two runs are compared with smoothing, log scale and time axes, and a run's points are
+exported as CSV. Screenshots go to test-artifacts/."""
+import csv
+import io
+import json
+import urllib.request
+
+import pytest
+
+from tests.test_browser_playground import ARTIFACTS, browser, daphne_server, page  # noqa: F401
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+POINTS = "sel => Number((document.querySelector(sel) || {dataset: {}}).dataset.points || 0)"
+LOSS_PLOT = ".metric-chart[data-tag=loss] .plot"
+
+
+def tensorboard_ema(values, weight):
+    """TensorBoard's debiased EMA (tensorboard/webapp, scalar card smoothing), in Python."""
+    out, last, n = [], 0.0, 0
+    for v in values:
+        if v is None:
+            out.append(None)
+            continue
+        last = last * weight + (1 - weight) * v
+        n += 1
+        out.append(last / (1 - weight ** n))
+    return out
+
+
+def start_preset(page, dataset, epochs, samples=400):
+    page.goto("/dashboard/train/")
+    page.wait_for_selector("#connection[data-state=open]")
+    page.select_option("#dataset", dataset)
+    page.fill("[name=epochs]", str(epochs))
+    page.fill("[name=samples]", str(samples))
+    page.click("#start")
+    page.wait_for_selector("#run-links:not([hidden])")
+    return page.get_attribute("#open-permalink", "href").strip("/").split("/")[-1]
+
+
+def test_train_live_compare_two_runs_and_export_csv(page, daphne_server):  # noqa: F811
+    # 1. a long preset: the loss chart gains points while the run is still running
+    first = start_preset(page, "xor", epochs=400, samples=1000)
+    page.wait_for_function(f"({POINTS})('{LOSS_PLOT}') >= 4", timeout=60_000)
+    seen = page.evaluate(f"({POINTS})('{LOSS_PLOT}')")
+    page.wait_for_function(f"({POINTS})('{LOSS_PLOT}') > {seen}")
+    assert page.get_attribute("#train-status", "data-status") == "running"
+    legend = page.evaluate("document.querySelector('" + LOSS_PLOT + "').data.map(t => t.name)")
+    assert set(legend) >= {"train", "test"}                # one chart, both curves
+    page.wait_for_selector(".heatmap-chart .main-svg")     # the decision boundary
+    page.wait_for_selector("#progress progress")
+    assert "ETA" in page.inner_text("#progress")
+    page.screenshot(path=str(ARTIFACTS / "dashboard-train-live.png"), full_page=True)
+    page.click("#stop")
+    page.wait_for_selector("#train-status[data-status=cancelled]", timeout=30_000)
+    assert page.get_attribute("#open-editor", "href") == f"/?from={first}"
+
+    # 2. a short one to compare with
+    second = start_preset(page, "circle", epochs=15)
+    page.wait_for_selector("#train-status[data-status=succeeded]", timeout=60_000)
+
+    # 3. the dashboard: filter, overlay both, smoothing, log scale, x axes
+    page.goto("/dashboard/")
+    page.wait_for_selector(f"#runs-body tr[data-run-id='{second}']")
+    page.fill("#filter", "^xor")
+    visible = page.eval_on_selector_all("#runs-body tr:not([hidden])", "rs => rs.map(r => r.dataset.runId)")
+    assert visible == [first]
+    page.fill("#filter", "(")
+    assert "Not a regular expression" in page.inner_text("#filter-error")
+    page.fill("#filter", "")
+    for run_id in (first, second):
+        page.check(f"#runs-body tr[data-run-id='{run_id}'] .pick")
+    chart = ".metric-chart[data-tag='loss/train'] .plot"
+    page.wait_for_function(f"document.querySelector(\"{chart}\") && "
+                           f"document.querySelector(\"{chart}\").data.length === 4")
+    traces = page.evaluate(f"document.querySelector(\"{chart}\").data.map(t => "
+                           "({name: t.name, colour: t.line.color, opacity: t.opacity, n: t.y.length}))")
+    raw = [t for t in traces if t["name"].endswith("(raw)")]
+    smooth = [t for t in traces if not t["name"].endswith("(raw)")]
+    assert len(raw) == 2 and len(smooth) == 2
+    assert all(t["opacity"] == 0.25 for t in raw)           # the raw line faint behind
+    assert len({t["colour"] for t in smooth}) == 2          # each run its own colour
+    assert sorted(t["n"] for t in smooth)[0] == 15
+    assert page.evaluate(f"document.querySelector(\"{chart}\").layout.hovermode") == "x unified"
+
+    values = [1.0, 2.0, 3.0, None, 10.0, 0.0, -4.5]
+    got = page.evaluate("v => smoothEMA(v, 0.6)", values)
+    assert got == pytest.approx(tensorboard_ema(values, 0.6))
+
+    page.fill("#smoothing", "0")
+    page.dispatch_event("#smoothing", "input")
+    page.wait_for_function(f"document.querySelector(\"{chart}\").data.length === 2")
+    assert page.evaluate(f"document.querySelector(\"{chart}\").data[0].opacity") == 1
+    page.fill("#smoothing", "0.95")
+    page.dispatch_event("#smoothing", "input")
+    page.wait_for_function(f"document.querySelector(\"{chart}\").data.length === 4")
+    page.check("#log-y")
+    page.wait_for_function(f"document.querySelector(\"{chart}\").layout.yaxis.type === 'log'")
+    page.select_option("#x-axis", "relative")
+    page.wait_for_function(f"document.querySelector(\"{chart}\").layout.xaxis.title.text "
+                           "=== 'seconds since start'")
+    page.select_option("#x-axis", "wall")
+    page.wait_for_function(f"document.querySelector(\"{chart}\").layout.xaxis.type === 'date'")
+    page.screenshot(path=str(ARTIFACTS / "dashboard-compare.png"), full_page=True)
+
+    # 4. CSV export of every point
+    with page.expect_download() as download:
+        page.click(f"#runs-body tr[data-run-id='{second}'] a.csv")
+    rows = list(csv.reader(io.StringIO(open(download.value.path()).read())))
+    assert rows[0] == ["name", "step", "value", "wall_time"]
+    with urllib.request.urlopen(f"{daphne_server}/api/runs/{second}/metrics/") as res:
+        series = json.load(res)["series"]
+    assert len(rows) - 1 == sum(len(points) for points in series.values())
+    assert sum(1 for r in rows if r[0] == "loss/train") == 15
+
+
+def test_playground_code_logs_progress_and_histograms(page):  # noqa: F811
+    page.goto("/")
+    page.wait_for_selector("#connection[data-state=open]")
+    code = ("import torch\nfrom torch.utils.tensorboard import SummaryWriter, log, progress\n"
+            "w = SummaryWriter()\n"
+            "for step in progress(range(30), desc='train'):\n"
+            "    log(step=step, loss=1 / (step + 1))\n"
+            "    w.add_histogram('weights', torch.randn(200) * (step + 1), step)\n")
+    page.evaluate("code => window.playgroundEditor.setValue(code)", code)
+    page.click("#run")
+    page.wait_for_selector("#run-status[data-status=succeeded]")
+    page.wait_for_selector(".output .chart .main-svg")
+    page.wait_for_function("document.querySelector('.output .chart').data[0].y.length === 30")
+    page.wait_for_selector(".output .histogram-chart .main-svg")
+    page.goto(page.get_attribute("#permalink", "href"))
+    page.wait_for_selector(".permalink-page .output .histogram-chart .main-svg")
+    page.wait_for_function("document.querySelector('.output .chart').data[0].y.length === 30")
