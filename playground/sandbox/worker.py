@@ -104,9 +104,11 @@ class Worker:
                 return None
             for line in self.control.read_lines():
                 try:
-                    self.pending.append(json.loads(line))
+                    message = json.loads(line)
                 except ValueError:
-                    pass
+                    continue
+                if isinstance(message, dict):
+                    self.pending.append(message)
             if self.control.eof and not self.pending:
                 os._exit(0)  # the service is gone: so are we (bwrap takes the rest)
             if timeout is not None:
@@ -116,7 +118,7 @@ class Worker:
     def serve(self):
         while True:
             message = self.next_message()
-            if isinstance(message, dict) and message.get("op") == "run":
+            if message.get("op") == "run":
                 supervisor = RunSupervisor(self, message)
                 try:
                     supervisor.execute()
@@ -234,15 +236,19 @@ class RunSupervisor:
 
     def check_control(self):
         """Handle control messages during a run; True when this run is cancelled."""
-        message = self.worker.next_message(timeout=0)
-        if message is None:
-            return False
-        if message.get("op") == "cancel" and message.get("run_id") == self.run_id:
-            self.outcome = events.CANCELLED
-            return True
-        if message.get("op") == "run":
-            self.worker.pending.append(message)  # the service sends one at a time; keep it
-        return False
+        later = []  # "run" messages: the service sends one at a time, but keep any for after
+        try:
+            while True:  # every message that arrived, not just the first
+                message = self.worker.next_message(timeout=0)
+                if message is None:
+                    return False
+                if message.get("op") == "cancel" and message.get("run_id") == self.run_id:
+                    self.outcome = events.CANCELLED
+                    return True
+                if message.get("op") == "run":
+                    later.append(message)
+        finally:
+            self.worker.pending.extend(later)
 
     # -- output -------------------------------------------------------------------------------
     def pump(self, fd, size=1 << 16):
