@@ -253,3 +253,13 @@ def test_bitwise_ops_refuse_floats_like_pytorch(make, msg):
     with pytest.raises(NotImplementedError) as info:
         make()
     assert str(info.value) == msg
+
+
+def test_lerp_refuses_integers_like_pytorch():
+    with pytest.raises(NotImplementedError) as info:
+        engine.tensor([1, 2]).lerp(engine.tensor([3, 4]), 0.5)
+    assert str(info.value) == "\"lerp_kernel_scalar\" not implemented for 'Long'"
+    ints = engine.tensor([1, 2], dtype=engine.int32)
+    with pytest.raises(NotImplementedError) as info:
+        ints.lerp(ints, ints)
+    assert str(info.value) == "\"lerp_kernel_tensor\" not implemented for 'Int'"

@@ -579,3 +579,22 @@ def test_writing_into_an_expanded_view():
             write()
         assert str(info.value) == msg
     assert base.tolist() == [0.0, 0.0, 0.0]
+
+
+@pytest.mark.parametrize("call, msg", [
+    (lambda: engine.zeros(3).scatter(0, engine.tensor([1]), engine.tensor([2])),
+     "scatter(): Expected self.dtype to be equal to src.dtype"),
+    (lambda: engine.zeros(3).scatter_add(0, engine.tensor([1]), engine.tensor([2])),
+     "scatter(): Expected self.dtype to be equal to src.dtype"),
+    (lambda: engine.zeros(3, dtype=engine.float64).index_add(0, engine.tensor([1]),
+                                                             engine.tensor([2.5])),
+     "index_add_(): self (Double) and source (Float) must have the same scalar type"),
+    (lambda: engine.zeros(3, dtype=engine.int64).index_copy(0, engine.tensor([1]),
+                                                            engine.tensor([2.5])),
+     "index_copy_(): self and source expected to have the same dtype, but got (self) Long and "
+     "(source) Float"),
+])
+def test_source_dtype_must_match(call, msg):
+    with pytest.raises(RuntimeError) as info:
+        call()
+    assert str(info.value) == msg

@@ -560,6 +560,10 @@ def lerp(input, end, weight, *, out=None):
     if isinstance(weight, Tensor) and weight.dtype is not input.dtype:
         raise RuntimeError(f"expected dtype {_scalar_name(input)} for `weight` but got dtype "
                            f"{_scalar_name(weight)}")
+    if not input.dtype.is_floating_point:
+        kernel = "tensor" if isinstance(weight, Tensor) else "scalar"
+        raise NotImplementedError(f'"lerp_kernel_{kernel}" not implemented for '
+                                  f"'{input.dtype.legacy}'")
     sd, ed = input._data, end._data
     wd = weight._data if isinstance(weight, Tensor) else weight
     try:

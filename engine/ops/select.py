@@ -87,6 +87,9 @@ class IndexAddBackward0(Node):
 
 def index_add(input, dim, index, source, *, alpha=1):
     d, idx = _vector_index(input, dim, index, "index_add_")
+    if source.dtype is not input.dtype:
+        raise RuntimeError(f"index_add_(): self ({input.dtype.legacy}) and source "
+                           f"({source.dtype.legacy}) must have the same scalar type")
     src_shape = source._data.shape
     n_src = src_shape[d] if source._data.ndim else 1
     if idx.size != n_src:
@@ -153,6 +156,10 @@ class IndexCopyBackward0(Node):
 
 def index_copy(input, dim, index, source):
     d, idx = _vector_index(input, dim, index, "index_copy_")
+    if source.dtype is not input.dtype:
+        raise RuntimeError("index_copy_(): self and source expected to have the same dtype, but "
+                           f"got (self) {input.dtype.legacy} and (source) "
+                           f"{source.dtype.legacy}")
     n_src = source._data.shape[d] if source._data.ndim else 1
     if idx.size != n_src:
         raise IndexError(f"index_copy_(): Number of indices ({idx.size}) should be equal to "
@@ -262,6 +269,8 @@ def scatter(input, dim, index, src=None, value=None, *, reduce=None):
         raise TypeError("scatter() missing required argument 'src' or 'value'")
     is_tensor = isinstance(src, Tensor)
     d, where_ = _gather_checks(input, dim, index, "scatter", src if is_tensor else None)
+    if is_tensor:
+        _same_dtype_as_src(input, src)
     data = input._data.copy()
     target = data if data.ndim else data.reshape(1)
     vals = _src_block(src, index._data.shape).astype(data.dtype, copy=False) if is_tensor \
@@ -292,6 +301,11 @@ def scatter(input, dim, index, src=None, value=None, *, reduce=None):
     return out
 
 
+def _same_dtype_as_src(input, src):
+    if src.dtype is not input.dtype:
+        raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
+
+
 class ScatterAddBackward0(Node):
     def backward(self, g):
         gs = None
@@ -305,6 +319,7 @@ def scatter_add(input, dim, index, src):
         raise TypeError(f"scatter_add(): argument 'src' must be Tensor, not "
                         f"{type(src).__name__}")
     d, where_ = _gather_checks(input, dim, index, "scatter_add", src)
+    _same_dtype_as_src(input, src)
     data = input._data.copy()
     target = data if data.ndim else data.reshape(1)
     xp_of(data).add.at(target, where_,
