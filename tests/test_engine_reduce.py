@@ -398,3 +398,104 @@ def test_mean_with_dtype_casts_first():
     assert out.dtype == engine.float32 and out.item() == 1.5
     raises(RuntimeError, "mean(): could not infer output dtype. Input dtype must be either a "
            "floating point or complex dtype. Got: Long", lambda: t([1, 2]).mean())
+
+
+# ---- std_mean/var_mean, aminmax, median/nanmedian, nansum/nanmean, cummax/cummin ---------------
+
+def test_std_mean_var_mean_share_one_node():
+    x = t(A, requires_grad=True)
+    s, m = engine.std_mean(x, 1)
+    close(s, A.std(1, ddof=1))
+    close(m, A.mean(1))
+    assert s.grad_fn is m.grad_fn and s.grad_fn.name() == "StdMeanBackward0"
+    v, m = engine.var_mean(x, dim=0, correction=0, keepdim=True)
+    close(v, A.var(0, keepdims=True))
+    assert v.grad_fn.name() == "VarMeanBackward0"
+    gradcheck(lambda x: engine.std_mean(x, 1)[0] * 2 + engine.std_mean(x, 1)[1], A)
+    gradcheck(lambda x: engine.var_mean(x)[1], A)       # only the mean output used
+    gradcheck(lambda x: engine.var_mean(x, (0, 2))[0], A3)
+    raises(RuntimeError, "std_mean only support floating point and complex dtypes",
+           lambda: engine.std_mean(t([1, 2])))
+
+
+def test_aminmax():
+    x = t([[1.0, 3.0, 3.0, 2.0]], requires_grad=True)
+    r = engine.aminmax(x)
+    assert repr(r) == ("torch.return_types.aminmax(\nmin=tensor(1., grad_fn=<AminmaxBackward0>),"
+                       "\nmax=tensor(3., grad_fn=<AminmaxBackward0>))")
+    (r.min + r.max * 2).backward()
+    assert x.grad.tolist() == [[1.0, 1.0, 1.0, 0.0]]  # PyTorch 2.13: ties share the gradient
+    lo, hi = t(A3).aminmax(dim=1, keepdim=True)
+    close(lo, A3.min(1, keepdims=True))
+    close(hi, A3.max(1, keepdims=True))
+    gradcheck(lambda x: engine.aminmax(x, dim=0).max - engine.aminmax(x, dim=0).min, A)
+    raises(RuntimeError, "aminmax(): cannot compute aminmax over an empty dimension as the "
+           "operation has no identity.", lambda: engine.empty(0).aminmax())
+    raises(IndexError, "aminmax: Expected reduction dim 0 to have non-zero size.",
+           lambda: engine.empty(0, 3).aminmax(dim=0))
+
+
+def test_median_nanmedian():
+    x = t([[1.0, 3.0, 2.0, 2.0], [2.0, 1.0, 1.0, 3.0]], requires_grad=True)
+    m = x.median()
+    assert m.item() == 2.0 and m.grad_fn.name() == "MedianBackward0"  # the lower median
+    m.backward()
+    third = 1 / 3
+    np.testing.assert_allclose(x.grad.numpy(), [[0, 0, third, third], [third, 0, 0, 0]],
+                               rtol=1e-6)
+    # PyTorch 2.13's indices with ties and NaN
+    r = t([[1.0, 1.0, 1.0], [2.0, 1.0, 2.0], [3.0, 3.0, 1.0]]).median(1)
+    assert r.values.tolist() == [1.0, 2.0, 3.0] and r.indices.tolist() == [1, 0, 0]
+    assert t([[5.0, 1.0, 5.0, 1.0, 3.0, 3.0]]).median(1).indices.tolist() == [4]
+    r = t([[1.0, np.nan, 2.0]]).median(1)
+    assert np.isnan(r.values.item()) and r.indices.tolist() == [1]
+    assert np.isnan(t([1.0, np.nan, 2.0]).median().item())
+    assert t([1.0, np.nan, 2.0]).nanmedian().item() == 1.0
+    r = engine.nanmedian(t([[1.0, np.nan, 2.0, 3.0]]), 1)
+    assert r.values.tolist() == [2.0] and r.indices.tolist() == [2]
+    assert repr(t([[1, 2, 3]]).median(1)) == ("torch.return_types.median(\nvalues=tensor([2]),"
+                                              "\nindices=tensor([1]))")
+    assert x.median(1, keepdim=True).values.grad_fn.name() == "MedianBackward1"
+    close(t(A3).median(-1).values, np.sort(A3, -1)[..., 1])
+    gradcheck(lambda x: x.median(1).values, A)
+    gradcheck(lambda x: x.median(), A3)
+    raises(NotImplementedError, "\"median_cpu\" not implemented for 'Bool'",
+           lambda: t([True, False]).median())
+    raises(IndexError, "median(): Expected reduction dim 0 to have non-zero size.",
+           lambda: engine.empty(0, 3).median(0))
+
+
+def test_nansum_nanmean():
+    m = np.array([[1.0, np.nan, 3.0], [np.nan, 2.0, 4.0]])
+    x = t(m, requires_grad=True)
+    close(engine.nansum(x), np.nansum(m))
+    close(x.nansum(1), np.nansum(m, 1))
+    close(x.nanmean(0, keepdim=True), np.nanmean(m, 0, keepdims=True))
+    assert x.nansum().grad_fn.name() == "NansumBackward0"
+    assert x.nanmean().grad_fn.name() == "DivBackward0"
+    engine.nanmean(x).backward()
+    assert x.grad.tolist() == [[0.25, 0.0, 0.25], [0.0, 0.25, 0.25]]
+    assert t([1, 2]).nansum().item() == 3 and t([1, 2]).nansum().dtype == engine.int64
+    raises(RuntimeError, "nanmean(): expected input to have floating point or complex dtype but "
+           "got Long", lambda: t([1, 2]).nanmean())
+    gradcheck(lambda x: x.nansum(1), A)
+
+
+def test_cummax_cummin():
+    r = t([[1.0, 3.0, 3.0, 2.0, 3.0, 5.0]]).cummax(1)
+    assert r.values.tolist() == [[1.0, 3.0, 3.0, 3.0, 3.0, 5.0]]
+    assert r.indices.tolist() == [[0, 1, 2, 2, 4, 5]]  # PyTorch: the latest tie wins
+    r = engine.cummin(t([[3.0, 1.0, 1.0, 2.0, 1.0]]), 1)
+    assert r.indices.tolist() == [[0, 1, 2, 2, 4]]
+    r = t([[1.0, np.nan, 3.0]]).cummax(1)
+    assert r.indices.tolist() == [[0, 1, 1]] and np.isnan(r.values[0, 2].item())
+    x = t([[1.0, 3.0, 3.0, 2.0]], requires_grad=True)
+    out = x.cummax(1).values
+    assert out.grad_fn.name() == "CummaxBackward0"
+    out.sum().backward()
+    assert x.grad.tolist() == [[1.0, 1.0, 2.0, 0.0]]
+    close(t(A3).cummax(1).values, np.maximum.accumulate(A3, 1))
+    close(t(A3).cummin(-1).values, np.minimum.accumulate(A3, -1))
+    gradcheck(lambda x: x.cummax(1).values, A)
+    gradcheck(lambda x: x.cummin(0).values, A3)
+    assert engine.tensor(2.0).cummax(0).indices.item() == 0

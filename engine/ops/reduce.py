@@ -271,34 +271,41 @@ def _set_var_node(node, input, dims, keepdim, n, c):
 class VarBackward0(Node):
     def backward(self, g):
         (x,) = self.saved_tensors
-        denom = builtins.max(self.n - self.c, 0)
-        scale = 2.0 / denom if denom else math.inf
-        if not _grad_state[0]:
-            xd = x._data
-            return (wrap(_kept_data(g, self) * (scale * (xd - xd.mean(axis=self.dims,
-                                                                     keepdims=True))), g),)
-        centred = x - x.mean(self.dims, keepdim=True)
-        return (_kept(g, self) * scale * centred,)
+        return (_var_grad(self, g, x),)
 
 
 class StdBackward0(Node):
     def backward(self, g):
         x, out = self.saved_tensors
-        denom = builtins.max(self.n - self.c, 0)
-        if not _grad_state[0] and denom:
-            xd, od = x._data, _kept_data(out, self)
-            zero = od == 0
-            scale = ~zero / ((od + zero) * denom)
-            return (wrap(_kept_data(g, self) * (xd - xd.mean(axis=self.dims, keepdims=True))
-                         * scale.astype(xd.dtype, copy=False), g),)
-        out = _kept(_again(self, x, out, lambda x: std(x, self.dims, keepdim=True,
-                                                       correction=self.c)), self)
-        centred = x - x.mean(self.dims, keepdim=True)
-        if not denom:  # std is inf or nan here, and so is its gradient (as in PyTorch)
-            return (_kept(g, self) * centred * math.nan,)
-        # PyTorch sends no gradient through a zero std (all values equal).
-        zero = _const((out._data == 0).astype(out._data.dtype), out)
-        return (_kept(g, self) * centred * ((1 - zero) / ((out + zero) * denom)),)
+        return (_std_grad(self, g, x, out),)
+
+
+def _var_grad(node, g, x):
+    denom = builtins.max(node.n - node.c, 0)
+    scale = 2.0 / denom if denom else math.inf
+    if not _grad_state[0]:
+        xd = x._data
+        centred = xd - xd.mean(axis=node.dims, keepdims=True)
+        return wrap(_kept_data(g, node) * (scale * centred), g)
+    return _kept(g, node) * scale * (x - x.mean(node.dims, keepdim=True))
+
+
+def _std_grad(node, g, x, out):
+    denom = builtins.max(node.n - node.c, 0)
+    if not _grad_state[0] and denom:
+        xd, od = x._data, _kept_data(out, node)
+        zero = od == 0
+        scale = (~zero / ((od + zero) * denom)).astype(xd.dtype, copy=False)
+        centred = xd - xd.mean(axis=node.dims, keepdims=True)
+        return wrap(_kept_data(g, node) * centred * scale, g)
+    out = _kept(_again(node, x, out, lambda x: std(x, node.dims, keepdim=True,
+                                                   correction=node.c)), node)
+    centred = x - x.mean(node.dims, keepdim=True)
+    if not denom:  # std is inf or nan here, and so is its gradient (as in PyTorch)
+        return _kept(g, node) * centred * math.nan
+    # PyTorch sends no gradient through a zero std (all values equal).
+    zero = _const((out._data == 0).astype(out._data.dtype), out)
+    return _kept(g, node) * centred * ((1 - zero) / ((out + zero) * denom))
 
 
 def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
@@ -369,14 +376,21 @@ def _ties(xd, ref):
 
 class _EvenSplit(Node):
     """max()/min()/amax/amin: the gradient is shared evenly among the tied extremes."""
+    nan_ties = True  # max()/min()/median() share among NaNs; amax/amin (in PyTorch) do not
 
     def backward(self, g):
         x, out = self.saved_tensors
-        mask = _ties(x._data, out._data.reshape(self.kept_shape))
-        share = (mask / mask.sum(axis=self.dims, keepdims=True)).astype(x._data.dtype)
-        if not _grad_state[0]:
-            return (wrap(_kept_data(g, self) * share, g),)
-        return (_kept(g, self) * _const(share, x),)
+        return (_even_split(self, g, x, out),)
+
+
+def _even_split(node, g, x, out, nan_ties=None):
+    ref = out._data.reshape(node.kept_shape)
+    nan_ties = node.nan_ties if nan_ties is None else nan_ties
+    mask = _ties(x._data, ref) if nan_ties else x._data == ref
+    share = (mask / mask.sum(axis=node.dims, keepdims=True)).astype(x._data.dtype)
+    if not _grad_state[0]:
+        return wrap(_kept_data(g, node) * share, g)
+    return _kept(g, node) * _const(share, x)
 
 
 class MaxBackward1(_EvenSplit):
@@ -388,11 +402,11 @@ class MinBackward1(_EvenSplit):
 
 
 class AmaxBackward0(_EvenSplit):
-    pass
+    nan_ties = False  # a NaN maximum makes the whole slice's gradient NaN, as in PyTorch
 
 
 class AminBackward0(_EvenSplit):
-    pass
+    nan_ties = False
 
 
 class _ToIndex(Node):
@@ -717,7 +731,262 @@ def log_softmax(input, dim=_REQUIRED, dtype=None):
     return _finish_softmax(LogSoftmaxBackward0, input, d, shifted)
 
 
+# ---- std_mean, var_mean --------------------------------------------------------------------
+
+class VarMeanBackward0(Node):
+    def backward(self, g_var, g_mean):
+        (x,) = self.saved_tensors
+        grad = _var_grad(self, g_var, x) if g_var is not None else None
+        return (_add_mean_grad(self, grad, g_mean),)
+
+
+class StdMeanBackward0(Node):
+    def backward(self, g_std, g_mean):
+        x, out = self.saved_tensors
+        grad = _std_grad(self, g_std, x, out) if g_std is not None else None
+        return (_add_mean_grad(self, grad, g_mean),)
+
+
+def _add_mean_grad(node, grad, g_mean):
+    if g_mean is None:
+        return grad
+    part = _kept(g_mean, node).expand(node.in_shape) / (node.n or math.nan)
+    return part if grad is None else grad + part
+
+
+def _stat_mean(name, node_cls, input, dim, unbiased, keepdim, correction):
+    if input._data.dtype.kind not in "fc":
+        raise RuntimeError(f"{name} only support floating point and complex dtypes")
+    dims, n, c, var_, dt = _var_data(name.split("_")[0], input, dim, unbiased, keepdim,
+                                     correction)
+    data = input._data
+    mean_ = wrap(data.mean(axis=dims, keepdims=keepdim).astype(dt, copy=False), input)
+    stat = xp_of(var_).sqrt(var_) if name == "std_mean" else var_
+    stat = wrap(stat.astype(dt, copy=False), input)
+    node = _record_outputs(node_cls, (stat, mean_), input)
+    if node is not None:
+        _set_var_node(node, input, dims, keepdim, n, c)
+        node.save(input, stat.detach()) if name == "std_mean" else node.save(input)
+    return stat, mean_
+
+
+def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    return _stat_mean("std_mean", StdMeanBackward0, input, dim, unbiased, keepdim, correction)
+
+
+def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    return _stat_mean("var_mean", VarMeanBackward0, input, dim, unbiased, keepdim, correction)
+
+
+def _record_outputs(node_cls, outs, input):
+    """One node for several outputs (PyTorch's multi-output grad_fn), each its output_nr."""
+    node = record(node_cls, outs[0], (input,))
+    if node is not None:
+        node._n_outputs = len(outs)
+        for i, o in enumerate(outs[1:], 1):
+            o.grad_fn, o._output_nr, o._rg = node, i, True
+    return node
+
+
+# ---- aminmax -------------------------------------------------------------------------------
+
+class AminmaxBackward0(Node):
+    def backward(self, g_min, g_max):
+        x, lo, hi = self.saved_tensors
+        grad = None
+        for g, ref in ((g_min, lo), (g_max, hi)):
+            if g is not None:
+                part = _even_split(self, g, x, ref, nan_ties=False)
+                grad = part if grad is None else grad + part
+        return (grad,)
+
+
+def aminmax(input, *, dim=None, keepdim=False):
+    data = input._data
+    if dim is None:
+        if data.size == 0:
+            raise RuntimeError("aminmax(): cannot compute aminmax over an empty dimension as "
+                               "the operation has no identity.")
+        dims = tuple(range(data.ndim))
+    else:
+        d = _int_dim("aminmax", dim, data.ndim)
+        if data.ndim and data.shape[d] == 0:
+            raise IndexError(f"aminmax: Expected reduction dim {d} to have non-zero size.")
+        dims = (d,) if data.ndim else ()
+    lo = wrap(data.min(axis=dims, keepdims=keepdim), input)
+    hi = wrap(data.max(axis=dims, keepdims=keepdim), input)
+    node = _record_outputs(AminmaxBackward0, (lo, hi), input)
+    if node is not None:
+        _reduce_node(node, input, dims, keepdim)
+        node.save(input, lo.detach(), hi.detach())
+    return return_types.aminmax((lo, hi))
+
+
+# ---- median, nanmedian ---------------------------------------------------------------------
+
+class MedianBackward0(_EvenSplit):
+    pass
+
+
+class NanmedianBackward0(_EvenSplit):
+    pass
+
+
+class MedianBackward1(_ToIndex):
+    pass
+
+
+class NanmedianBackward1(_ToIndex):
+    pass
+
+
+def _median_index(data, d, ignore_nan):
+    """Index (keepdims) of the lower median along d: the element at position (n-1)//2 of a
+    stable sort, as PyTorch picks it; NaN wins unless ignored (then it is left out)."""
+    xp = xp_of(data)
+    order = xp.argsort(data, axis=d, kind="stable")  # NaN sorts last
+    nan = xp.isnan(data) if data.dtype.kind == "f" else None
+    if ignore_nan and nan is not None:
+        count = data.shape[d] - nan.sum(axis=d, keepdims=True)
+        k = xp.maximum((count - 1) // 2, 0)
+    else:
+        k = xp.full(_kept_shape(data.shape, (d,)), (data.shape[d] - 1) // 2)
+    idx = xp.take_along_axis(order, k, axis=d)
+    if nan is not None and not ignore_nan:
+        has_nan = nan.any(axis=d, keepdims=True)
+        idx = xp.where(has_nan, nan.argmax(axis=d, keepdims=True), idx)
+    return idx
+
+
+def _median(name, all_node, dim_node, input, dim, keepdim, ignore_nan):
+    data = input._data
+    if data.dtype.kind == "b":
+        raise NotImplementedError(f"\"{name}_cpu\" not implemented for 'Bool'")
+    xp = xp_of(data)
+    if dim is None:
+        flat = data.reshape(-1)
+        if flat.size == 0:
+            value = xp.asarray(xp.nan, dtype=data.dtype)
+        else:
+            value = xp.take(flat, _median_index(flat, 0, ignore_nan)).reshape(())
+        out = wrap(value, input)
+        node = record(all_node, out, (input,))
+        if node is not None:
+            _reduce_node(node, input, tuple(range(data.ndim)), False)
+            node.save(input, out.detach())
+        return out
+    d = _int_dim(name, dim, data.ndim)
+    _no_empty(name, data, d)
+    flat = data.reshape(1) if data.ndim == 0 else data
+    idx = _median_index(flat, d, ignore_nan)
+    values = xp.take_along_axis(flat, idx, axis=d)
+    out_idx = idx
+    if not keepdim or data.ndim == 0:
+        values, out_idx = values.squeeze(d), idx.squeeze(d)
+    values = wrap(values, input)
+    node = record(dim_node, values, (input,))
+    if node is not None:
+        _reduce_node(node, input, (d,) if data.ndim else (), keepdim)
+        node.dim, node.indices = d, idx.reshape(node.kept_shape)
+    return getattr(return_types, name)((values, wrap(out_idx.astype(int64.np), input)))
+
+
+def median(input, dim=None, keepdim=False):
+    return _median("median", MedianBackward0, MedianBackward1, input, dim, keepdim, False)
+
+
+def nanmedian(input, dim=None, keepdim=False):
+    return _median("nanmedian", NanmedianBackward0, NanmedianBackward1, input, dim, keepdim,
+                   True)
+
+
+# ---- nansum, nanmean -----------------------------------------------------------------------
+
+class NansumBackward0(Node):
+    def backward(self, g):
+        (x,) = self.saved_tensors
+        keep = ~xp_of(x._data).isnan(x._data)
+        if not _grad_state[0]:
+            return (wrap(_kept_data(g, self) * keep.astype(g._data.dtype), g),)
+        return (_kept(g, self) * _const(keep.astype(x._data.dtype), x),)
+
+
+def nansum(input, dim=None, keepdim=False, *, dtype=None):
+    data = input._data
+    if dtype is not None:
+        data = data.astype(to_dtype(dtype).np)
+    elif data.dtype.kind in "biu":
+        data = data.astype(int64.np)
+    dims = _dims(dim, data.ndim)
+    out = wrap(xp_of(data).nansum(data, axis=dims, keepdims=keepdim).astype(data.dtype), input)
+    node = record(NansumBackward0, out, (input,), (input,))
+    if node is not None:
+        _reduce_node(node, input, dims, keepdim)
+    return out
+
+
+def nanmean(input, dim=None, keepdim=False, *, dtype=None):
+    """nansum / the count of non-NaN elements (so its grad_fn is DivBackward0, as in PyTorch)."""
+    if dtype is None and input._data.dtype.kind not in "fc":
+        raise RuntimeError("nanmean(): expected input to have floating point or complex dtype "
+                           f"but got {input.dtype.legacy}")
+    data = input._data
+    dims = _dims(dim, data.ndim)
+    count = (~xp_of(data).isnan(data)).sum(axis=dims, keepdims=keepdim)
+    total = nansum(input, dim, keepdim, dtype=dtype)
+    return total / _const(count.astype(total._data.dtype), total)
+
+
+# ---- cummax, cummin ------------------------------------------------------------------------
+
+class CummaxBackward0(Node):
+    def backward(self, g):
+        if self.dim is None:
+            return (g,)
+        zeros = _const(xp_of(g._data).zeros(self.in_shape, dtype=g._data.dtype), g)
+        return (zeros.scatter_add(self.dim, _const(self.indices, g), g),)
+
+
+class CumminBackward0(CummaxBackward0):
+    pass
+
+
+def _cumextreme(name, node_cls, input, dim):
+    data = input._data
+    d = _int_dim(name, dim, data.ndim)
+    xp = xp_of(data)
+    if data.ndim == 0:
+        values, idx = data.copy(), xp.zeros((), dtype=int64.np)
+    else:
+        ufunc = xp.maximum if name == "cummax" else xp.minimum
+        values = ufunc.accumulate(data, axis=d)
+        # The running index moves to every element that ties or beats the running extreme
+        # (PyTorch's x >= max, so the latest tie wins), and to every NaN.
+        hit = data == values
+        if data.dtype.kind == "f":
+            hit |= xp.isnan(data)
+        shape = [1] * data.ndim
+        shape[d] = data.shape[d]
+        pos = xp.arange(data.shape[d], dtype=int64.np).reshape(shape)
+        idx = xp.maximum.accumulate(xp.where(hit, pos, 0), axis=d)
+    out = wrap(values, input)
+    node = record(node_cls, out, (input,))
+    if node is not None:
+        node.dim = d if data.ndim else None
+        node.in_shape, node.indices = data.shape, idx
+    return getattr(return_types, name)((out, wrap(idx, input)))
+
+
+def cummax(input, dim):
+    return _cumextreme("cummax", CummaxBackward0, input, dim)
+
+
+def cummin(input, dim):
+    return _cumextreme("cummin", CumminBackward0, input, dim)
+
+
 __all__ = ["sum", "mean", "prod", "var", "std", "max", "min", "amax", "amin", "argmax",
            "argmin", "all", "any", "count_nonzero", "cumsum", "cumprod", "logsumexp",
-           "softmax", "log_softmax", "return_types"]
-NOT_METHODS = {"return_types"}
+           "softmax", "log_softmax", "return_types", "std_mean", "var_mean", "aminmax",
+           "median", "nanmedian", "nansum", "nanmean", "cummax", "cummin"]
+NOT_METHODS = {"return_types", "std_mean", "var_mean"}
