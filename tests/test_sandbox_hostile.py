@@ -336,3 +336,24 @@ def test_a_worker_that_dies_mid_run_only_ends_that_run():
         assert after[-1]["status"] == events.SUCCEEDED and output(after) == "again\n"
     finally:
         worker.stop()
+
+
+def test_worker_reads_every_control_message_during_a_run():
+    from playground.sandbox.limits import resolve_limits
+    from playground.sandbox.service import SandboxWorker
+    worker = SandboxWorker(slot=5)
+    try:
+        worker.wait_ready()
+        pid = worker.process.pid
+        seen = []
+        for event in worker.run("print('up', flush=True)\nimport time\ntime.sleep(60)",
+                                resolve_limits("snippet", {"wall_s": 30}), "mine"):
+            seen.append(event)
+            if event.get("text") == "up\n":
+                worker._send({"op": "cancel", "run_id": "someone-else"})  # stale, ignored
+                worker._send(["not", "a", "message"])
+                worker.cancel("mine")
+        assert seen[-1]["status"] == events.CANCELLED
+        assert worker.process.pid == pid  # the worker itself obeyed; no restart was needed
+    finally:
+        worker.stop()
