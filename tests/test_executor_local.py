@@ -322,3 +322,11 @@ def test_file_size_and_open_file_limits(executor):
     handle.wait(30)
     assert rec.final["status"] == events.FAILED
     assert "Too many open files" in rec.final["message"]
+
+
+def test_an_unknown_executor_setting_is_refused_clearly(settings):
+    from playground.executors import get_executor, shutdown_executor
+    shutdown_executor()
+    settings.PLAYGROUND_EXECUTOR = "kubernetes"
+    with pytest.raises(ValueError, match="unknown PLAYGROUND_EXECUTOR 'kubernetes'; available: local"):
+        get_executor()
