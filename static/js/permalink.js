@@ -7,6 +7,7 @@
   const statusEl = document.getElementById("run-status");
   const editor = CodeMirror.fromTextArea(document.getElementById("code"), {
     mode: "python", lineNumbers: true, readOnly: true, viewportMargin: Infinity,
+    screenReaderLabel: "Code of this run (read-only)",
   });
   const view = new OutputView(document.getElementById("output"), {
     onErrorLine: (line) => { if (line >= 1 && line <= editor.lineCount()) editor.addLineClass(line - 1, "background", "cm-error-line"); },

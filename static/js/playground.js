@@ -12,6 +12,7 @@
 
   const editor = CodeMirror.fromTextArea($("code"), {
     mode: "python", lineNumbers: true, indentUnit: 4, matchBrackets: true,
+    screenReaderLabel: "Python code editor",
     autoCloseBrackets: true, styleActiveLine: true, gutters: ["error-gutter", "CodeMirror-linenumbers"],
     extraKeys: {
       "Ctrl-Enter": () => run(), "Cmd-Enter": () => run(), "Shift-Enter": () => run(),
