@@ -49,13 +49,18 @@ def _vector_index(input, dim, index, fn_name):
     d = _wrap_dim(dim, nd)
     idx = index._data.reshape(-1).astype(np.int64, copy=False)
     n = input._data.shape[d] if nd else 1
-    if idx.size:
-        lo, hi = int(idx.min()), int(idx.max())
-        if lo < 0:
+    if _out_of_range(idx, n):
+        if int(idx.min()) < 0:
             raise IndexError("index out of range in self")
-        if hi >= n:
-            raise RuntimeError(f"INDICES element is out of DATA bounds, id={hi} axis_dim={n}")
+        raise RuntimeError(f"INDICES element is out of DATA bounds, id={int(idx.max())} "
+                           f"axis_dim={n}")
     return d, idx
+
+
+def _out_of_range(idx, n):
+    """Whether any int64 index lies outside [0, n): one reduction, since negative values
+    read as unsigned are larger than any size."""
+    return idx.size != 0 and bool(idx.view(np.uint64).max() >= n)
 
 
 class IndexSelectBackward0(Node):
@@ -67,7 +72,8 @@ class IndexSelectBackward0(Node):
 def index_select(input, dim, index, *, out=None):
     d, idx = _vector_index(input, dim, index, "index_select")
     data = input._data
-    result = wrap(xp_of(data).take(data, idx, axis=d) if data.ndim else
+    # Plain fancy indexing: np.take's Python wrapper costs more than the copy itself.
+    result = wrap(data[(slice(None),) * d + (idx,)] if data.ndim else
                   data.reshape(1)[idx].reshape(()), input)
     node = record(IndexSelectBackward0, result, (input,))
     if node is not None:
@@ -197,19 +203,19 @@ def _gather_checks(input, dim, index, fn_name, src=None):
                                f"{list(data.shape)} apart from dimension {d} and to be no "
                                f"larger size than src {list(src._data.shape)}")
     idx = idx.astype(np.int64, copy=False)
-    if idx.size:
-        lo, hi = int(idx.min()), int(idx.max())
-        if lo < 0 or hi >= shape[d]:
-            bad = lo if lo < 0 else hi
-            raise RuntimeError(f"index {bad} is out of bounds for dimension {d} with size "
-                               f"{shape[d]}")
+    if _out_of_range(idx, shape[d]):
+        lo = int(idx.min())
+        bad = lo if lo < 0 else int(idx.max())
+        raise RuntimeError(f"index {bad} is out of bounds for dimension {d} with size "
+                           f"{shape[d]}")
+    if not nd:
+        return d, (idx.reshape(-1),)
     xp = xp_of(data)
     # An open grid (like np.indices(sparse=True), which CuPy lacks) with dim d replaced.
     n = idx.ndim
-    grid = [xp.arange(size).reshape((1,) * k + (size,) + (1,) * (n - k - 1))
+    grid = [idx if k == d else xp.arange(size).reshape((1,) * k + (size,) + (1,) * (n - k - 1))
             for k, size in enumerate(idx.shape)]
-    grid[d] = idx
-    return d, tuple(grid) if nd else (idx.reshape(-1),)
+    return d, tuple(grid)
 
 
 def _src_block(src, index_shape):
@@ -437,8 +443,12 @@ def where(condition, input=None, other=None, *, out=None):
         from ..creation import tensor
         input = tensor(input, device=condition.device)
     a, b, ad, bd = operands(input, other)
-    _broadcast(c.shape, _broadcast(np.shape(ad), np.shape(bd)))
-    result = wrap(xp_of(c).where(c, ad, bd), a if isinstance(a, Tensor) else b)
+    try:
+        data = xp_of(c).where(c, ad, bd)
+    except ValueError:  # PyTorch's message names the shapes that do not broadcast
+        _broadcast(c.shape, _broadcast(np.shape(ad), np.shape(bd)))
+        raise
+    result = wrap(data, a if isinstance(a, Tensor) else b)
     node = record(WhereBackward0, result, (a if isinstance(a, Tensor) else None,
                                            b if isinstance(b, Tensor) else None))
     if node is not None:
