@@ -157,3 +157,14 @@ def test_errors_that_no_api_view_answers_are_json_too():
     res = client.get("/api/nothing-here/")
     assert res.status_code == 404 and res.json()["detail"].startswith("no API endpoint at")
     assert client.get("/no-such-page/")["Content-Type"].startswith("text/html")   # pages stay HTML
+
+
+@pytest.mark.django_db(transaction=True)
+def test_cancelling_a_run_the_executor_lost_closes_it():
+    """A run left "running" by a server that restarted: Stop still ends it, visibly."""
+    lost = Run.objects.create(owner="ip:127.0.0.1", code="x", status="running")
+    res = Client().post(f"/api/runs/{lost.id}/cancel/")
+    assert res.status_code == 202
+    assert res.json()["detail"] == "cancelled: the run was no longer executing"
+    lost.refresh_from_db()
+    assert lost.status == "cancelled" and lost.message == "Cancelled (the run was no longer executing)."

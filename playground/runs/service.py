@@ -1,5 +1,6 @@
 """Starting and cancelling runs: the one place that checks input and quotas, creates the Run
 row and hands the code to the executor. The websocket consumer and the REST API both call it."""
+import time
 from datetime import timedelta
 
 from django.conf import settings
@@ -10,6 +11,9 @@ from playground import events
 from . import devices
 from .models import DEVICES, Run
 from .sink import event_sink
+
+
+LOST_RUN_GRACE_S = 1.5
 
 
 def executor():
@@ -107,11 +111,19 @@ def cancel_run(run, owner):
         raise RunRejected("only the person who started a run can stop it", 403)
     if run.is_finished:
         raise RunRejected(f"run {run.id} already finished ({run.status})", 409)
-    if not executor().cancel(str(run.id)):
-        # The executor no longer knows it (the server restarted under it): close it here.
-        event_sink.finish_lost_run(run.id, events.CANCELLED,
-                                   "Cancelled (the run was no longer executing).")
-    return "cancelling"
+    if executor().cancel(str(run.id)):
+        return "cancelling"
+    # The executor no longer knows it: either it just ended and its "finished" is on the
+    # way, or it was lost (the server restarted under it). Give the first a moment.
+    deadline = time.monotonic() + LOST_RUN_GRACE_S
+    while time.monotonic() < deadline:
+        run.refresh_from_db(fields=["status"])
+        if run.is_finished:
+            return f"it had already finished ({run.status})"
+        time.sleep(0.1)
+    event_sink.finish_lost_run(run.id, events.CANCELLED,
+                               "Cancelled (the run was no longer executing).")
+    return "cancelled: the run was no longer executing"
 
 
 def guess_kind(code):
