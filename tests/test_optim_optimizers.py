@@ -533,3 +533,8 @@ def test_a_step_saved_as_a_number_loads_as_pytorchs_step_tensor():
     p.grad = engine.tensor([1.0, 1.0])
     fresh.step()
     assert fresh.state[p]["step"].item() == 2.0
+
+
+def test_differentiable_steps_are_refused_clearly():
+    with pytest.raises(NotImplementedError, match="differentiable=True is not supported"):
+        optim.Adam([engine.randn(2, requires_grad=True)], differentiable=True)

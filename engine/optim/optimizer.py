@@ -41,6 +41,10 @@ def _to_scalar(value):
 
 class Optimizer:
     def __init__(self, params, defaults):
+        if defaults.get("differentiable"):
+            raise NotImplementedError(
+                "differentiable=True is not supported: the engine's optimizers write the new "
+                "values straight into the parameters without recording an autograd graph")
         self.defaults = defaults
         if isinstance(params, Tensor):
             raise TypeError("params argument given to the optimizer should be an iterable of "

@@ -167,8 +167,9 @@ class DataLoader:
                 and not any(t.requires_grad for t in self.dataset.tensors))
 
     def _tensor_rows(self, indices):
-        idx = np.asarray(indices, dtype=np.int64)
-        return [t[idx] for t in self.dataset.tensors]
+        idx = as_tensor(np.asarray(indices, dtype=np.int64))
+        return [t[idx if t.device.type == "cpu" else idx.to(t.device)]
+                for t in self.dataset.tensors]
 
     def _iter_stream(self):
         if self.batch_size is None:
