@@ -1,6 +1,7 @@
 """Selecting and placing values by index or mask: index_select, gather, scatter, masked_fill,
-masked_select, where, nonzero, take, index_add/fill/copy; and the special in-place writers
-zero_, fill_, copy_ and the random fills (uniform_, normal_, ...).
+masked_select, where, nonzero, take, index_add/fill/copy; ordering: sort, argsort, topk,
+unique; and the special in-place writers zero_, fill_, copy_ and the random fills
+(uniform_, normal_, ...).
 
 Every backward is written with these same ops (gather's gradient is a scatter_add, whose
 gradient is a gather, ...), so second derivatives flow through them.
