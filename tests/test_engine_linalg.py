@@ -232,6 +232,54 @@ def test_large_matmul_reaches_blas_and_folds_batches():
     assert chain(x.requires_grad_() @ w)[:2] == ["UnsafeViewBackward0", "MmBackward0"]
 
 
+# ---- addmv, baddbmm, addbmm ----------------------------------------------------------------
+
+def test_addmv_baddbmm_addbmm_values_gradients_and_names():
+    i, m, v = r(3), r(3, 4), r(4)
+    out = engine.addmv(engine.tensor(i, requires_grad=True), engine.tensor(m), engine.tensor(v),
+                       beta=0.5, alpha=2)
+    close(out, 0.5 * i + 2 * (m @ v))
+    assert out.grad_fn.name() == "AddmvBackward0"
+    b1, b2 = r(2, 3, 4), r(2, 4, 5)
+    out = engine.baddbmm(engine.tensor(r(5)), engine.tensor(b1, requires_grad=True),
+                         engine.tensor(b2), alpha=-1.5)
+    assert out.grad_fn.name() == "BaddbmmBackward0" and out.shape == (2, 3, 5)
+    bias = r(3, 5)
+    out = engine.tensor(bias).addbmm(engine.tensor(b1, requires_grad=True), engine.tensor(b2))
+    close(out, bias + (b1 @ b2).sum(0))
+    assert out.grad_fn.name() == "AddbmmBackward0"
+    for beta, alpha in ((1, 1), (0.5, -2.0)):
+        gradcheck(lambda i, m, v: engine.addmv(i, m, v, beta=beta, alpha=alpha), r(1), m, v)
+        gradcheck(lambda i, x, y: engine.baddbmm(i, x, y, beta=beta, alpha=alpha), r(3, 5),
+                  b1, b2)
+        gradcheck(lambda i, x, y: engine.addbmm(i, x, y, beta=beta, alpha=alpha), r(5), b1, b2)
+    gradgradcheck(lambda x, y: engine.addbmm(engine.zeros(5, dtype=engine.float64), x, y) ** 2,
+                  b1, b2)
+    ints = engine.ones(2, 2, dtype=engine.int64)
+    # PyTorch truncates alpha/beta for integer products: beta=0.5 acts as 0
+    assert engine.addmm(ints, ints, ints, beta=0.5).tolist() == [[2, 2], [2, 2]]
+
+
+def test_addmv_baddbmm_addbmm_errors():
+    raises(RuntimeError, "size mismatch, got input (4), mat (3x2), vec (2)",
+           lambda: engine.addmv(f32(4), f32(3, 2), f32(2)))
+    raises(RuntimeError, "vector + matrix @ vector expected, got 2, 2, 1",
+           lambda: engine.addmv(f32(3, 1), f32(3, 2), f32(2)))
+    raises(RuntimeError, "addmv input tensors must have the same dtype, but got Double, Float, "
+           "and Float", lambda: engine.addmv(f32(3).double(), f32(3, 2), f32(2)))
+    raises(RuntimeError, "Expected size for first two dimensions of batch2 tensor to be: [2, 4] "
+           "but got: [2, 5].", lambda: engine.baddbmm(f32(2, 3, 5), f32(2, 3, 4), f32(2, 5, 5)))
+    raises(RuntimeError, "Input dtypes must be the same, got: input double, batch1: float, "
+           "batch2: float",
+           lambda: engine.baddbmm(f32(2, 3, 5).double(), f32(2, 3, 4), f32(2, 4, 5)))
+    raises(RuntimeError, "batch1 and batch2 must have same number of batches, got 2 and 3",
+           lambda: engine.addbmm(f32(3, 5), f32(2, 3, 4), f32(3, 4, 5)))
+    raises(RuntimeError, "Incompatible matrix sizes for bmm (3x4 and 5x5)",
+           lambda: engine.addbmm(f32(3, 5), f32(2, 3, 4), f32(2, 5, 5)))
+    raises(RuntimeError, "batch1 must be a 3D tensor",
+           lambda: engine.addbmm(f32(3, 5), f32(3, 4), f32(2, 4, 5)))
+
+
 # ---- norms ---------------------------------------------------------------------------------
 
 def test_norm_values():

@@ -212,13 +212,146 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
     shape = (m1.shape[0], m2.shape[1])
     if input._data.shape != shape:
         input.expand(shape)  # PyTorch's message when input does not broadcast to the product
-    data = m1 @ m2
-    if alpha != 1:
-        data *= alpha
-    if beta != 0:  # beta=0 ignores input entirely (nan and inf in it do not propagate)
-        data += input._data if beta == 1 else beta * input._data
-    result = wrap(data, mat1)
+    # beta=0 ignores input entirely (nan and inf in it do not propagate)
+    result = wrap(_add_scaled(m1 @ m2, input, beta, alpha), mat1)
     node = record(AddmmBackward0, result, (input, mat1, mat2), (mat1, mat2))
+    if node is not None:
+        node.alpha, node.beta = alpha, beta
+    return _into(out, result)
+
+
+# ---- addmv, baddbmm, addbmm ----------------------------------------------------------------
+
+def _scaled_grads(g, beta, alpha, grad_a, grad_b, nf):
+    """beta * g for the added input, alpha * (the product's gradients) for the factors."""
+    g_in = (g if beta == 1 else g * beta) if nf[0][0] is not None else None
+    ga = grad_a() if nf[1][0] is not None else None
+    gb = grad_b() if nf[2][0] is not None else None
+    if alpha != 1:
+        ga = ga * alpha if ga is not None else None
+        gb = gb * alpha if gb is not None else None
+    return g_in, ga, gb
+
+
+def _add_scaled(product, input, beta, alpha):
+    """alpha * product + beta * input, in place on the fresh product (beta=0 drops input)."""
+    if product.dtype.kind in "iu":  # PyTorch truncates the scalars for integer products
+        alpha, beta = int(alpha), int(beta)
+    if alpha != 1:
+        product *= alpha
+    if beta != 0:
+        product += input._data if beta == 1 else beta * input._data
+    return product
+
+
+class AddmvBackward0(Node):
+    def backward(self, g):
+        mat, vec = self.saved_tensors
+        return _scaled_grads(g, self.beta, self.alpha, lambda: g.unsqueeze(1) * vec,
+                             lambda: mv(mat.t(), g), self.next_functions)
+
+
+def addmv(input, mat, vec, *, beta=1, alpha=1, out=None):
+    """beta * input + alpha * (mat @ vec)."""
+    for name, pos, t in (("mat", 2, mat), ("vec", 3, vec)):
+        _check_tensor("addmv", name, pos, t)
+    i, m, v = input._data, mat._data, vec._data
+    if m.ndim != 2 or v.ndim != 1 or i.ndim > 1:
+        raise RuntimeError(f"vector + matrix @ vector expected, got {i.ndim}, {m.ndim}, "
+                           f"{v.ndim}")
+    if m.shape[1] != v.shape[0] or (i.ndim == 1 and i.shape[0] not in (1, m.shape[0])):
+        raise RuntimeError(f"size mismatch, got input ({i.shape[0] if i.ndim else 1}), mat "
+                           f"({m.shape[0]}x{m.shape[1]}), vec ({v.shape[0]})")
+    if not i.dtype == m.dtype == v.dtype:
+        raise RuntimeError("addmv input tensors must have the same dtype, but got "
+                           f"{input.dtype.legacy}, {mat.dtype.legacy}, and {vec.dtype.legacy}")
+    _no_bool(mat, "addmv_impl_cpu")
+    _same_device(mat, vec)
+    _same_device(input, mat)
+    result = wrap(_add_scaled(m @ v, input, beta, alpha), mat)
+    node = record(AddmvBackward0, result, (input, mat, vec), (mat, vec))
+    if node is not None:
+        node.alpha, node.beta = alpha, beta
+    return _into(out, result)
+
+
+def _check_batches(fn, input, batch1, batch2):
+    _check_tensor(fn, "batch1", 2, batch1)
+    _check_tensor(fn, "batch2", 3, batch2)
+    b1, b2 = batch1._data, batch2._data
+    if b1.ndim != 3:
+        raise RuntimeError("batch1 must be a 3D tensor")
+    if b2.ndim != 3:
+        raise RuntimeError("batch2 must be a 3D tensor")
+    _same_device(batch1, batch2)
+    _same_device(input, batch1)
+    _no_bool(batch1, fn)
+    return b1, b2
+
+
+class BaddbmmBackward0(Node):
+    def backward(self, g):
+        b1, b2 = self.saved_tensors
+        return _scaled_grads(g, self.beta, self.alpha,
+                             lambda: bmm(g, b2.transpose(1, 2)),
+                             lambda: bmm(b1.transpose(1, 2), g), self.next_functions)
+
+
+def baddbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
+    """beta * input + alpha * bmm(batch1, batch2); input broadcasts to the product."""
+    b1, b2 = _check_batches("baddbmm", input, batch1, batch2)
+    if b2.shape[:2] != (b1.shape[0], b1.shape[2]):
+        raise RuntimeError("Expected size for first two dimensions of batch2 tensor to be: "
+                           f"[{b1.shape[0]}, {b1.shape[2]}] but got: [{b2.shape[0]}, "
+                           f"{b2.shape[1]}].")
+    if input._data.dtype != b1.dtype:
+        raise RuntimeError(f"Input dtypes must be the same, got: input "
+                           f"{_CPP_NAMES[input.dtype.name]}, batch1: "
+                           f"{_CPP_NAMES[batch1.dtype.name]}, batch2: "
+                           f"{_CPP_NAMES[batch2.dtype.name]}")
+    if b1.dtype != b2.dtype:
+        raise RuntimeError(f"expected scalar type {batch1.dtype.legacy} but found "
+                           f"{batch2.dtype.legacy}")
+    shape = (b1.shape[0], b1.shape[1], b2.shape[2])
+    if input._data.shape != shape:
+        input.expand(shape)  # PyTorch's message when input does not broadcast
+    result = wrap(_add_scaled(b1 @ b2, input, beta, alpha), batch1)
+    node = record(BaddbmmBackward0, result, (input, batch1, batch2), (batch1, batch2))
+    if node is not None:
+        node.alpha, node.beta = alpha, beta
+    return _into(out, result)
+
+
+class AddbmmBackward0(Node):
+    def backward(self, g):
+        b1, b2 = self.saved_tensors
+        gb = g.unsqueeze(0).expand(b1._data.shape[0], *g._data.shape)
+        return _scaled_grads(g, self.beta, self.alpha,
+                             lambda: bmm(gb, b2.transpose(1, 2)),
+                             lambda: bmm(b1.transpose(1, 2), gb), self.next_functions)
+
+
+def addbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
+    """beta * input + alpha * the sum over the batch of batch1[i] @ batch2[i]."""
+    b1, b2 = _check_batches("addbmm", input, batch1, batch2)
+    if b1.shape[0] != b2.shape[0]:
+        raise RuntimeError("batch1 and batch2 must have same number of batches, got "
+                           f"{b1.shape[0]} and {b2.shape[0]}")
+    if b1.shape[2] != b2.shape[1]:
+        raise RuntimeError(f"Incompatible matrix sizes for bmm ({b1.shape[1]}x{b1.shape[2]} "
+                           f"and {b2.shape[1]}x{b2.shape[2]})")
+    if not input._data.dtype == b1.dtype == b2.dtype:
+        raise RuntimeError("self and mat2 must have the same dtype, but got "
+                           f"{input.dtype.legacy} and {batch2.dtype.legacy}")
+    shape = (b1.shape[1], b2.shape[2])
+    if input._data.shape != shape:
+        input.expand(shape)
+    # The batch sum is one GEMM: (n, B*k) @ (B*k, p).
+    n_b, n, k = b1.shape
+    lhs = b1.transpose(1, 0, 2).reshape(n, n_b * k)
+    product = lhs @ b2.reshape(n_b * k, b2.shape[2])
+    result = wrap(_add_scaled(product, input, beta, alpha), batch1)
+    node = record(AddbmmBackward0, result, (input, batch1, batch2), (batch1, batch2))
     if node is not None:
         node.alpha, node.beta = alpha, beta
     return _into(out, result)
@@ -455,6 +588,7 @@ linalg.norm, linalg.vector_norm, linalg.matrix_norm = linalg_norm, vector_norm, 
 linalg.matmul = matmul
 sys.modules["engine.linalg"] = linalg
 
-__all__ = ["matmul", "mm", "bmm", "mv", "dot", "outer", "ger", "addmm", "norm", "linalg"]
+__all__ = ["matmul", "mm", "bmm", "mv", "dot", "outer", "ger", "addmm", "addmv", "baddbmm",
+           "addbmm", "norm", "linalg"]
 NOT_METHODS = {"linalg"}
 EXTRA_METHODS = {"__matmul__": _matmul_dunder, "__rmatmul__": _rmatmul_dunder}
