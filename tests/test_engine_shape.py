@@ -383,3 +383,11 @@ def test_meshgrid_ij_and_xy():
               engine.meshgrid(s, t, indexing="xy")[1], arr(2), arr(3))
     with pytest.raises(RuntimeError, match="Expected 0D or 1D tensor"):
         engine.meshgrid(engine.zeros(2, 2), indexing="ij")
+
+
+def test_tril_triu_inplace():
+    x = engine.ones(2, 3)
+    x.tril_()
+    assert x.tolist() == [[1.0, 0.0, 0.0], [1.0, 1.0, 0.0]]
+    x.triu_(1)
+    assert x.tolist() == [[0.0, 0.0, 0.0], [0.0, 0.0, 0.0]]
