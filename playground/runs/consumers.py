@@ -80,7 +80,9 @@ class RunConsumer(AsyncWebsocketConsumer):
     async def cancel_run(self, message):
         run = await self._run_from(message)
         try:
-            await database_sync_to_async(service.cancel_run)(run, self.owner())
+            # Off the shared DB thread: cancelling a lost run may wait a moment for it.
+            await database_sync_to_async(service.cancel_run, thread_sensitive=False)(
+                run, self.owner())
         except service.RunRejected as exc:
             raise Invalid(exc.message) from None
 
