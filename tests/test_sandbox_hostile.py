@@ -102,6 +102,13 @@ def test_50_gb_numpy_allocation_hits_the_memory_limit(executor):
     check(executor, code, events.MEMORY_LIMIT, "out of memory", "2 GiB", "Unable to allocate")
 
 
+def test_memory_exhausted_by_small_objects_is_still_a_memory_limit(executor):
+    # Even formatting the error may find no memory left: the status must still be right.
+    code = "x = []\nwhile True:\n    x.append('a' * 100 + str(len(x)))"
+    check(executor, code, events.MEMORY_LIMIT, "out of memory (limit 256 MiB)",
+          memory_bytes=256 << 20, wall_s=60, cpu_s=30)
+
+
 def test_printing_1_gb_hits_the_output_limit(executor):
     evs = check(executor, "for _ in range(1 << 20):\n    print('x' * 1023)",
                 events.OUTPUT_LIMIT, "more than 1 MiB")

@@ -140,19 +140,30 @@ def main(pieces, fds, config, seccomp_filter):
         _lock_down(first, fds, config, seccomp_filter)
         namespace = {"__name__": "__main__", "__builtins__": __builtins__,
                      **displays.user_helpers(_write_event)}
-        status = run_piece(first, namespace)
-        for piece in pieces:  # notebook mode: later cells may only lower the limits
-            _apply_limits(piece["limits"], config.get("uid"))
-            status = run_piece(piece, namespace)
-    except BaseException as exc:  # never let a setup error fall back into the worker's code
+    except BaseException as exc:  # never run user code half locked down
         try:
             os.write(2, f"sandbox setup failed: {exc!r}\n".encode())
-        except OSError:
-            pass
-    finally:
+        finally:
+            os._exit(EXIT_SETUP_FAILED)
+    try:
+        status = _run_guarded(first, namespace)
+        for piece in pieces:  # notebook mode: later cells may only lower the limits
+            _apply_limits(piece["limits"], config.get("uid"))
+            status = _run_guarded(piece, namespace)
+    finally:  # whatever happened, never fall back into the worker's code
         for stream in (sys.stdout, sys.stderr):
             try:
                 stream.flush()
-            except Exception:
+            except BaseException:
                 pass
         os._exit(status)
+
+
+def _run_guarded(piece, namespace):
+    """run_piece, when even reporting the user's error fails (e.g. no memory left for it)."""
+    try:
+        return run_piece(piece, namespace)
+    except MemoryError:
+        return EXIT_MEMORY
+    except BaseException:
+        return EXIT_USER_ERROR
