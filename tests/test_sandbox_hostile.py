@@ -364,3 +364,7 @@ def test_worker_reads_every_control_message_during_a_run():
         assert worker.process.pid == pid  # the worker itself obeyed; no restart was needed
     finally:
         worker.stop()
+
+
+def test_replacing_os_exit_does_not_keep_the_run_alive(executor):
+    check(executor, "import os\nos._exit = lambda code: None\nprint('patched')", events.SUCCEEDED)
