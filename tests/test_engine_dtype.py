@@ -158,8 +158,6 @@ def test_uint8_wraps_like_torch():
     assert got.tolist() == [44]
 
 
-@pytest.mark.xfail(strict=True, reason="core bug reported to the lead: a Python int outside an "
-                   "int8 tensor's range raises NumPy's OverflowError; torch wraps around")
 def test_python_int_out_of_small_int_range_wraps():
     assert (engine.tensor([1, 2], dtype=engine.int8) + 1000).tolist() == [-23, -22]
 

@@ -70,9 +70,6 @@ def test_index_with_tensors_lists_and_0d_tensors():
     assert x[engine.tensor([1, 0], dtype=engine.int32)].tolist() == [[4, 5, 6, 7], [0, 1, 2, 3]]
 
 
-@pytest.mark.xfail(strict=True, reason="core bug reported to the lead: an int and an index "
-                   "list separated by a slice follow NumPy's rule (advanced dims first); "
-                   "PyTorch applies the int first, so the list keeps its place")
 def test_int_and_list_separated_by_slice_keep_pytorch_order():
     x = engine.arange(24).reshape(2, 3, 4)
     # torch.arange(24).reshape(2, 3, 4)[0, :, [2, 3]] -> shape (3, 2)
@@ -283,8 +280,6 @@ def test_numpy_and_from_numpy_share_memory():
     assert a.tolist() == [3.0, 0.0]
 
 
-@pytest.mark.xfail(strict=True, reason="core limitation reported to the lead: expand() views "
-                   "are read-only NumPy broadcasts; PyTorch writes through them")
 def test_write_through_expand_view():
     b = engine.zeros(2)
     b.expand(2, 2)[0, 0] = 100.0

@@ -73,11 +73,21 @@ def operands(a, b):
         rt = scalar_result_type(_BY_NP[ad.dtype], b)
         if rt.np != ad.dtype:
             ad = ad.astype(rt.np)
+        elif b.__class__ is int and not -128 <= b <= 127 and ad.dtype.kind in "iu":
+            b = _wrap_int(b, ad.dtype)
         return a, b, ad, b
     if isinstance(b, (np.ndarray, list, tuple)):
         from ..creation import tensor as make_tensor
         return operands(a, make_tensor(b, device=a._device))
     raise TypeError(f"unsupported operand type: Tensor and {type(b).__name__}")
+
+
+def _wrap_int(value, dtype):
+    """A Python int cast to a small integer dtype wraps around, as PyTorch casts scalars."""
+    info = np.iinfo(dtype)
+    if info.min <= value <= info.max:
+        return value
+    return np.array(value & 0xFFFFFFFFFFFFFFFF, dtype=np.uint64).astype(dtype)[()]
 
 
 def to_float(t_data):

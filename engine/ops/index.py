@@ -11,8 +11,56 @@ from ._util import Tensor, _grad_state, _view, operands, record, wrap
 from .inplace import _LEAF_MSG, _snapshot, write_result
 
 
+class _IntsFirst:
+    """An index whose integers PyTorch applies before its advanced (list/tensor) parts.
+
+    NumPy moves advanced dims to the front when a slice separates them from an integer
+    (x[0, :, [2, 3]] -> shape (2, 3)); PyTorch selects the integers first (-> (3, 2)).
+    """
+    __slots__ = ("first", "rest")
+
+    def __init__(self, items, ndim):
+        consumed = 0
+        for it in items:
+            if it is None or it is Ellipsis or type(it) is bool:
+                continue
+            consumed += it.ndim if getattr(it, "dtype", None) is not None and \
+                it.dtype.kind == "b" else 1
+        expanded = []
+        for it in items:
+            if it is Ellipsis:
+                expanded.extend([slice(None)] * (ndim - consumed))
+            else:
+                expanded.append(it)
+        first = []
+        for it in expanded:
+            if type(it) is int:
+                first.append(it)
+            elif it is not None and type(it) is not bool:
+                bool_dims = it.ndim if getattr(it, "dtype", None) is not None and \
+                    it.dtype.kind == "b" else 1
+                first.extend([slice(None)] * bool_dims)
+        self.first = tuple(first)
+        self.rest = tuple(it for it in expanded if type(it) is not int)
+
+
+def get_at(data, idx):
+    if idx.__class__ is _IntsFirst:
+        return data[idx.first][idx.rest]
+    return data[idx]
+
+
+def set_at(data, idx, value):
+    if idx.__class__ is _IntsFirst:
+        data[idx.first][idx.rest] = value
+    else:
+        data[idx] = value
+
+
 def _convert(t, index):
-    """Our index -> (backend index tuple, is_advanced, last basic kind for the grad_fn name)."""
+    """Our index -> (backend index, is_advanced, last basic kind for the grad_fn name)."""
+    if index.__class__ is _IntsFirst:
+        return index, True, None
     items = index if isinstance(index, tuple) else (index,)
     out, advanced, last = [], False, None
     xp = xp_of(t._data)
@@ -56,6 +104,8 @@ def _convert(t, index):
             raise IndexError("only integers, slices (`:`), ellipsis (`...`), None and long or "
                              "byte Variables are valid indices (got "
                              f"{type(it).__name__})")
+    if advanced and any(type(it) is int for it in out):
+        return _IntsFirst(out, t._data.ndim), True, last
     return tuple(out), advanced, last
 
 
@@ -97,7 +147,7 @@ _BASIC_NODES = {"int": SelectBackward0, "slice": SliceBackward0, "none": Unsquee
 def getitem(t, index):
     idx, advanced, last = _convert(t, index)
     try:
-        data = t._data[idx]
+        data = get_at(t._data, idx)
     except IndexError as exc:
         raise _index_error(exc, t) from None
     if advanced:
@@ -124,7 +174,10 @@ def _index_grad(g, shape, idx, accumulate):
     xp = xp_of(g._data)
     data = xp.zeros(shape, dtype=g._data.dtype)
     if accumulate:
-        xp.add.at(data, idx, g._data)
+        if idx.__class__ is _IntsFirst:
+            xp.add.at(data[idx.first], idx.rest, g._data)
+        else:
+            xp.add.at(data, idx, g._data)
     else:
         data[idx] = g._data
     out = wrap(data, g)
@@ -160,11 +213,11 @@ def index_put(t, index, value, *, _node=IndexPutBackward0):
         vdata = value
     data = t._data.copy()
     try:
-        data[idx] = vdata
+        set_at(data, idx, vdata)
     except IndexError as exc:
         raise _index_error(exc, t) from None
     except ValueError:
-        target = data[idx].shape
+        target = get_at(data, idx).shape
         raise RuntimeError(f"shape mismatch: value tensor of shape "
                            f"{list(np.shape(vdata))} cannot be broadcast to indexing result of "
                            f"shape {list(target)}") from None
@@ -185,7 +238,7 @@ def setitem(t, index, value):
     if isinstance(value, Tensor):
         value = value._data
     try:
-        t._data[idx] = value
+        set_at(t._data, idx, value)
     except IndexError as exc:
         raise _index_error(exc, t) from None
     except ValueError as exc:

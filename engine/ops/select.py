@@ -414,6 +414,46 @@ def masked_select(input, mask, *, out=None):
     return _into(out, result)
 
 
+class MaskedScatterBackward0(Node):
+    def backward(self, g):
+        gx = gs = None
+        mask = self.mask
+        if self.next_functions[0][0] is not None:
+            gx = masked_fill(g, mask, 0)
+        if self.next_functions[1][0] is not None:
+            # source's first k entries went to the k masked places, in order; the rest unused
+            taken = masked_select(g, mask)
+            flat = _zeros((self.src_numel,), g)
+            from .index import index_put
+            flat = index_put(flat, (slice(0, taken._data.shape[0]),), taken)
+            gs = flat.reshape(self.src_shape)
+        return gx, gs
+
+
+def masked_scatter(input, mask, source):
+    """Copy source's leading elements, in order, into the places where mask is True."""
+    m = _bool_mask(mask, "masked_scatter_ only supports boolean masks, but got mask with dtype "
+                         "{}")
+    if source.dtype is not input.dtype:
+        raise RuntimeError("masked_scatter: expected self and source to have same dtypes but "
+                           f"got{input.dtype.legacy} and {source.dtype.legacy}")
+    data = input._data
+    xp = xp_of(data)
+    shape = _broadcast(data.shape, m.shape)
+    out = xp.broadcast_to(data, shape).copy()
+    if m.shape != shape:
+        m = xp.broadcast_to(m, shape)
+    k = int(m.sum())
+    if k > source._data.size:
+        raise RuntimeError("Number of elements of source < number of ones in mask")
+    out[m] = source._data.reshape(-1)[:k]
+    result = wrap(out, input)
+    node = record(MaskedScatterBackward0, result, (input, source))
+    if node is not None:
+        node.mask, node.src_shape, node.src_numel = mask, source._data.shape, source._data.size
+    return result
+
+
 # ---- where / nonzero / take ----------------------------------------------------------------
 
 class WhereBackward0(Node):
@@ -661,18 +701,11 @@ _OVERLAP_MSG = ("unsupported operation: more than one element of the written-to 
 
 
 def _store(data, value, uniform):
-    """data[...] = value. An expanded view (NumPy marks it read-only) takes one value for
-    every element, as in torch; anything else written to it is refused with torch's message."""
-    try:
-        data[...] = value
-    except ValueError:
-        if not any(st == 0 and n > 1 for st, n in zip(data.strides, data.shape)):
-            raise
-        if not uniform:
-            raise RuntimeError(_OVERLAP_MSG) from None
-        data.flags.writeable = True  # every alias of an element receives the same value
-        data[...] = value
-        data.flags.writeable = False
+    """data[...] = value. An expanded view takes one value for every element, as in torch;
+    anything else written to it is refused with torch's message."""
+    if not uniform and any(st == 0 and n > 1 for st, n in zip(data.strides, data.shape)):
+        raise RuntimeError(_OVERLAP_MSG)
+    data[...] = value
 
 
 def _write_constant(self, arr, node_cls, extra=()):
@@ -796,7 +829,7 @@ def random_(self, from_=0, to=None, *, generator=None):
 
 
 __all__ = ["index_select", "index_add", "index_fill", "index_copy", "gather", "scatter",
-           "scatter_add", "masked_fill", "masked_select", "where", "nonzero", "argwhere",
+           "scatter_add", "masked_fill", "masked_select", "masked_scatter", "where", "nonzero", "argwhere",
            "take", "sort", "argsort", "msort", "topk", "unique", "take_along_dim"]
 NOT_METHODS = {"where"}
 EXTRA_METHODS = {"where": _where_method, "zero_": zero_, "fill_": fill_, "copy_": copy_,

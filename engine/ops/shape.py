@@ -255,11 +255,22 @@ def expand(input, *sizes):
                                f"[{', '.join(map(str, sizes))}].  Tensor sizes: "
                                f"[{', '.join(map(str, shape))}]")
         target.append(s)
-    out = _view(input, xp_of(input._data).broadcast_to(input._data, tuple(target)))
+    out = _view(input, _broadcast_view(input._data, shape, tuple(target)))
     node = record(ExpandBackward0, out, (input,))
     if node is not None:
         node.in_shape = shape
     return out
+
+
+def _broadcast_view(data, shape, target):
+    """A writable zero-stride view (NumPy's broadcast_to is read-only; PyTorch writes
+    through expanded tensors)."""
+    if tuple(target) == shape:
+        return data.view()
+    lead = len(target) - len(shape)
+    strides = [0] * lead + [0 if s == 1 and t != 1 else st
+                            for s, t, st in zip(shape, target[lead:], data.strides)]
+    return xp_of(data).lib.stride_tricks.as_strided(data, target, strides)
 
 
 def expand_as(input, other):
