@@ -99,8 +99,13 @@ if os.environ.get("DATABASE_URL"):  # scaled out: PostgreSQL (needs dj-database-
     DATABASES["default"] = dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60)
 
 if os.environ.get("REDIS_URL"):  # scaled out: workers on other hosts publish through Redis
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer",
+    # Pub/sub: events are stored before they are published, so a page only needs what is
+    # published while it listens; and this layer reconnects by itself when Redis restarts.
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
                                   "CONFIG": {"hosts": [os.environ["REDIS_URL"]]}}}
+    # Request-rate counters (the API's throttles) shared by every web process.
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                          "LOCATION": os.environ["REDIS_URL"]}}
 else:
     # One process: events are batched by the sink, so a few hundred queued messages is plenty.
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer",

@@ -8,8 +8,10 @@ to the site's own event sink, which stores batches in the shared database and pu
 to the run's channel-layer group (Redis), where any web process's consumers pick them up.
 """
 import logging
+import os
 import queue
 import threading
+import time
 
 from django.db import close_old_connections
 
@@ -25,6 +27,7 @@ from .reaper import ReaperThread
 log = logging.getLogger("playground.executors")
 
 CANCEL_POLL_S = 0.25
+STUCK_EXIT_CODE = 75  # EX_TEMPFAIL: the supervisor (systemd Restart=always) starts it again
 
 
 class WorkerRuntime:
@@ -36,22 +39,25 @@ class WorkerRuntime:
         self.queues = ["cpu"]
         self.concurrency = 1
         self._lock = threading.Lock()
-        self._idle = queue.LifoQueue()       # warm SandboxWorkers, last used first
-        self._slots = 0                      # slots handed out so far
-        self._free_slots = []                # slots of discarded sandbox workers
+        self._idle = queue.LifoQueue()       # free SandboxWorkers, one per task thread
         self._active = {}                    # run_id -> SandboxWorker executing it
         self._cancelling = set()
         self._halt = threading.Event()
         self._threads = []
+        self._last_task_at = time.monotonic()
+        self._starved_since = None
 
     # -- lifecycle (celery signals, playground/celery.py) -------------------------------------
     def start(self, hostname, queues, concurrency):
         self.hostname, self.queues, self.concurrency = hostname, list(queues), int(concurrency)
         self._halt.clear()
+        # One sandbox worker per task thread, started now: they warm up (import NumPy and
+        # the engine) side by side while the worker waits for its first run.
+        for slot in range(self.concurrency):
+            self._idle.put(SandboxWorker(slot))  # its own uid: PLAYGROUND_SANDBOX_UID_BASE + slot
         control = threading.Thread(target=self._control_loop, daemon=True, name="run-control")
         reaper = ReaperThread()
-        warm = threading.Thread(target=self._warm_up, daemon=True, name="sandbox-warm-up")
-        self._threads = [control, reaper, warm]
+        self._threads = [control, reaper]
         for thread in self._threads:
             thread.start()
         log.info("worker %s serving queues %s with %d sandbox slots", hostname,
@@ -67,44 +73,30 @@ class WorkerRuntime:
         except Exception:
             pass
         while not self._idle.empty():
-            self._idle.get_nowait().stop()
-
-    def _warm_up(self):
-        for _ in range(self.concurrency):
             try:
-                worker = self._new_sandbox()
-                worker.wait_ready()
-                self._idle.put(worker)
+                self._idle.get_nowait().stop()
             except Exception:
-                log.exception("a sandbox worker did not start")
+                pass
 
     def _take_sandbox(self):
-        """A warm sandbox worker whose process is alive (a dead one is replaced)."""
-        while not self._idle.empty():
-            worker = self._idle.get_nowait()
-            if worker.process is not None and worker.process.poll() is None:
-                return worker
-            self._discard(worker)
-        return self._new_sandbox()
+        """A sandbox worker whose process is alive (one that died between runs is replaced).
+        There are as many as task threads, so one is always free for a starting task."""
+        worker = self._idle.get()
+        if worker.process is None or worker.process.poll() is not None:
+            worker = self._replace(worker)
+        return worker
 
-    def _discard(self, worker):
+    @staticmethod
+    def _replace(worker):
         try:
             worker.stop()
         except Exception:  # e.g. a broken pipe to a worker that died: it is gone anyway
             pass
-        with self._lock:
-            self._free_slots.append(worker.slot)
-
-    def _new_sandbox(self):
-        with self._lock:
-            if self._free_slots:
-                slot = self._free_slots.pop()
-            else:
-                slot, self._slots = self._slots, self._slots + 1
-        return SandboxWorker(slot)  # its own uid: PLAYGROUND_SANDBOX_UID_BASE + slot
+        return SandboxWorker(worker.slot)
 
     # -- one run ------------------------------------------------------------------------------
     def execute(self, run_id, limit_overrides=None):
+        self._last_task_at = time.monotonic()
         run = run_claims.claim(run_id)
         if run is None:
             log.info("run %s is not queued any more (done, running elsewhere or cancelled): "
@@ -130,14 +122,12 @@ class WorkerRuntime:
             log.exception("sandbox failed on run %s", run_id)
             self._emit(run_id, events.event("finished", status=events.KILLED, duration_ms=None,
                                             message=f"the sandbox service failed ({exc}); try again"))
-            self._discard(worker)
-            worker = None
+            worker = self._replace(worker)
         finally:
             with self._lock:
                 self._active.pop(run_id, None)
                 self._cancelling.discard(run_id)
-            if worker is not None:
-                self._idle.put(worker)
+            self._idle.put(worker)
             try:
                 fleet.drop_lease(run_id)
             except Exception:
@@ -160,12 +150,34 @@ class WorkerRuntime:
                 if tick % ticks_per_beat == 0:
                     fleet.beat(self.hostname, self.queues, self.concurrency, len(active))
                     fleet.renew_leases(list(active), self.hostname)
+                    self._check_consumer(active)
                 for run_id in fleet.cancel_requested(list(active)) - self._cancelling:
                     self._cancelling.add(run_id)
                     active[run_id].cancel(run_id)
             except Exception as exc:  # Redis away: runs go on, output is still stored
                 log.warning("worker control: %s: %s", type(exc).__name__, exc)
             tick += 1
+
+
+    def _check_consumer(self, active):
+        """Exit (for the supervisor to restart us) when runs have waited in our queues for
+        three leases while we sat idle and no task came: Celery's consumer can stay wedged
+        after the broker restarted under a running task (it never reconnects). Never exits
+        with runs on."""
+        lease = fleet.lease_seconds()
+        now = time.monotonic()
+        if active or not any(fleet.queue_depth(q) for q in self.queues):
+            self._starved_since = None
+            return
+        if self._starved_since is None or self._last_task_at > self._starved_since:
+            self._starved_since = now  # runs wait: from now on, one should reach us
+        elif now - self._starved_since >= 3 * lease:
+            log.error("worker %s: runs wait in %s but none reached this idle worker for %.0f s: "
+                      "its broker connection is stuck; exiting to be restarted",
+                      self.hostname, ",".join(self.queues), now - self._last_task_at)
+            fleet.forget_worker(self.hostname)
+            logging.shutdown()
+            os._exit(STUCK_EXIT_CODE)  # its sandbox workers see their pipe close and exit
 
 
 runtime = WorkerRuntime()

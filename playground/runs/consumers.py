@@ -92,7 +92,8 @@ class RunConsumer(AsyncWebsocketConsumer):
         await self.channel_layer.group_add(group_name(run_id), self.channel_name)
         # Subscribed first, then read: whatever is stored after this read is published after
         # the subscription, and whatever the read saw is skipped by its sequence number.
-        position = service.executor().queue_position(run_id) if run.status == QUEUED else None
+        position = (await database_sync_to_async(service.executor().queue_position)(run_id)
+                    if run.status == QUEUED else None)  # the Celery executor asks the DB
         replay, last_seq = await database_sync_to_async(stored_events)(run_id, position)
         self.watching[run_id] = last_seq
         for event in replay:
