@@ -1,4 +1,5 @@
-"""The matmul family (matmul/@, mm, bmm, mv, dot, outer, addmm) and vector/matrix norms.
+"""The matmul family (matmul/@, mm, bmm, mv, dot, outer, addmm, addmv, baddbmm, addbmm)
+and vector/matrix norms (norm, and the engine.linalg module).
 
 Products go straight to the backend's matmul, which hands float32/float64 work to BLAS.
 A batch of matrices times one matrix (x @ W with x of shape (..., k)) is folded into a
@@ -12,6 +13,7 @@ import numpy as np  # shape arithmetic only; array work goes through xp_of
 
 from .._backend import xp_of
 from ..autograd.graph import Node
+from .arith import _into as _arith_into
 from ._util import Tensor, _grad_state, broadcast_error, normalize_dims, record, wrap
 from .reduce import _const, _dims, _kept, _reduce_node
 from .shape import UnsafeViewBackward0
@@ -436,10 +438,7 @@ def _rmatmul_dunder(a, b):
 
 
 def _into(out, result):
-    if out is None:
-        return result
-    from .arith import _into as into
-    return into(out, result)
+    return result if out is None else _arith_into(out, result)
 
 
 # ---- norms ---------------------------------------------------------------------------------
