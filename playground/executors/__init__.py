@@ -14,7 +14,7 @@ or "gpu"), which runs it in the same sandbox and publishes the same events itsel
 import atexit
 import threading
 
-from playground.sandbox.limits import _django_setting
+from playground.sandbox.limits import setting
 
 EXECUTORS = {"local": "playground.executors.local.LocalExecutor",
              "celery": "playground.executors.celery_executor.CeleryExecutor"}
@@ -36,7 +36,7 @@ def get_executor():
     global _executor
     with _lock:
         if _executor is None:
-            _executor = _load(_django_setting("PLAYGROUND_EXECUTOR", "local"))()
+            _executor = _load(setting("PLAYGROUND_EXECUTOR", "local"))()
             atexit.register(shutdown_executor)
         return _executor
 

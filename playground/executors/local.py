@@ -12,7 +12,7 @@ import threading
 
 from playground import events
 from playground.executors.base import Executor
-from playground.sandbox.limits import _django_setting
+from playground.sandbox.limits import setting
 from playground.sandbox.service import SandboxWorker
 
 log = logging.getLogger("playground.executors")
@@ -21,14 +21,14 @@ log = logging.getLogger("playground.executors")
 class LocalExecutor(Executor):
     def __init__(self, pool_size=None, *, max_queue=None, client_max_running=None,
                  client_max_queued=None, isolation=None):
-        self.pool_size = int(pool_size or _django_setting("PLAYGROUND_POOL_SIZE", None)
+        self.pool_size = int(pool_size or setting("PLAYGROUND_POOL_SIZE", None)
                              or os.cpu_count() or 1)
         super().__init__(delivery_threads=self.pool_size + 2)
-        self.max_queue = max_queue or _django_setting("PLAYGROUND_QUEUE_MAX", 100)
+        self.max_queue = max_queue or setting("PLAYGROUND_QUEUE_MAX", 100)
         self.client_max_running = (client_max_running
-                                   or _django_setting("PLAYGROUND_CLIENT_MAX_RUNNING", 2))
+                                   or setting("PLAYGROUND_CLIENT_MAX_RUNNING", 2))
         self.client_max_queued = (client_max_queued
-                                  or _django_setting("PLAYGROUND_CLIENT_MAX_QUEUED", 5))
+                                  or setting("PLAYGROUND_CLIENT_MAX_QUEUED", 5))
         self.isolation = isolation
         self._cond = threading.Condition()
         self._queue = []                      # waiting RunHandles, oldest first

@@ -56,7 +56,8 @@ DEFAULT_PROFILES = {
 }
 
 
-def _django_setting(name, default):
+def setting(name, default):
+    """``settings.<name>`` when Django is configured, else ``default`` (plain Python works)."""
     try:
         from django.conf import settings
         if settings.configured:
@@ -69,7 +70,7 @@ def _django_setting(name, default):
 def resolve_limits(kind="snippet", overrides=None):
     """Limits for a run of ``kind``: defaults, then settings.PLAYGROUND_LIMITS, then ``overrides``."""
     profiles = {k: dict(v) for k, v in DEFAULT_PROFILES.items()}
-    for name, profile in (_django_setting("PLAYGROUND_LIMITS", None) or {}).items():
+    for name, profile in (setting("PLAYGROUND_LIMITS", None) or {}).items():
         profiles.setdefault(name, {}).update(profile)
     if kind not in profiles:
         raise ValueError(f"unknown run kind {kind!r}; known kinds: {', '.join(profiles)}")

@@ -17,7 +17,7 @@ import uuid
 
 from playground import events
 from playground.sandbox import isolation, protocol
-from playground.sandbox.limits import SandboxLimits, _django_setting, resolve_limits
+from playground.sandbox.limits import SandboxLimits, resolve_limits, setting
 
 log = logging.getLogger("playground.sandbox")
 
@@ -28,17 +28,13 @@ MAX_WORKER_LINE = 32 << 20
 DEFAULT_UID_BASE = 61000
 
 
-def _setting(name, default):
-    return _django_setting(name, default)
-
-
 class SandboxWorker:
     """One warm worker process (inside bwrap where available), restarted when it dies."""
 
     def __init__(self, slot=0, isolation_tier=None, *, seccomp=True):
         self.slot = slot
         self.seccomp = seccomp  # False only to test the layers beneath it
-        self.launch = isolation.choose(isolation_tier or _setting("PLAYGROUND_SANDBOX_ISOLATION",
+        self.launch = isolation.choose(isolation_tier or setting("PLAYGROUND_SANDBOX_ISOLATION",
                                                                   "auto"))
         self.lock = threading.Lock()      # guards writes to the worker's stdin
         self.busy = threading.Lock()      # one run at a time, whoever calls run()
@@ -52,7 +48,7 @@ class SandboxWorker:
     # -- lifecycle ----------------------------------------------------------------------------
     def start(self):
         privileged = os.geteuid() == 0
-        uid_base = _setting("PLAYGROUND_SANDBOX_UID_BASE", DEFAULT_UID_BASE)
+        uid_base = setting("PLAYGROUND_SANDBOX_UID_BASE", DEFAULT_UID_BASE)
         self.runs_dir = self.launch.runs_dir()
         config = {"runs_dir": self.runs_dir, "sandbox": self.launch.layers,
                   "uid": uid_base + self.slot if privileged else None, "seccomp": self.seccomp}
