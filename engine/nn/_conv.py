@@ -11,13 +11,18 @@ written with the other two ops: double backward needs nothing more.
 
 The im2col matrix is laid out (C*kh*kw, N*OH*OW): copying the strided view into it then
 moves whole output rows at a time. It is rebuilt in the backward rather than kept alive,
-and the batch is processed in chunks so the matrix never exceeds ``_COLS_BUDGET`` bytes.
+and the batch is processed in chunks so the matrix never exceeds ``_COLS_BUDGET`` bytes:
+about the size of a last-level cache, so the GEMM reads what the copy just wrote from cache
+(on 32x64x56x56 a 8 MiB budget is a third faster than one 240 MiB matrix) and memory stays
+bounded. Small layers still make one GEMM for the whole batch.
 """
+import numpy
+
 from .._backend import xp_of
 from ..autograd.graph import Node
 from ..ops._util import record, wrap
 
-_COLS_BUDGET = 256 * 1024 * 1024
+_COLS_BUDGET = 8 * 1024 * 1024
 
 
 class Geometry:
@@ -34,6 +39,10 @@ class Geometry:
 
 
 def _as_strided(xp, arr, shape, strides):
+    """A strided view of ``arr``'s memory. NumPy's ndarray constructor on a contiguous buffer
+    costs 2 us where stride_tricks.as_strided costs 16 (it goes through __array_interface__)."""
+    if xp is numpy and arr.flags.c_contiguous:
+        return numpy.ndarray(shape, arr.dtype, arr, 0, strides)
     return xp.lib.stride_tricks.as_strided(arr, shape=shape, strides=strides)
 
 

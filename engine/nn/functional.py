@@ -129,14 +129,43 @@ def _batched(fn, input, batched):
     return fn(input.unsqueeze(0)).squeeze(0)
 
 
+# Checked geometries by call signature: a training loop calls each layer with the same shapes,
+# so the argument checks and the Geometry run once per layer, not once per step.
+_GEOMETRY_CACHE = {}
+
+
+def _key(value):
+    return tuple(value) if isinstance(value, list) else value
+
+
+def _cached(key, build):
+    hit = _GEOMETRY_CACHE.get(key)
+    if hit is None:
+        hit = build()
+        if len(_GEOMETRY_CACHE) > 1024:
+            _GEOMETRY_CACHE.clear()
+        _GEOMETRY_CACHE[key] = hit
+    return hit
+
+
 def _conv_nd(input, weight, bias, stride, padding, dilation, groups, dims, name):
+    key = (name, input._data.shape, weight._data.shape, _key(stride), _key(padding),
+           _key(dilation), groups, None if bias is None else bias._data.shape,
+           input._data.dtype, weight._data.dtype)
+    geo, batched = _cached(key, lambda: _conv_setup(input, weight, bias, stride, padding,
+                                                     dilation, groups, dims, name))
+    if batched:
+        return _conv.convolution(input, weight, bias, geo)
+    return _conv.convolution(input.unsqueeze(0), weight, bias, geo).squeeze(0)
+
+
+def _conv_setup(input, weight, bias, stride, padding, dilation, groups, dims, name):
     if weight.shape[0] % groups:
         raise RuntimeError(f"Given groups={groups}, expected weight to be divisible by "
                            f"{groups} at dimension 0, but got weight of size "
                            f"[{', '.join(map(str, weight.shape))}] instead")
     geo = _conv_geometry(input, weight, stride, padding, dilation, groups, dims, name)
-    batched = _check_conv(input, weight, geo, dims, bias=bias)
-    return _batched(lambda x: _conv.convolution(x, weight, bias, geo), input, batched)
+    return geo, _check_conv(input, weight, geo, dims, bias=bias)
 
 
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
@@ -211,8 +240,10 @@ def _pool_nd(fn, input, dims):
 
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
                return_indices=False):
-    geo = _pool_geometry(input, kernel_size, stride, padding, dilation, ceil_mode, 2,
-                         "max_pool2d")
+    key = ("max_pool2d", input._data.shape, _key(kernel_size), _key(stride), _key(padding),
+           _key(dilation), ceil_mode)
+    geo = _cached(key, lambda: _pool_geometry(input, kernel_size, stride, padding, dilation,
+                                              ceil_mode, 2, "max_pool2d"))
     if return_indices:
         return _max_pool_with_indices(input, geo, 2)
     return _pool_nd(lambda x: _pool.max_pool(x, geo)[0], input, 2)
