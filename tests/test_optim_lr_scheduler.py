@@ -207,3 +207,66 @@ def test_reduce_lr_on_plateau_state_dict_round_trip():
     s2 = sched.ReduceLROnPlateau(_optimizer((0.1,)))
     s2.load_state_dict(state)
     assert (s2.best, s2.num_bad_epochs, s2.patience) == (s.best, s.num_bad_epochs, 1)
+
+
+# ---- the other PyTorch schedulers: trajectories printed by PyTorch 2.13 --------------------
+# Each list is get_last_lr()[0] right after construction and then after each of 14 steps,
+# for a first param group with lr 0.1 (copied from PyTorch's output).
+
+MORE = {
+    "linear": (lambda o: sched.LinearLR(o, start_factor=0.25, total_iters=4),
+               [0.025, 0.043750000000000004, 0.06250000000000001, 0.08125000000000002]
+               + [0.10000000000000002] * 11),
+    "polynomial": (lambda o: sched.PolynomialLR(o, total_iters=6, power=2.0),
+                   [0.1, 0.06944444444444446, 0.04444444444444447, 0.02500000000000001,
+                    0.011111111111111117, 0.0027777777777777775] + [0.0] * 9),
+    "sequential": (lambda o: sched.SequentialLR(
+        o, [sched.LinearLR(o, start_factor=0.1, total_iters=3),
+            sched.CosineAnnealingLR(o, T_max=5)], milestones=[3]),
+        [0.010000000000000002, 0.04, 0.07, 0.1, 0.09045084971874738, 0.06545084971874737,
+         0.03454915028125263, 0.009549150281252633, 0.0, 0.009549150281252628,
+         0.03454915028125265, 0.06545084971874741, 0.09045084971874744, 0.10000000000000006,
+         0.09045084971874746]),
+    "chained": (lambda o: sched.ChainedScheduler(
+        [sched.ConstantLR(o, factor=0.1, total_iters=2), sched.ExponentialLR(o, gamma=0.9)]),
+        [0.010000000000000002, 0.009000000000000003, 0.08100000000000003, 0.07290000000000003,
+         0.06561000000000003, 0.059049000000000025, 0.05314410000000002, 0.04782969000000002,
+         0.043046721000000024, 0.03874204890000002, 0.03486784401000002, 0.03138105960900001,
+         0.028242953648100012, 0.025418658283290013, 0.022876792454961013]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MORE))
+def test_more_schedulers_match_pytorch_exactly(name):
+    make, want = MORE[name]
+    opt = _optimizer()
+    s = make(opt)
+    got = [s.get_last_lr()[0]] + [lrs[0] for lrs in _trajectory(opt, s, epochs=14)]
+    _same(got, want)
+
+
+def test_constant_and_multiplicative_formulas():
+    opt = _optimizer()
+    got = _trajectory(opt, sched.ConstantLR(opt, factor=0.5, total_iters=3), epochs=5)
+    _close([g[0] for g in got], [0.05, 0.05, 0.1, 0.1, 0.1])
+    opt = _optimizer()
+    got = _trajectory(opt, sched.MultiplicativeLR(opt, lambda e: 0.9), epochs=4)
+    _close([g[1] for g in got], [0.5 * 0.9 ** e for e in range(1, 5)])
+    with pytest.raises(ValueError, match="^Constant multiplicative factor expected to be "
+                                         "between 0 and 1.$"):
+        sched.ConstantLR(opt, factor=2)
+    with pytest.raises(TypeError, match="^lr_lambda should be a function, but got int$"):
+        sched.MultiplicativeLR(opt, [1, 2])
+
+
+def test_sequential_state_dict_nests_its_schedulers():
+    opt = _optimizer()
+    s = sched.SequentialLR(opt, [sched.ConstantLR(opt, factor=0.1, total_iters=2),
+                                 sched.ExponentialLR(opt, 0.9)], milestones=[2])
+    state = s.state_dict()
+    assert len(state["_schedulers"]) == 2 and state["_milestones"] == [2]
+    with pytest.raises(ValueError, match="expects number of schedulers provided to be one "
+                                         "more than the number of milestone points"):
+        sched.SequentialLR(opt, [sched.ExponentialLR(opt, 0.9)], milestones=[2])
+    with pytest.raises(ValueError, match="does not support `ReduceLROnPlateau`"):
+        sched.ChainedScheduler([sched.ReduceLROnPlateau(opt)])
