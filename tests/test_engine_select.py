@@ -598,3 +598,35 @@ def test_source_dtype_must_match(call, msg):
     with pytest.raises(RuntimeError) as info:
         call()
     assert str(info.value) == msg
+
+
+def test_masked_scatter():
+    x = engine.zeros(2, 3, requires_grad=True)
+    src = engine.arange(1.0, 7.0).reshape(2, 3).requires_grad_()
+    y = x.masked_scatter(engine.tensor([True, False, True]), src)
+    # torch: [[1, 0, 2], [3, 0, 4]]; grads x [[0, 1, 0], [0, 4, 0]], src [[0, 2, 3], [5, 0, 0]]
+    assert y.tolist() == [[1.0, 0.0, 2.0], [3.0, 0.0, 4.0]]
+    assert name(y) == "MaskedScatterBackward0"
+    (y * engine.arange(6.0).reshape(2, 3)).sum().backward()
+    assert x.grad.tolist() == [[0.0, 1.0, 0.0], [0.0, 4.0, 0.0]]
+    assert src.grad.tolist() == [[0.0, 2.0, 3.0], [5.0, 0.0, 0.0]]
+    got = engine.zeros(3).masked_scatter(engine.ones(2, 3, dtype=engine.bool), engine.arange(6.0))
+    assert got.tolist() == [[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]]
+    z = engine.zeros(3)
+    z.masked_scatter_(engine.tensor([False, True, True]), engine.tensor([7.0, 8.0, 9.0]))
+    assert z.tolist() == [0.0, 7.0, 8.0]
+    mask = T(np.array([[True, False, True], [False, True, True]]))
+    gradcheck(lambda t, s: t.masked_scatter(mask, s), arr(2, 3), arr(5))
+    for call, msg in (
+            (lambda: engine.zeros(3).masked_scatter(engine.ones(3, dtype=engine.bool),
+                                                    engine.arange(2.0)),
+             "Number of elements of source < number of ones in mask"),
+            (lambda: engine.zeros(3).masked_scatter(engine.ones(3), engine.arange(4.0)),
+             "masked_scatter_ only supports boolean masks, but got mask with dtype Float"),
+            (lambda: engine.zeros(3).masked_scatter(engine.ones(3, dtype=engine.bool),
+                                                    engine.arange(4)),
+             "masked_scatter: expected self and source to have same dtypes but gotFloat and "
+             "Long")):
+        with pytest.raises(RuntimeError) as info:
+            call()
+        assert str(info.value) == msg

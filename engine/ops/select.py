@@ -344,7 +344,7 @@ def _bool_mask(mask, message):
     if not isinstance(mask, Tensor):
         raise TypeError(f"mask must be a Tensor, not {type(mask).__name__}")
     if mask._data.dtype.kind != "b":
-        raise RuntimeError(message.format(_C_NAMES[mask.dtype.name]))
+        raise RuntimeError(message.format(c=_C_NAMES[mask.dtype.name], legacy=mask.dtype.legacy))
     return mask._data
 
 
@@ -369,7 +369,7 @@ class MaskedFillBackward1(Node):
 
 
 def masked_fill(input, mask, value):
-    m = _bool_mask(mask, "masked_fill_ only supports boolean masks, but got mask with dtype {}")
+    m = _bool_mask(mask, "masked_fill_ only supports boolean masks, but got mask with dtype {c}")
     data = input._data
     if isinstance(value, Tensor):
         if value._data.ndim != 0:
@@ -433,7 +433,7 @@ class MaskedScatterBackward0(Node):
 def masked_scatter(input, mask, source):
     """Copy source's leading elements, in order, into the places where mask is True."""
     m = _bool_mask(mask, "masked_scatter_ only supports boolean masks, but got mask with dtype "
-                         "{}")
+                         "{legacy}")
     if source.dtype is not input.dtype:
         raise RuntimeError("masked_scatter: expected self and source to have same dtypes but "
                            f"got{input.dtype.legacy} and {source.dtype.legacy}")
@@ -829,8 +829,8 @@ def random_(self, from_=0, to=None, *, generator=None):
 
 
 __all__ = ["index_select", "index_add", "index_fill", "index_copy", "gather", "scatter",
-           "scatter_add", "masked_fill", "masked_select", "masked_scatter", "where", "nonzero", "argwhere",
-           "take", "sort", "argsort", "msort", "topk", "unique", "take_along_dim"]
+           "scatter_add", "masked_fill", "masked_select", "masked_scatter", "where", "nonzero",
+           "argwhere", "take", "sort", "argsort", "msort", "topk", "unique", "take_along_dim"]
 NOT_METHODS = {"where"}
 EXTRA_METHODS = {"where": _where_method, "zero_": zero_, "fill_": fill_, "copy_": copy_,
                  "uniform_": uniform_, "normal_": normal_, "bernoulli_": bernoulli_,
