@@ -560,8 +560,11 @@ function startDashboard(root) {
       whenPlotlyReady(() => {
         const focus = selected.length ? runs.get(selected[selected.length - 1]) : null;
         const hist = $("#histograms"), heat = $("#heatmaps");
-        hist.querySelectorAll("figure").forEach((f) => f.remove());
-        heat.querySelectorAll("figure").forEach((f) => f.remove());
+        if (!focus || hist.dataset.runId !== focus.id) {   // another run: start over
+          hist.querySelectorAll("figure").forEach((f) => f.remove());
+          heat.querySelectorAll("figure").forEach((f) => f.remove());
+          hist.dataset.runId = focus ? focus.id : "";
+        }
         drawHistograms(hist, focus ? focus.histograms : []);
         drawHeatmaps(heat, focus ? focus.heatmaps : []);
       });
@@ -625,7 +628,8 @@ function outputCharts(view, msg) {
     const charts = dEl("div", { class: "charts" });
     const heatmaps = dEl("div", { class: "charts heatmaps", hidden: true });
     const histograms = dEl("div", { class: "charts histograms", hidden: true });
-    const root = dEl("div", { class: "output-charts" }, heatmaps, charts, histograms);
+    const bar = dEl("div", { class: "progress-slot" });
+    const root = dEl("div", { class: "output-charts" }, bar, heatmaps, charts, histograms);
     view.container.append(root);
     const data = new RunData(msg.run_id);
     const grid = new ChartGrid(charts, { emptyText: "", plotClass: "chart" });
@@ -635,6 +639,8 @@ function outputCharts(view, msg) {
     data.onChange = () => {
       grid.schedule();
       data.maybeRefetch();
+      const info = data.progressInfo();
+      if (info) bar.replaceChildren(progressNode(info, data.finished || info.n === info.total));
       if (extras) return;
       extras = setTimeout(() => {
         extras = null;
