@@ -39,7 +39,8 @@ def lease_seconds():
 
 
 def redis_url():
-    url = os.environ.get("REDIS_URL") or getattr(settings, "CELERY_BROKER_URL", "")
+    """REDIS_URL: the Redis that carries the channel layer (workers publish events there)."""
+    url = os.environ.get("REDIS_URL")
     if not url:
         raise RuntimeError("PLAYGROUND_EXECUTOR=celery needs REDIS_URL (the Redis that brokers "
                            "runs and carries events), e.g. REDIS_URL=redis://127.0.0.1:6379/0")

@@ -1,0 +1,138 @@
+"""The pieces that keep a run executed once and ended once when many processes act on it:
+claiming the row, ending it from another process, the sink not overwriting such an end, and
+the reaper (against the real Redis on 127.0.0.1, in a database of its own)."""
+import subprocess
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from playground import events
+from playground.executors import fleet, run_claims
+from playground.executors.reaper import NO_GPU_WORKER, WORKER_LOST, Reaper
+from playground.runs.models import Run
+from playground.runs.sink import EventSink
+
+ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def stored_run(device="cpu"):
+    return Run.objects.create(owner="ip:127.0.0.1", code="print(1)", device=device)
+
+
+def test_a_run_is_claimed_once_and_a_second_delivery_finds_it_taken():
+    run = stored_run()
+    claimed = run_claims.claim(run.id)
+    assert claimed is not None and claimed.status == events.RUNNING and claimed.started_at
+    assert run_claims.claim(run.id) is None
+    assert run_claims.claim(uuid.uuid4()) is None  # no such run: nothing to execute
+
+
+def test_a_run_cancelled_before_a_worker_took_it_is_never_executed():
+    run = stored_run()
+    ended = run_claims.finish(run.id, events.CANCELLED, "the run was cancelled before it started",
+                              expected=(events.QUEUED,))
+    assert ended["type"] == "finished" and ended["seq"] == 1 and ended["duration_ms"] == 0
+    assert run_claims.claim(run.id) is None
+    run.refresh_from_db()
+    assert (run.status, run.last_seq, run.duration_ms) == (events.CANCELLED, 1, 0)
+    # Ending it again (a second reaper, a late cancel) changes nothing.
+    assert run_claims.finish(run.id, events.FAILED, WORKER_LOST) is None
+
+
+def test_events_announced_by_another_process_take_the_next_sequence_numbers():
+    run = stored_run()
+    first = run_claims.announce(run.id, events.event("status", status=events.QUEUED,
+                                                     queue_position=3))
+    assert first["seq"] == 1 and first["queue_position"] == 3
+    run_claims.claim(run.id)
+    sink = EventSink()  # the worker's sink continues after what is stored
+    sink(events.event("stdout", text="hi\n", run_id=str(run.id)))
+    sink(events.event("finished", status=events.SUCCEEDED, duration_ms=5, message="ok",
+                      run_id=str(run.id)))
+    run.refresh_from_db()
+    assert (run.last_seq, run.stdout, run.status) == (3, "hi\n", events.SUCCEEDED)
+
+
+def test_a_run_ended_elsewhere_is_not_overwritten_by_its_old_worker():
+    run = stored_run()
+    run_claims.claim(run.id)
+    sink = EventSink()
+    sink(events.event("stdout", text="partial\n", run_id=str(run.id)))  # buffered
+    assert run_claims.finish(run.id, events.FAILED, WORKER_LOST, expected=(events.RUNNING,))
+    sink(events.event("finished", status=events.SUCCEEDED, duration_ms=5, message="ok",
+                      run_id=str(run.id)))
+    run.refresh_from_db()
+    assert run.status == events.FAILED and run.message == WORKER_LOST
+
+
+@pytest.fixture
+def redis_fleet(monkeypatch, settings):
+    up = subprocess.run(["bash", str(ROOT / ".ci" / "services"), "--test"], capture_output=True,
+                        text=True, timeout=120)
+    assert up.returncode == 0, up.stderr
+    monkeypatch.setenv("REDIS_URL", f"redis://127.0.0.1:6379/{13}")
+    settings.PLAYGROUND_WORKER_LEASE_S = 0.4
+    client = fleet.client()
+    client.flushdb()
+    yield client
+    client.flushdb()
+
+
+def test_the_reaper_fails_a_running_run_whose_lease_is_gone_and_spares_leased_ones(redis_fleet):
+    lost, alive = stored_run(), stored_run()
+    run_claims.claim(lost.id)
+    run_claims.claim(alive.id)
+    fleet.take_lease(str(alive.id), "w1@host")
+    reaper = Reaper()
+    assert reaper.tick()["lost"] == []  # one look is not enough: Redis may just have restarted
+    time.sleep(0.25)
+    fleet.renew_leases([str(alive.id)], "w1@host")
+    assert reaper.tick()["lost"] == [str(lost.id)]
+    lost.refresh_from_db()
+    alive.refresh_from_db()
+    assert lost.status == events.FAILED and lost.message.startswith("worker lost")
+    assert alive.status == events.RUNNING
+
+
+def test_the_reaper_spares_a_run_whose_lease_comes_back_as_after_a_redis_restart(redis_fleet):
+    run = stored_run()
+    run_claims.claim(run.id)
+    reaper = Reaper()
+    reaper.tick()                               # lease missing (Redis came back empty)...
+    fleet.take_lease(str(run.id), "w1@host")    # ...the worker renews it a moment later
+    time.sleep(0.25)
+    assert reaper.tick()["lost"] == []
+    run.refresh_from_db()
+    assert run.status == events.RUNNING
+
+
+def test_queued_cuda_runs_fail_when_no_gpu_worker_comes(redis_fleet):
+    run = stored_run(device="cuda")
+    Run.objects.filter(pk=run.id).update(queued_at=run.queued_at.replace(year=2000))
+    fleet.mark_enqueued(str(run.id))            # its message is there; no GPU worker takes it
+    reaper = Reaper()
+    assert reaper.tick()["no_gpu"] == []       # give GPU workers three leases to show up
+    time.sleep(1.3)
+    assert reaper.tick()["no_gpu"] == [str(run.id)]
+    run.refresh_from_db()
+    assert run.status == events.FAILED and run.message == NO_GPU_WORKER.format(1.2)
+    assert "celery -A playground worker -Q gpu" in run.message
+
+
+def test_gpu_availability_follows_live_gpu_workers(redis_fleet):
+    assert "no GPU worker is running" in fleet.gpu_unavailable_reason()
+    fleet.beat("cpu1@host", ["cpu"], 2, 0)
+    assert "no GPU worker is running" in fleet.gpu_unavailable_reason()
+    fleet.beat("gpu1@host", ["gpu"], 1, 0)
+    assert fleet.gpu_unavailable_reason() is None
+    assert sorted(fleet.live_workers()) == ["cpu1@host", "gpu1@host"]
+    fleet.forget_worker("gpu1@host")
+    assert fleet.gpu_unavailable_reason() is not None
+
+
+def test_without_redis_gpu_runs_are_refused_with_the_reason(monkeypatch):
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:9/0")  # nothing listens there
+    assert fleet.gpu_unavailable_reason().startswith("the run queue cannot be reached")
