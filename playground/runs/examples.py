@@ -232,14 +232,14 @@ criterion = nn.CrossEntropyLoss()
 optimizer = optim.SGD(net.parameters(), lr=0.01, momentum=0.9)
 writer = SummaryWriter()  # its scalars draw the live loss chart
 
-for step in range(60):
+for step in range(150):
     images, labels = batch()
     optimizer.zero_grad()
     loss = criterion(net(images), labels)
     loss.backward()
     optimizer.step()
     writer.add_scalar("loss", loss.item(), step)
-    if step % 10 == 0:
+    if step % 25 == 0:
         print(f"step {step:3d}  loss {loss.item():.4f}")
 
 images, labels = batch(100)
