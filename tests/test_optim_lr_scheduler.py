@@ -270,3 +270,66 @@ def test_sequential_state_dict_nests_its_schedulers():
         sched.SequentialLR(opt, [sched.ExponentialLR(opt, 0.9)], milestones=[2])
     with pytest.raises(ValueError, match="does not support `ReduceLROnPlateau`"):
         sched.ChainedScheduler([sched.ReduceLROnPlateau(opt)])
+
+
+def test_cosine_warm_restarts_matches_pytorch_including_fractional_epochs():
+    opt = _optimizer()
+    s = sched.CosineAnnealingWarmRestarts(opt, T_0=3, T_mult=2, eta_min=0.001)
+    got = [s.get_last_lr()[0]] + [lrs[0] for lrs in _trajectory(opt, s, epochs=14)]
+    _same(got, [0.1, 0.07525000000000001, 0.025750000000000012, 0.1, 0.09336825748732973,
+                0.07525000000000001, 0.0505, 0.025750000000000012, 0.007631742512670284, 0.1,
+                0.09831332840130888, 0.09336825748732973, 0.0855017856687341,
+                0.07525000000000001, 0.06331154273257478])
+    opt = _optimizer()
+    s = sched.CosineAnnealingWarmRestarts(opt, T_0=3, T_mult=2)
+    got = []
+    for i in range(6):
+        s.step(i * 0.7)
+        got.append(s.get_last_lr()[0])
+    _same(got, [0.1, 0.08715724127386971, 0.05522642316338268, 0.020610737385376367,
+                0.0010926199633097156, 0.09829629131445342])
+
+
+def test_one_cycle_cycles_lr_and_momentum_like_pytorch():
+    opt = optim.SGD([{"params": [engine.randn(2, requires_grad=True)]},
+                     {"params": [engine.randn(1, requires_grad=True)], "lr": 0.5}],
+                    lr=0.1, momentum=0.9)
+    s = sched.OneCycleLR(opt, max_lr=[1.0, 2.0], total_steps=14)
+    lrs, moms = [s.get_last_lr()[0]], [opt.param_groups[0]["momentum"]]
+    for _ in range(14):
+        opt.step()
+        s.step()
+        lrs.append(s.get_last_lr()[0])
+        moms.append(opt.param_groups[0]["momentum"])
+    _same(lrs, [0.040000000000000036, 0.253326288150591, 0.703688047535243,
+                0.9907769345935507, 0.9836474969297887, 0.9190443762697106,
+                0.8117456539497631, 0.6726838364805451, 0.5160277246826726,
+                0.35773877573965707, 0.21394481417223551, 0.0992967918932656,
+                0.025476024606159702, 4e-06, 0.02547602460615959])
+    _same(moms, [0.95, 0.92777851165098, 0.8808658283817454, 0.8509607359798385,
+                 0.8516352568480485, 0.858095594755408, 0.8688255099070633,
+                 0.8827317472789346, 0.8983974211214172, 0.9142263793315516,
+                 0.9286058330061084, 0.9400706810933978, 0.9474527873505334, 0.95,
+                 0.9474527873505334])
+    with pytest.raises(ValueError, match="^Tried to step 15 times. The specified number of "
+                                         "total steps is 14$"):
+        s.step()
+
+
+def test_one_cycle_three_phase_linear_cycles_adams_beta1():
+    opt = optim.Adam([engine.randn(2, requires_grad=True)], lr=0.1)
+    s = sched.OneCycleLR(opt, max_lr=1.0, epochs=2, steps_per_epoch=7, three_phase=True,
+                         anneal_strategy="linear")
+    lrs, beta1 = [s.get_last_lr()[0]], [opt.param_groups[0]["betas"][0]]
+    for _ in range(14):
+        opt.step()
+        s.step()
+        lrs.append(s.get_last_lr()[0])
+        beta1.append(opt.param_groups[0]["betas"][0])
+    _same(lrs, [0.04, 0.33999999999999997, 0.64, 0.94, 0.76, 0.4600000000000001,
+                0.16000000000000014, 0.036364, 0.030304, 0.024244, 0.018184, 0.012124,
+                0.006064, 3.9999999999970615e-06, -0.006056000000000006])
+    _same(beta1, [0.95, 0.91875, 0.8875, 0.85625, 0.875, 0.90625, 0.9375] + [0.95] * 8)
+    assert opt.param_groups[0]["betas"][1] == 0.999
+    with pytest.raises(ValueError, match="You must define either total_steps OR"):
+        sched.OneCycleLR(opt, max_lr=1.0)
