@@ -278,3 +278,23 @@ def test_training_loop_over_a_dataloader_learns_a_line():
             loss.backward()
             opt.step()
     assert w.item() == pytest.approx(3, abs=0.05) and b.item() == pytest.approx(1, abs=0.05)
+
+
+def test_weighted_random_sampler():
+    from engine.utils.data import WeightedRandomSampler, get_worker_info
+    gen = engine.Generator().manual_seed(0)
+    drawn = list(WeightedRandomSampler([0.0, 1.0, 3.0], 400, generator=gen))
+    assert len(drawn) == 400 and 0 not in drawn
+    assert 200 < drawn.count(2) < 400                      # about 300 expected
+    once = list(WeightedRandomSampler([1.0, 1.0, 1.0], 3, replacement=False))
+    assert sorted(once) == [0, 1, 2]
+    with pytest.raises(ValueError, match="^weights should be a 1d sequence but given weights "
+                                         "have shape \\(1, 2\\)$"):
+        WeightedRandomSampler([[1, 2]], 3)
+    with pytest.raises(ValueError, match="^replacement should be a boolean value, but got "
+                                         "replacement=1$"):
+        WeightedRandomSampler([1, 2], 3, replacement=1)
+    assert get_worker_info() is None
+    batches = list(DataLoader(range(10), batch_size=5,
+                              sampler=WeightedRandomSampler([1.0] * 10, 10)))
+    assert len(batches) == 2

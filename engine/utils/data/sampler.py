@@ -1,7 +1,8 @@
 """Samplers: which indices a DataLoader reads, in what order, in what batches."""
 import numpy as np
 
-from ...creation import randint, randperm
+from ...creation import as_tensor, multinomial, randint, randperm
+from ..._dtype import float64
 from ...random import Generator, default_generator
 
 
@@ -74,6 +75,35 @@ class SubsetRandomSampler(Sampler):
 
     def __len__(self):
         return len(self.indices)
+
+
+class WeightedRandomSampler(Sampler):
+    """num_samples indices drawn with probability proportional to weights."""
+
+    def __init__(self, weights, num_samples, replacement=True, generator=None):
+        if not isinstance(num_samples, int) or isinstance(num_samples, bool) or \
+                num_samples <= 0:
+            raise ValueError("num_samples should be a positive integer value, but got "
+                             f"num_samples={num_samples}")
+        if not isinstance(replacement, bool):
+            raise ValueError("replacement should be a boolean value, but got "
+                             f"replacement={replacement}")
+        weights = as_tensor(weights, dtype=float64)
+        if weights.dim() != 1:
+            raise ValueError("weights should be a 1d sequence but given weights have shape "
+                             f"{tuple(weights.shape)}")
+        self.weights = weights
+        self.num_samples = num_samples
+        self.replacement = replacement
+        self.generator = generator
+
+    def __iter__(self):
+        generator = self.generator if self.generator is not None else _fresh_generator()
+        yield from multinomial(self.weights, self.num_samples, self.replacement,
+                               generator=generator).tolist()
+
+    def __len__(self):
+        return self.num_samples
 
 
 class BatchSampler(Sampler):
