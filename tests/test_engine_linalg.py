@@ -346,3 +346,68 @@ def test_norm_errors():
     m = f32(2, 2)
     assert math.isclose(engine.linalg.norm(m, ord="fro").item(),
                         float(np.linalg.norm(m.numpy())), rel_tol=1e-6)
+
+
+# ---- inv, det, solve -----------------------------------------------------------------------
+
+def test_inv_det_solve_values_names_and_gradients():
+    a = r(3, 3) + 3 * np.eye(3)
+    x = engine.tensor(a, requires_grad=True)
+    close(engine.linalg.inv(x), np.linalg.inv(a))
+    close(x.inverse(), np.linalg.inv(a))
+    close(engine.det(x), np.linalg.det(a))
+    assert engine.inverse(x).grad_fn.name() == "LinalgInvExBackward0"
+    assert x.det().grad_fn.name() == "LinalgDetBackward0"
+    b, v = r(3, 2), r(3)
+    close(engine.linalg.solve(x, engine.tensor(b)), np.linalg.solve(a, b))
+    close(engine.linalg.solve(x, engine.tensor(v)), np.linalg.solve(a, v))
+    assert engine.linalg.solve(x, engine.tensor(b)).grad_fn.name() == "LinalgSolveExBackward0"
+    c = r(4, 3)
+    close(engine.linalg.solve(x, engine.tensor(c), left=False), c @ np.linalg.inv(a))
+    batch = r(2, 3, 3) + 3 * np.eye(3)
+    close(engine.linalg.det(engine.tensor(batch)), np.linalg.det(batch))
+    assert engine.linalg.solve(engine.tensor(batch), engine.tensor(v)).shape == (2, 3)
+    gradcheck(lambda m: engine.linalg.inv(m), a)
+    gradcheck(lambda m: engine.linalg.det(m), batch)
+    gradcheck(lambda m, y: engine.linalg.solve(m, y), a, b)
+    gradcheck(lambda m, y: engine.linalg.solve(m, y), batch, v)
+    gradcheck(lambda m, y: engine.linalg.solve(m, y, left=False), a, r(4, 3))
+    gradgradcheck(lambda m: engine.linalg.inv(m), a)
+    gradgradcheck(lambda m: engine.linalg.det(m), a)
+    gradgradcheck(lambda m, y: engine.linalg.solve(m, y), a, b)
+
+
+def test_det_gradient_at_a_singular_matrix_is_zero_as_in_pytorch():
+    x = engine.tensor([[1.0, 2.0], [2.0, 4.0]], dtype=engine.float64, requires_grad=True)
+    d = engine.linalg.det(x)
+    assert d.item() == 0.0
+    d.backward()
+    assert x.grad.tolist() == [[0.0, 0.0], [0.0, 0.0]]
+
+
+def test_inv_det_solve_errors():
+    raises(engine.linalg.LinAlgError, "linalg.inv: The diagonal element 2 is zero, the inversion "
+           "could not be completed because the input matrix is singular.",
+           lambda: engine.linalg.inv(engine.tensor([[1.0, 2.0], [2.0, 4.0]])))
+    raises(engine.linalg.LinAlgError, "linalg.inv: (Batch element 1): The diagonal element 2 is "
+           "zero, the inversion could not be completed because the input matrix is singular.",
+           lambda: engine.linalg.inv(engine.tensor([[[1.0, 0.0], [0.0, 1.0]],
+                                                    [[1.0, 2.0], [2.0, 4.0]]])))
+    assert issubclass(engine.linalg.LinAlgError, RuntimeError)
+    raises(RuntimeError, "linalg.inv: A must be batches of square matrices, but they are 2 by 3 "
+           "matrices", lambda: engine.linalg.inv(f32(2, 3)))
+    raises(RuntimeError, "linalg.inv: The input tensor A must have at least 2 dimensions.",
+           lambda: engine.linalg.inv(f32(3)))
+    raises(RuntimeError, "linalg.inv: Expected a floating point or complex tensor as input. Got "
+           "Long", lambda: engine.linalg.inv(engine.ones(2, 2, dtype=engine.int64)))
+    raises(RuntimeError, "linalg.inv: Low precision dtypes not supported. Got Half",
+           lambda: engine.linalg.inv(f32(2, 2).half()))
+    raises(RuntimeError, "linalg.solve: Incompatible shapes of A and B for the equation AX = B "
+           "(3x3 and 4x1)", lambda: engine.linalg.solve(f32(3, 3), f32(4)))
+    raises(engine.linalg.LinAlgError, "torch.linalg.solve: The solver failed because the input "
+           "matrix is singular.", lambda: engine.linalg.solve(engine.zeros(2, 2), f32(2)))
+    raises(RuntimeError, "linalg.solve: Expected A and B to have the same dtype, but found A of "
+           "type Float and B of type Double instead",
+           lambda: engine.linalg.solve(f32(3, 3), f32(3, 2).double()))
+    raises(RuntimeError, "The size of tensor a (4) must match the size of tensor b (2) at "
+           "non-singleton dimension 0", lambda: engine.linalg.solve(f32(2, 3, 3), f32(4, 3, 2)))

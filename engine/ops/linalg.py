@@ -1,5 +1,5 @@
-"""The matmul family (matmul/@, mm, bmm, mv, dot, outer, addmm, addmv, baddbmm, addbmm)
-and vector/matrix norms (norm, and the engine.linalg module).
+"""The matmul family (matmul/@, mm, bmm, mv, dot, outer, addmm, addmv, baddbmm, addbmm),
+norms, inverse/det/solve, and the engine.linalg module.
 
 Products go straight to the backend's matmul, which hands float32/float64 work to BLAS.
 A batch of matrices times one matrix (x @ W with x of shape (..., k)) is folded into a
@@ -11,7 +11,7 @@ import types
 
 import numpy as np  # shape arithmetic only; array work goes through xp_of
 
-from .._backend import xp_of
+from .._backend import to_numpy, xp_of
 from ..autograd.graph import Node
 from .arith import _into as _arith_into
 from ._util import Tensor, _grad_state, broadcast_error, normalize_dims, record, wrap
@@ -581,13 +581,162 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
     return vector_norm(input, 2 if p is None else p, dim, keepdim, dtype=dtype)
 
 
+# ---- inv, det, solve -----------------------------------------------------------------------
+
+class LinAlgError(RuntimeError):
+    """A singular matrix where an inverse or a solution is needed (torch.linalg.LinAlgError)."""
+
+
+def _square_float(fn, A):
+    data = A._data
+    if data.ndim < 2:
+        raise RuntimeError(f"linalg.{fn}: The input tensor A must have at least 2 dimensions.")
+    if data.shape[-1] != data.shape[-2]:
+        raise RuntimeError(f"linalg.{fn}: A must be batches of square matrices, but they are "
+                           f"{data.shape[-2]} by {data.shape[-1]} matrices")
+    if data.dtype.kind not in "fc":
+        raise RuntimeError(f"linalg.{fn}: Expected a floating point or complex tensor as input. "
+                           f"Got {A.dtype.legacy}")
+    if data.dtype.itemsize < 4:
+        raise RuntimeError(f"linalg.{fn}: Low precision dtypes not supported. Got "
+                           f"{A.dtype.legacy}")
+    return data
+
+
+def _zero_pivot(matrix):
+    """1-based index of the first zero pivot of LU with partial pivoting (LAPACK's getrf),
+    which PyTorch names in its singular-matrix message."""
+    a = np.array(matrix, dtype=np.float64)
+    n = a.shape[0]
+    for j in range(n):
+        p = j + int(np.argmax(np.abs(a[j:, j])))
+        if a[p, j] == 0:
+            return j + 1
+        a[[j, p]] = a[[p, j]]
+        a[j + 1:, j] /= a[j, j]
+        a[j + 1:, j + 1:] -= np.outer(a[j + 1:, j], a[j, j + 1:])
+    return None
+
+
+def _singular(fn, data):
+    """PyTorch's message for the first singular matrix of a (batch of) matrices."""
+    host = to_numpy(data)  # an error path: the pivot search runs on the host
+    flat = host.reshape(-1, *host.shape[-2:])
+    # The first matrix whose LU meets a zero pivot (rounding may hide it: then say the last).
+    found = next(((b, k) for b, k in ((b, _zero_pivot(m)) for b, m in enumerate(flat))
+                  if k is not None), (len(flat) - 1, flat.shape[-1]))
+    where = f"(Batch element {found[0]}): " if host.ndim > 2 else ""
+    return LinAlgError(f"linalg.{fn}: {where}The diagonal element {found[1]} is zero, the "
+                       "inversion could not be completed because the input matrix is singular.")
+
+
+class LinalgInvExBackward0(Node):
+    def backward(self, g):
+        A, inv_ = self.saved_tensors
+        if _grad_state[0]:
+            inv_ = inv(A)
+        inv_t = inv_.mT
+        return (-(inv_t @ g @ inv_t),)
+
+
+def inv(A):
+    data = _square_float("inv", A)
+    try:
+        out = wrap(xp_of(data).linalg.inv(data), A)
+    except np.linalg.LinAlgError:
+        raise _singular("inv", data) from None
+    node = record(LinalgInvExBackward0, out, (A,))
+    if node is not None:
+        node.save(A, out.detach())
+    return out
+
+
+class LinalgDetBackward0(Node):
+    def backward(self, g):
+        A, d = self.saved_tensors
+        if _grad_state[0]:
+            d = det(A)
+        g = g.unsqueeze(-1).unsqueeze(-1)
+        d = d.unsqueeze(-1).unsqueeze(-1)
+        singular = (d._data == 0)
+        if singular.any():
+            # PyTorch's formula g * det * inv(A)^T gives zero at an exactly singular matrix;
+            # invert the identity there instead so the product is that zero.
+            xp = xp_of(A._data)
+            eye = xp.eye(A._data.shape[-1], dtype=A._data.dtype)
+            m = _const(singular.astype(A._data.dtype), A)
+            A = A * (1 - m) + m * _const(eye, A)
+        return (g * d * inv(A).mT,)
+
+
+def det(A):
+    data = _square_float("det", A)
+    out = wrap(xp_of(data).asarray(xp_of(data).linalg.det(data)), A)
+    node = record(LinalgDetBackward0, out, (A,))
+    if node is not None:
+        node.save(A, out.detach())
+    return out
+
+
+class LinalgSolveExBackward0(Node):
+    def backward(self, g):
+        A, B, X = self.saved_tensors
+        vector = self.vector
+        if _grad_state[0]:
+            X = solve(A, B)
+        gB = solve(A.mT, g)
+        nf = self.next_functions
+        gA = None
+        if nf[0][0] is not None:
+            gA = -(gB.unsqueeze(-1) * X.unsqueeze(-2)) if vector else -(gB @ X.mT)
+        return gA, (gB if nf[1][0] is not None else None)
+
+
+def solve(A, B, *, left=True):
+    """X with A @ X = B; B may be a vector (or a batch of them) of A's size."""
+    _check_tensor("linalg.solve", "B", 2, B)
+    if not left:
+        return solve(A.mT, B.mT).mT
+    a = _square_float("solve", A)
+    b = B._data
+    if a.dtype != b.dtype:
+        raise RuntimeError("linalg.solve: Expected A and B to have the same dtype, but found A "
+                           f"of type {A.dtype.legacy} and B of type {B.dtype.legacy} instead")
+    _same_device(A, B)
+    vector = b.ndim == 1 or (b.ndim == a.ndim - 1 and b.shape == a.shape[:-1])
+    rows, cols = (b.shape[-1], 1) if vector else b.shape[-2:]
+    if rows != a.shape[-1]:
+        raise RuntimeError("linalg.solve: Incompatible shapes of A and B for the equation "
+                           f"AX = B ({a.shape[-2]}x{a.shape[-1]} and {rows}x{cols})")
+    xp = xp_of(a)
+    bb = b[..., None] if vector else b
+    try:
+        batch = tuple(np.broadcast_shapes(a.shape[:-2], bb.shape[:-2]))
+    except ValueError:
+        raise broadcast_error(bb.shape[:-2], a.shape[:-2]) from None
+    try:
+        x = xp.linalg.solve(xp.broadcast_to(a, batch + a.shape[-2:]),
+                            xp.broadcast_to(bb, batch + bb.shape[-2:]))
+    except np.linalg.LinAlgError:
+        raise LinAlgError("torch.linalg.solve: The solver failed because the input matrix is "
+                          "singular.") from None
+    out = wrap(x[..., 0] if vector else x, A)
+    node = record(LinalgSolveExBackward0, out, (A, B))
+    if node is not None:
+        node.vector = vector
+        node.save(A, B, out.detach())
+    return out
+
+
 # engine.linalg: a module of its own, so `import engine.linalg` and engine.linalg.norm work.
 linalg = types.ModuleType("engine.linalg", "Linear algebra: norms and products.")
 linalg.norm, linalg.vector_norm, linalg.matrix_norm = linalg_norm, vector_norm, matrix_norm
-linalg.matmul = matmul
+linalg.matmul, linalg.inv, linalg.det, linalg.solve = matmul, inv, det, solve
+linalg.LinAlgError = LinAlgError
 sys.modules["engine.linalg"] = linalg
+inverse = inv
 
 __all__ = ["matmul", "mm", "bmm", "mv", "dot", "outer", "ger", "addmm", "addmv", "baddbmm",
-           "addbmm", "norm", "linalg"]
+           "addbmm", "norm", "inverse", "det", "linalg"]
 NOT_METHODS = {"linalg"}
 EXTRA_METHODS = {"__matmul__": _matmul_dunder, "__rmatmul__": _rmatmul_dunder}
