@@ -91,7 +91,7 @@ async def test_a_late_watcher_gets_the_stored_part_then_the_rest_live_without_du
     code = ("import time\n"
             "for i in range(6):\n"
             "    print(f'line {i}', flush=True)\n"
-            "    time.sleep(0.15)\n")
+            "    time.sleep(0.3)\n")   # long enough to still be running when the watcher joins
     starter = await connected()
     await starter.send_json_to({"type": "run", "device": "cpu", "code": code})
     rid = (await starter.receive_json_from(timeout=10))["run_id"]
