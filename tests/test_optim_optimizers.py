@@ -538,3 +538,32 @@ def test_a_step_saved_as_a_number_loads_as_pytorchs_step_tensor():
 def test_differentiable_steps_are_refused_clearly():
     with pytest.raises(NotImplementedError, match="differentiable=True is not supported"):
         optim.Adam([engine.randn(2, requires_grad=True)], differentiable=True)
+
+
+def test_step_and_state_dict_hooks():
+    p = engine.tensor([1.0], requires_grad=True)
+    opt = optim.SGD([p], lr=0.5)
+    calls = []
+    pre = opt.register_step_pre_hook(lambda o, args, kwargs: calls.append(("pre", p.item())))
+    opt.register_step_post_hook(lambda o, args, kwargs: calls.append(("post", p.item())))
+    p.grad = engine.tensor([1.0])
+    opt.step()
+    assert calls == [("pre", 1.0), ("post", 0.5)]
+    pre.remove()
+    opt.step()
+    assert calls[-1] == ("post", 0.0) and len(calls) == 3
+    opt.register_step_pre_hook(lambda o, args, kwargs: "bad")
+    with pytest.raises(RuntimeError, match="must return None or a tuple of \\(new_args, "
+                                           "new_kwargs\\), but got bad"):
+        opt.step()
+
+    order = []
+    opt2 = optim.Adam([p], lr=0.1)
+    opt2.register_state_dict_post_hook(lambda o, sd: {**sd, "extra": 1})
+    opt2.register_load_state_dict_pre_hook(lambda o, sd: order.append("b"))
+    opt2.register_load_state_dict_pre_hook(lambda o, sd: order.append("a"), prepend=True)
+    opt2.register_load_state_dict_post_hook(lambda o: order.append("post"))
+    sd = opt2.state_dict()
+    assert sd["extra"] == 1
+    opt2.load_state_dict(sd)
+    assert order == ["a", "b", "post"]

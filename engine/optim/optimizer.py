@@ -39,7 +39,88 @@ def _to_scalar(value):
     return value
 
 
+class _Handle:
+    """What register_*_hook returns: .remove() unregisters the hook."""
+    _next_id = 0
+
+    def __init__(self, hooks):
+        self.hooks_dict_ref = hooks
+        self.id = _Handle._next_id
+        _Handle._next_id += 1
+
+    def remove(self):
+        self.hooks_dict_ref.pop(self.id, None)
+
+
+def _with_step_hooks(step):
+    """Wrap a subclass's step so registered pre/post hooks run around it (a plain call
+    when none are registered)."""
+    def wrapper(self, *args, **kwargs):
+        hooks = self.__dict__.get("_hooks")
+        if not hooks or not (hooks["step_pre"] or hooks["step_post"]):
+            return step(self, *args, **kwargs)
+        for hook in list(hooks["step_pre"].values()):
+            result = hook(self, args, kwargs)
+            if result is not None:
+                if not (isinstance(result, tuple) and len(result) == 2):
+                    raise RuntimeError(f"{step} must return None or a tuple of (new_args, "
+                                       f"new_kwargs), but got {result}.")
+                args, kwargs = result
+        out = step(self, *args, **kwargs)
+        for hook in list(hooks["step_post"].values()):
+            hook(self, args, kwargs)
+        return out
+    wrapper.__name__, wrapper.__doc__ = step.__name__, step.__doc__
+    wrapper.__qualname__ = step.__qualname__
+    return wrapper
+
+
 class Optimizer:
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "step" in cls.__dict__:
+            cls.step = _with_step_hooks(cls.__dict__["step"])
+
+    def _register(self, kind, hook, prepend=False):
+        hooks = self.__dict__.setdefault("_hooks", {
+            "step_pre": {}, "step_post": {}, "state_dict_pre": {}, "state_dict_post": {},
+            "load_state_dict_pre": {}, "load_state_dict_post": {}})
+        table = hooks[kind]
+        handle = _Handle(table)
+        table[handle.id] = hook
+        if prepend:
+            rest = [(k, v) for k, v in table.items() if k != handle.id]
+            table.clear()
+            table[handle.id] = hook
+            table.update(rest)
+        return handle
+
+    def _hooks_of(self, kind):
+        hooks = self.__dict__.get("_hooks")
+        return list(hooks[kind].values()) if hooks else []
+
+    def register_step_pre_hook(self, hook):
+        """hook(optimizer, args, kwargs) -> None or (new_args, new_kwargs), before step."""
+        return self._register("step_pre", hook)
+
+    def register_step_post_hook(self, hook):
+        """hook(optimizer, args, kwargs), after step."""
+        return self._register("step_post", hook)
+
+    def register_state_dict_pre_hook(self, hook, prepend=False):
+        return self._register("state_dict_pre", hook, prepend)
+
+    def register_state_dict_post_hook(self, hook, prepend=False):
+        """hook(optimizer, state_dict) -> None or a replacement state_dict."""
+        return self._register("state_dict_post", hook, prepend)
+
+    def register_load_state_dict_pre_hook(self, hook, prepend=False):
+        """hook(optimizer, state_dict) -> None or a replacement state_dict to load."""
+        return self._register("load_state_dict_pre", hook, prepend)
+
+    def register_load_state_dict_post_hook(self, hook, prepend=False):
+        return self._register("load_state_dict_post", hook, prepend)
+
     def __init__(self, params, defaults):
         if defaults.get("differentiable"):
             raise NotImplementedError(
@@ -155,6 +236,8 @@ class Optimizer:
         Parameters are numbered in the order the groups list them, as PyTorch does; the
         state's tensors are the live ones (not copies), again as in PyTorch.
         """
+        for hook in self._hooks_of("state_dict_pre"):
+            hook(self)
         index_of = {}
         groups = []
         for group in self.param_groups:
@@ -165,13 +248,23 @@ class Optimizer:
             groups.append(packed)
         state = {(index_of[id(k)] if isinstance(k, Tensor) else k): v
                  for k, v in self.state.items()}
-        return {"state": state, "param_groups": groups}
+        state_dict = {"state": state, "param_groups": groups}
+        for hook in self._hooks_of("state_dict_post"):
+            result = hook(self, state_dict)
+            if result is not None:
+                state_dict = result
+        return state_dict
 
     def load_state_dict(self, state_dict):
         if not isinstance(state_dict, dict) or "state" not in state_dict or \
                 "param_groups" not in state_dict:
             raise ValueError("optimizer state_dict must be a dict with 'state' and "
                              "'param_groups' entries (what Optimizer.state_dict() returns)")
+        state_dict = dict(state_dict)
+        for hook in self._hooks_of("load_state_dict_pre"):
+            result = hook(self, state_dict)
+            if result is not None:
+                state_dict = result
         groups = self.param_groups
         saved_groups = copy.deepcopy(state_dict["param_groups"])
         if len(groups) != len(saved_groups):
@@ -195,6 +288,8 @@ class Optimizer:
                 s["param_names"] = g["param_names"]
         self.state = state
         self.param_groups = saved_groups
+        for hook in self._hooks_of("load_state_dict_post"):
+            hook(self)
 
     # ---- running an update kernel ----------------------------------------------------------
     def _run(self, kernel, arrays, n_tmp, *consts):
