@@ -3,6 +3,7 @@ arrive while the run goes, batched to about ten messages a second, none lost; an
 logging 100,000 points ends with all of them stored and exported."""
 import csv
 import io
+import json
 
 import pytest
 from channels.db import database_sync_to_async
@@ -92,12 +93,22 @@ async def test_a_run_logging_100000_points_works_end_to_end():
     await comm.disconnect()
 
     assert await database_sync_to_async(Metric.objects.filter(run_id=run_id).count)() == 100_000
-    body = await database_sync_to_async(_csv)(run_id)
-    rows = list(csv.reader(io.StringIO(body)))
+    await database_sync_to_async(check_exports)(run_id)
+
+
+def check_exports(run_id):
+    """CSV, its JSON twin, the REST API and the dashboard's downsampled series."""
+    from tests.test_dashboard_export import body
+
+    client = Client()
+    rows = list(csv.reader(io.StringIO(body(client.get(f"/api/runs/{run_id}/metrics.csv")))))
+    assert rows[0] == ["name", "step", "value", "wall_time"]
     assert len(rows) == 100_001 and rows[-1][:3] == ["loss", "99999", "0.999"]
-
-
-def _csv(run_id):
-    response = Client().get(f"/api/runs/{run_id}/metrics.csv")
-    assert response.status_code == 200
-    return b"".join(response.streaming_content).decode()
+    assert [int(r[1]) for r in rows[1:]] == list(range(100_000))
+    data = json.loads(body(client.get(f"/api/runs/{run_id}/metrics.json")))
+    assert len(data["rows"]) == 100_000 and data["rows"][1000][:3] == ["loss", 1000, 0.0]
+    series = client.get(f"/api/runs/{run_id}/metrics/").json()["series"]
+    assert len(series["loss"]) == 100_000
+    chart = client.get(f"/dashboard/api/runs/{run_id}/series/").json()["series"]["loss"]
+    assert chart["count"] == 100_000 and len(chart["step"]) <= 2000
+    assert max(chart["value"]) == 0.999 and min(chart["value"]) == 0.0   # extremes kept

@@ -1,6 +1,6 @@
 """The sandbox child's metric sink: batching into at most ~10 "metrics" events a second,
 nothing lost, progress as points, histograms as displays; and through a real sandbox run,
-100,000 points arriving complete."""
+every point arriving (100,000 of them: test_dashboard_live.py)."""
 import json
 import threading
 import time
@@ -115,10 +115,10 @@ def test_run_logged_installs_the_sink_and_sends_everything_before_returning(monk
 
 
 @pytest.mark.slow
-def test_a_sandboxed_run_delivers_100000_points_at_about_ten_events_a_second():
+def test_a_sandboxed_run_delivers_every_point_at_about_ten_events_a_second():
     code = ("from torch.utils.tensorboard import SummaryWriter\n"
             "w = SummaryWriter()\n"
-            "for i in range(100_000):\n"
+            "for i in range(30_000):\n"
             "    w.add_scalar('loss', 1.0 / (i + 1), i)\n"
             "log_metric('nan', float('nan'), step=0)\n"
             "print('done')\n")
@@ -127,7 +127,7 @@ def test_a_sandboxed_run_delivers_100000_points_at_about_ten_events_a_second():
     assert finished["type"] == "finished" and finished["status"] == "succeeded", got[-3:]
     batches = [e for e in got if e["type"] == "metrics"]
     steps = [p["step"] for e in batches for p in e["points"] if p["name"] == "loss"]
-    assert steps == list(range(100_000))
+    assert steps == list(range(30_000))
     assert [p["value"] for e in batches for p in e["points"] if p["name"] == "nan"] == [None]
     seconds = finished["duration_ms"] / 1000
     assert len(batches) <= 10 * seconds + 2
