@@ -167,3 +167,28 @@ async def test_gpu_runs_without_a_gpu_are_invalid_with_the_reason(monkeypatch):
     assert await comm.receive_json_from(timeout=5) == {
         "type": "invalid", "message": "GPU runs are not available: no CUDA device is visible"}
     await comm.disconnect()
+
+
+async def test_nan_never_reaches_the_browser_as_invalid_json():
+    """Whatever a display or metric carries, every frame is strict JSON."""
+    import json as strict_json
+
+    from channels.layers import get_channel_layer
+
+    from playground.runs.publish import group_name
+
+    run = await database_sync_to_async(Run.objects.create)(owner="session:x", code="x",
+                                                           status="running")
+    rid = str(run.id)
+    comm = await connected()
+    await comm.send_json_to({"type": "watch", "run_id": rid})
+    await comm.receive_json_from(timeout=5)                       # status running
+    await get_channel_layer().group_send(group_name(rid), {
+        "type": "run.events", "run_id": rid, "events": [
+            {"type": "display", "run_id": rid, "mime": "application/json", "seq": 1,
+             "data": {"values": [1.0, float("nan"), [float("inf")]]}}]})
+    frame = await comm.receive_from(timeout=5)
+    assert strict_json.loads(frame, parse_constant=lambda c: pytest.fail(f"{c} in a frame")) == {
+        "type": "display", "run_id": rid, "mime": "application/json",
+        "data": {"values": [1.0, None, [None]]}}
+    await comm.disconnect()

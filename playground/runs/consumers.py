@@ -1,6 +1,7 @@
 """The websocket at /ws/runs/: start, cancel and watch runs; every event of a watched run is
 forwarded as it is published to the channel-layer group "run.<id>"."""
 import json
+import math
 import uuid
 
 from channels.db import database_sync_to_async
@@ -127,7 +128,11 @@ class RunConsumer(AsyncWebsocketConsumer):
         self.watching[run_id] = seen
 
     async def send_json(self, content):
-        await self.send(text_data=json.dumps(content))
+        try:
+            text = json.dumps(content, allow_nan=False)
+        except ValueError:  # NaN or infinity: not JSON, a browser would drop the whole frame
+            text = json.dumps(_finite(content), allow_nan=False)
+        await self.send(text_data=text)
 
     # -- who is asking -------------------------------------------------------------------------
     def owner(self):
@@ -138,3 +143,14 @@ class RunConsumer(AsyncWebsocketConsumer):
     def client_ip(self):
         client = self.scope.get("client")
         return client[0] if client else None
+
+
+def _finite(value):
+    """``value`` with every NaN or infinite float replaced by None (JSON null)."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    return value
