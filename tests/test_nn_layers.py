@@ -148,6 +148,34 @@ def test_conv2d_gradients(case):
               x, weight, bias)
 
 
+def test_conv2d_stride_one_gradients_grouped_dilated_and_wide_padding():
+    x = rng.standard_normal((1, 4, 6, 6))
+    gradcheck(lambda x, w: F.conv2d(x, w, padding=(2, 1), dilation=(2, 1), groups=2),
+              x, rng.standard_normal((4, 2, 3, 3)))
+    # padding beyond the kernel's reach (1x1 kernel, padding 1): the col2im path
+    gradcheck(lambda x, w: F.conv2d(x, w, padding=1, groups=2), x,
+              rng.standard_normal((2, 2, 1, 1)))
+
+
+@pytest.mark.parametrize("geometry", [((1, 1), ((1, 1), (1, 1)), (1, 1), 1),
+                                      ((1, 1), ((0, 2), (1, 0)), (2, 1), 2),
+                                      ((2, 1), ((1, 1), (0, 0)), (1, 2), 1)])
+def test_conv_kernels_are_adjoint_on_layers_too_big_for_gradcheck(geometry):
+    """<conv(x, w), g> == <x, conv^T(g, w)> == <w, corr(x, g)> for every backward path."""
+    from engine.nn import _conv
+    geo = _conv.Geometry(*geometry)
+    x = rng.standard_normal((3, 8, 20, 19))
+    w = rng.standard_normal((8, 8 // geo.groups, 3, 3))
+    y = _conv.conv(x, w, geo)
+    g = rng.standard_normal(y.shape)
+    dx = _conv.input_grad(g, w, x.shape, geo)
+    dw = _conv.weight_grad(x, g, w.shape, geo)
+    assert (y * g).sum() == pytest.approx((x * dx).sum(), rel=1e-10)
+    assert (y * g).sum() == pytest.approx((w * dw).sum(), rel=1e-10)
+    expect = ref_conv2d(x[:1], w, None, geo.stride, geo.pad, geo.dilation, geo.groups)
+    np.testing.assert_allclose(y[:1], expect, atol=1e-10)
+
+
 def test_conv2d_double_backward():
     x, w = rng.standard_normal((1, 2, 5, 5)), rng.standard_normal((2, 2, 3, 3))
     # conv is bilinear, so its pure second derivatives vanish: a tanh after it makes the

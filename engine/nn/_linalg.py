@@ -2,6 +2,7 @@
 
 Kept here so F.linear does not wait on, or pay for, the general broadcasting matmul.
 """
+from ..autograd import grad_mode
 from ..autograd.graph import Node
 from ..ops._util import Tensor, record, wrap
 
@@ -29,17 +30,35 @@ def _cpp(t):
             "Int": "int"}.get(t.dtype.legacy, t.dtype.legacy)
 
 
+def _product_grads(node, g, a, b):
+    """d(a @ b): (g @ b^T, a^T @ g), as engine ops while the backward is being recorded
+    (create_graph) and straight on the arrays otherwise (no graph is needed then)."""
+    nf = node.next_functions
+    need_a, need_b = nf[-2][0] is not None, nf[-1][0] is not None
+    if grad_mode._state[0]:
+        return (mm(g, b.t()) if need_a else None), (mm(a.t(), g) if need_b else None)
+    gd = g._data
+    return (wrap(_matmul(gd, b._data.T), g) if need_a else None,
+            wrap(_matmul(a._data.T, gd), g) if need_b else None)
+
+
 class MmBackward0(Node):
     def backward(self, g):
         a, b = self.saved_tensors
-        ga = mm(g, b.t()) if self.next_functions[0][0] is not None else None
-        gb = mm(a.t(), g) if self.next_functions[1][0] is not None else None
-        return ga, gb
+        return _product_grads(self, g, a, b)
+
+
+def _matmul(x, y):
+    """x @ y; an inner size of 1 is an outer product, which OpenBLAS runs 50x slower as a
+    GEMM than NumPy does as a broadcast multiply (the weight gradient of a batch of one)."""
+    if x.shape[1] == 1:
+        return x * y
+    return x @ y
 
 
 def mm(a, b):
     _check(a, b, "mm")
-    out = wrap(a._data @ b._data, a)
+    out = wrap(_matmul(a._data, b._data), a)
     record(MmBackward0, out, (a, b), (a, b))
     return out
 
@@ -51,15 +70,13 @@ class AddmmBackward0(Node):
         gbias = None
         if nf[0][0] is not None:  # summing here saves the engine's generic broadcast fit
             gbias = g.sum(0) if self._in_meta[0][0] == g._data.shape[1:] else g
-        ga = mm(g, b.t()) if nf[1][0] is not None else None
-        gb = mm(a.t(), g) if nf[2][0] is not None else None
-        return gbias, ga, gb
+        return (gbias,) + _product_grads(self, g, a, b)
 
 
 def addmm(bias, a, b):
     """bias + a @ b, bias broadcast over rows (what F.linear computes for 2-D input)."""
     _check(a, b, "addmm")
-    out = a._data @ b._data
+    out = _matmul(a._data, b._data)
     out += bias._data
     out = wrap(out, a)
     record(AddmmBackward0, out, (bias, a, b), (a, b))

@@ -9,6 +9,7 @@ import warnings
 import numpy as np
 
 from .._backend import xp_of
+from ..autograd import grad_mode
 from ..autograd.graph import Node
 from ..ops._util import Tensor, record, wrap
 from ._activation import softplus
@@ -85,7 +86,12 @@ def _both(node, grad_input):
 class MseLossBackward0(Node):
     def backward(self, g):
         x, t = self.saved_tensors
-        return _both(self, (x - t) * (_scale(g, self.reduction, self.n) * 2))
+        if grad_mode._state[0]:  # create_graph: keep the gradient differentiable
+            return _both(self, (x - t) * (_scale(g, self.reduction, self.n) * 2))
+        scale = 2.0 / self.n if self.reduction == "mean" else 2.0
+        diff = x._data - t._data.astype(x._data.dtype, copy=False)
+        return _both(self, wrap((diff * (g._data * scale)).astype(x._data.dtype, copy=False),
+                                x))
 
 
 def mse_loss(input, target, reduction="mean"):
