@@ -145,6 +145,12 @@ def test_open_an_example_and_run_it(page):
     page.click("#run")
     page.wait_for_selector("#run-status[data-status=succeeded]")
     assert "torch.Size([4, 4]) torch.Size([16]) torch.Size([2, 8])" in page.inner_text(".output")
+    # Typed code is not thrown away without asking: declining keeps it.
+    page.click(".CodeMirror")
+    page.keyboard.type("# my own work")
+    page.once("dialog", lambda dialog: dialog.dismiss())
+    page.select_option("#examples", "numpy")
+    assert "# my own work" in page.evaluate("window.playgroundEditor.getValue()")
 
 
 def test_permalink_replays_the_run_and_opens_it_in_the_editor(page):

@@ -40,6 +40,7 @@
     const code = editor.getValue();
     if (!code.trim()) { setStatus("nothing to run", "idle"); return; }
     clearErrorMark();
+    editor.markClean();
     view.reset();
     current = null;
     active = true;
@@ -150,6 +151,7 @@
     if (!res.ok) { view.notice(`Could not open run ${runId}.`); return; }
     const run = await res.json();
     editor.setValue(run.code);
+    editor.markClean();
     $("device").value = run.device === "cuda" && !$("device").options[1].disabled ? "cuda" : "cpu";
     if (follow) {
       current = run.id;
@@ -165,7 +167,13 @@
   $("examples").addEventListener("change", (e) => {
     const ex = examples.find((x) => x.slug === e.target.value);
     if (!ex) return;
+    // Code typed since the last run or load is work: ask before replacing it.
+    if (!editor.isClean() && !confirm(`Replace your code with the example "${ex.title}"?`)) {
+      e.target.value = "";
+      return;
+    }
     editor.setValue(ex.code);
+    editor.markClean();
     editor.focus();
   });
   runBtn.addEventListener("click", run);
