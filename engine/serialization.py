@@ -13,7 +13,6 @@ dtypes and devices. The same tensor object saved twice loads as one object; dist
 of one storage load as independent copies.
 """
 import collections
-import io
 import json
 import math
 import os
@@ -86,9 +85,11 @@ class _Writer:
         if index is None:
             index = self.tensor_ids[id(t)] = len(self.tensor_ids)
             self.keep.append(t)
-            buf = io.BytesIO()
-            np.save(buf, _backend.to_numpy(t._data), allow_pickle=False)
-            self.archive.writestr(f"{_DIR}tensors/{index}.npy", buf.getvalue())
+            array = _backend.to_numpy(t._data)
+            # Streamed into the archive: no second copy of a large tensor in memory.
+            with self.archive.open(f"{_DIR}tensors/{index}.npy", "w",
+                                   force_zip64=array.nbytes > 2 ** 30) as member:
+                np.lib.format.write_array(member, array, allow_pickle=False)
         kind = "Parameter" if _is_parameter(t) else "Tensor"
         return {"$": "tensor", "index": index, "kind": kind, "dtype": t.dtype.name,
                 "shape": list(t._data.shape), "requires_grad": bool(t.requires_grad),
@@ -193,8 +194,8 @@ class _Reader:
         if dtype is None:
             raise self.fail(f"unknown tensor dtype {node.get('dtype')!r}")
         try:
-            raw = self.archive.read(f"{_DIR}tensors/{index}.npy")
-            array = np.load(io.BytesIO(raw), allow_pickle=False)
+            with self.archive.open(f"{_DIR}tensors/{index}.npy") as member:
+                array = np.lib.format.read_array(member, allow_pickle=False)
         except KeyError:
             raise self.fail(f"tensor {index} has no data file") from None
         except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
