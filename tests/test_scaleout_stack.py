@@ -106,8 +106,8 @@ class Stack:
         self.workers_started += 1
         name = self.current_worker = f"worker{self.workers_started}"
         # Sandbox uids of their own: a killed worker's leftovers never share one with the next.
-        env = {**self.env, "PLAYGROUND_SANDBOX_UID_BASE": str(
-            62000 + (os.getpid() % 400) * 20 + self.workers_started * 4)}
+        self.uid_base = 62000 + (os.getpid() % 400) * 20 + self.workers_started * 4
+        env = {**self.env, "PLAYGROUND_SANDBOX_UID_BASE": str(self.uid_base)}
         self.spawn(name, [sys.executable, "-m", "celery", "-A", "playground", "worker", "-Q",
                           "cpu", "-n", f"{name}@%h", "-c", "2", "--without-mingle",
                           "--without-gossip", "--loglevel", "INFO"], env)
@@ -150,12 +150,14 @@ def stack(tmp_path_factory):
     admin_sql(f'CREATE DATABASE "{st.db_name}"')
     try:
         st.start_redis()
-        st.manage("migrate", "--noinput", "-v", "0")
-        st.manage("createsuperuser", "--noinput", "--username", "ops", "--email", "ops@example.com",
-                  DJANGO_SUPERUSER_PASSWORD="ops-password-1")
+        # Everything starts side by side; the web processes answer once the tables exist.
+        migrate = st.spawn("migrate", [sys.executable, "manage.py", "migrate", "--noinput"])
         worker = st.start_worker()
         st.start_web("A")
         st.start_web("B")
+        assert migrate.wait(120) == 0, st.log("migrate")
+        st.manage("createsuperuser", "--noinput", "--username", "ops", "--email", "ops@example.com",
+                  DJANGO_SUPERUSER_PASSWORD="ops-password-1")
         st.wait_web("A")
         st.wait_web("B")
         st.wait_worker(worker)
@@ -421,6 +423,7 @@ def test_a_killed_worker_leaves_its_run_failed_worker_lost_and_queued_runs_wait(
         await events_until(b, run_id, lambda m: m["type"] == "stdout")
         stop(stack.procs[stack.current_worker], signal.SIGKILL)
         killed_at = time.monotonic()
+        sandbox_uids = f"{stack.uid_base},{stack.uid_base + 1}"
         seen = await events_until(b, run_id, is_finished, timeout=30)  # the issue's bound
         noticed_after = time.monotonic() - killed_at
         # With no worker alive a new run waits, queued, and is not dropped...
@@ -430,9 +433,13 @@ def test_a_killed_worker_leaves_its_run_failed_worker_lost_and_queued_runs_wait(
         stack.start_worker()  # ...until a worker comes
         done = await events_until(b, waiting, is_finished, timeout=60)
         await b.close()
-        return run_id, seen, noticed_after, status, done
+        return run_id, seen, noticed_after, status, done, sandbox_uids
 
-    run_id, seen, noticed_after, status, done = asyncio.run(scenario())
+    run_id, seen, noticed_after, status, done, sandbox_uids = asyncio.run(scenario())
+    # The user's code died with its worker (the sandbox leaves with its pipe's writer).
+    left = subprocess.run(["ps", "-o", "pid=,args=", "-u", sandbox_uids], capture_output=True,
+                          text=True).stdout.strip()
+    assert left == "", f"the killed worker's runs are still running:\n{left}"
     assert seen[-1]["status"] == "failed", logs_on_failure(stack)
     assert seen[-1]["message"].startswith("worker lost")
     print(f"worker loss noticed after {noticed_after:.1f} s")
