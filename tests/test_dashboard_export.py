@@ -4,11 +4,10 @@ dashboard's series endpoint downsamples with extremes kept. (The same checks run
 import csv
 import io
 import json
-import math
 
 import pytest
 
-from playground.runs.models import Metric, Run
+from playground.runs.models import Run
 from playground.runs.sink import EventSink
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -190,7 +190,7 @@ def evaluate(x, y):
     if not digits:
         lines.append(_BOUNDARY.format(grid=BOUNDARY_GRID))
     every = max(1, cfg["epochs"] // BOUNDARY_UPDATES)
-    loop = f'''
+    loop = '''
 for epoch in progress(range(epochs), desc="epochs"):
     model.train()
     perm = torch.randperm(len(x_train))
@@ -203,8 +203,8 @@ for epoch in progress(range(epochs), desc="epochs"):
     model.eval()
     train_loss, train_acc = evaluate(x_train, y_train)
     test_loss, test_acc = evaluate(x_test, y_test)
-    writer.add_scalars("loss", {{"train": train_loss, "test": test_loss}}, epoch)
-    writer.add_scalars("accuracy", {{"train": train_acc, "test": test_acc}}, epoch)'''
+    writer.add_scalars("loss", {"train": train_loss, "test": test_loss}, epoch)
+    writer.add_scalars("accuracy", {"train": train_acc, "test": test_acc}, epoch)'''
     if not digits:
         loop += f'''
     if epoch % {every} == 0 or epoch == epochs - 1:

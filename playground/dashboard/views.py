@@ -4,7 +4,6 @@ import csv
 import json
 import re
 
-from django.conf import settings
 from django.http import Http404, JsonResponse, StreamingHttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import render
