@@ -411,3 +411,63 @@ def test_inv_det_solve_errors():
            lambda: engine.linalg.solve(f32(3, 3), f32(3, 2).double()))
     raises(RuntimeError, "The size of tensor a (4) must match the size of tensor b (2) at "
            "non-singleton dimension 0", lambda: engine.linalg.solve(f32(2, 3, 3), f32(4, 3, 2)))
+
+
+# ---- einsum --------------------------------------------------------------------------------
+
+EINSUM_CASES = [  # (equation, operand shapes, top grad_fn as PyTorch 2.13 names it)
+    ("ij,jk->ik", [(2, 3), (3, 4)], "ViewBackward0"),
+    ("bij,bjk->bik", [(5, 2, 3), (5, 3, 4)], "ViewBackward0"),
+    ("bhqd,bhkd->bhqk", [(2, 3, 4, 5), (2, 3, 6, 5)], "ViewBackward0"),
+    ("ij,jk,kl->il", [(2, 3), (3, 4), (4, 5)], "ViewBackward0"),
+    ("...ij,jk->...ik", [(5, 2, 3), (3, 4)], "ViewBackward0"),
+    ("ij,jk", [(2, 3), (3, 4)], "ViewBackward0"),
+    ("i,i->", [(3,), (3,)], "ViewBackward0"),
+    ("i,j->ij", [(3,), (4,)], "MulBackward0"),
+    ("ij,ij->ij", [(2, 3), (2, 3)], "MulBackward0"),
+    ("ii->", [(3, 3)], "SumBackward1"),
+    ("ij->", [(2, 3)], "SumBackward1"),
+    ("ij->ji", [(2, 3)], "PermuteBackward0"),
+    ("ba", [(2, 3)], "PermuteBackward0"),
+    ("ii->i", [(3, 3)], None),
+    ("iij->j", [(3, 3, 2)], "SumBackward1"),
+    ("bn,anm,bm->ba", [(2, 3), (4, 3, 5), (2, 5)], None),
+    ("...,...->...", [(2, 3), (3,)], "MulBackward0"),
+]
+
+
+@pytest.mark.parametrize("eq,shapes,name", EINSUM_CASES)
+def test_einsum_values_names_and_gradients(eq, shapes, name):
+    arrays = [r(*s) for s in shapes]
+    tensors = [engine.tensor(a, requires_grad=True) for a in arrays]
+    out = engine.einsum(eq, *tensors)
+    close(out, np.einsum(eq, *arrays))
+    if name is not None:
+        assert out.grad_fn.name() == name
+    gradcheck(lambda *ts: engine.einsum(eq, *ts), *arrays)
+
+
+def test_einsum_list_operands_second_derivatives_and_errors():
+    a, b = r(2, 3), r(3, 4)
+    close(engine.einsum("ij,jk->ik", [engine.tensor(a), engine.tensor(b)]), a @ b)
+    gradgradcheck(lambda x, y: engine.einsum("ij,jk->ik", x, y) ** 2, a, b)
+    x, y = f32(2, 3), f32(3, 4)
+    for fn, msg in [
+            (lambda: engine.einsum("ij,jk->ik", x),
+             "fewer operands were provided than specified in the equation"),
+            (lambda: engine.einsum("ij->ij", x, y),
+             "more operands were provided than specified in the equation"),
+            (lambda: engine.einsum("ijk->ij", x), "the number of subscripts in the equation (3) "
+             "does not match the number of dimensions (2) for operand 0 and no ellipsis was "
+             "given"),
+            (lambda: engine.einsum("ij,jk->ik", x, x), "subscript j has size 2 for operand 1 "
+             "which does not broadcast with previously seen size 3"),
+            (lambda: engine.einsum("i1->i", x), "invalid subscript given at index 1 in the "
+             "equation string, subscripts must be in [a-zA-Z]"),
+            (lambda: engine.einsum("ij->ik", x), "output subscript k does not appear in the "
+             "equation for any input operand"),
+            (lambda: engine.einsum("ij->ii", x), "output subscript i appears more than once in "
+             "the output")]:
+        raises(RuntimeError, "einsum(): " + msg, fn)
+    raises(RuntimeError, "expected scalar type Float but found Double",
+           lambda: engine.einsum("ij,jk->ik", x, y.double()))
