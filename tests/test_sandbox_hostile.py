@@ -368,3 +368,17 @@ def test_worker_reads_every_control_message_during_a_run():
 
 def test_replacing_os_exit_does_not_keep_the_run_alive(executor):
     check(executor, "import os\nos._exit = lambda code: None\nprint('patched')", events.SUCCEEDED)
+
+
+def test_a_worker_that_died_while_idle_is_replaced_before_the_next_run():
+    from playground.sandbox.limits import resolve_limits
+    from playground.sandbox.service import SandboxWorker
+    worker = SandboxWorker(slot=6)
+    try:
+        worker.wait_ready()
+        os.killpg(worker.process.pid, 9)
+        worker.process.wait()
+        got = list(worker.run("print('fresh')", resolve_limits("snippet"), "after-death"))
+        assert got[-1]["status"] == events.SUCCEEDED and output(got) == "fresh\n"
+    finally:
+        worker.stop()

@@ -145,6 +145,9 @@ class SandboxWorker:
 
     def _run(self, code, limits, run_id):
         started = time.monotonic()
+        if self.process is None or self.process.poll() is not None:
+            log.warning("sandbox worker %d had died while idle; starting a new one", self.slot)
+            self.restart()  # between runs: the next run must not pay for it
         try:
             self.wait_ready()
         except RuntimeError as exc:
