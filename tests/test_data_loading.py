@@ -200,6 +200,19 @@ def test_tensor_dataset_batches_equal_row_by_row_stacking():
         assert np.array_equal(fy.numpy(), sy.numpy()) and fy.dtype is engine.int64
 
 
+def test_batches_of_a_random_split_of_a_tensor_dataset_are_its_rows():
+    engine.manual_seed(2)
+    x, y = engine.randn(30, 3), engine.arange(30)
+    train, val = random_split(TensorDataset(x, y), [0.8, 0.2])
+    nested = Subset(train, [4, 0, 7])
+    for part in (train, val, nested):
+        for xb, yb in DataLoader(part, batch_size=7):
+            rows = yb.tolist()
+            assert np.array_equal(xb.numpy(), x.numpy()[rows])
+    got = [i for _, yb in DataLoader(nested, batch_size=2) for i in yb.tolist()]
+    assert got == [train.indices[4], train.indices[0], train.indices[7]]
+
+
 def test_custom_collate_sampler_and_batch_sampler():
     dl = DataLoader(range(6), batch_size=2, collate_fn=lambda b: sum(b))
     assert list(dl) == [1, 5, 9]

@@ -12,7 +12,7 @@ from ..._dtype import float64
 from ...creation import as_tensor, tensor
 from ...ops.shape import stack
 from ...tensor import Tensor
-from .dataset import IterableDataset, TensorDataset
+from .dataset import IterableDataset, Subset, TensorDataset
 from .sampler import BatchSampler, RandomSampler, SequentialSampler
 
 _COLLATE_ERROR = ("default_collate: batch must contain tensors, numpy arrays, numbers, dicts "
@@ -149,27 +149,37 @@ class DataLoader:
 
     def _iter_batches(self):
         dataset, collate = self.dataset, self.collate_fn
-        fast = self._tensor_rows if self._can_slice_tensors() else None
+        rows = self._tensor_rows()
         getitems = getattr(dataset, "__getitems__", None)
         for indices in self.batch_sampler:
-            if fast is not None:
-                yield fast(indices)
+            if rows is not None:
+                yield rows(indices)
             elif getitems is not None:
                 yield collate(getitems(indices))
             else:
                 yield collate([dataset[i] for i in indices])
 
-    def _can_slice_tensors(self):
-        """A TensorDataset with the default collate: one fancy index per tensor gives the
-        same batch as stacking rows one by one, without a Python loop over the rows."""
-        return (type(self.dataset) is TensorDataset and self.collate_fn is default_collate
-                and self.dataset.tensors
-                and not any(t.requires_grad for t in self.dataset.tensors))
+    def _tensor_rows(self):
+        """For a TensorDataset (or Subsets of one, as random_split makes) with the default
+        collate: a function giving a batch by one fancy index per tensor, the same batch
+        as stacking rows one by one, without a Python call per row. Else None."""
+        if self.collate_fn is not default_collate:
+            return None
+        subsets, source = [], self.dataset
+        while type(source) is Subset:
+            subsets.append(source.indices)
+            source = source.dataset
+        if type(source) is not TensorDataset or not source.tensors or \
+                any(t.requires_grad for t in source.tensors):
+            return None
+        tensors = source.tensors
 
-    def _tensor_rows(self, indices):
-        idx = as_tensor(np.asarray(indices, dtype=np.int64))
-        return [t[idx if t.device.type == "cpu" else idx.to(t.device)]
-                for t in self.dataset.tensors]
+        def rows(indices):
+            for mapping in subsets:
+                indices = [mapping[i] for i in indices]
+            idx = as_tensor(np.asarray(indices, dtype=np.int64))
+            return [t[idx if t.device.type == "cpu" else idx.to(t.device)] for t in tensors]
+        return rows
 
     def _iter_stream(self):
         if self.batch_size is None:
