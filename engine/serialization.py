@@ -105,7 +105,11 @@ def save(obj, f, pickle_module=None, pickle_protocol=None, _use_new_zipfile_seri
             return save(obj, fh)
     with zipfile.ZipFile(f, "w", compression=zipfile.ZIP_STORED) as archive:
         writer = _Writer(archive)
-        root = writer.encode(obj)
+        try:
+            root = writer.encode(obj)
+        except RecursionError:
+            raise ValueError("engine.save: the object is nested too deeply, or contains "
+                             "itself (a list or dict that holds itself)") from None
         manifest = {"format": _FORMAT, "version": _VERSION, "root": root}
         archive.writestr(_MANIFEST, json.dumps(manifest, allow_nan=False))
 

@@ -314,3 +314,10 @@ def test_truncated_and_foreign_archives():
 def test_tensors_refuse_pickling_so_nothing_saves_them_unsafely():
     with pytest.raises(TypeError, match="engine.save"):
         pickle.dumps(engine.ones(2))
+
+
+def test_self_containing_objects_are_refused_at_save():
+    loop = [1]
+    loop.append(loop)
+    with pytest.raises(ValueError, match="nested too deeply, or contains itself"):
+        engine.save(loop, io.BytesIO())
