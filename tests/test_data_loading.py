@@ -1,7 +1,6 @@
 """engine.utils.data: datasets, random_split, samplers, DataLoader and default_collate, with
 PyTorch 2.13's behaviour and messages (copied as literals) as the spec."""
 import collections
-import warnings
 
 import numpy as np
 import pytest

@@ -9,7 +9,7 @@ import types
 from bisect import bisect_right
 from collections import Counter
 
-from ._lr_base import EPOCH_DEPRECATION_WARNING, LRScheduler, _group_lrs  # noqa: F401
+from ._lr_base import LRScheduler, _group_lrs
 from ._lr_cyclic import CosineAnnealingWarmRestarts, OneCycleLR  # noqa: F401
 from ._lr_plateau import ReduceLROnPlateau  # noqa: F401 (used and re-exported)
 

@@ -4,7 +4,6 @@ Loading happens in the calling process whatever num_workers says: the sandbox ru
 in one locked-down process, and the batches (and their order) are the same either way.
 """
 import collections.abc
-import numbers
 
 import numpy as np
 
