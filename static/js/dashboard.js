@@ -124,7 +124,10 @@ class RunData {
   /* Points from a "metrics" event (live, or the replay a "watch" starts with). */
   addPoints(points) {
     const groups = {};
-    for (const p of points) (groups[p.name] = groups[p.name] || []).push(p);
+    for (const p of points) {   // what user code sent: skip anything malformed
+      if (!p || typeof p.name !== "string" || typeof p.step !== "number") continue;
+      (groups[p.name] = groups[p.name] || []).push(p);
+    }
     for (const [name, pts] of Object.entries(groups)) {
       if (isProgress(name)) {
         this.rememberProgress(name, pts.map((p) => p.step), pts.map((p) => p.value), pts.map((p) => p.wall_time));
@@ -178,7 +181,10 @@ class RunData {
     return { label: names[0].slice(PROGRESS.length + 1), n: last.n, total, rate, eta_s: eta };
   }
 
-  addHistograms(list) { this.histograms.push(...list); this.dirty = true; this.onChange(this); }
+  addHistograms(list) {
+    if (Array.isArray(list)) this.histograms.push(...list);
+    this.dirty = true; this.onChange(this);
+  }
   addHeatmap(h) { this.heatmaps.push(h); this.dirty = true; this.onChange(this); }
 
   /* name -> {step, value, wall_time} to draw (base + tail), progress bars left out. */
@@ -343,7 +349,11 @@ function whenPlotlyReady(fn) {
 /* Histograms over time: one heatmap per tag (x: step, y: value, colour: count). */
 function drawHistograms(container, histograms) {
   const byTag = {};
-  for (const h of histograms) (byTag[h.tag] = byTag[h.tag] || []).push(h);
+  for (const h of histograms) {   // what user code sent: skip anything malformed
+    if (!h || typeof h.tag !== "string" || !Array.isArray(h.edges) || !Array.isArray(h.counts)
+        || h.edges.length !== h.counts.length + 1) continue;
+    (byTag[h.tag] = byTag[h.tag] || []).push(h);
+  }
   const tags = Object.keys(byTag).sort();
   container.hidden = !tags.length;
   if (!tags.length) return;
@@ -379,7 +389,10 @@ function drawHistograms(container, histograms) {
 /* The newest heatmap of each tag (e.g. a decision boundary) with its points on top. */
 function drawHeatmaps(container, heatmaps) {
   const latest = {};
-  for (const h of heatmaps) if (!latest[h.tag] || h.step >= latest[h.tag].step) latest[h.tag] = h;
+  for (const h of heatmaps) {
+    if (!h || typeof h.tag !== "string" || !Array.isArray(h.z) || !Array.isArray(h.x) || !Array.isArray(h.y)) continue;
+    if (!latest[h.tag] || h.step >= latest[h.tag].step) latest[h.tag] = h;
+  }
   const tags = Object.keys(latest).sort();
   container.hidden = !tags.length;
   for (const tag of tags) {
@@ -421,8 +434,8 @@ function progressNode(info, finished) {
 
 /* Route a run's websocket events into its RunData. */
 function feedRunEvent(data, msg) {
-  if (msg.type === "metrics") data.addPoints(msg.points);
-  else if (msg.type === "display" && msg.mime === HISTOGRAM_MIME) data.addHistograms(msg.data.histograms || []);
+  if (msg.type === "metrics") data.addPoints(Array.isArray(msg.points) ? msg.points : []);
+  else if (msg.type === "display" && msg.mime === HISTOGRAM_MIME) data.addHistograms((msg.data || {}).histograms);
   else if (msg.type === "display" && msg.mime === HEATMAP_MIME) data.addHeatmap(msg.data);
   else if (msg.type === "status") { data.summary.status = msg.status; data.onChange(data); }
   else if (msg.type === "finished") {
@@ -536,7 +549,7 @@ function startDashboard(root) {
     if (!on && i >= 0) selected.splice(i, 1);
     const data = runs.get(id);
     if (on) {
-      watch(id);
+      if (!data.finished) watch(id);   // a finished run is complete in its series
       if (!data.loaded) await data.load().catch((e) => { $("#runs-note").textContent = e.message; });
     }
     for (const d of runs.values()) updateRow(d);
