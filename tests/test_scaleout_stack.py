@@ -76,6 +76,7 @@ class Stack:
         self.db_url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + self.db_name
         self.web_ports = {"A": free_port(), "B": free_port()}
         self.workers_started = 0
+        self.uid_bases = {}
         self.env = {**os.environ, "DJANGO_SETTINGS_MODULE": "playground.settings",
                     "DATABASE_URL": self.db_url, "REDIS_URL": self.redis_url,
                     "PLAYGROUND_EXECUTOR": "celery", "PLAYGROUND_WORKER_LEASE_S": str(LEASE_S),
@@ -102,14 +103,16 @@ class Stack:
         import redis
         return redis.Redis.from_url(self.redis_url, socket_timeout=2, decode_responses=True)
 
-    def start_worker(self):
+    def start_worker(self, queue="cpu"):
         self.workers_started += 1
-        name = self.current_worker = f"worker{self.workers_started}"
+        name = f"worker{self.workers_started}" if queue == "cpu" else f"{queue}{self.workers_started}"
+        if queue == "cpu":
+            self.current_worker = name
         # Sandbox uids of their own: a killed worker's leftovers never share one with the next.
-        self.uid_base = 62000 + (os.getpid() % 400) * 20 + self.workers_started * 4
-        env = {**self.env, "PLAYGROUND_SANDBOX_UID_BASE": str(self.uid_base)}
+        self.uid_bases[name] = 62000 + (os.getpid() % 400) * 20 + self.workers_started * 4
+        env = {**self.env, "PLAYGROUND_SANDBOX_UID_BASE": str(self.uid_bases[name])}
         self.spawn(name, [sys.executable, "-m", "celery", "-A", "playground", "worker", "-Q",
-                          "cpu", "-n", f"{name}@%h", "-c", "2", "--without-mingle",
+                          queue, "-n", f"{name}@%h", "-c", "2", "--without-mingle",
                           "--without-gossip", "--loglevel", "INFO"], env)
         return name
 
@@ -352,6 +355,24 @@ def test_the_status_page_shows_queue_depth_and_live_workers(stack):
     assert anonymous.status_code == 302  # staff only
 
 
+def test_a_cuda_run_goes_to_the_gpu_queue_once_a_gpu_worker_is_alive(stack):
+    # A worker on the gpu queue (this host has no GPU: the code does not touch one; what is
+    # checked is where the run goes).
+    gpu = stack.start_worker("gpu")
+    stack.wait_worker(gpu)
+    try:
+        response = requests.post(stack.http("B", "/api/runs/"), timeout=10,
+                                 json={"code": "print('on the gpu queue')", "device": "cuda"})
+        assert response.status_code == 201, response.text
+        run_id = response.json()["id"]
+        wait_until(lambda: api_run(stack, "A", run_id)["status"] == "succeeded", 30, "the run")
+        assert api_run(stack, "A", run_id)["stdout"] == "on the gpu queue\n"
+        assert f"run {run_id} (api, device cuda) executing on {gpu}@" in stack.log(gpu)
+        assert run_id not in stack.log(stack.current_worker)
+    finally:
+        stop(stack.procs[gpu])
+
+
 def test_restarting_a_web_process_does_not_affect_runs(stack):
     async def scenario():
         a = await connect(stack, "A")
@@ -421,9 +442,10 @@ def test_a_killed_worker_leaves_its_run_failed_worker_lost_and_queued_runs_wait(
         b = await connect(stack, "B")
         run_id = await start(b, "import time\nprint('started', flush=True)\ntime.sleep(120)\n")
         await events_until(b, run_id, lambda m: m["type"] == "stdout")
+        base = stack.uid_bases[stack.current_worker]
         stop(stack.procs[stack.current_worker], signal.SIGKILL)
         killed_at = time.monotonic()
-        sandbox_uids = f"{stack.uid_base},{stack.uid_base + 1}"
+        sandbox_uids = f"{base},{base + 1}"
         seen = await events_until(b, run_id, is_finished, timeout=30)  # the bound
         noticed_after = time.monotonic() - killed_at
         # With no worker alive a new run waits, queued, and is not dropped...

@@ -102,6 +102,8 @@ class WorkerRuntime:
             log.info("run %s is not queued any more (done, running elsewhere or cancelled): "
                      "not executed again", run_id)
             return "skipped"
+        log.info("run %s (%s, device %s) executing on %s", run_id, run.kind, run.device,
+                 self.hostname)
         try:
             fleet.take_lease(run_id, self.hostname or "worker")
         except Exception:  # Redis away: the control loop renews it when Redis is back
