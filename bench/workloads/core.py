@@ -51,3 +51,22 @@ def small_reductions(torch):
     def step():
         (x.max(1).values.sum() + x.std() + x.norm()).backward()
     return step
+
+
+@workload("attention softmax(q @ k^T / 8) @ v, (8,4,128,64) float32, forward + backward")
+def attention(torch):
+    q, k, v = (torch.randn(8, 4, 128, 64, requires_grad=True) for _ in range(3))
+
+    def step():
+        weights = (q @ k.transpose(-2, -1) / 8).softmax(-1)
+        (weights @ v).sum().backward()
+    return step
+
+
+@workload("einsum 'bhqd,bhkd->bhqk' (8,4,128,64) float32, forward + backward")
+def einsum_scores(torch):
+    q, k = (torch.randn(8, 4, 128, 64, requires_grad=True) for _ in range(2))
+
+    def step():
+        torch.einsum("bhqd,bhkd->bhqk", q, k).sum().backward()
+    return step
