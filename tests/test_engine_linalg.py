@@ -471,3 +471,20 @@ def test_einsum_list_operands_second_derivatives_and_errors():
         raises(RuntimeError, "einsum(): " + msg, fn)
     raises(RuntimeError, "expected scalar type Float but found Double",
            lambda: engine.einsum("ij,jk->ik", x, y.double()))
+
+
+def test_trace():
+    a = r(3, 4)
+    x = engine.tensor(a, requires_grad=True)
+    out = x.trace()
+    close(out, np.trace(a))
+    assert out.grad_fn.name() == "TraceBackward0"
+    out.backward()
+    assert x.grad.tolist() == np.eye(3, 4).tolist()
+    gradcheck(lambda m: engine.trace(m), a)
+    ints = engine.arange(4).reshape(2, 2).trace()
+    assert ints.item() == 3 and ints.dtype == engine.int64
+    raises(RuntimeError, "trace: expected a matrix, but got tensor with dim 1",
+           lambda: f32(3).trace())
+    raises(NotImplementedError, "\"trace\" not implemented for 'Bool'",
+           lambda: engine.tensor([[True]]).trace())

@@ -441,6 +441,28 @@ def _into(out, result):
     return result if out is None else _arith_into(out, result)
 
 
+# ---- trace ---------------------------------------------------------------------------------
+
+class TraceBackward0(Node):
+    def backward(self, g):
+        eye = xp_of(g._data).eye(*self.in_shape, dtype=g._data.dtype)
+        return (g * _const(eye, g),)
+
+
+def trace(input):
+    data = input._data
+    if data.ndim != 2:
+        raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {data.ndim}")
+    _no_bool(input, "trace")
+    if data.dtype.kind in "iu":  # PyTorch sums integer diagonals in int64
+        data = data.astype("int64")
+    out = wrap(xp_of(data).asarray(xp_of(data).trace(data)), input)
+    node = record(TraceBackward0, out, (input,))
+    if node is not None:
+        node.in_shape = data.shape
+    return out
+
+
 # ---- einsum --------------------------------------------------------------------------------
 
 def _einsum_error(msg):
@@ -931,6 +953,6 @@ sys.modules["engine.linalg"] = linalg
 inverse = inv
 
 __all__ = ["matmul", "mm", "bmm", "mv", "dot", "outer", "ger", "addmm", "addmv", "baddbmm",
-           "addbmm", "norm", "inverse", "det", "einsum", "linalg"]
+           "addbmm", "norm", "inverse", "det", "trace", "einsum", "linalg"]
 NOT_METHODS = {"linalg", "einsum"}
 EXTRA_METHODS = {"__matmul__": _matmul_dunder, "__rmatmul__": _rmatmul_dunder}
