@@ -247,3 +247,36 @@ def test_scalar_conversions():
     with pytest.raises(TypeError) as info:
         len(engine.tensor(1))
     assert str(info.value) == "len() of a 0-d tensor"
+
+
+# ---- view(dtype): the same bytes read as another dtype ----------------------------------------
+
+def test_view_dtype_reinterprets_bytes_like_pytorch():
+    # torch.tensor([1.5]).view(torch.int32) -> tensor([1069547520], dtype=torch.int32)
+    assert engine.tensor([1.5]).view(engine.int32).tolist() == [1069547520]
+    assert engine.tensor([1, 0, 255], dtype=engine.uint8).view(engine.int8).tolist() == [1, 0, -1]
+    assert engine.arange(6).view(engine.int32).tolist() == [0, 0, 1, 0, 2, 0, 3, 0, 4, 0, 5, 0]
+    assert engine.arange(6).reshape(2, 3).view(engine.int16).shape == (2, 12)
+    got = engine.arange(6, dtype=engine.int32).reshape(3, 2).view(engine.int64)
+    assert got.shape == (3, 1) and got.tolist() == [[4294967296], [12884901890], [21474836484]]
+    base = engine.tensor([1.5, 2.0])
+    alias = base.view(engine.int32)
+    alias[0] = 0  # shares storage and the version counter
+    assert base.tolist() == [0.0, 2.0] and base._version == 1
+    # not differentiable, as in torch 2.13
+    assert not engine.randn(4, requires_grad=True).view(engine.float32).requires_grad
+
+
+@pytest.mark.parametrize("make, msg", [
+    (lambda: engine.tensor(1.0).view(engine.int16),
+     "self.dim() cannot be 0 to view Float as Short (different element sizes)"),
+    (lambda: engine.arange(6).reshape(2, 3).t().view(engine.int32),
+     "self.stride(-1) must be 1 to view Long as Int (different element sizes), but got 3"),
+    (lambda: engine.arange(6, dtype=engine.int32).reshape(2, 3).view(engine.int64),
+     "self.size(-1) must be divisible by 2 to view Int as Long (different element sizes), but "
+     "got 3"),
+])
+def test_view_dtype_errors(make, msg):
+    with pytest.raises(RuntimeError) as info:
+        make()
+    assert str(info.value) == msg

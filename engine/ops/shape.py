@@ -51,8 +51,7 @@ class UnsafeViewBackward0(ViewBackward0):
 
 def view(input, *shape):
     if len(shape) == 1 and not isinstance(shape[0], (tuple, list, int, Tensor, np.integer)):
-        return input.to(dtype=shape[0]) if input.dtype.itemsize == shape[0].itemsize else \
-            _bad_view_dtype(input, shape[0])
+        return _view_dtype(input, shape[0])
     shape = _infer_shape(_shape_arg(shape), input._data.size)
     try:
         data = input._data.reshape(shape, copy=False)
@@ -77,9 +76,24 @@ def _no_copy_reshape(arr, shape):
     return view_
 
 
-def _bad_view_dtype(input, dtype):
-    raise RuntimeError(f"view(dtype) between {input.dtype} and {dtype} of different sizes is "
-                       "not supported")
+def _view_dtype(input, dtype):
+    """The same bytes read as another dtype (torch's view(dtype)): shares storage, and, as in
+    torch, is not differentiable."""
+    from .._dtype import to_dtype
+    dtype = to_dtype(dtype)
+    data = input._data
+    src, size = data.itemsize, dtype.itemsize
+    if size != src:
+        names = f"{input.dtype.legacy} as {dtype.legacy} (different element sizes)"
+        if data.ndim == 0:
+            raise RuntimeError(f"self.dim() cannot be 0 to view {names}")
+        stride = data.strides[-1] // src
+        if stride != 1:
+            raise RuntimeError(f"self.stride(-1) must be 1 to view {names}, but got {stride}")
+        if size > src and (data.shape[-1] * src) % size:
+            raise RuntimeError(f"self.size(-1) must be divisible by {size // src} to view "
+                               f"{names}, but got {data.shape[-1]}")
+    return _view(input, data.view(dtype.np))
 
 
 def reshape(input, *shape):
