@@ -146,3 +146,25 @@ def test_the_sandbox_caps_metric_points_per_run_and_says_so():
     assert "more than 1000 metric points; later points are dropped" in stderr
     assert got[-1]["status"] == "succeeded"
     assert "still running" in "".join(e["text"] for e in got if e["type"] == "stdout")
+
+
+def test_heatmaps_leave_as_the_newest_of_each_tag_and_displays_slow_down(sink):
+    w = SummaryWriter()
+    for step in range(5):     # a tight loop: at most one a second leaves, the newest
+        w.add_heatmap("boundary", [[step, 1.0], [0.0, 1.0]], step, points={"x": [0], "y": [0]})
+    sink.shutdown()
+    heat = [e["data"] for e in sink.pipe.events if e.get("mime") == events.HEATMAP_MIME]
+    assert len(heat) <= 2 and heat[-1]["step"] == 4     # stale ones in between dropped
+    assert heat[-1]["z"] == [[4.0, 1.0], [0.0, 1.0]] and heat[-1]["points"]["x"] == [0.0]
+
+    pipe = Pipe()
+    slow = metrics.SandboxSink(write=pipe, display_interval=0.001)
+    old = set_sink(slow)
+    try:
+        for step in range(metrics.DISPLAYS_BEFORE_SLOWING):
+            slow.heatmap(None, {"tag": "t", "step": step})
+            slow.flush()
+    finally:
+        set_sink(old)
+        slow.shutdown()
+    assert slow.display_interval == 0.002                # doubled after 50 displays

@@ -7,7 +7,8 @@ events (one holds up to POINTS_PER_EVENT points; code logging faster than that w
 left is sent when the run's code ends, before its final display or error. Progress bars
 travel as metric points named ``__progress__[/label]`` (step = items done, value = total),
 so they are stored, replayed and batched like any metric. Histograms leave as a display
-with HISTOGRAM_MIME, at most one a second; heatmaps (add_heatmap) as HEATMAP_MIME displays.
+with HISTOGRAM_MIME and heatmaps (add_heatmap) as HEATMAP_MIME displays, the newest of each
+tag, at most once a second (slower after a while, see DISPLAYS_BEFORE_SLOWING).
 """
 import json
 import math
@@ -19,7 +20,9 @@ from playground import events
 
 EVENT_FD = 3
 FLUSH_INTERVAL_S = 0.1         # at most ~10 metrics events a second
-HISTOGRAM_INTERVAL_S = 1.0
+DISPLAY_INTERVAL_S = 1.0       # histogram and heatmap displays: at most one a second...
+DISPLAYS_BEFORE_SLOWING = 50   # ...then every 2 s, 4 s...: a long run stays under the
+                               # site's cap on stored displays
 POINTS_PER_EVENT = 4000        # ~350 KB a line: well under the sandbox's event size limit
 HISTOGRAMS_PER_TAG_BEFORE_THINNING = 50
 
@@ -40,15 +43,17 @@ def _finite_or_none(value):
 
 class SandboxSink:
     def __init__(self, write=None, interval=FLUSH_INTERVAL_S,
-                 histogram_interval=HISTOGRAM_INTERVAL_S):
+                 display_interval=DISPLAY_INTERVAL_S):
         self.write = write or (lambda event: _write_line(event))
         self.interval = interval
-        self.histogram_interval = histogram_interval
+        self.display_interval = display_interval
         self.cond = threading.Condition()
         self.points = []
         self.histograms = []
+        self.heatmaps = {}   # tag -> its newest heatmap not sent yet (older ones are stale)
+        self.displays_sent = 0
         self.sent_points_at = float("-inf")
-        self.sent_histograms_at = float("-inf")
+        self.sent_displays_at = float("-inf")
         self.thinning = {}   # tag -> [histograms seen, histograms sent, stride]
         self.last_progress = {}
         self.thread = None
@@ -81,10 +86,9 @@ class SandboxSink:
             self._wake()
 
     def heatmap(self, log_dir, record):
-        """Few and large (a decision boundary every few epochs): sent at once, in order."""
         with self.cond:
-            self._send_all()
-            self.write(events.event("display", mime=events.HEATMAP_MIME, data=record))
+            self.heatmaps[record["tag"]] = record
+            self._wake()
 
     def progress(self, record):
         label = record.get("label") or ""
@@ -127,8 +131,8 @@ class SandboxSink:
                 waits = []
                 if self.points:
                     waits.append(self.sent_points_at + self.interval - now)
-                if self.histograms:
-                    waits.append(self.sent_histograms_at + self.histogram_interval - now)
+                if self.histograms or self.heatmaps:
+                    waits.append(self.sent_displays_at + self.display_interval - now)
                 if not waits:
                     self.cond.wait()
                 elif min(waits) > 0:
@@ -137,25 +141,34 @@ class SandboxSink:
                     if self.points and self.sent_points_at + self.interval <= now:
                         self._send_points(self.points[:POINTS_PER_EVENT])
                         del self.points[:POINTS_PER_EVENT]
-                    if self.histograms and self.sent_histograms_at + self.histogram_interval <= now:
-                        self._send_histograms()
+                    if (self.histograms or self.heatmaps) and \
+                            self.sent_displays_at + self.display_interval <= now:
+                        self._send_displays()
 
     def _send_all(self):
         for i in range(0, len(self.points), POINTS_PER_EVENT):
             self._send_points(self.points[i:i + POINTS_PER_EVENT])
         self.points = []
-        if self.histograms:
-            self._send_histograms()
+        self._send_displays()
 
     def _send_points(self, points):
         self.sent_points_at = time.monotonic()
         self.write(events.event("metrics", points=points))
 
-    def _send_histograms(self):
-        self.sent_histograms_at = time.monotonic()
+    def _send_displays(self):
         batch, self.histograms = self.histograms, []
-        self.write(events.event("display", mime=events.HISTOGRAM_MIME,
-                                data={"histograms": batch}))
+        heatmaps, self.heatmaps = list(self.heatmaps.values()), {}
+        if not batch and not heatmaps:
+            return
+        self.sent_displays_at = time.monotonic()
+        if batch:
+            self.write(events.event("display", mime=events.HISTOGRAM_MIME,
+                                    data={"histograms": batch}))
+        for record in heatmaps:
+            self.write(events.event("display", mime=events.HEATMAP_MIME, data=record))
+        self.displays_sent += 1
+        if self.displays_sent % DISPLAYS_BEFORE_SLOWING == 0:
+            self.display_interval *= 2
 
 
 def log_metric(name, value, step=None):
