@@ -157,12 +157,15 @@ def test_conv2d_stride_one_gradients_grouped_dilated_and_wide_padding():
               rng.standard_normal((2, 2, 1, 1)))
 
 
+@pytest.mark.parametrize("wide", [False, True])
 @pytest.mark.parametrize("geometry", [((1, 1), ((1, 1), (1, 1)), (1, 1), 1),
                                       ((1, 1), ((0, 2), (1, 0)), (2, 1), 2),
                                       ((2, 1), ((1, 1), (0, 0)), (1, 2), 1)])
-def test_conv_kernels_are_adjoint_on_layers_too_big_for_gradcheck(geometry):
-    """<conv(x, w), g> == <x, conv^T(g, w)> == <w, corr(x, g)> for every backward path."""
+def test_conv_kernels_are_adjoint_on_layers_too_big_for_gradcheck(geometry, wide, monkeypatch):
+    """<conv(x, w), g> == <x, conv^T(g, w)> == <w, corr(x, g)> on every kernel path (the
+    stride-1 wide grid and the compact im2col), and the paths agree with the definition."""
     from engine.nn import _conv
+    monkeypatch.setattr(_conv, "_wide_pays", lambda geo, *a: wide and geo.stride == (1, 1))
     geo = _conv.Geometry(*geometry)
     x = rng.standard_normal((3, 8, 20, 19))
     w = rng.standard_normal((8, 8 // geo.groups, 3, 3))

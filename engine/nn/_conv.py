@@ -74,6 +74,12 @@ def _cols(xp, xpad, n0, n1, k_hw, out_hw, geo):
     return view.reshape(g, (c // g) * kh * kw, (n1 - n0) * oh * ow)
 
 
+def _weight_from_transposed(dw_t, w_shape):
+    """(G, Cg*kh*kw, O/G) -> w's shape. The weight gradient is computed transposed,
+    cols @ g^T, which OpenBLAS runs 20-40% faster than g @ cols^T."""
+    return xp_of(dw_t).ascontiguousarray(dw_t.transpose(0, 2, 1)).reshape(w_shape)
+
+
 def _gemm(a, b):
     """(G, m, k) @ (G, k, n), one BLAS call per group (a plain 2-D product when G == 1)."""
     if a.shape[0] == 1:
@@ -144,9 +150,9 @@ def _weight_grad_wide(x, g, w_shape, geo):
     dw = None
     for n0, n1 in _chunks(n, c * kh * kw * oh * wp * x.itemsize):
         cols = _wide_cols(xp, flat, c, hp, wp, n0, n1, kh, kw, oh, geo)
-        part = _gemm(_wide_g(g, n0, n1, wp, geo.groups), cols.transpose(0, 2, 1))
+        part = _gemm(cols, _wide_g(g, n0, n1, wp, geo.groups).transpose(0, 2, 1))
         dw = part if dw is None else dw + part
-    return dw.reshape(w_shape)
+    return _weight_from_transposed(dw, w_shape)
 
 
 def _input_grad_wide(g, w, x_shape, geo):
@@ -198,8 +204,17 @@ def _full_correlation(g, w, geo):
     return _conv_wide(g, _flipped_transposed(w, geo.groups), back)
 
 
+def _wide_pays(geo, in_w, k_w):
+    """The wide grid when it adds at most 10% junk columns (Wp / OW); on narrow images
+    (the seed's 14-pixel maps: 40%) the junk costs more than the short copies save."""
+    if geo.stride != (1, 1):
+        return False
+    wp = in_w + geo.pad[1][0] + geo.pad[1][1]
+    return wp * 10 <= (wp - geo.dilation[1] * (k_w - 1)) * 11
+
+
 def conv(x, w, geo):
-    if geo.stride == (1, 1):
+    if _wide_pays(geo, x.shape[3], w.shape[3]):
         return _conv_wide(x, w, geo)
     xp = xp_of(x)
     n, c, h, wd = x.shape
@@ -227,7 +242,7 @@ def _g_matrix(g, n0, n1, groups):
 
 
 def weight_grad(x, g, w_shape, geo):
-    if geo.stride == (1, 1):
+    if _wide_pays(geo, x.shape[3], w_shape[3]):
         return _weight_grad_wide(x, g, w_shape, geo)
     xp = xp_of(x)
     n, c, h, wd = x.shape
@@ -237,10 +252,9 @@ def weight_grad(x, g, w_shape, geo):
     dw = None
     for n0, n1 in _chunks(n, c * kh * kw * oh * ow * x.itemsize):
         cols = _cols(xp, xpad, n0, n1, (kh, kw), (oh, ow), geo)
-        gm = _g_matrix(g, n0, n1, geo.groups)
-        part = _gemm(gm, cols.transpose(0, 2, 1))
+        part = _gemm(cols, _g_matrix(g, n0, n1, geo.groups).transpose(0, 2, 1))
         dw = part if dw is None else dw + part
-    return dw.reshape(w_shape)
+    return _weight_from_transposed(dw, w_shape)
 
 
 def input_grad(g, w, x_shape, geo):
@@ -249,7 +263,10 @@ def input_grad(g, w, x_shape, geo):
         # tiny layers: kh*kw shifted adds cost more in calls than a second im2col does
         full = _full_correlation(g, w, geo) if g.size * w.shape[1] * w[0, 0].size < 65536 \
             else None
-        return full if full is not None else _input_grad_wide(g, w, x_shape, geo)
+        if full is not None:
+            return full
+        if _wide_pays(geo, x_shape[3], w.shape[3]):
+            return _input_grad_wide(g, w, x_shape, geo)
     xp = xp_of(g)
     n, c, h, wd = x_shape
     o, cg, kh, kw = w.shape
