@@ -1,0 +1,85 @@
+"""RAdam: Adam with the variance of the adaptive lr rectified (L2 or decoupled weight decay,
+maximize), PyTorch's algorithm."""
+from .optimizer import Optimizer, _to_scalar, effective_grad, step_tensor, zeros_state
+
+
+class RAdam(Optimizer):
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
+                 decoupled_weight_decay=False, *, foreach=None, maximize=False,
+                 capturable=False, differentiable=False):
+        _to_scalar(lr)
+        if not 0.0 <= lr:
+            raise ValueError(f"Invalid learning rate: {lr}")
+        if not 0.0 <= eps:
+            raise ValueError(f"Invalid epsilon value: {eps}")
+        if not 0.0 <= betas[0] < 1.0:
+            raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
+        if not 0.0 <= betas[1] < 1.0:
+            raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
+        if not 0.0 <= weight_decay:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        defaults = {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay,
+                    "maximize": maximize, "foreach": foreach, "capturable": capturable,
+                    "decoupled_weight_decay": decoupled_weight_decay,
+                    "differentiable": differentiable}
+        super().__init__(params, defaults)
+
+    def step(self, closure=None):
+        loss = self._closure_loss(closure)
+        for group in self.param_groups:
+            lr = _to_scalar(group["lr"])
+            beta1, beta2 = group["betas"]
+            weight_decay, decoupled = group["weight_decay"], group["decoupled_weight_decay"]
+            for p in group["params"]:
+                grad = p.grad
+                if grad is None:
+                    continue
+                state = self.state[p]
+                if len(state) == 0:
+                    state["step"] = step_tensor()
+                    state["exp_avg"] = zeros_state(p)
+                    state["exp_avg_sq"] = zeros_state(p)
+                step_t = state["step"]._data
+                step_t += 1
+                step = float(step_t)
+                bias_correction1 = 1 - beta1 ** step
+                bias_correction2 = 1 - beta2 ** step
+                rho_inf = 2 / (1 - beta2) - 1
+                rho_t = rho_inf - 2 * step * beta2 ** step / bias_correction2
+                # The variance is tractable (rho_t > 5): rectify the adaptive lr; else SGD
+                # with momentum.
+                rect = (((rho_t - 4) * (rho_t - 2) * rho_inf /
+                         ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5
+                        if rho_t > 5.0 else None)
+                decay = 1 - lr * weight_decay if decoupled and weight_decay != 0 else 1
+                self._run(_radam_kernel, (p._data, grad._data, state["exp_avg"]._data,
+                                          state["exp_avg_sq"]._data), 3,
+                          beta1, beta2, bias_correction1, bias_correction2 ** 0.5, lr,
+                          group["eps"], rect, decay, 0 if decoupled else weight_decay,
+                          group["maximize"])
+                p._version_box[0] += 1  # written in place: saved copies go stale
+        return loss
+
+
+def _radam_kernel(xp, param, grad, exp_avg, exp_avg_sq, update, adaptive, tmp_grad, beta1,
+                  beta2, bias_correction1, bias_correction2_sqrt, lr, eps, rect, decay, l2,
+                  maximize):
+    if decay != 1:                              # decoupled: param.mul_(1 - lr * wd)
+        param *= decay
+    grad = effective_grad(xp, param, grad, tmp_grad, l2, maximize)
+    xp.subtract(grad, exp_avg, out=update)      # exp_avg.lerp_(grad, 1 - beta1)
+    update *= 1 - beta1
+    exp_avg += update
+    exp_avg_sq *= beta2                         # exp_avg_sq.mul_(beta2)
+    xp.multiply(grad, 1 - beta2, out=update)    #     .addcmul_(grad, grad, value=1 - beta2)
+    update *= grad
+    exp_avg_sq += update
+    xp.divide(exp_avg, bias_correction1, out=update)   # bias-corrected exp_avg
+    update *= lr
+    if rect is not None:                        # * sqrt(bc2) / (sqrt(v) + eps) * rect
+        xp.sqrt(exp_avg_sq, out=adaptive)
+        adaptive += eps
+        xp.divide(bias_correction2_sqrt, adaptive, out=adaptive)
+        update *= adaptive
+        update *= rect
+    param -= update
