@@ -488,3 +488,12 @@ def test_trace():
            lambda: f32(3).trace())
     raises(NotImplementedError, "\"trace\" not implemented for 'Bool'",
            lambda: engine.tensor([[True]]).trace())
+
+
+def test_inv_saves_only_its_result_as_pytorch_does():
+    a = engine.tensor(r(3, 3) + 3 * np.eye(3), requires_grad=True)
+    b = a * 1
+    inverse = engine.linalg.inv(b)
+    b.add_(1.0)  # PyTorch allows this: LinalgInvExBackward0 saved only the inverse
+    inverse.sum().backward()
+    assert a.grad is not None

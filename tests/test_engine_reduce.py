@@ -499,3 +499,16 @@ def test_cummax_cummin():
     gradcheck(lambda x: x.cummax(1).values, A)
     gradcheck(lambda x: x.cummin(0).values, A3)
     assert engine.tensor(2.0).cummax(0).indices.item() == 0
+
+
+def test_softmax_saves_only_its_result_as_pytorch_does():
+    x = t(A, requires_grad=True)
+    h = x * 1
+    y = h.softmax(1)
+    h.add_(1.0)  # PyTorch allows this: SoftmaxBackward0 saved only its result
+    y.sum().backward()
+    z = x * 1
+    p = z.softmax(1)
+    p.mul_(2.0)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        p.sum().backward()

@@ -848,9 +848,9 @@ def _singular(fn, data):
 
 class LinalgInvExBackward0(Node):
     def backward(self, g):
-        A, inv_ = self.saved_tensors
+        (inv_,) = self.saved_tensors
         if _grad_state[0]:
-            inv_ = inv(A)
+            inv_ = inv(self.A)
         inv_t = inv_.mT
         return (-(inv_t @ g @ inv_t),)
 
@@ -862,8 +862,9 @@ def inv(A):
     except np.linalg.LinAlgError:
         raise _singular("inv", data) from None
     node = record(LinalgInvExBackward0, out, (A,))
-    if node is not None:
-        node.save(A, out.detach())
+    if node is not None:  # PyTorch saves only the inverse; A (unchecked) is for create_graph
+        node.A = A
+        node.save(out.detach())
     return out
 
 

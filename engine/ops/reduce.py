@@ -665,7 +665,7 @@ def logsumexp(input, dim=_REQUIRED, keepdim=False):
 
 class SoftmaxBackward0(Node):
     def backward(self, g):
-        x, y = self.saved_tensors
+        (y,) = self.saved_tensors
         d = self.dim
         if not _grad_state[0]:
             gd, yd = g._data, y._data
@@ -673,13 +673,13 @@ class SoftmaxBackward0(Node):
             xp_of(gd).subtract(gd, out.sum(axis=d, keepdims=True), out=out)
             out *= yd
             return (wrap(out, g),)
-        y = _again(self, x, y, lambda x: softmax(x, d))
+        y = _again(self, self.input, y, lambda x: softmax(x, d))
         return (y * (g - (g * y).sum(d, keepdim=True)),)
 
 
 class LogSoftmaxBackward0(Node):
     def backward(self, g):
-        x, y = self.saved_tensors
+        (y,) = self.saved_tensors
         d = self.dim
         if not _grad_state[0]:
             gd, yd = g._data, y._data
@@ -688,7 +688,7 @@ class LogSoftmaxBackward0(Node):
             out *= gd.sum(axis=d, keepdims=True)
             xp.subtract(gd, out, out=out)
             return (wrap(out, g),)
-        y = _again(self, x, y, lambda x: log_softmax(x, d))
+        y = _again(self, self.input, y, lambda x: log_softmax(x, d))
         return (g - y.exp() * g.sum(d, keepdim=True),)
 
 
@@ -710,8 +710,11 @@ def _finish_softmax(node_cls, input, d, result):
     out = wrap(result.reshape(input._data.shape).astype(input._data.dtype, copy=False), input)
     node = record(node_cls, out, (input,))
     if node is not None:
-        node.dim = d
-        node.save(input, out.detach())
+        # Like PyTorch, only the result is saved (and version-checked): the input may be
+        # changed in place afterwards. It is kept, unchecked, to recompute the result when
+        # the backward is recorded (create_graph).
+        node.dim, node.input = d, input
+        node.save(out.detach())
     return out
 
 
