@@ -99,10 +99,14 @@ if os.environ.get("DATABASE_URL"):  # scaled out: PostgreSQL (needs dj-database-
     DATABASES["default"] = dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60)
 
 if os.environ.get("REDIS_URL"):  # scaled out: workers on other hosts publish through Redis
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
     # Pub/sub: events are stored before they are published, so a page only needs what is
-    # published while it listens; and this layer reconnects by itself when Redis restarts.
+    # published while it listens; and this layer reconnects by itself when Redis restarts
+    # (a pooled connection that died with the old Redis is retried on a new one).
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-                                  "CONFIG": {"hosts": [os.environ["REDIS_URL"]]}}}
+                                  "CONFIG": {"hosts": [{"address": os.environ["REDIS_URL"],
+                                                        "retry_on_error": [RedisConnectionError]}]}}}
     # Request-rate counters (the API's throttles) shared by every web process.
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
                           "LOCATION": os.environ["REDIS_URL"]}}

@@ -23,7 +23,8 @@ layer = settings.CHANNEL_LAYERS["default"]
 print(json.dumps({
     "db_engine": db["ENGINE"], "db_name": str(db["NAME"]), "db_host": db.get("HOST"),
     "db_port": db.get("PORT"), "db_user": db.get("USER"),
-    "layer": layer["BACKEND"], "layer_hosts": layer.get("CONFIG", {}).get("hosts"),
+    "layer": layer["BACKEND"],
+    "layer_hosts": [h["address"] for h in layer.get("CONFIG", {}).get("hosts", [])],
     "cache": settings.CACHES["default"]["BACKEND"],
     "executor": _load(settings.PLAYGROUND_EXECUTOR).__name__,
     "broker": app.conf.broker_url, "acks_late": app.conf.task_acks_late,
