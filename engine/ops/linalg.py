@@ -897,10 +897,10 @@ def det(A):
 
 class LinalgSolveExBackward0(Node):
     def backward(self, g):
-        A, B, X = self.saved_tensors
+        A, X = self.saved_tensors
         vector = self.vector
         if _grad_state[0]:
-            X = solve(A, B)
+            X = solve(A, self.B)
         gB = solve(A.mT, g)
         nf = self.next_functions
         gA = None
@@ -939,9 +939,9 @@ def solve(A, B, *, left=True):
                           "singular.") from None
     out = wrap(x[..., 0] if vector else x, A)
     node = record(LinalgSolveExBackward0, out, (A, B))
-    if node is not None:
-        node.vector = vector
-        node.save(A, B, out.detach())
+    if node is not None:  # like PyTorch, B itself is not saved (kept unchecked for create_graph)
+        node.vector, node.B = vector, B
+        node.save(A, out.detach())
     return out
 
 
