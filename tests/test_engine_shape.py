@@ -391,3 +391,12 @@ def test_tril_triu_inplace():
     assert x.tolist() == [[1.0, 0.0, 0.0], [1.0, 1.0, 0.0]]
     x.triu_(1)
     assert x.tolist() == [[0.0, 0.0, 0.0], [0.0, 0.0, 0.0]]
+
+
+def test_expand_error_names_the_tensor_type():
+    with pytest.raises(RuntimeError) as info:
+        engine.zeros(2, 3, dtype=engine.int64).expand(2)
+    # torch 2.13, verbatim
+    assert str(info.value) == ("expand(torch.LongTensor{[2, 3]}, size=[2]): the number of sizes "
+                               "provided (1) must be greater or equal to the number of "
+                               "dimensions in the tensor (2)")

@@ -250,7 +250,8 @@ def expand(input, *sizes):
     sizes = _shape_arg(sizes)
     shape = input._data.shape
     if len(sizes) < len(shape):
-        raise RuntimeError(f"expand(torch.FloatTensor{{[{', '.join(map(str, shape))}]}}, "
+        from ..tensor import _legacy_type_name
+        raise RuntimeError(f"expand({_legacy_type_name(input)}{{[{', '.join(map(str, shape))}]}}, "
                            f"size=[{', '.join(map(str, sizes))}]): the number of sizes provided "
                            f"({len(sizes)}) must be greater or equal to the number of "
                            f"dimensions in the tensor ({len(shape)})")
