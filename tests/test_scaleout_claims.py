@@ -136,3 +136,41 @@ def test_gpu_availability_follows_live_gpu_workers(redis_fleet):
 def test_without_redis_gpu_runs_are_refused_with_the_reason(monkeypatch):
     monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:9/0")  # nothing listens there
     assert fleet.gpu_unavailable_reason().startswith("the run queue cannot be reached")
+
+
+def test_a_queued_run_whose_message_redis_lost_is_sent_again_once(redis_fleet, monkeypatch):
+    from playground.celery import app
+
+    monkeypatch.setattr(app.conf, "broker_url", "redis://127.0.0.1:6379/13")
+    old, new = stored_run(), stored_run()
+    Run.objects.filter(pk=old.id).update(queued_at=old.queued_at.replace(year=2000))
+    reaper = Reaper()
+    # The old run has no "enqueued" marker (Redis came back empty): its task goes out again.
+    # The new one may still be on its way from the web process: left alone.
+    assert reaper.tick()["resent"] == [str(old.id)]
+    assert reaper.tick()["resent"] == []  # once
+    messages = redis_fleet.lrange("cpu", 0, -1)
+    assert len(messages) == 1 and str(old.id) in messages[0] and str(new.id) not in messages[0]
+
+
+def test_the_celery_executor_answers_from_the_database_and_redis(redis_fleet):
+    from playground.executors.celery_executor import CeleryExecutor
+
+    executor = CeleryExecutor()
+    try:
+        first, second, on_gpu = stored_run(), stored_run(), stored_run(device="cuda")
+        assert executor.queue_position(first.id) == 1
+        assert executor.queue_position(second.id) == 2
+        assert executor.queue_position(on_gpu.id) == 1  # its own queue
+        assert executor.cancel(first.id) is True        # queued: ended here, at once
+        first.refresh_from_db()
+        assert first.status == events.CANCELLED
+        assert executor.queue_position(second.id) == 1 and executor.queue_position(first.id) is None
+        run_claims.claim(second.id)                     # running on some worker
+        assert executor.cancel(second.id) is True
+        assert fleet.cancel_requested([str(second.id)]) == {str(second.id)}  # its worker polls
+        assert executor.cancel(first.id) is False       # already over
+        with pytest.raises(ValueError, match="is not stored"):
+            executor.submit("print(1)", lambda event: None, run_id=uuid.uuid4().hex)
+    finally:
+        executor.shutdown()
