@@ -400,3 +400,22 @@ def test_expand_error_names_the_tensor_type():
     assert str(info.value) == ("expand(torch.LongTensor{[2, 3]}, size=[2]): the number of sizes "
                                "provided (1) must be greater or equal to the number of "
                                "dimensions in the tensor (2)")
+
+
+@pytest.mark.parametrize("call, msg", [
+    (lambda: engine.zeros(2, 3).unflatten(1, (2, 2)),
+     "unflatten: Provided sizes [2, 2] don't multiply up to the size of dim 1 (3) in the input "
+     "tensor"),
+    (lambda: engine.zeros(2, 3).reshape(-2, 3),
+     "invalid shape dimension -2 at index 0 of shape [-2, 3]"),
+    (lambda: engine.zeros(0, 3).view(-1, 0),
+     "cannot reshape tensor of 0 elements into shape [-1, 0] because the unspecified dimension "
+     "size -1 can be any value and is ambiguous"),
+    (lambda: engine.zeros(1, 3).squeeze((0, 0)), "dim 0 appears multiple times in the list of dims"),
+])
+def test_reshape_family_messages(call, msg):
+    with pytest.raises(RuntimeError) as info:
+        call()
+    assert str(info.value) == msg
+    assert engine.zeros(2, 3).unflatten(1, (-1, 3)).shape == (2, 1, 3)
+    assert engine.zeros(0, 3).reshape(0, 3).shape == (0, 3)

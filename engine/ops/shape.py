@@ -26,12 +26,17 @@ def _infer_shape(shape, numel):
     if shape.count(-1) > 1:
         raise RuntimeError("only one dimension can be inferred")
     known = 1
-    for s in shape:
+    for i, s in enumerate(shape):
         if s != -1:
             if s < 0:
-                raise RuntimeError(f"invalid shape dimension {s}")
+                raise RuntimeError(f"invalid shape dimension {s} at index {i} of shape "
+                                   f"{list(shape)}")
             known *= s
     if -1 in shape:
+        if known == 0 and numel == 0:
+            raise RuntimeError(f"cannot reshape tensor of 0 elements into shape {list(shape)} "
+                               "because the unspecified dimension size -1 can be any value and "
+                               "is ambiguous")
         if known == 0 or numel % known:
             raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
         shape = tuple(numel // known if s == -1 else s for s in shape)
@@ -133,7 +138,14 @@ def flatten(input, start_dim=0, end_dim=-1):
 def unflatten(input, dim, sizes):
     d = _wrap_dim(dim, input._data.ndim)
     shape = input._data.shape
-    return view(input, shape[:d] + tuple(sizes) + shape[d + 1:])
+    sizes = tuple(sizes)
+    known = 1
+    for n in sizes:
+        known *= n if n != -1 else 1
+    if (-1 not in sizes and known != shape[d]) or (-1 in sizes and known and shape[d] % known):
+        raise RuntimeError(f"unflatten: Provided sizes {list(sizes)} don't multiply up to the "
+                           f"size of dim {d} ({shape[d]}) in the input tensor")
+    return view(input, shape[:d] + sizes + shape[d + 1:])
 
 
 class SqueezeBackward0(Node):
@@ -151,8 +163,12 @@ def squeeze(input, dim=None):
         new = tuple(s for s in shape if s != 1)
         cls = SqueezeBackward0
     else:
-        dims = {_wrap_dim(d, len(shape)) for d in (dim if isinstance(dim, (tuple, list))
-                                                   else (dim,))}
+        listed = [_wrap_dim(d, len(shape)) for d in (dim if isinstance(dim, (tuple, list))
+                                                     else (dim,))]
+        dims = set(listed)
+        if len(dims) != len(listed):
+            dup = next(d for i, d in enumerate(listed) if d in listed[:i])
+            raise RuntimeError(f"dim {dup} appears multiple times in the list of dims")
         new = tuple(s for i, s in enumerate(shape) if not (i in dims and s == 1))
         cls = SqueezeBackward1
     out = _view(input, input._data.reshape(new))
