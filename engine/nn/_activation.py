@@ -1,16 +1,13 @@
 """Activation ops beyond engine's unary set: each forward on arrays beside its Node.
 
-Backwards are engine ops on the saved input, so they are differentiable again; where the
-gradient is cheapest from the output (softmax family) the output is kept detached and
-recomputed from the input only when the backward itself is being recorded (create_graph),
-the same rule engine/ops/unary.py follows.
+Backwards are engine ops on the saved input, so they are differentiable again. The softmax
+family is engine's own (engine/ops/reduce.py).
 """
 import math
 
 from .._backend import xp_of
-from ..autograd import grad_mode
 from ..autograd.graph import Node
-from ..ops._util import _wrap_dim, record, to_float, wrap
+from ..ops._util import record, to_float, wrap
 
 
 def _op(node_cls, input, out_array, saved, **attrs):
@@ -89,7 +86,7 @@ class GeluBackward0(Node):
 
 def gelu(input, approximate="none"):
     if approximate not in ("none", "tanh"):
-        raise RuntimeError(f"approximate argument must be either none or tanh.")
+        raise RuntimeError("approximate argument must be either none or tanh.")
     x = to_float(input._data)
     xp = xp_of(x)
     if approximate == "tanh":
@@ -146,70 +143,3 @@ def hardtanh(input, min_val=-1.0, max_val=1.0):
     x = input._data
     return _op(HardtanhBackward0, input, xp_of(x).clip(x, min_val, max_val), (input,),
                lo=min_val, hi=max_val)
-
-
-# ---- softmax family -----------------------------------------------------------------------
-
-def _softmax_array(x, dim):
-    xp = xp_of(x)
-    e = xp.exp(x - x.max(axis=dim, keepdims=True))
-    e /= e.sum(axis=dim, keepdims=True)
-    return e
-
-
-def _log_softmax_array(x, dim):
-    xp = xp_of(x)
-    shifted = x - x.max(axis=dim, keepdims=True)
-    shifted -= xp.log(xp.exp(shifted).sum(axis=dim, keepdims=True))
-    return shifted
-
-
-class SoftmaxBackward0(Node):
-    def backward(self, g):
-        x, y = self.saved_tensors
-        if grad_mode._state[0]:
-            y = softmax(x, self.dim)
-        return (y * (g - (g * y).sum(self.dim, keepdim=True)),)
-
-
-class LogSoftmaxBackward0(Node):
-    def backward(self, g):
-        x, y = self.saved_tensors
-        if grad_mode._state[0]:
-            y = log_softmax(x, self.dim)
-        return (g - y.exp() * g.sum(self.dim, keepdim=True),)
-
-
-def _softmax_input(input, dim, dtype):
-    x = input._data
-    if dtype is not None:
-        from .._dtype import to_dtype
-        x = x.astype(to_dtype(dtype).np)
-    x = to_float(x)
-    if x.ndim == 0:
-        return x, 0
-    return x, _wrap_dim(dim, x.ndim)
-
-
-def softmax(input, dim, dtype=None):
-    x, d = _softmax_input(input, dim, dtype)
-    if x.ndim == 0:
-        return softmax(input.reshape(1), 0, dtype).reshape(())
-    out = wrap(_softmax_array(x, d), input)
-    node = record(SoftmaxBackward0, out, (input,))
-    if node is not None:
-        node.save(input, out.detach())
-        node.dim = d
-    return out
-
-
-def log_softmax(input, dim, dtype=None):
-    x, d = _softmax_input(input, dim, dtype)
-    if x.ndim == 0:
-        return log_softmax(input.reshape(1), 0, dtype).reshape(())
-    out = wrap(_log_softmax_array(x, d), input)
-    node = record(LogSoftmaxBackward0, out, (input,))
-    if node is not None:
-        node.save(input, out.detach())
-        node.dim = d
-    return out

@@ -129,7 +129,8 @@ def _gather_from_offsets(x, arg, geo):
 def flat_indices(arg, geo):
     """PyTorch's return_indices: the flat position h * W + w of each maximum in its plane."""
     xp = xp_of(arg)
-    (kh, kw), (sh, sw), (dh, dw), (ph, pw) = geo.kernel, geo.stride, geo.dilation, geo.pad
+    kw = geo.kernel[1]
+    (sh, sw), (dh, dw), (ph, pw) = geo.stride, geo.dilation, geo.pad
     oh, ow = geo.out_hw
     i, j = arg // kw, arg % kw
     rows = xp.arange(oh).reshape(-1, 1) * sh + i.astype(np.int64) * dh - ph

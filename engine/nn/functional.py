@@ -8,9 +8,9 @@ import warnings
 from ..ops import unary as _unary
 from ..ops._util import Tensor
 from . import _conv, _pool
+from ..ops.reduce import log_softmax as _log_softmax, softmax as _softmax
 from ._activation import (elu as _elu, erf, gelu, hardtanh as _hardtanh,  # noqa: F401
-                          leaky_relu as _leaky_relu, log_softmax as _log_softmax,
-                          silu as _silu, softmax as _softmax, softplus)
+                          leaky_relu as _leaky_relu, silu as _silu, softplus)
 from ._linalg import addmm as _addmm, mm as _mm
 from ._loss import (binary_cross_entropy as _bce, binary_cross_entropy_with_logits as _bcel,
                     check_reduction, cross_entropy as _cross_entropy, huber_loss as _huber,
