@@ -51,8 +51,10 @@ MATMUL_CASES = [  # (shape a, shape b, grad_fn chain as PyTorch 2.13 names it)
     ((2, 3, 4), (4,), ["UnsafeViewBackward0", "MvBackward0", "ViewBackward0"]),
     ((2, 3, 4), (2, 4, 5), ["UnsafeViewBackward0", "BmmBackward0"]),
     ((2, 1, 3, 4), (5, 4, 2), ["UnsafeViewBackward0", "BmmBackward0"]),
-    ((4,), (2, 4, 5), ["UnsafeViewBackward0", "BmmBackward0"]),
-    ((3, 4), (2, 4, 5), ["UnsafeViewBackward0", "BmmBackward0"]),
+    # a vector or matrix on the left that requires grad: PyTorch folds the right operand
+    ((4,), (2, 4, 5), ["UnsafeViewBackward0", "MvBackward0", "UnsafeViewBackward0"]),
+    ((3, 4), (2, 4, 5), ["CloneBackward0", "TransposeBackward0", "UnsafeViewBackward0",
+                         "MmBackward0"]),
 ]
 
 
@@ -67,6 +69,17 @@ def test_matmul_values_shapes_and_names(sa, sb, names):
     close(engine.matmul(ta, tb), expected)
     assert chain(out)[:len(names)] == names
     gradcheck(lambda x, y: x @ y, a, b)
+
+
+def test_matmul_folds_like_pytorch():
+    # No grad needed for the small operand and a fold that would copy: a batched product.
+    x = engine.randn(3, 2, 4).transpose(0, 1).requires_grad_()
+    assert chain(x @ engine.randn(4, 5))[:2] == ["UnsafeViewBackward0", "BmmBackward0"]
+    assert chain(engine.randn(4, requires_grad=True) @ engine.randn(2, 4, 5))[:2] == \
+        ["UnsafeViewBackward0", "MvBackward0"]
+    assert chain(engine.randn(4) @ engine.randn(2, 4, 5, requires_grad=True))[:2] == \
+        ["UnsafeViewBackward0", "BmmBackward0"]
+    assert (engine.randn(3, 4, requires_grad=True) @ engine.randn(2, 4, 5)).is_contiguous()
 
 
 def test_rmatmul_and_non_tensor_operands():

@@ -390,17 +390,45 @@ def matmul(input, other, *, out=None):
                 _squeeze_result(mm(input.unsqueeze(0), other), 0)
         else:
             result = mv(input, other) if db == 1 else mm(input, other)
-    elif da >= 3 and db <= 2:
-        # Fold the batch into the rows: one GEMM (BLAS) instead of many small products.
-        lead = input._data.shape[:-1]
-        folded = input.reshape(-1, input._data.shape[-1])
-        if db == 1:
-            result = _unsafe_view(mv(folded, other), lead)
-        else:
-            result = _unsafe_view(mm(folded, other), lead + (other._data.shape[-1],))
+    elif _should_fold(input, other, out is not None):
+        result = _folded(input, other)
     else:
         result = _batched(input, other)
     return _into(out, result)
+
+
+def _should_fold(a, b, has_out):
+    """PyTorch's rule: fold the batch of the larger operand into one GEMM when the smaller
+    one is a vector or matrix and either it requires grad (a batched gradient for it would be
+    large) or the fold needs no copy."""
+    a_larger = a._data.ndim >= b._data.ndim
+    big = a if a_larger else b
+    small = b if a_larger else a
+    if not (big._data.ndim >= 3 and small._data.ndim <= 2):
+        return False
+    if small._rg and _grad_state[0] and not has_out:
+        return True
+    if a._data.ndim == 2:  # 2-D @ N-D would need a transposed copy of the result
+        return False
+    data = big._data if a_larger else xp_of(big._data).swapaxes(big._data, -1, -2)
+    if data.size == 0:
+        return True
+    shape, strides = data.shape, data.strides
+    return all(strides[i] == strides[i + 1] * shape[i + 1] for i in range(data.ndim - 2))
+
+
+def _folded(input, other):
+    """(..., n, k) @ (k, p) as one (N, k) @ (k, p) product; N-D on the right is transposed
+    to the left first: a @ B = (B^T @ a^T)^T."""
+    transpose = other._data.ndim > input._data.ndim
+    big = other.mT if transpose else input
+    small = (input.t() if input._data.ndim == 2 else input) if transpose else other
+    lead = big._data.shape[:-1]
+    folded = big.reshape(-1, big._data.shape[-1])
+    if small._data.ndim == 1:
+        return _unsafe_view(mv(folded, small), lead)
+    result = _unsafe_view(mm(folded, small), lead + (small._data.shape[-1],))
+    return result.mT.contiguous() if transpose else result
 
 
 def _batched(input, other):
@@ -420,11 +448,10 @@ def _batched(input, other):
 
 
 def _as_batch(t, batch, size):
-    """(*batch, r, c) -> (size, r, c): broadcast first only where the batch dims differ."""
+    """(*batch, r, c) -> (size, r, c), as PyTorch does it: expand (a no-op view when the
+    batch already matches) then reshape, so the graph shows the same nodes."""
     shape = t._data.shape
-    if shape[:-2] != batch:
-        t = t.expand(batch + shape[-2:])
-    return t if t._data.ndim == 3 else t.reshape(size, *shape[-2:])
+    return t.expand(batch + shape[-2:]).reshape(size, *shape[-2:])
 
 
 def _matmul_dunder(a, b):
