@@ -13,7 +13,7 @@ import queue
 import threading
 import time
 
-from django.db import close_old_connections
+from django.db import DatabaseError, close_old_connections
 
 from playground import events
 from playground.celery import app
@@ -27,6 +27,7 @@ from .reaper import ReaperThread
 log = logging.getLogger("playground.executors")
 
 CANCEL_POLL_S = 0.25
+DB_RETRY_S = 5
 STUCK_EXIT_CODE = 75  # EX_TEMPFAIL: the supervisor (systemd Restart=always) starts it again
 
 
@@ -185,7 +186,13 @@ class WorkerRuntime:
 runtime = WorkerRuntime()
 
 
-@app.task(name="playground.execute_run")
-def execute_run(run_id, limits=None):
+@app.task(name="playground.execute_run", bind=True, max_retries=None)
+def execute_run(task, run_id, limits=None):
     """Execute the stored run ``run_id`` (sent by CeleryExecutor.submit or the reaper)."""
-    return runtime.execute(str(run_id), limits)
+    try:
+        return runtime.execute(str(run_id), limits)
+    except DatabaseError as exc:  # could not even claim it: the database is away; later
+        close_old_connections()
+        log.warning("run %s: the database is unavailable (%s); trying again in %d s", run_id,
+                    exc, DB_RETRY_S)
+        raise task.retry(countdown=DB_RETRY_S) from exc
