@@ -406,7 +406,7 @@ def _should_fold(a, b, has_out):
     small = b if a_larger else a
     if not (big._data.ndim >= 3 and small._data.ndim <= 2):
         return False
-    if small._rg and _grad_state[0] and not has_out:
+    if small._rg and not has_out:
         return True
     if a._data.ndim == 2:  # 2-D @ N-D would need a transposed copy of the result
         return False
