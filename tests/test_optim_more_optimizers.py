@@ -1,4 +1,4 @@
-"""Adadelta, Adamax, NAdam and RAdam against updates computed by hand in NumPy from the
+"""Adadelta, Adamax, NAdam, RAdam, Rprop and ASGD against updates computed by hand in NumPy from the
 algorithms in PyTorch's documentation; reprs and state layout copied from PyTorch 2.13."""
 import numpy as np
 import pytest
@@ -94,6 +94,33 @@ def ref_radam(p, grads, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
     return p
 
 
+def ref_rprop(p, grads, lr=1e-2, etas=(0.5, 1.2), step_sizes=(1e-6, 50), maximize=False):
+    etaminus, etaplus = etas
+    lo, hi = step_sizes
+    prev, eta = np.zeros_like(p), np.full_like(p, lr)
+    for g in grads:
+        g = -g if maximize else g.copy()
+        same = prev * g
+        eta = np.where(same > 0, np.minimum(eta * etaplus, hi),
+                       np.where(same < 0, np.maximum(eta * etaminus, lo), eta))
+        g[same < 0] = 0
+        p = p - eta * np.sign(g)
+        prev = g
+    return p
+
+
+def ref_asgd(p, grads, lr=1e-2, lambd=1e-4, alpha=0.75, t0=1e6, weight_decay=0,
+             maximize=False, want_ax=False):
+    eta, mu, ax = lr, 1.0, np.zeros_like(p)
+    for t, g in enumerate(grads, 1):
+        p, g = _start(p, g, t, lr, weight_decay, maximize)
+        p = p * (1 - lambd * eta) - eta * g
+        ax = ax + mu * (p - ax) if mu != 1 else p.copy()
+        eta = lr / (1 + lambd * lr * t) ** alpha
+        mu = 1 / max(1, t - t0)
+    return ax if want_ax else p
+
+
 CASES = [
     (optim.Adadelta, ref_adadelta, dict()),
     (optim.Adadelta, ref_adadelta, dict(lr=0.5, rho=0.5, weight_decay=0.1, maximize=True)),
@@ -108,6 +135,11 @@ CASES = [
     (optim.RAdam, ref_radam, dict(lr=0.05, betas=(0.9, 0.9), weight_decay=0.1)),
     (optim.RAdam, ref_radam, dict(lr=0.05, betas=(0.8, 0.9), weight_decay=0.1,
                                   decoupled_weight_decay=True, maximize=True)),
+    (optim.Rprop, ref_rprop, dict()),
+    (optim.Rprop, ref_rprop, dict(lr=0.1, etas=(0.3, 1.5), step_sizes=(1e-2, 0.2),
+                                  maximize=True)),
+    (optim.ASGD, ref_asgd, dict(lr=0.05)),
+    (optim.ASGD, ref_asgd, dict(lr=0.05, lambd=0.01, t0=3, weight_decay=0.1, maximize=True)),
 ]
 
 
@@ -116,8 +148,9 @@ CASES = [
 def test_update_matches_published_algorithm(cls, ref, options):
     p0, grads = _data(7)
     got, _ = _run(cls, p0, grads, **options)
-    # NAdam keeps its momentum product in a float32 step tensor, as PyTorch does.
-    rtol = 1e-6 if cls is optim.NAdam else 1e-10
+    # NAdam's momentum product and ASGD's eta and mu live in float32 0-d tensors, as in
+    # PyTorch.
+    rtol = 1e-6 if cls in (optim.NAdam, optim.ASGD) else 1e-10
     np.testing.assert_allclose(got, ref(p0, grads, **options), rtol=rtol, atol=1e-12)
 
 
@@ -168,3 +201,28 @@ def test_bad_options(cls, options, message):
     with pytest.raises(ValueError) as info:
         cls([engine.randn(2, requires_grad=True)], **options)
     assert str(info.value) == message
+
+
+def test_asgd_keeps_the_running_average_of_the_parameters():
+    p0, grads = _data(8)
+    options = dict(lr=0.05, lambd=0.01, t0=3, weight_decay=0.1)
+    _, opt = _run(optim.ASGD, p0, grads, **options)
+    ax = opt.state_dict()["state"][0]["ax"].numpy()
+    np.testing.assert_allclose(ax, ref_asgd(p0, grads, want_ax=True, **options), rtol=1e-6)
+    # PyTorch 2.13's state after one step: {'step', 'eta', 'mu', 'ax'}
+    assert list(opt.state_dict()["state"][0]) == ["step", "eta", "mu", "ax"]
+
+
+def test_rprop_state_and_repr_match_pytorch():
+    p = engine.randn(3, requires_grad=True)
+    opt = optim.Rprop([p], lr=0.1)
+    assert repr(opt) == ("Rprop (\nParameter Group 0\n    capturable: False\n    "
+                         "differentiable: False\n    etas: (0.5, 1.2)\n    foreach: None\n"
+                         "    lr: 0.1\n    maximize: False\n    step_sizes: (1e-06, 50)\n)")
+    p.grad = engine.ones(3)
+    opt.step()
+    state = opt.state[p]
+    assert list(state) == ["step", "prev", "step_size"]
+    assert repr(state["step_size"]) == "tensor([0.1000, 0.1000, 0.1000])"
+    with pytest.raises(ValueError, match="^Invalid eta values: 1.5, 1.2$"):
+        optim.Rprop([p], etas=(1.5, 1.2))

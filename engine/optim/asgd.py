@@ -1,0 +1,60 @@
+"""ASGD: averaged stochastic gradient descent (weight decay, maximize), PyTorch's
+algorithm."""
+from .optimizer import Optimizer, _to_scalar, effective_grad, step_tensor, zeros_state
+
+
+class ASGD(Optimizer):
+    def __init__(self, params, lr=1e-2, lambd=1e-4, alpha=0.75, t0=1e6, weight_decay=0,
+                 foreach=None, maximize=False, differentiable=False, capturable=False):
+        _to_scalar(lr)
+        if not 0.0 <= lr:
+            raise ValueError(f"Invalid learning rate: {lr}")
+        if not 0.0 <= weight_decay:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        defaults = {"lr": lr, "lambd": lambd, "alpha": alpha, "t0": t0,
+                    "weight_decay": weight_decay, "foreach": foreach, "maximize": maximize,
+                    "differentiable": differentiable, "capturable": capturable}
+        super().__init__(params, defaults)
+
+    def step(self, closure=None):
+        loss = self._closure_loss(closure)
+        for group in self.param_groups:
+            lr = _to_scalar(group["lr"])
+            lambd, alpha, t0 = group["lambd"], group["alpha"], group["t0"]
+            for p in group["params"]:
+                grad = p.grad
+                if grad is None:
+                    continue
+                state = self.state[p]
+                if len(state) == 0:
+                    state["step"] = step_tensor()
+                    state["eta"] = step_tensor()
+                    state["eta"]._data[...] = lr
+                    state["mu"] = step_tensor()
+                    state["mu"]._data[...] = 1
+                    state["ax"] = zeros_state(p)
+                step_t = state["step"]._data
+                step_t += 1
+                eta, mu = state["eta"]._data, state["mu"]._data
+                self._run(_asgd_kernel, (p._data, grad._data, state["ax"]._data), 2,
+                          float(eta), float(mu), lambd, group["weight_decay"],
+                          group["maximize"])
+                step = float(step_t)
+                eta[...] = lr / (1 + lambd * lr * step) ** alpha
+                mu[...] = 1 / max(1, step - t0)
+                p._version_box[0] += 1  # written in place: saved copies go stale
+        return loss
+
+
+def _asgd_kernel(xp, param, grad, ax, tmp, tmp_grad, eta, mu, lambd, weight_decay,
+                 maximize):
+    grad = effective_grad(xp, param, grad, tmp_grad, weight_decay, maximize)
+    param *= 1 - lambd * eta                    # param.mul_(1 - lambd * eta)
+    xp.multiply(grad, eta, out=tmp)             # param.add_(grad, alpha=-eta)
+    param -= tmp
+    if mu != 1:                                 # ax.add_(param.sub(ax).mul_(mu))
+        xp.subtract(param, ax, out=tmp)
+        tmp *= mu
+        ax += tmp
+    else:
+        xp.copyto(ax, param)
