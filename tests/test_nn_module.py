@@ -320,3 +320,22 @@ def test_deepcopy_gives_independent_module():
     assert isinstance(clone.weight, nn.Parameter)
     clone.weight.data.add_(1)
     assert not np.allclose(clone.weight.detach().numpy(), net.weight.detach().numpy())
+
+
+def test_clip_grad_norm_and_value_and_parameter_vectors():
+    # PyTorch 2.13: norm 5.2915, each grad scaled to 0.3780
+    ps = [nn.Parameter(engine.ones(3)), nn.Parameter(engine.ones(2, 2))]
+    for p in ps:
+        p.grad = engine.full_like(p, 2.0)
+    total = nn.utils.clip_grad_norm_(ps, 1.0)
+    assert total.item() == pytest.approx(np.sqrt(28.0), rel=1e-6)
+    np.testing.assert_allclose(ps[0].grad.numpy(), [0.3780] * 3, atol=1e-4)
+    assert nn.utils.clip_grad_norm_(ps, 100.0).item() == pytest.approx(1.0, rel=1e-4)
+    np.testing.assert_allclose(ps[0].grad.numpy(), [0.3780] * 3, atol=1e-4)  # untouched
+    ps[0].grad = engine.tensor([5.0, -5.0, 0.5])
+    nn.utils.clip_grad_value_(ps, 1.0)
+    assert ps[0].grad.tolist() == [1.0, -1.0, 0.5]
+    vec = nn.utils.parameters_to_vector(ps)
+    assert vec.shape == (7,)
+    nn.utils.vector_to_parameters(engine.arange(7.0), ps)
+    assert ps[1].tolist() == [[3.0, 4.0], [5.0, 6.0]] and isinstance(ps[1], nn.Parameter)
