@@ -419,3 +419,117 @@ def test_reshape_family_messages(call, msg):
     assert str(info.value) == msg
     assert engine.zeros(2, 3).unflatten(1, (-1, 3)).shape == (2, 1, 3)
     assert engine.zeros(0, 3).reshape(0, 3).shape == (0, 3)
+
+
+# ---- NumPy-style extras: tensor_split/hsplit/..., atleast_*, stacks, rot90, diag_embed, unfold --
+
+def test_tensor_split_and_friends():
+    x = engine.arange(7)
+    assert [t.tolist() for t in x.tensor_split(3)] == [[0, 1, 2], [3, 4], [5, 6]]
+    assert [t.tolist() for t in x.tensor_split([1, 5])] == [[0], [1, 2, 3, 4], [5, 6]]
+    assert [t.tolist() for t in x.tensor_split([5, 1])] == [[0, 1, 2, 3, 4], [],
+                                                             [1, 2, 3, 4, 5, 6]]
+    assert [t.tolist() for t in x.tensor_split(engine.tensor([2, 4]))] == [[0, 1], [2, 3],
+                                                                             [4, 5, 6]]
+    m = engine.arange(12).reshape(3, 4)
+    assert [t.shape for t in m.hsplit(2)] == [(3, 2), (3, 2)]
+    assert [t.shape for t in m.vsplit([1])] == [(1, 4), (2, 4)]
+    assert [t.shape for t in engine.dsplit(engine.zeros(2, 2, 4), 2)] == [(2, 2, 2)] * 2
+    assert [t.tolist() for t in engine.arange(6).hsplit(3)] == [[0, 1], [2, 3], [4, 5]]
+    pieces = m.tensor_split(2, 1)
+    pieces[0][0, 0] = 100  # views, as in torch
+    assert m[0, 0].item() == 100
+    for call, msg in (
+            (lambda: m.hsplit(3), "torch.hsplit attempted to split along dimension 1, but the "
+                                  "size of the dimension 4 is not divisible by the split_size 3!"),
+            (lambda: engine.arange(6).vsplit(2), "torch.vsplit requires a tensor with at least "
+                                                 "2 dimension, but got a tensor with 1 "
+                                                 "dimensions!")):
+        with pytest.raises(RuntimeError) as info:
+            call()
+        assert str(info.value) == msg
+    gradcheck(lambda t: engine.cat([p * (i + 1) for i, p in enumerate(t.tensor_split(3, 1))],
+                                   1), arr(3, 4))
+
+
+def test_ravel_atleast_and_stacks():
+    a = arr(3, 4)
+    np.testing.assert_array_equal(T(a).t().ravel().numpy(), a.T.ravel())
+    assert name(T(a, requires_grad=True).t().ravel()) == "ViewBackward0"
+    assert engine.atleast_1d(engine.tensor(1.0)).shape == (1,)
+    assert engine.atleast_2d(engine.zeros(3)).shape == (1, 3)
+    assert engine.atleast_3d(engine.zeros(3, 2)).shape == (3, 2, 1)
+    assert engine.atleast_3d(engine.zeros(3)).shape == (1, 3, 1)
+    assert [t.shape for t in engine.atleast_2d(engine.zeros(3), engine.tensor(1.0))] == \
+        [(1, 3), (1, 1)]
+    np.testing.assert_array_equal(engine.column_stack([T(a[:, 0]), T(a)]).numpy(),
+                                  np.column_stack([a[:, 0], a]))
+    np.testing.assert_array_equal(engine.dstack([T(a), T(a)]).numpy(), np.dstack([a, a]))
+    np.testing.assert_array_equal(engine.row_stack([T(a[0]), T(a)]).numpy(),
+                                  np.vstack([a[0], a]))
+    gradcheck(lambda t: engine.dstack([t, t * 2]), a)
+
+
+def test_rot90():
+    a = arr(3, 4)
+    for k in (1, 2, 3, -1, 5):
+        np.testing.assert_array_equal(T(a).rot90(k).numpy(), np.rot90(a, k))
+    np.testing.assert_array_equal(engine.rot90(T(a), 1, [1, 0]).numpy(), np.rot90(a, 1, (1, 0)))
+    assert name(T(a, requires_grad=True).rot90()) == "Rot90Backward0"
+    gradcheck(lambda t: t.rot90(1), a)
+    gradcheck(lambda t: t.rot90(3, [1, 0]), a)
+    with pytest.raises(RuntimeError) as info:
+        T(a).rot90(1, [0, 0])
+    assert str(info.value) == ("expected rotation dims to be different, but got dim0 = 0 and "
+                               "dim1 = 0")
+    with pytest.raises(RuntimeError) as info:
+        engine.arange(4).rot90()
+    assert str(info.value) == "expected total dims >= 2, but got total dims = 1"
+
+
+def test_diag_embed():
+    x = engine.arange(6.0).reshape(2, 3)
+    got = engine.diag_embed(x)
+    assert got.shape == (2, 3, 3) and got[1].tolist() == [[3.0, 0.0, 0.0], [0.0, 4.0, 0.0],
+                                                         [0.0, 0.0, 5.0]]
+    assert engine.diag_embed(x, 1).shape == (2, 4, 4)
+    # torch.diag_embed(arange(6.).reshape(2, 3), -1, 0, 2)[:, 1], shape (4, 2, 4)
+    got = engine.diag_embed(x, -1, 0, 2)
+    assert got.shape == (4, 2, 4)
+    assert got[:, 1].tolist() == [[0.0, 0.0, 0.0, 0.0], [3.0, 0.0, 0.0, 0.0],
+                                  [0.0, 4.0, 0.0, 0.0], [0.0, 0.0, 5.0, 0.0]]
+    assert name(engine.diag_embed(T(arr(2, 3), requires_grad=True))) == "DiagEmbedBackward0"
+    gradcheck(lambda t: engine.diag_embed(t, 1), arr(2, 3))
+    gradcheck(lambda t: engine.diag_embed(t, -1, 0, 2), arr(2, 3))
+
+
+def test_unfold_windows_are_views_and_gradients_add_up():
+    x = engine.arange(10.0)
+    # torch.arange(10).unfold(0, 3, 2) -> [[0, 1, 2], [2, 3, 4], [4, 5, 6], [6, 7, 8]]
+    assert x.unfold(0, 3, 2).tolist() == [[0.0, 1.0, 2.0], [2.0, 3.0, 4.0], [4.0, 5.0, 6.0],
+                                           [6.0, 7.0, 8.0]]
+    m = engine.arange(12.0).reshape(3, 4)
+    assert m.unfold(1, 2, 1).shape == (3, 3, 2) and m.unfold(0, 2, 1).shape == (2, 4, 2)
+    assert m.t().unfold(1, 2, 1)[1].tolist() == [[1.0, 5.0], [5.0, 9.0]]
+    window = m.unfold(1, 2, 2)
+    window[0, 0, 0] = -1.0  # a view
+    assert m[0, 0].item() == -1.0
+    t = T(arr(3, 4), requires_grad=True)
+    assert name(t.unfold(1, 2, 1)) == "UnfoldBackward0"
+    gradcheck(lambda u: u.unfold(1, 3, 1), arr(3, 4))  # overlapping windows accumulate
+    gradcheck(lambda u: u.unfold(1, 1, 2), arr(3, 4))  # gaps get zero
+    gradgradcheck(lambda u: (u * u).unfold(0, 2, 1), arr(3, 4))
+    for call, msg in ((lambda: x.unfold(0, 11, 2), "maximum size for tensor at dimension 0 is "
+                                                   "10 but size is 11"),
+                      (lambda: x.unfold(0, 3, 0), "step is 0 but must be > 0")):
+        with pytest.raises(RuntimeError) as info:
+            call()
+        assert str(info.value) == msg
+
+
+def test_tril_triu_indices():
+    assert engine.tril_indices(3, 3).tolist() == [[0, 1, 1, 2, 2, 2], [0, 0, 1, 0, 1, 2]]
+    assert engine.triu_indices(3, 4, 1).tolist() == [[0, 0, 0, 1, 1, 2], [1, 2, 3, 2, 3, 3]]
+    assert engine.tril_indices(3, 3, dtype=engine.int32).dtype is engine.int32
+    rows, cols = engine.tril_indices(4, 3, -1)
+    np.testing.assert_array_equal(rows.numpy(), np.tril_indices(4, -1, 3)[0])

@@ -801,8 +801,35 @@ def diagonal(input, offset=0, dim1=0, dim2=1):
 
 
 class DiagEmbedBackward0(Node):
+    dim1, dim2 = 0, 1  # diag() of a vector; diag_embed sets its own
+
     def backward(self, g):
-        return (diagonal(g, self.offset),)
+        return (diagonal(g, self.offset, self.dim1, self.dim2),)
+
+
+def diag_embed(input, offset=0, dim1=-2, dim2=-1):
+    """Input's last dim placed on the ``offset`` diagonal of dims (dim1, dim2) of a new
+    tensor with one more dimension."""
+    data = input._data
+    nd = data.ndim + 1
+    d1, d2 = _wrap_dim(dim1, nd), _wrap_dim(dim2, nd)
+    if d1 == d2:
+        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    xp = xp_of(data)
+    n = data.shape[-1] if data.ndim else 1
+    m = n + abs(offset)
+    rest = data.shape[:-1]
+    placed = xp.zeros(rest + (m, m), dtype=data.dtype)
+    r0, c0 = (0, offset) if offset >= 0 else (-offset, 0)
+    placed[..., xp.arange(r0, r0 + n), xp.arange(c0, c0 + n)] = data
+    others = iter(range(len(rest)))
+    order = [len(rest) if p == d1 else len(rest) + 1 if p == d2 else next(others)
+             for p in range(nd)]
+    out = wrap(xp.ascontiguousarray(placed.transpose(order)), input)
+    node = record(DiagEmbedBackward0, out, (input,))
+    if node is not None:
+        node.offset, node.dim1, node.dim2 = offset, d1, d2
+    return out
 
 
 def diag(input, diagonal=0):
@@ -877,14 +904,184 @@ def meshgrid(*tensors, indexing="ij"):
     return tuple(grids)
 
 
+# ---- more NumPy-style splitting, stacking and reshaping ------------------------------------
+
+def ravel(input):
+    return contiguous(input).view(-1)
+
+
+def tensor_split(input, indices_or_sections, dim=0):
+    """Pieces as views (SliceBackward0 each): n near-equal sections, or split at indices."""
+    d = _wrap_dim(dim, input._data.ndim)
+    n = input._data.shape[d]
+    if isinstance(indices_or_sections, Tensor):
+        indices_or_sections = indices_or_sections.tolist()
+    if isinstance(indices_or_sections, (list, tuple)):
+        bounds = [0] + [min(max(int(i) if i >= 0 else int(i) + n, 0), n)
+                        for i in indices_or_sections] + [n]
+    else:
+        sections = int(indices_or_sections)
+        if sections <= 0:
+            raise RuntimeError(f"number of sections must be larger than 0, got {sections}")
+        size, extra = divmod(n, sections)
+        bounds = [0]
+        for i in range(sections):
+            bounds.append(bounds[-1] + size + (1 if i < extra else 0))
+    # piece i is x[a:b] along d, Python-slice style: empty when b <= a
+    return tuple(narrow(input, d, a, max(0, b - a)) for a, b in zip(bounds[:-1], bounds[1:]))
+
+
+def _numpy_split(name, dim, min_dims):
+    def op(input, indices_or_sections):
+        nd = input._data.ndim
+        if nd < min_dims:
+            raise RuntimeError(f"torch.{name} requires a tensor with at least {min_dims} "
+                               f"dimension, but got a tensor with {nd} dimensions!")
+        d = 0 if (name == "hsplit" and nd == 1) else dim
+        if not isinstance(indices_or_sections, (list, tuple, Tensor)):
+            size = input._data.shape[d]
+            if indices_or_sections == 0 or size % indices_or_sections:
+                raise RuntimeError(f"torch.{name} attempted to split along dimension {d}, but "
+                                   f"the size of the dimension {size} is not divisible by the "
+                                   f"split_size {indices_or_sections}!")
+        return tensor_split(input, indices_or_sections, d)
+    op.__name__ = name
+    return op
+
+
+hsplit = _numpy_split("hsplit", 1, 1)
+vsplit = _numpy_split("vsplit", 0, 2)
+dsplit = _numpy_split("dsplit", 2, 3)
+
+
+def atleast_1d(*tensors):
+    return _atleast(tensors, lambda t: t.reshape(1) if t._data.ndim == 0 else t)
+
+
+def atleast_2d(*tensors):
+    return _atleast(tensors, lambda t: t.reshape(1, -1) if t._data.ndim < 2 else t)
+
+
+def atleast_3d(*tensors):
+    def lift(t):
+        nd = t._data.ndim
+        if nd == 0:
+            return t.reshape(1, 1, 1)
+        if nd == 1:
+            return t.reshape(1, -1, 1)
+        return t.unsqueeze(-1) if nd == 2 else t
+    return _atleast(tensors, lift)
+
+
+def _atleast(tensors, lift):
+    if len(tensors) == 1 and isinstance(tensors[0], Tensor):
+        return lift(tensors[0])
+    if len(tensors) == 1:
+        tensors = tuple(tensors[0])
+    return tuple(lift(t) for t in tensors)
+
+
+def column_stack(tensors):
+    tensors = _tensor_list(tensors, "column_stack")
+    return cat([t.reshape(-1, 1) if t._data.ndim < 2 else t for t in tensors], 1)
+
+
+def dstack(tensors):
+    tensors = _tensor_list(tensors, "dstack")
+    return cat([atleast_3d(t) for t in tensors], 2)
+
+
+row_stack = vstack
+
+
+class Rot90Backward0(Node):
+    def backward(self, g):
+        return (rot90(g, -self.k, self.dims),)
+
+
+def rot90(input, k=1, dims=(0, 1)):
+    nd = input._data.ndim
+    dims = tuple(dims)
+    if len(dims) != 2:
+        raise RuntimeError(f"expected total rotation dims == 2, but got dims = {len(dims)}")
+    if nd < 2:
+        raise RuntimeError(f"expected total dims >= 2, but got total dims = {nd}")
+    d0, d1 = _wrap_dim(dims[0], nd), _wrap_dim(dims[1], nd)
+    if d0 == d1:
+        raise RuntimeError(f"expected rotation dims to be different, but got dim0 = {d0} and "
+                           f"dim1 = {d1}")
+    data = input._data
+    out = wrap(xp_of(data).ascontiguousarray(xp_of(data).rot90(data, k, (d0, d1))), input)
+    node = record(Rot90Backward0, out, (input,))
+    if node is not None:
+        node.k, node.dims = k, (d0, d1)
+    return out
+
+
+class UnfoldBackward0(Node):
+    def backward(self, g):
+        # Every window element goes back to its source position; overlapping windows add up.
+        d, size, step = self.dim, self.size, self.step
+        n_win = g._data.shape[d]
+        xp = xp_of(g._data)
+        positions = (xp.arange(n_win)[:, None] * step + xp.arange(size)[None, :]).reshape(-1)
+        moved = g.movedim(-1, d + 1)
+        merged = moved.reshape(moved.shape[:d] + (n_win * size,) + moved.shape[d + 2:])
+        zeros = wrap(xp.zeros(self.in_shape, dtype=g._data.dtype), g)
+        from .select import index_add
+        return (index_add(zeros, d, wrap(positions, g), merged),)
+
+
+def unfold(input, dimension, size, step):
+    """Sliding windows of ``size`` every ``step`` along a dim, as a view; windows last."""
+    data = input._data
+    nd = data.ndim
+    d = _wrap_dim(dimension, nd) if nd else 0
+    n = data.shape[d] if nd else 1
+    if size > n:
+        raise RuntimeError(f"maximum size for tensor at dimension {d} is {n} but size is {size}")
+    if step <= 0:
+        raise RuntimeError(f"step is {step} but must be > 0")
+    if nd == 0:
+        return _view(input, data.reshape(1))
+    shape = list(data.shape)
+    strides = list(data.strides)
+    shape[d] = (n - size) // step + 1
+    strides[d] = data.strides[d] * step
+    windows = xp_of(data).lib.stride_tricks.as_strided(
+        data, tuple(shape) + (size,), tuple(strides) + (data.strides[d],))
+    out = _view(input, windows)
+    node = record(UnfoldBackward0, out, (input,))
+    if node is not None:
+        node.in_shape, node.dim, node.size, node.step = data.shape, d, size, step
+    return out
+
+
+def tril_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
+    return _tri_indices(row, col, offset, dtype, device, lower=True)
+
+
+def triu_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
+    return _tri_indices(row, col, offset, dtype, device, lower=False)
+
+
+def _tri_indices(row, col, offset, dtype, device, lower):
+    from ..creation import tensor
+    rows, cols = (np.tril_indices if lower else np.triu_indices)(row, offset, col)
+    return tensor(np.stack([rows, cols]).astype(np.int64), dtype=dtype, device=device)
+
+
 __all__ = ["view", "reshape", "view_as", "reshape_as", "flatten", "unflatten", "squeeze",
            "unsqueeze", "permute", "transpose", "swapaxes", "swapdims", "t", "expand",
            "expand_as", "sum_to_size", "clone", "contiguous", "cat", "concat", "concatenate",
            "stack", "hstack", "vstack", "split", "chunk", "unbind", "select", "narrow",
            "repeat", "tile", "flip", "fliplr", "flipud", "roll", "movedim", "moveaxis", "tril",
            "triu", "diagonal", "diag", "broadcast_to", "broadcast_tensors", "broadcast_shapes",
-           "meshgrid"]
+           "meshgrid", "diag_embed", "ravel", "tensor_split", "hsplit", "vsplit", "dsplit",
+           "atleast_1d", "atleast_2d", "atleast_3d", "column_stack", "dstack", "row_stack",
+           "rot90", "unfold", "tril_indices", "triu_indices"]
 NOT_FUNCTIONS = {"view", "view_as", "reshape_as", "expand", "expand_as", "sum_to_size",
-                 "contiguous", "repeat"}
+                 "contiguous", "repeat", "unfold"}
 NOT_METHODS = {"cat", "concat", "concatenate", "stack", "hstack", "vstack", "broadcast_tensors",
-               "broadcast_shapes", "meshgrid"}
+               "broadcast_shapes", "meshgrid", "atleast_1d", "atleast_2d", "atleast_3d",
+               "column_stack", "dstack", "row_stack", "tril_indices", "triu_indices"}
