@@ -133,6 +133,12 @@ warnings.filterwarnings("ignore", message="No directory at: .*staticfiles")
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES")
+# Behind an HTTPS proxy (scaled out): trust its X-Forwarded-Proto, redirect plain HTTP, and
+# ask browsers to stay on HTTPS. Off by default: the embedded site is plain http://127.0.0.1.
+if env_bool("BEHIND_HTTPS_PROXY"):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT")
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", 0))
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 SECURE_CONTENT_TYPE_NOSNIFF = True
