@@ -411,7 +411,8 @@ def test_expand_error_names_the_tensor_type():
     (lambda: engine.zeros(0, 3).view(-1, 0),
      "cannot reshape tensor of 0 elements into shape [-1, 0] because the unspecified dimension "
      "size -1 can be any value and is ambiguous"),
-    (lambda: engine.zeros(1, 3).squeeze((0, 0)), "dim 0 appears multiple times in the list of dims"),
+    (lambda: engine.zeros(1, 3).squeeze((0, 0)),
+     "dim 0 appears multiple times in the list of dims"),
 ])
 def test_reshape_family_messages(call, msg):
     with pytest.raises(RuntimeError) as info:
