@@ -512,3 +512,20 @@ def test_softmax_saves_only_its_result_as_pytorch_does():
     p.mul_(2.0)
     with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         p.sum().backward()
+
+
+def test_numpy_style_axis_and_keepdims_aliases():
+    # PyTorch 2.13 accepts axis= for dim= and keepdims= for keepdim= in its reductions.
+    x = t(A3)
+    close(x.sum(axis=1), A3.sum(1))
+    close(x.mean(axis=(0, 2), keepdims=True), A3.mean((0, 2), keepdims=True))
+    close(x.std(axis=1), A3.std(1, ddof=1))
+    assert x.max(axis=1, keepdims=True).values.shape == (2, 1, 4)
+    assert x.argmax(axis=-1).shape == (2, 3)
+    close(engine.logsumexp(x, axis=2), np.log(np.exp(A3).sum(2)))
+    close(x.softmax(axis=1), np_softmax(A3, 1))
+    assert engine.count_nonzero(x, axis=0).shape == (3, 4)
+    with pytest.raises(TypeError, match="both dim and its alias axis"):
+        x.sum(1, axis=1)
+    with pytest.raises(TypeError, match="both dim and its alias axis"):
+        x.amax(dim=1, axis=1)

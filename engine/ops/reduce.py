@@ -45,8 +45,10 @@ class SumBackward1(Node):
         return (_grad_to_input(g, self),)
 
 
-def sum(input, dim=None, keepdim=False, *, dtype=None):
+def sum(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
     data = input._data
+    if axis is not None or keepdims is not None:
+        dim, keepdim = _numpy_kwargs("sum", dim, keepdim, axis, keepdims)
     if dim is None and data.dtype.kind == "f" and dtype is None and not keepdim:
         out = wrap(data.sum(), input)  # the hot case (loss.sum()): nothing to normalise
         node = record(SumBackward0, out, (input,))
@@ -80,7 +82,9 @@ class MeanBackward1(Node):
         return (_grad_to_input(g, self) / self.count,)
 
 
-def mean(input, dim=None, keepdim=False, *, dtype=None):
+def mean(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
+    if axis is not None or keepdims is not None:
+        dim, keepdim = _numpy_kwargs("mean", dim, keepdim, axis, keepdims)
     data = input._data
     if dtype is not None:
         data = data.astype(to_dtype(dtype).np)
@@ -101,6 +105,31 @@ def mean(input, dim=None, keepdim=False, *, dtype=None):
 
 
 # ---- shared helpers ------------------------------------------------------------------------
+
+def _numpy_kwargs(name, dim, keepdim, axis, keepdims):
+    """PyTorch also takes NumPy's names: axis= for dim=, keepdims= for keepdim=."""
+    if axis is not None:
+        if dim is not None:
+            raise TypeError(f"{name}() got both dim and its alias axis")
+        dim = axis
+    return dim, keepdim if keepdims is None else keepdims
+
+
+def _numpy_names(fn):
+    """Let ``fn`` take axis= and keepdims= as well (PyTorch's NumPy aliases)."""
+    def op(*args, **kwargs):
+        if kwargs and ("axis" in kwargs or "keepdims" in kwargs):
+            if "axis" in kwargs:
+                if "dim" in kwargs:
+                    raise TypeError(f"{fn.__name__}() got both dim and its alias axis")
+                kwargs["dim"] = kwargs.pop("axis")
+            if "keepdims" in kwargs:
+                kwargs["keepdim"] = kwargs.pop("keepdims")
+        return fn(*args, **kwargs)
+    op.__name__ = op.__qualname__ = fn.__name__
+    op.__doc__, op.__wrapped__ = fn.__doc__, fn
+    return op
+
 
 class _Required:
     """Default of a ``dim`` PyTorch requires, so the message is PyTorch's, not Python's."""
@@ -987,6 +1016,11 @@ def cummax(input, dim):
 def cummin(input, dim):
     return _cumextreme("cummin", CumminBackward0, input, dim)
 
+
+for _name in ("prod", "var", "std", "max", "min", "amax", "amin", "argmax", "argmin", "all",
+              "any", "count_nonzero", "cumsum", "cumprod", "logsumexp", "softmax",
+              "log_softmax", "std_mean", "var_mean", "median", "nanmedian", "nansum", "nanmean"):
+    globals()[_name] = _numpy_names(globals()[_name])
 
 __all__ = ["sum", "mean", "prod", "var", "std", "max", "min", "amax", "amin", "argmax",
            "argmin", "all", "any", "count_nonzero", "cumsum", "cumprod", "logsumexp",
