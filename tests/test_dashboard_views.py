@@ -138,7 +138,7 @@ def test_the_code_preview_is_the_code_that_runs():
     res = post(client, "/dashboard/api/train/code/", {"dataset": "xor", "optimizer": "nesterov",
                                                      "hidden": [8], "activation": "relu"})
     body = res.json()
-    assert res.status_code == 200 and body["name"] == "xor · MLP 8 relu · nesterov lr=0.01"
+    assert res.status_code == 200 and body["name"] == "xor · MLP 8 relu · nesterov lr=0.03"
     code = body["code"]
     compile(code, "<preset>", "exec")
     assert "momentum=0.9, nesterov=True" in code and "nn.Linear(x_train.shape[1], 8), nn.ReLU()," in code

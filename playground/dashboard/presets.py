@@ -26,8 +26,8 @@ OPTIMIZERS = {
     "rmsprop": "torch.optim.RMSprop(model.parameters(), lr={lr})",
 }
 DEFAULTS = {"dataset": "spiral", "samples": 400, "noise": 0.1, "train_fraction": 0.7,
-            "model": "mlp", "hidden": [16, 16], "activation": "tanh", "optimizer": "adam",
-            "lr": 0.01, "batch_size": 32, "epochs": 60, "device": "cpu", "seed": 0}
+            "model": "mlp", "hidden": [32, 32], "activation": "tanh", "optimizer": "adam",
+            "lr": 0.03, "batch_size": 32, "epochs": 200, "device": "cpu", "seed": 0}
 BOUNDARY_GRID = 40          # cells a side of the decision-boundary heatmap
 BOUNDARY_UPDATES = 20       # about this many heatmaps a run
 
