@@ -8,8 +8,8 @@ import pytest
 import engine
 from engine import optim
 from engine.utils.data import (BatchSampler, ConcatDataset, DataLoader, Dataset,
-                               IterableDataset, RandomSampler, SequentialSampler, Subset,
-                               TensorDataset, default_collate, random_split)
+                               IterableDataset, RandomSampler, Sampler, SequentialSampler,
+                               Subset, TensorDataset, default_collate, random_split)
 
 
 class Squares(Dataset):
@@ -310,3 +310,20 @@ def test_weighted_random_sampler():
     batches = list(DataLoader(range(10), batch_size=5,
                               sampler=WeightedRandomSampler([1.0] * 10, 10)))
     assert len(batches) == 2
+
+
+def test_datasets_and_samplers_take_type_parameters_like_pytorchs():
+    class Pairs(Dataset[tuple]):
+        def __len__(self):
+            return 2
+
+        def __getitem__(self, i):
+            return (engine.tensor([float(i)]), i)
+
+    class Evens(Sampler[int]):
+        def __iter__(self):
+            return iter([0])
+
+    xb, yb = next(iter(DataLoader(Pairs(), batch_size=2)))
+    assert xb.tolist() == [[0.0], [1.0]] and yb.tolist() == [0, 1]
+    assert list(Evens()) == [0] and issubclass(Stream, IterableDataset)

@@ -3,14 +3,19 @@ import bisect
 import itertools
 import math
 import warnings
+from typing import Generic, TypeVar
 
 from ...creation import randperm
 from ...random import default_generator
 from ...tensor import Tensor
 
 
-class Dataset:
-    """A map-style dataset: ``__getitem__(index)`` and usually ``__len__``."""
+T_co = TypeVar("T_co", covariant=True)
+
+
+class Dataset(Generic[T_co]):
+    """A map-style dataset: ``__getitem__(index)`` and usually ``__len__``. Generic, so
+    type hints such as ``Dataset[tuple[Tensor, int]]`` work as in PyTorch."""
 
     def __getitem__(self, index):
         raise NotImplementedError("Subclasses of Dataset should implement __getitem__.")
@@ -19,7 +24,7 @@ class Dataset:
         return ConcatDataset([self, other])
 
 
-class IterableDataset(Dataset):
+class IterableDataset(Dataset[T_co]):
     """A dataset that is a stream: ``__iter__`` yields samples."""
 
     def __iter__(self):

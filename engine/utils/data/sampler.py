@@ -1,4 +1,6 @@
 """Samplers: which indices a DataLoader reads, in what order, in what batches."""
+from typing import Generic, TypeVar
+
 import numpy as np
 
 from ...creation import as_tensor, multinomial, randint, randperm
@@ -6,7 +8,10 @@ from ..._dtype import float64
 from ...random import Generator, default_generator
 
 
-class Sampler:
+T_co = TypeVar("T_co", covariant=True)
+
+
+class Sampler(Generic[T_co]):
     def __init__(self, data_source=None):
         pass
 
