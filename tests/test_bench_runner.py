@@ -3,9 +3,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.mark.slow  # every workload's step once, some of them large (seconds in all)
 def test_every_workload_runs_under_engine():
     proc = subprocess.run([sys.executable, str(ROOT / "bench" / "run.py"), "--check",
                            "--no-torch"], capture_output=True, text=True, timeout=120)
