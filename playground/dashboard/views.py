@@ -1,6 +1,7 @@
 """The dashboard (/dashboard/), the train page (/dashboard/train/), their JSON endpoints and
 the CSV/JSON export of a run's metric points (/api/runs/<id>/metrics.csv and .json)."""
 import csv
+import io
 import json
 import re
 
@@ -134,23 +135,40 @@ def train_start(request):
 
 
 # -- export --------------------------------------------------------------------------------------
-class _Echo:
-    def write(self, value):
-        return value
+ROWS_PER_CHUNK = 5000  # one streamed chunk per this many rows, not one per row
+
+
+def _chunked(lines):
+    buf = []
+    for line in lines:
+        buf.append(line)
+        if len(buf) >= ROWS_PER_CHUNK:
+            yield "".join(buf)
+            buf = []
+    if buf:
+        yield "".join(buf)
+
+
+def _csv_field(value):
+    return "" if value is None else repr(value)
 
 
 @require_GET
 def metrics_csv(request, run_id):
     """Every metric point: name,step,value,wall_time (an empty value: NaN or infinity)."""
     run = _get_run(run_id)
-    writer = csv.writer(_Echo())
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
 
-    def rows():
-        yield writer.writerow(("name", "step", "value", "wall_time"))
+    def lines():
+        yield "name,step,value,wall_time\n"
         for name, step, value, wall in queries.export_rows(run):
-            yield writer.writerow((name, step, "" if value is None else repr(value), repr(wall)))
+            writer.writerow((name, step, _csv_field(value), repr(wall)))
+            yield out.getvalue()
+            out.seek(0)
+            out.truncate()
 
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(_chunked(lines()), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="run-{run.id}-metrics.csv"'
     return response
 
@@ -160,7 +178,7 @@ def metrics_json(request, run_id):
     """The CSV's twin: {"run_id", "columns": [...], "rows": [[name, step, value, wall_time]]}."""
     run = _get_run(run_id)
 
-    def chunks():
+    def lines():
         yield f'{{"run_id":"{run.id}","columns":["name","step","value","wall_time"],"rows":['
         first = True
         for row in queries.export_rows(run):
@@ -168,6 +186,6 @@ def metrics_json(request, run_id):
             first = False
         yield "]}"
 
-    response = StreamingHttpResponse(chunks(), content_type="application/json")
+    response = StreamingHttpResponse(_chunked(lines()), content_type="application/json")
     response["Content-Disposition"] = f'attachment; filename="run-{run.id}-metrics.json"'
     return response
