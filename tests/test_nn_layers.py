@@ -657,3 +657,19 @@ def test_default_initialisation_ranges():
     a = nn.Linear(3, 3).weight.detach().numpy().copy()
     engine.manual_seed(1)
     np.testing.assert_array_equal(nn.Linear(3, 3).weight.detach().numpy(), a)
+
+
+def test_dtype_mismatch_messages_are_pytorchs():
+    x64 = engine.randn(4, 3, dtype=engine.float64)
+    with pytest.raises(RuntimeError, match="^mat1 and mat2 must have the same dtype, but got "
+                                           "Double and Float$"):
+        nn.Linear(3, 2)(x64)
+    with pytest.raises(RuntimeError, match="^expected m1 and m2 to have the same dtype, but "
+                                           "got: double != float$"):
+        nn.Linear(3, 2, bias=False)(x64)
+    img = engine.randn(1, 3, 5, 5, dtype=engine.float64)
+    with pytest.raises(RuntimeError, match=r"^Input type \(double\) and bias type \(float\) "
+                                           r"should be the same$"):
+        nn.Conv2d(3, 2, 3)(img)
+    with pytest.raises(RuntimeError, match="^expected scalar type Double but found Float$"):
+        nn.Conv2d(3, 2, 3, bias=False)(img)

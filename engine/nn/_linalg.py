@@ -18,6 +18,9 @@ def _check(a, b, what):
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({ad.shape[0]}x"
                            f"{ad.shape[1]} and {bd.shape[0]}x{bd.shape[1]})")
     if ad.dtype != bd.dtype:
+        if what == "addmm":
+            raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got "
+                               f"{a.dtype.legacy} and {b.dtype.legacy}")
         raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
                            f"{_cpp(a)} != {_cpp(b)}")
     if a._device != b._device:

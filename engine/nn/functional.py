@@ -112,14 +112,18 @@ def _check_conv(input, weight, geo, dims, transposed=False, bias=None):
                                f"({' x '.join(map(str, padded))}). Kernel size: "
                                f"({' x '.join(map(str, eff))}). Kernel size can't be greater "
                                "than actual input size")
-    if input.dtype != weight.dtype:
-        raise RuntimeError(f"Input type ({_legacy(input)}) and weight type ({_legacy(weight)}) "
+    if not transposed and bias is not None and bias.dtype != input.dtype:
+        raise RuntimeError(f"Input type ({_cpp_name(input)}) and bias type ({_cpp_name(bias)}) "
                            "should be the same")
+    if input.dtype != weight.dtype:
+        raise RuntimeError(f"expected scalar type {input.dtype.legacy} but found "
+                           f"{weight.dtype.legacy}")
     return input.dim() == dims + 2
 
 
-def _legacy(t):
-    return f"torch.{'cuda.' if t.is_cuda else ''}{t.dtype.legacy}Tensor"
+def _cpp_name(t):
+    return {"Float": "float", "Double": "double", "Half": "c10::Half"}.get(t.dtype.legacy,
+                                                                         t.dtype.legacy)
 
 
 def _batched(fn, input, batched):
