@@ -529,3 +529,18 @@ def test_numpy_style_axis_and_keepdims_aliases():
         x.sum(1, axis=1)
     with pytest.raises(TypeError, match="both dim and its alias axis"):
         x.amax(dim=1, axis=1)
+
+
+def test_out_argument():
+    x = t(A)
+    o = engine.empty(0)
+    assert engine.sum(x, 1, out=o) is o and o.shape == (3,)
+    close(o, A.sum(1))
+    o = engine.empty(0)
+    engine.std(x, 0, out=o)
+    close(o, A.std(0, ddof=1))
+    v, i = engine.empty(0), engine.empty(0, dtype=engine.int64)
+    r = engine.max(x, 1, out=(v, i))
+    assert r.values is v and r.indices is i and i.tolist() == A.argmax(1).tolist()
+    raises(TypeError, "median(): argument 'out' must be tuple of Tensors, not Tensor",
+           lambda: engine.median(x, 1, out=engine.empty(0)))

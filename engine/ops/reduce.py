@@ -11,6 +11,7 @@ import warnings
 from .._backend import xp_of
 from .._dtype import bool_, float16, int64, to_dtype, uint8
 from ..autograd.graph import Node
+from .arith import _into as _arith_into
 from ._util import Tensor, _grad_state, _wrap_dim, normalize_dims, record, to_float, wrap
 
 
@@ -45,7 +46,10 @@ class SumBackward1(Node):
         return (_grad_to_input(g, self),)
 
 
-def sum(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
+def sum(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None, out=None):
+    if out is not None:
+        return _write_out("sum", out, sum(input, dim, keepdim, dtype=dtype, axis=axis,
+                                          keepdims=keepdims))
     data = input._data
     if axis is not None or keepdims is not None:
         dim, keepdim = _numpy_kwargs("sum", dim, keepdim, axis, keepdims)
@@ -82,7 +86,10 @@ class MeanBackward1(Node):
         return (_grad_to_input(g, self) / self.count,)
 
 
-def mean(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
+def mean(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None, out=None):
+    if out is not None:
+        return _write_out("mean", out, mean(input, dim, keepdim, dtype=dtype, axis=axis,
+                                            keepdims=keepdims))
     if axis is not None or keepdims is not None:
         dim, keepdim = _numpy_kwargs("mean", dim, keepdim, axis, keepdims)
     data = input._data
@@ -106,6 +113,21 @@ def mean(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None
 
 # ---- shared helpers ------------------------------------------------------------------------
 
+def _write_out(name, out, result):
+    """PyTorch's out=: a tensor, or a tuple of tensors for ops returning (values, indices)."""
+    if out is None:
+        return result
+    if isinstance(result, tuple):
+        if not isinstance(out, (tuple, list)) or len(out) != len(result):
+            raise TypeError(f"{name}(): argument 'out' must be tuple of Tensors, not "
+                            f"{type(out).__name__}")
+        written = tuple(_arith_into(o, r) for o, r in zip(out, result))
+        return type(result)(written) if hasattr(type(result), "_fields") else written
+    if not isinstance(out, Tensor):
+        raise TypeError(f"{name}(): argument 'out' must be Tensor, not {type(out).__name__}")
+    return _arith_into(out, result)
+
+
 def _numpy_kwargs(name, dim, keepdim, axis, keepdims):
     """PyTorch also takes NumPy's names: axis= for dim=, keepdims= for keepdim=."""
     if axis is not None:
@@ -116,8 +138,11 @@ def _numpy_kwargs(name, dim, keepdim, axis, keepdims):
 
 
 def _numpy_names(fn):
-    """Let ``fn`` take axis= and keepdims= as well (PyTorch's NumPy aliases)."""
+    """Let ``fn`` take axis= and keepdims= as well (PyTorch's NumPy aliases), and out=."""
     def op(*args, **kwargs):
+        if kwargs and "out" in kwargs:
+            out = kwargs.pop("out")
+            return _write_out(fn.__name__, out, op(*args, **kwargs))
         if kwargs and ("axis" in kwargs or "keepdims" in kwargs):
             if "axis" in kwargs:
                 if "dim" in kwargs:
