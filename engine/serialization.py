@@ -115,8 +115,9 @@ def save(obj, f, pickle_module=None, pickle_protocol=None, _use_new_zipfile_seri
 
 
 class _Reader:
-    def __init__(self, archive, source, map_location):
+    def __init__(self, archive, source, map_location, archive_size):
         self.archive = archive
+        self.archive_size = archive_size
         self.source = source
         self.map_location = map_location
         self.tensors = {}
@@ -197,16 +198,7 @@ class _Reader:
         dtype = _BY_NAME.get(node.get("dtype"))
         if dtype is None:
             raise self.fail(f"unknown tensor dtype {node.get('dtype')!r}")
-        try:
-            with self.archive.open(f"{_DIR}tensors/{index}.npy") as member:
-                array = np.lib.format.read_array(member, allow_pickle=False)
-        except KeyError:
-            raise self.fail(f"tensor {index} has no data file") from None
-        except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
-            raise self.fail(f"tensor {index} has unreadable data ({exc})") from None
-        if _BY_NP.get(array.dtype) is not dtype or \
-                list(array.shape) != self.field(node, "shape", list):
-            raise self.fail(f"tensor {index} data does not match its description")
+        array = self.read_npy(index, dtype, self.field(node, "shape", list))
         t = _make(array if array.flags.c_contiguous else array.copy(order="C"))
         t = self.place(t, self.field(node, "device", str))
         if node.get("kind") == "Parameter":
@@ -216,6 +208,50 @@ class _Reader:
             t.requires_grad_(True)
         self.tensors[index] = t
         return t
+
+    def member(self, name, what):
+        """The archive entry ``name``, refused unless stored uncompressed within the file:
+        so its size is real, and nothing is allocated for data that is not there."""
+        try:
+            info = self.archive.getinfo(name)
+        except KeyError:
+            raise self.fail(f"{what} has no data file") from None
+        if info.compress_type != zipfile.ZIP_STORED or info.compress_size != info.file_size \
+                or info.file_size > self.archive_size:
+            raise self.fail(f"{what} is compressed or larger than the file (engine.save "
+                            "stores data uncompressed)")
+        return info
+
+    def read_npy(self, index, dtype, shape):
+        """A tensor's .npy data, its header checked against the manifest before reading."""
+        what = f"tensor {index}"
+        info = self.member(f"{_DIR}tensors/{index}.npy", what)
+        fmt = np.lib.format
+        try:
+            with self.archive.open(info) as fh:
+                version = fmt.read_magic(fh)
+                if version not in ((1, 0), (2, 0)):
+                    raise ValueError(f"unsupported .npy version {version}")
+                read_header = fmt.read_array_header_1_0 if version == (1, 0) else \
+                    fmt.read_array_header_2_0
+                npy_shape, fortran, npy_dtype = read_header(fh)
+                if npy_dtype.hasobject or _BY_NP.get(npy_dtype) is not dtype or \
+                        list(npy_shape) != shape:
+                    raise self.fail(f"{what} data does not match its description")
+                nbytes = math.prod(npy_shape) * npy_dtype.itemsize
+                if info.file_size - fh.tell() != nbytes:
+                    raise self.fail(f"{what} data has the wrong length")
+                array = np.empty(npy_shape[::-1] if fortran else npy_shape, npy_dtype)
+                view = memoryview(array.reshape(-1).view(np.uint8))
+                done = 0
+                while done < nbytes:
+                    n = fh.readinto(view[done:])
+                    if not n:
+                        raise EOFError("the data ends early")
+                    done += n
+        except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
+            raise self.fail(f"{what} has unreadable data ({exc})") from None
+        return array.T if fortran else array
 
     def place(self, t, location):
         target = location
@@ -255,6 +291,9 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
 
 def _load(fh, source, map_location):
     try:
+        start = fh.tell()
+        size = fh.seek(0, os.SEEK_END) - start
+        fh.seek(start)
         archive = zipfile.ZipFile(fh)
     except (zipfile.BadZipFile, EOFError, OSError):
         raise RuntimeError(
@@ -272,8 +311,12 @@ def _load(fh, source, map_location):
                     "export them as .npy files.")
             raise RuntimeError(f"{source} is not a checkpoint written by engine.save: the "
                                f"zip archive has no {_MANIFEST}")
+        info = archive.getinfo(_MANIFEST)
+        if info.compress_type != zipfile.ZIP_STORED or info.file_size > size:
+            raise RuntimeError(f"{source} is a corrupt engine checkpoint: its manifest is "
+                               "compressed or larger than the file")
         try:
-            manifest = json.loads(archive.read(_MANIFEST))
+            manifest = json.loads(archive.read(info))
         except (ValueError, RecursionError, zipfile.BadZipFile):
             raise RuntimeError(f"{source} is a corrupt engine checkpoint: its manifest is "
                                "not valid JSON") from None
@@ -284,7 +327,7 @@ def _load(fh, source, map_location):
             raise RuntimeError(f"{source} was written by a newer engine.save (format version "
                                f"{manifest.get('version')!r}); this engine reads version "
                                f"{_VERSION}")
-        reader = _Reader(archive, source, map_location)
+        reader = _Reader(archive, source, map_location, size)
         try:
             return reader.decode(manifest.get("root"))
         except RecursionError:
