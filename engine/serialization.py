@@ -1,10 +1,11 @@
 """engine.save / engine.load: checkpoints in a format that cannot run code when loaded.
 
-A checkpoint is a zip archive holding ``manifest.json`` (the object tree as tagged JSON) and
-one ``.npy`` file per tensor (read back with ``allow_pickle=False``). Loading only builds
+A checkpoint is a zip archive (members stored, not compressed) holding ``manifest.json``
+(the object tree as tagged JSON) and one ``.npy`` file per tensor. Loading only builds
 tensors, numbers, strings and containers from that description: nothing in the file is ever
-unpickled or imported, so a hostile file can at worst be refused, like PyTorch's
-``weights_only=True`` loading.
+unpickled or imported, and each tensor's header is checked against the manifest and the
+file's real size before any memory is allocated, so a hostile file can at worst be refused
+(like PyTorch's ``weights_only=True`` loading, without its pickle machinery).
 
 What round-trips: tensors (dtype, shape, values, requires_grad; nn.Parameter stays a
 Parameter), dict / OrderedDict (with a state_dict's ``_metadata``) / Counter / defaultdict
