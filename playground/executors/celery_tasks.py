@@ -114,6 +114,7 @@ class WorkerRuntime:
         except ValueError as exc:
             self._emit(run_id, events.event("finished", status=events.REJECTED, duration_ms=0,
                                             message=f"bad limits: {exc}"))
+            fleet.drop_lease(run_id)
             return "rejected"
         worker = self._take_sandbox()
         with self._lock:
