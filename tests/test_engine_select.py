@@ -630,3 +630,146 @@ def test_masked_scatter():
         with pytest.raises(RuntimeError) as info:
             call()
         assert str(info.value) == msg
+
+
+# ---- scatter_reduce ---------------------------------------------------------------------------
+
+SR_X = [1.0, 2.0, 3.0, 4.0]
+SR_INDEX = [0, 0, 2, 2, 2]
+SR_SRC = [5.0, 1.0, 7.0, 7.0, 0.5]
+# torch 2.13: values, x.grad and src.grad for (y * [1, 2, 3, 4]).sum()
+SR_EXPECTED = {
+    ("sum", True): ([7.0, 2.0, 17.5, 4.0], [1.0, 2.0, 3.0, 4.0], [1.0, 1.0, 3.0, 3.0, 3.0]),
+    ("sum", False): ([6.0, 2.0, 14.5, 4.0], [0.0, 2.0, 0.0, 4.0], [1.0, 1.0, 3.0, 3.0, 3.0]),
+    ("prod", True): ([5.0, 2.0, 73.5, 4.0], [5.0, 2.0, 73.5, 4.0],
+                     [1.0, 5.0, 31.5, 31.5, 441.0]),
+    ("prod", False): ([5.0, 2.0, 24.5, 4.0], [0.0, 2.0, 0.0, 4.0],
+                      [1.0, 5.0, 10.5, 10.5, 147.0]),
+    ("mean", True): ([7 / 3, 2.0, 4.375, 4.0], [1 / 3, 2.0, 0.75, 4.0],
+                     [1 / 3, 1 / 3, 0.75, 0.75, 0.75]),
+    ("mean", False): ([3.0, 2.0, 14.5 / 3, 4.0], [0.0, 2.0, 0.0, 4.0],
+                      [0.5, 0.5, 1.0, 1.0, 1.0]),
+    ("amax", True): ([5.0, 2.0, 7.0, 4.0], [0.0, 2.0, 0.0, 4.0], [1.0, 0.0, 1.5, 1.5, 0.0]),
+    ("amax", False): ([5.0, 2.0, 7.0, 4.0], [0.0, 2.0, 0.0, 4.0], [1.0, 0.0, 1.5, 1.5, 0.0]),
+    ("amin", True): ([1.0, 2.0, 0.5, 4.0], [0.5, 2.0, 0.0, 4.0], [0.0, 0.5, 0.0, 0.0, 3.0]),
+    ("amin", False): ([1.0, 2.0, 0.5, 4.0], [0.0, 2.0, 0.0, 4.0], [0.0, 0.5, 0.0, 0.0, 3.0]),
+}
+
+
+@pytest.mark.parametrize("reduce, include_self", list(SR_EXPECTED))
+def test_scatter_reduce_values_and_gradients_like_pytorch(reduce, include_self):
+    x = engine.tensor(SR_X, dtype=engine.float64, requires_grad=True)
+    src = engine.tensor(SR_SRC, dtype=engine.float64, requires_grad=True)
+    y = x.scatter_reduce(0, engine.tensor(SR_INDEX), src, reduce, include_self=include_self)
+    assert name(y) == "ScatterReduceBackward0"
+    (y * engine.tensor([1.0, 2.0, 3.0, 4.0], dtype=engine.float64)).sum().backward()
+    values, gx, gs = SR_EXPECTED[(reduce, include_self)]
+    np.testing.assert_allclose(y.detach().numpy(), values)
+    np.testing.assert_allclose(x.grad.numpy(), gx)
+    np.testing.assert_allclose(src.grad.numpy(), gs)
+
+
+@pytest.mark.parametrize("reduce", ["sum", "prod", "mean", "amax", "amin"])
+def test_scatter_reduce_gradcheck(reduce):
+    index = engine.tensor([[0, 2, 2], [1, 1, 0]])
+    a = np.arange(1.0, 7.0).reshape(2, 3) / 3 + 0.55  # no ties with src: max is smooth there
+    s = np.array([[2.0, 1.5, 0.7], [0.9, 1.1, 1.3]])
+    for inc in (True, False):
+        gradcheck(lambda t, u: t.scatter_reduce(1, index, u, reduce, include_self=inc), a, s)
+    gradgradcheck(lambda u, t: t.scatter_reduce(1, index, u * u, reduce), s, a)
+
+
+def test_scatter_reduce_integers_and_errors():
+    x = engine.tensor([1, 2, 3, 4])
+    i = engine.tensor(SR_INDEX)
+    s = engine.tensor([5, 2, 7, 8, 1])
+    assert x.scatter_reduce(0, i, s, "mean").tolist() == [2, 2, 4, 4]  # floor division
+    assert x.scatter_reduce(0, i, s, "mean", include_self=False).tolist() == [3, 2, 5, 4]
+    assert x.scatter_reduce(0, i, s, "amax", include_self=False).tolist() == [5, 2, 8, 4]
+    assert x.scatter_reduce(0, i, s, "prod").tolist() == [10, 2, 168, 4]
+    with pytest.raises(RuntimeError) as info:
+        x.scatter_reduce(0, i, s, "max")
+    assert str(info.value) == ("reduce argument must be either sum, prod, mean, amax or amin, "
+                               "got max")
+    with pytest.raises(RuntimeError, match="a reduced value is zero"):
+        engine.ones(2, requires_grad=True).scatter_reduce(0, engine.tensor([0]),
+                                                          engine.zeros(1), "prod")
+
+
+# ---- searchsorted / bucketize / bincount / fill_diagonal_ -------------------------------------
+
+def test_searchsorted_and_bucketize():
+    seq = engine.tensor([1, 3, 5, 7])
+    v = engine.tensor([3, 6, 9])
+    assert engine.searchsorted(seq, v).tolist() == [1, 3, 4]
+    assert engine.searchsorted(seq, v, right=True).tolist() == [2, 3, 4]
+    assert engine.searchsorted(seq, v, side="right").dtype is engine.int64
+    assert engine.searchsorted(seq, 4).item() == 2
+    got = engine.searchsorted(engine.tensor([1, 3, 5]), engine.tensor([[4, 0]]), side="right",
+                              out_int32=True)
+    assert got.tolist() == [[2, 0]] and got.dtype is engine.int32
+    rows = engine.tensor([[1, 3, 5], [2, 4, 6]])
+    assert engine.searchsorted(rows, engine.tensor([[3, 6], [1, 7]])).tolist() == [[1, 3],
+                                                                                   [0, 3]]
+    sorter = engine.tensor([1, 2, 0])
+    assert engine.searchsorted(engine.tensor([5, 1, 3]), engine.tensor([2, 4]),
+                               sorter=sorter).tolist() == [1, 2]
+    assert engine.bucketize(engine.tensor([[3, 6], [0, 9]]), seq, right=True).tolist() == \
+        [[2, 3], [0, 4]]
+    for call, msg in (
+            (lambda: engine.searchsorted(rows, engine.tensor([3, 6])),
+             "torch.searchsorted(): boundaries tensor should be 1 dimension or the first N-1 "
+             "dimensions of boundaries tensor and input value tensor must match, but we got "
+             "boundaries tensor [2, 3] and input value tensor [2]"),
+            (lambda: engine.searchsorted(seq, v, side="left", right=True),
+             "torch.searchsorted(): side and right can't be set to opposites, got side of left "
+             "while right was True"),
+            (lambda: engine.bucketize(v, rows), "boundaries tensor must be 1 dimension, but got "
+                                                "dim(2)")):
+        with pytest.raises(RuntimeError) as info:
+            call()
+        assert str(info.value) == msg
+
+
+def test_bincount():
+    assert engine.bincount(engine.tensor([1, 1, 3])).tolist() == [0, 2, 0, 1]
+    assert engine.tensor([1, 1, 3]).bincount(minlength=6).tolist() == [0, 2, 0, 1, 0, 0]
+    got = engine.bincount(engine.tensor([0, 1]), weights=engine.tensor([0.5, 2.0]))
+    assert got.tolist() == [0.5, 2.0] and got.dtype is engine.float32
+    assert engine.bincount(engine.tensor([0, 1]), weights=engine.tensor([1, 2])).dtype is \
+        engine.float64
+    assert engine.bincount(engine.tensor([], dtype=engine.int64)).shape == (0,)
+    with pytest.raises(RuntimeError) as info:
+        engine.bincount(engine.tensor([-1, 1]))
+    assert str(info.value) == "bincount only supports 1-d non-negative integral inputs."
+    with pytest.raises(NotImplementedError) as info:
+        engine.bincount(engine.tensor([1.0]))
+    assert str(info.value) == "\"bincount_cpu\" not implemented for 'Float'"
+    with pytest.raises(RuntimeError) as info:
+        engine.bincount(engine.tensor([0, 1]), weights=engine.tensor([1.0]))
+    assert str(info.value) == "weights should be 1-d and have the same length as input"
+
+
+def test_fill_diagonal_():
+    z = engine.zeros(3, 4)
+    assert z.fill_diagonal_(5) is z
+    np.testing.assert_array_equal(z.numpy(), np.eye(3, 4) * 5)
+    for shape, wrap_ in (((7, 3), True), ((7, 3), False), ((3, 7), True), ((4, 3), True)):
+        ref = np.zeros(shape)
+        np.fill_diagonal(ref, 1, wrap=wrap_)  # same rule as torch's wrap
+        got = engine.zeros(*shape)
+        got.fill_diagonal_(1, wrap=wrap_)
+        np.testing.assert_array_equal(got.numpy(), ref)
+    cube = engine.zeros(2, 2, 2).fill_diagonal_(1)
+    assert cube[0, 0, 0].item() == 1 and cube[1, 1, 1].item() == 1 and cube.sum().item() == 2
+    with pytest.raises(RuntimeError) as info:
+        engine.zeros(2, 3, 4).fill_diagonal_(1)
+    assert str(info.value) == "all dimensions of input must be of equal length"
+    x = engine.tensor(arr(3, 3), requires_grad=True)
+    y = x * 1
+    y.fill_diagonal_(0)
+    assert name(y) == "CopySlices"
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), 1 - np.eye(3))
+    with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
+        x.fill_diagonal_(0)

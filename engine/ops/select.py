@@ -10,9 +10,11 @@ import numpy as np
 
 from .. import _backend
 from .._backend import xp_of
+from ..autograd import grad_mode
 from ..autograd.graph import Node
 from ..random import default_generator
 from ._util import Tensor, _grad_state, _wrap_dim, broadcast_error, operands, record, wrap
+from ._util import wrap as _wrap_array  # for fill_diagonal_, whose `wrap` argument shadows it
 from .arith import _into
 from .inplace import _snapshot, check_inplace, write_result
 
@@ -338,6 +340,109 @@ def scatter_add(input, dim, index, src):
     return out
 
 
+_REDUCE_UFUNC = {"sum": "add", "prod": "multiply", "mean": "add", "amax": "maximum",
+                 "amin": "minimum"}
+
+
+def _reduce_identity(reduce, dtype):
+    if reduce in ("sum", "mean"):
+        return 0
+    if reduce == "prod":
+        return 1
+    big = np.inf if dtype.kind == "f" else (np.iinfo(dtype).max if dtype.kind != "b" else True)
+    small = -np.inf if dtype.kind == "f" else (np.iinfo(dtype).min if dtype.kind != "b" else
+                                               False)
+    return small if reduce == "amax" else big
+
+
+class ScatterReduceBackward0(Node):
+    def backward(self, g):
+        x, src, result = self.saved_tensors
+        d, index, reduce, inc = self.dim, self.index, self.reduce, self.include_self
+        hit = self.hit  # the positions some src element was reduced into
+        xp = xp_of(g._data)
+        gd = g._data.dtype
+        if reduce == "prod" and grad_mode._state[0]:
+            # recompute the product with the graph on, so second derivatives flow
+            result = scatter_reduce(x, d, index, src, "prod", include_self=inc)
+        if reduce in ("sum", "mean"):
+            per = self.count if reduce == "mean" else xp.ones(hit.shape, dtype=gd)
+            w_self = xp.where(hit, (1.0 / per) if inc else 0.0, 1.0).astype(gd)
+            gx = g * wrap(w_self.reshape(x._data.shape), g)
+            gs = gather(g * wrap((1.0 / per).astype(gd).reshape(g._data.shape), g), d, index)
+        elif reduce in ("amax", "amin"):
+            n_eq = self.n_equal
+            x_eq = x._data == result._data
+            w_self = xp.where(hit, (x_eq & inc) / n_eq, 1.0).astype(gd)
+            gx = g * wrap(w_self.reshape(x._data.shape), g)
+            src_eq = _src_block(src, index._data.shape) == gather(result.detach(), d, index)._data
+            gs = gather(g * wrap((1.0 / n_eq).astype(gd).reshape(g._data.shape), g), d, index)
+            gs = gs * wrap(src_eq.astype(gd), g)
+        else:  # prod: d result / d v = result / v (contributors are checked nonzero)
+            gr = g * result
+            hit_t = wrap(hit.reshape(x._data.shape), g)
+            if inc:  # hit places: result / x; untouched places pass g through
+                gx = where(hit_t, gr / where(hit_t, x, 1.0), g)
+            else:
+                gx = where(hit_t, 0.0, g)
+            gs = gather(gr, d, index) / _block_tensor(src, index._data.shape)
+        return gx, _pad_grad(gs, src._data.shape)
+
+
+def _block_tensor(src, shape):
+    if tuple(src._data.shape) == tuple(shape):
+        return src
+    from .index import getitem
+    return getitem(src, tuple(slice(0, n) for n in shape))
+
+
+def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
+    """Reduce src into input at index along dim: "sum", "prod", "mean", "amax" or "amin"."""
+    ufunc = _REDUCE_UFUNC.get(reduce)
+    if ufunc is None:
+        raise RuntimeError("reduce argument must be either sum, prod, mean, amax or amin, got "
+                           f"{reduce}")
+    d, where_ = _gather_checks(input, dim, index, "scatter_reduce", src)
+    _same_dtype_as_src(input, src)
+    data = input._data
+    xp = xp_of(data)
+    out = data.copy()
+    target = out if out.ndim else out.reshape(1)
+    vals = _src_block(src, index._data.shape)
+    hit = xp.zeros(target.shape, dtype=bool)
+    hit[where_] = True
+    if not include_self:
+        target[hit] = _reduce_identity(reduce, data.dtype)
+    getattr(xp, ufunc).at(target, where_, vals)
+    count = None
+    if reduce == "mean":
+        count = xp.zeros(target.shape, dtype=np.int64)
+        xp.add.at(count, where_, 1)
+        count = xp.maximum(count + (1 if include_self else 0), 1)
+        target[...] = target / count if data.dtype.kind == "f" else target // count
+    result = wrap(out, input)
+    node = record(ScatterReduceBackward0, result, (input, src))
+    if node is not None:
+        if reduce == "prod":
+            zero = bool((vals == 0).any())
+            if include_self:
+                zero = zero or bool((hit & (data.reshape(target.shape) == 0)).any())
+            if zero:
+                raise RuntimeError("scatter_reduce(reduce='prod') cannot be differentiated by "
+                                   "this engine when a reduced value is zero")
+        node.save(input, src, result.detach())
+        node.dim, node.index, node.reduce, node.include_self = d, index, reduce, include_self
+        node.hit, node.count = hit, count
+        if reduce in ("amax", "amin"):
+            n_eq = xp.zeros(target.shape, dtype=np.int64)
+            xp.add.at(n_eq, where_, vals == target[where_])
+            # torch 2.13 counts a tie with self even when include_self=False (self then gets
+            # no gradient, but the tied src elements still get a share of it)
+            n_eq += hit & (data.reshape(target.shape) == target)
+            node.n_equal = xp.maximum(n_eq, 1)
+    return result
+
+
 # ---- masks ---------------------------------------------------------------------------------
 
 def _bool_mask(mask, message):
@@ -658,6 +763,86 @@ def take_along_dim(input, indices, dim=None):
     return gather(input, d, indices)
 
 
+# ---- searching and counting (not differentiable) ----------------------------------------------
+
+def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=None,
+                 sorter=None, out=None):
+    if side is not None:
+        if side not in ("left", "right"):
+            raise RuntimeError(f"torch.searchsorted(): side can only be 'left' or 'right' but "
+                               f"got {side}")
+        if right and side == "left":
+            raise RuntimeError("torch.searchsorted(): side and right can't be set to "
+                               "opposites, got side of left while right was True")
+        right = side == "right"
+    seq = sorted_sequence._data
+    xp = xp_of(seq)
+    if sorter is not None:
+        seq = xp.take_along_axis(seq, sorter._data, -1)
+    scalar = not isinstance(input, Tensor)
+    values = xp.asarray(input) if scalar else input._data
+    how = "right" if right else "left"
+    if seq.ndim <= 1:
+        found = xp.searchsorted(seq.reshape(-1), values, side=how)
+    else:
+        if scalar or seq.shape[:-1] != values.shape[:-1]:
+            raise RuntimeError("torch.searchsorted(): boundaries tensor should be 1 dimension "
+                               "or the first N-1 dimensions of boundaries tensor and input value "
+                               "tensor must match, but we got boundaries tensor "
+                               f"{list(seq.shape)} and input value tensor "
+                               f"{list(values.shape)}")
+        rows, vals = seq.reshape(-1, seq.shape[-1]), values.reshape(-1, values.shape[-1])
+        found = xp.stack([xp.searchsorted(r, v, side=how) for r, v in zip(rows, vals)])
+        found = found.reshape(values.shape)
+    like = sorted_sequence
+    result = wrap(xp.asarray(found).astype(np.int32 if out_int32 else np.int64), like)
+    return _into(out, result)
+
+
+def bucketize(input, boundaries, *, out_int32=False, right=False, out=None):
+    if boundaries._data.ndim != 1:
+        raise RuntimeError(f"boundaries tensor must be 1 dimension, but got dim("
+                           f"{boundaries._data.ndim})")
+    return searchsorted(boundaries, input, out_int32=out_int32, right=right, out=out)
+
+
+def bincount(input, weights=None, minlength=0):
+    data = input._data
+    if data.dtype.kind == "f":
+        raise NotImplementedError(f'"bincount_cpu" not implemented for \'{input.dtype.legacy}\'')
+    if data.ndim != 1 or (data.size and int(data.min()) < 0):
+        raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
+    xp = xp_of(data)
+    if weights is None:
+        return wrap(xp.bincount(data, minlength=minlength).astype(np.int64), input)
+    w = weights._data
+    if w.ndim != 1 or w.shape[0] != data.shape[0]:
+        raise RuntimeError("weights should be 1-d and have the same length as input")
+    counted = xp.bincount(data, weights=w, minlength=minlength)
+    # torch keeps float32 weights' dtype and gives float64 for every other weight dtype
+    return wrap(counted.astype(np.float32 if w.dtype == np.float32 else np.float64), input)
+
+
+def _fill_diagonal_(self, fill_value, wrap=False):
+    """Fill the main diagonal in place (through indexing, so autograd sees CopySlices)."""
+    shape = self._data.shape
+    if len(shape) < 2:
+        raise RuntimeError("dimensions must larger than 1")
+    if len(shape) > 2 and len(set(shape)) != 1:
+        raise RuntimeError("all dimensions of input must be of equal length")
+    xp = xp_of(self._data)
+    if len(shape) == 2 and wrap and shape[0] > shape[1] + 1:
+        rows, cols = shape
+        flat = xp.arange(0, rows * cols, cols + 1)
+        index = (flat // cols, flat % cols)
+    else:
+        n = min(shape)
+        index = tuple(xp.arange(n) for _ in shape)
+    from .index import setitem
+    setitem(self, tuple(_wrap_array(i, self) for i in index), fill_value)
+    return self
+
+
 # ---- the special in-place writers ----------------------------------------------------------
 
 class ZeroBackward0(Node):
@@ -829,9 +1014,11 @@ def random_(self, from_=0, to=None, *, generator=None):
 
 
 __all__ = ["index_select", "index_add", "index_fill", "index_copy", "gather", "scatter",
-           "scatter_add", "masked_fill", "masked_select", "masked_scatter", "where", "nonzero",
-           "argwhere", "take", "sort", "argsort", "msort", "topk", "unique", "take_along_dim"]
-NOT_METHODS = {"where"}
+           "scatter_add", "scatter_reduce", "masked_fill", "masked_select", "masked_scatter",
+           "where", "nonzero", "argwhere", "take", "sort", "argsort", "msort", "topk", "unique",
+           "take_along_dim", "searchsorted", "bucketize", "bincount"]
+NOT_METHODS = {"where", "searchsorted", "bucketize"}
 EXTRA_METHODS = {"where": _where_method, "zero_": zero_, "fill_": fill_, "copy_": copy_,
+                 "fill_diagonal_": _fill_diagonal_,
                  "uniform_": uniform_, "normal_": normal_, "bernoulli_": bernoulli_,
                  "exponential_": exponential_, "random_": random_}
