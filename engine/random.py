@@ -5,8 +5,7 @@ import numpy as np
 class Generator:
     def __init__(self, device="cpu"):
         self.device = device
-        self._seed = 67280421310721  # PyTorch's default initial seed
-        self.numpy = np.random.Generator(np.random.PCG64(self._seed))
+        self.seed()  # like PyTorch: each process starts from a fresh random seed
 
     def manual_seed(self, seed):
         seed = int(seed)

@@ -80,8 +80,22 @@ def _drop_privileges(uid):
         raise RuntimeError("could not drop root")
 
 
+def _fresh_randomness():
+    """A forked child starts with its worker's random state, so every run would draw the
+    same numbers: reseed from the OS, as a fresh PyTorch process is seeded."""
+    import random
+
+    import numpy
+
+    import engine
+    random.seed()
+    numpy.random.seed()
+    engine.seed()
+
+
 def _lock_down(job, fds, config, seccomp_filter):
     os.setsid()  # own session and process group: killed as a group, no terminal
+    _fresh_randomness()
     _setup_descriptors(*fds)
     os.chdir(job["run_dir"])
     _apply_limits(job["limits"], config.get("uid"))

@@ -4,6 +4,7 @@
 a later Celery task call the same thing. A worker that dies, hangs or talks nonsense only
 ends the run it was running (as "killed"/"timeout") and is replaced.
 """
+import fcntl
 import json
 import logging
 import os
@@ -28,6 +29,36 @@ MAX_WORKER_LINE = 32 << 20
 DEFAULT_UID_BASE = 61000
 
 
+UID_LOCK_DIR = "/run/tensor-playground-uids"
+UID_RANGE = 4096
+
+
+class _UidClaim:
+    """An exclusive, host-wide claim on one unprivileged uid, held while the fd is open.
+
+    A run's cleanup kills every process of its uid (kill(-1) as that uid), so no two
+    workers on a host, in this process or any other (web processes, Celery workers), may
+    share one. The kernel drops the lock when its holder dies, so claims never go stale.
+    """
+
+    def __init__(self, uid, fd):
+        self.uid, self.fd = uid, fd
+
+
+def _claim_uid(preferred):
+    os.makedirs(UID_LOCK_DIR, mode=0o700, exist_ok=True)
+    for offset in range(UID_RANGE):
+        uid = preferred + offset
+        fd = os.open(os.path.join(UID_LOCK_DIR, f"{uid}.lock"), os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            continue
+        return _UidClaim(uid, fd)
+    raise RuntimeError(f"no free sandbox uid in {preferred}..{preferred + UID_RANGE - 1}")
+
+
 class SandboxWorker:
     """One warm worker process (inside bwrap where available), restarted when it dies."""
 
@@ -43,15 +74,18 @@ class SandboxWorker:
         self.sandbox = None
         self.current_run = None
         self.cancelled_ids = set()        # cancels that may arrive before their run starts
+        self.uid_claim = None             # this host's lock on the uid our runs use
         self.start()
 
     # -- lifecycle ----------------------------------------------------------------------------
     def start(self):
         privileged = os.geteuid() == 0
-        uid_base = setting("PLAYGROUND_SANDBOX_UID_BASE", DEFAULT_UID_BASE)
+        if privileged and self.uid_claim is None:
+            self.uid_claim = _claim_uid(setting("PLAYGROUND_SANDBOX_UID_BASE",
+                                                DEFAULT_UID_BASE) + self.slot)
         self.runs_dir = self.launch.runs_dir()
         config = {"runs_dir": self.runs_dir, "sandbox": self.launch.layers,
-                  "uid": uid_base + self.slot if privileged else None, "seccomp": self.seccomp}
+                  "uid": self.uid_claim.uid if privileged else None, "seccomp": self.seccomp}
         self.process = subprocess.Popen(
             self.launch.command + [json.dumps(config)], env=self.launch.env,
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd="/", close_fds=True,
@@ -90,6 +124,9 @@ class SandboxWorker:
         self.process = None
         if self.launch.tier != "bwrap":  # inside bwrap it was a tmpfs, gone with the worker
             shutil.rmtree(self.runs_dir, ignore_errors=True)
+        if self.uid_claim is not None:  # every process of that uid is gone: free it
+            os.close(self.uid_claim.fd)
+            self.uid_claim = None
 
     def restart(self):
         self.stop()
