@@ -567,3 +567,19 @@ def test_step_and_state_dict_hooks():
     assert sd["extra"] == 1
     opt2.load_state_dict(sd)
     assert order == ["a", "b", "post"]
+
+
+def test_deepcopy_gives_an_independent_optimizer_over_copied_parameters():
+    p = engine.tensor([1.0, 2.0], requires_grad=True)
+    opt = optim.SGD([p], lr=0.5, momentum=0.9)
+    from engine.optim import lr_scheduler
+    lr_scheduler.StepLR(opt, 1)  # wraps opt.step on the instance
+    p.grad = engine.tensor([1.0, 1.0])
+    opt.step()
+    twin = copy.deepcopy(opt)
+    q = twin.param_groups[0]["params"][0]
+    assert q is not p and q.tolist() == p.tolist()
+    assert twin.state[q]["momentum_buffer"] is not opt.state[p]["momentum_buffer"]
+    q.grad = engine.tensor([1.0, 1.0])
+    twin.step()
+    assert p.tolist() == [0.5, 1.5] and q.tolist() == pytest.approx([-0.45, 0.55])

@@ -142,6 +142,17 @@ class Optimizer:
         for param_group in param_groups:
             self.add_param_group(param_group)
 
+    def __getstate__(self):
+        # What copy.deepcopy carries over, as in PyTorch: no work arrays, no hooks, and no
+        # step wrapper a scheduler put on this instance (it points back at this object).
+        return {"defaults": self.defaults, "state": self.state,
+                "param_groups": self.param_groups}
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._scratch = {}
+        self._views = {}
+
     def __repr__(self):
         text = self.__class__.__name__ + " ("
         for i, group in enumerate(self.param_groups):
