@@ -78,3 +78,19 @@ def test_repr_matches_pytorch():
     assert repr(opt) == ("LBFGS (\nParameter Group 0\n    history_size: 100\n    "
                          "line_search_fn: None\n    lr: 1\n    max_eval: 25\n    max_iter: 20\n"
                          "    tolerance_change: 1e-09\n    tolerance_grad: 1e-07\n)")
+
+
+def test_a_deep_copy_keeps_working():
+    import copy
+    _, opt, x = _rosenbrock_run(1, line_search_fn="strong_wolfe")
+    twin = copy.deepcopy(opt)
+    y = twin.param_groups[0]["params"][0]
+
+    def closure():
+        twin.zero_grad()
+        loss = (1 - y[0]) ** 2 + 100 * (y[1] - y[0] ** 2) ** 2
+        loss.backward()
+        return loss
+
+    twin.step(closure)
+    assert twin.state[y]["n_iter"] > opt.state[x]["n_iter"]

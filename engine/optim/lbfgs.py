@@ -124,7 +124,10 @@ class LBFGS(Optimizer):
         super().__init__(params, defaults)
         if len(self.param_groups) != 1:
             raise ValueError("LBFGS doesn't support per-parameter options (parameter groups)")
-        self._params = self.param_groups[0]["params"]
+
+    @property
+    def _params(self):
+        return self.param_groups[0]["params"]
 
     def _gather_flat_grad(self):
         return cat([zeros(p.numel(), dtype=p.dtype, device=p.device) if p.grad is None
