@@ -67,7 +67,8 @@ def _inplace_methods():
                  "sin", "cos", "sign", "rsqrt", "log1p", "expm1", "square", "masked_fill",
                  "index_fill", "scatter", "scatter_add", "index_put", "lerp", "addcmul",
                  "addcdiv", "t", "transpose", "squeeze", "unsqueeze", "frac", "index_add",
-                 "index_copy", "atan2", "clip", "tril", "triu", "masked_scatter"):
+                 "index_copy", "atan2", "clip", "tril", "triu", "masked_scatter",
+                 "nan_to_num"):
         fn = getattr(Tensor, name, None)
         if fn is not None and not hasattr(Tensor, name + "_"):
             setattr(Tensor, name + "_", make_inplace(fn, fast.get(name)))

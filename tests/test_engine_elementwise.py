@@ -263,3 +263,22 @@ def test_lerp_refuses_integers_like_pytorch():
     with pytest.raises(NotImplementedError) as info:
         ints.lerp(ints, ints)
     assert str(info.value) == "\"lerp_kernel_tensor\" not implemented for 'Int'"
+
+
+def test_nan_to_num():
+    nan, inf = float("nan"), float("inf")
+    x = engine.tensor([nan, inf, -inf, 1.0], requires_grad=True)
+    y = x.nan_to_num()
+    assert name(y) == "NanToNumBackward0"
+    big = float(np.finfo(np.float32).max)
+    assert y.tolist() == [0.0, big, -big, 1.0]
+    y.sum().backward()
+    assert x.grad.tolist() == [0.0, 0.0, 0.0, 1.0]  # torch: only finite entries pass
+    got = engine.nan_to_num(engine.tensor([nan, inf, -inf, 1.0]), 0.5, 10, -10)
+    assert got.tolist() == [0.5, 10.0, -10.0, 1.0]
+    assert engine.tensor([nan, inf], dtype=engine.float16).nan_to_num().tolist() == [0.0, 65504.0]
+    assert engine.tensor([1, 2]).nan_to_num().tolist() == [1, 2]
+    z = engine.tensor([nan, 3.0])
+    z.nan_to_num_(nan=-1.0)
+    assert z.tolist() == [-1.0, 3.0]
+    gradcheck(lambda t: (t * t).nan_to_num(), arr(2, 3))

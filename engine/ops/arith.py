@@ -643,5 +643,23 @@ def atan2(input, other, *, out=None):
 
 arctan2 = atan2
 
+
+class NanToNumBackward0(Node):
+    def backward(self, g):
+        (finite,) = self.saved_tensors
+        return (g * finite,)
+
+
+def nan_to_num(input, nan=0.0, posinf=None, neginf=None, *, out=None):
+    data = input._data
+    if data.dtype.kind != "f":
+        return _into(out, wrap(data.copy(), input))
+    xp = xp_of(data)
+    result = wrap(xp.nan_to_num(data, nan=nan, posinf=posinf, neginf=neginf), input)
+    node = record(NanToNumBackward0, result, (input,))
+    if node is not None:  # only the finite entries pass their gradient through
+        node.save(wrap(xp.isfinite(data).astype(data.dtype), input))
+    return _into(out, result)
+
 __all__ += ["maximum", "minimum", "clamp", "clamp_min", "clamp_max", "clip", "lerp", "addcmul",
-            "addcdiv", "atan2", "arctan2"]
+            "addcdiv", "atan2", "arctan2", "nan_to_num"]
