@@ -62,6 +62,9 @@ def test_train_live_compare_two_runs_and_export_csv(page, daphne_server):  # noq
     page.click("#stop")
     page.wait_for_selector("#train-status[data-status=cancelled]", timeout=30_000)
     assert page.get_attribute("#open-editor", "href") == f"/?from={first}"
+    page.reload()                                           # the URL names the run: all back
+    page.wait_for_selector("#train-status[data-status=cancelled]")
+    page.wait_for_function(f"({POINTS})('{LOSS_PLOT}') >= {seen} + 20")
 
     # 2. a short one to compare with
     second = start_preset(page, "circle", epochs=15)
