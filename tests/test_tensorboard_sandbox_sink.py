@@ -168,3 +168,15 @@ def test_heatmaps_leave_as_the_newest_of_each_tag_and_displays_slow_down(sink):
         set_sink(old)
         slow.shutdown()
     assert slow.display_interval == 0.002                # doubled after 50 displays
+
+
+def test_many_big_histograms_are_split_so_no_event_is_too_large(sink):
+    w = SummaryWriter()
+    for tag in range(12):
+        w.add_histogram(f"layer{tag}", list(range(1000)), 0, bins=500)
+    sink.shutdown()
+    displays = [e for e in sink.pipe.events if e.get("mime") == events.HISTOGRAM_MIME]
+    assert len(displays) > 1
+    assert sorted(h["tag"] for d in displays for h in d["data"]["histograms"]) == \
+        sorted(f"layer{t}" for t in range(12))
+    assert all(len(json.dumps(d)) < 512 * 1024 for d in displays)

@@ -239,3 +239,25 @@ def test_it_is_importable_as_torch_utils_tensorboard():
     for name in [n for n in sys.modules if n == "torch" or n.startswith("torch.")]:
         del sys.modules[name]
     sys.meta_path[:] = [f for f in sys.meta_path if not isinstance(f, torch_alias.TorchAliasFinder)]
+
+
+def test_add_heatmap_writes_a_grid_with_its_points_and_refuses_bad_ones(tmp_path):
+    with SummaryWriter(str(tmp_path)) as w:
+        w.add_heatmap("boundary", torch.tensor([[0.0, 0.5], [1.0, float("nan")]]), 3,
+                      x=[0.0, 1.0], y=np.array([10.0, 20.0]),
+                      points={"x": [0.5], "y": [15.0], "label": [1]})
+    rec = read(str(tmp_path))[0]
+    assert (rec["kind"], rec["tag"], rec["step"]) == ("heatmap", "boundary", 3)
+    assert rec["z"] == [[0.0, 0.5], [1.0, None]] and rec["x"] == [0.0, 1.0] and rec["y"] == [10.0, 20.0]
+    assert rec["points"] == {"x": [0.5], "y": [15.0], "label": [1.0]}
+    w = SummaryWriter(str(tmp_path))
+    with pytest.raises(ValueError, match=r"must be 2-D \(rows, cols\), not shape \(3,\)"):
+        w.add_heatmap("h", [1.0, 2.0, 3.0])
+    with pytest.raises(ValueError, match="x has 3 values; values needs 2"):
+        w.add_heatmap("h", [[1.0, 2.0]], x=[0, 1, 2])
+    with pytest.raises(ValueError, match="10001 cells"):
+        w.add_heatmap("h", np.zeros((1, 10_001)))
+    with pytest.raises(TypeError, match="points must be a dict"):
+        w.add_heatmap("h", [[1.0]], points=[1, 2])
+    with pytest.raises(ValueError, match="same length"):
+        w.add_heatmap("h", [[1.0]], points={"x": [1, 2], "y": [1]})

@@ -3,8 +3,9 @@
 ``engine.utils.tensorboard`` (SummaryWriter, log, progress) and ``log_metric`` hand their
 records to the sink installed here. Scalars are batched and leave as at most about ten
 "metrics" events a second: a busy loop logging thousands of points a second still makes ten
-events (one holds up to POINTS_PER_EVENT points; code logging faster than that waits); a background thread sends what is pending when the code goes quiet, and everything
-left is sent when the run's code ends, before its final display or error. Progress bars
+events (one holds up to POINTS_PER_EVENT points; code logging faster than that waits). A
+background thread sends what is pending when the code goes quiet, and everything left is
+sent when the run's code ends, before its final display or error. Progress bars
 travel as metric points named ``__progress__[/label]`` (step = items done, value = total),
 so they are stored, replayed and batched like any metric. Histograms leave as a display
 with HISTOGRAM_MIME and heatmaps (add_heatmap) as HEATMAP_MIME displays, the newest of each
@@ -25,6 +26,7 @@ DISPLAYS_BEFORE_SLOWING = 50   # ...then every 2 s, 4 s...: a long run stays und
                                # site's cap on stored displays
 POINTS_PER_EVENT = 4000        # ~350 KB a line: well under the sandbox's event size limit
 HISTOGRAMS_PER_TAG_BEFORE_THINNING = 50
+HISTOGRAM_NUMBERS_PER_EVENT = 8000  # bin edges + counts in one display: ~200 KB a line
 
 
 def _write_line(event):
@@ -161,9 +163,15 @@ class SandboxSink:
         if not batch and not heatmaps:
             return
         self.sent_displays_at = time.monotonic()
-        if batch:
+        while batch:  # split so no line passes the sandbox's event size limit
+            size, n = 0, 0
+            while n < len(batch) and (n == 0 or size + 2 * len(batch[n]["edges"])
+                                      <= HISTOGRAM_NUMBERS_PER_EVENT):
+                size += 2 * len(batch[n]["edges"])
+                n += 1
             self.write(events.event("display", mime=events.HISTOGRAM_MIME,
-                                    data={"histograms": batch}))
+                                    data={"histograms": batch[:n]}))
+            batch = batch[n:]
         for record in heatmaps:
             self.write(events.event("display", mime=events.HEATMAP_MIME, data=record))
         self.displays_sent += 1

@@ -159,8 +159,8 @@ def histogram_record(array, bins="tensorflow", max_bins=None):
             "nonfinite": int(array.size - finite.size)}
 
 
-MAX_HEATMAP_CELLS = 200 * 200
-MAX_HEATMAP_POINTS = 5000
+MAX_HEATMAP_CELLS = 100 * 100   # with the points, one heatmap stays a few hundred KB
+MAX_HEATMAP_POINTS = 2000
 
 
 def heatmap_record(values, x=None, y=None, points=None):
@@ -173,7 +173,8 @@ def heatmap_record(values, x=None, y=None, points=None):
         raise ValueError(f"add_heatmap(): values has {grid.size} cells; 1 to "
                          f"{MAX_HEATMAP_CELLS} can be drawn")
     rows, cols = shape
-    z = [[v if np.isfinite(v) else None for v in row] for row in grid.reshape(rows, cols).tolist()]
+    z = [[_short(v) if np.isfinite(v) else None for v in row]
+         for row in grid.reshape(rows, cols).tolist()]
     record = {"z": z, "x": _axis(x, cols, "x"), "y": _axis(y, rows, "y"), "points": None}
     if points is not None:
         if not isinstance(points, dict) or not {"x", "y"} <= set(points):
@@ -186,9 +187,15 @@ def heatmap_record(values, x=None, y=None, points=None):
             raise ValueError("add_heatmap(): points x, y and label must have the same length")
         if len(px) > MAX_HEATMAP_POINTS:
             raise ValueError(f"add_heatmap(): at most {MAX_HEATMAP_POINTS} points, not {len(px)}")
-        record["points"] = {"x": px.tolist(), "y": py.tolist(),
+        record["points"] = {"x": [_short(v, 6) for v in px.tolist()],
+                            "y": [_short(v, 6) for v in py.tolist()],
                             "label": None if label is None else label.tolist()}
     return record
+
+
+def _short(value, digits=5):
+    """A float with ``digits`` significant digits: plenty for a picture, a third the JSON."""
+    return float(f"{value:.{digits}g}")
 
 
 def _axis(coords, n, name):
@@ -197,4 +204,4 @@ def _axis(coords, n, name):
     arr = to_array(coords, name)
     if len(arr) != n:
         raise ValueError(f"add_heatmap(): {name} has {len(arr)} values; values needs {n}")
-    return arr.tolist()
+    return [_short(v, 6) for v in arr.tolist()]
