@@ -56,6 +56,18 @@ def test_events_announced_by_another_process_take_the_next_sequence_numbers():
     assert (run.last_seq, run.stdout, run.status) == (3, "hi\n", events.SUCCEEDED)
 
 
+def test_runs_still_waiting_are_told_their_new_place_when_one_leaves_the_queue():
+    first, second, third, on_gpu = stored_run(), stored_run(), stored_run(), stored_run("cuda")
+    run_claims.claim(first.id)
+    sent = run_claims.announce_positions("cpu")
+    assert [(e["run_id"], e["queue_position"], e["seq"]) for e in sent] == [
+        (str(second.id), 1, 1), (str(third.id), 2, 1)]
+    on_gpu.refresh_from_db()
+    assert on_gpu.last_seq == 0  # another queue: unchanged
+    second.refresh_from_db()
+    assert (second.status, second.last_seq) == (events.QUEUED, 1)
+
+
 def test_a_run_ended_elsewhere_is_not_overwritten_by_its_old_worker():
     run = stored_run()
     run_claims.claim(run.id)

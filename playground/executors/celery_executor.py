@@ -60,9 +60,13 @@ class CeleryExecutor(Executor):
 
     def cancel(self, run_id):
         run_id = str(run_id)
-        if run_claims.finish(run_id, events.CANCELLED, "the run was cancelled before it started",
-                             expected=(events.QUEUED,)):
-            return True  # a worker that gets its message later finds it taken
+        ended = run_claims.finish(run_id, events.CANCELLED,
+                                  "the run was cancelled before it started",
+                                  expected=(events.QUEUED,))
+        if ended:  # a worker that gets its message later finds it taken
+            device = Run.objects.filter(pk=run_id).values_list("device", flat=True).first()
+            run_claims.announce_positions(device)
+            return True
         status = Run.objects.filter(pk=run_id).values_list("status", flat=True).first()
         if status != events.RUNNING:
             return False

@@ -106,6 +106,10 @@ class WorkerRuntime:
         log.info("run %s (%s, device %s) executing on %s", run_id, run.kind, run.device,
                  self.hostname)
         try:
+            run_claims.announce_positions(run.device)  # the runs behind it moved up
+        except Exception:
+            log.exception("could not announce queue positions")
+        try:
             fleet.take_lease(run_id, self.hostname or "worker")
         except Exception:  # Redis away: the control loop renews it when Redis is back
             log.warning("could not take the lease of run %s", run_id)

@@ -71,3 +71,16 @@ def finish(run_id, status, message, expected=ACTIVE):
     """End a run that is in one of the ``expected`` statuses; the "finished" event or None."""
     return announce(run_id, events.event("finished", status=status, message=message,
                                          duration_ms=None), expected)
+
+
+def announce_positions(device, limit=50):
+    """A run left the queue of ``device`` (taken by a worker, cancelled): tell the first
+    ``limit`` runs still waiting there where they stand now. Returns the events sent."""
+    waiting = Run.objects.filter(status=events.QUEUED, device=device).order_by("queued_at")
+    sent = []
+    for position, run_id in enumerate(waiting.values_list("id", flat=True)[:limit], 1):
+        ev = announce(run_id, events.event("status", status=events.QUEUED,
+                                           queue_position=position), expected=(events.QUEUED,))
+        if ev is not None:
+            sent.append(ev)
+    return sent
