@@ -69,8 +69,13 @@ class EventSink:
         with buf.lock:
             if buf.done:
                 return  # nothing follows "finished"
-            buf.seq += 1
-            buf.pending.append({**_protocol_fields(event), "run_id": run_id, "seq": buf.seq})
+            fields = _protocol_fields(event)
+            last = buf.pending[-1] if buf.pending else None
+            if fields["type"] == "metrics" and last is not None and last["type"] == "metrics":
+                last["points"] = last["points"] + fields["points"]  # <= one message a flush
+            else:
+                buf.seq += 1
+                buf.pending.append({**fields, "run_id": run_id, "seq": buf.seq})
             if buf.first_pending_at is None:
                 buf.first_pending_at = time.monotonic()
             final = event["type"] == "finished"
