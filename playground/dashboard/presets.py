@@ -25,6 +25,8 @@ OPTIMIZERS = {
     "adam": "torch.optim.Adam(model.parameters(), lr={lr})",
     "rmsprop": "torch.optim.RMSprop(model.parameters(), lr={lr})",
 }
+OPTIMIZER_LABELS = {"sgd": "SGD", "nesterov": "SGD + Nesterov momentum", "adam": "Adam",
+                    "rmsprop": "RMSprop"}
 DEFAULTS = {"dataset": "spiral", "samples": 400, "noise": 0.1, "train_fraction": 0.7,
             "model": "mlp", "hidden": [32, 32], "activation": "tanh", "optimizer": "adam",
             "lr": 0.03, "batch_size": 32, "epochs": 200, "device": "cpu", "seed": 0}

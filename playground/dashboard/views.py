@@ -51,16 +51,14 @@ def _page_context(request):
 # -- pages ---------------------------------------------------------------------------------------
 @require_GET
 def dashboard(request):
-    context = _page_context(request)
-    context["selected"] = request.GET.get("runs", "")
-    return render(request, "dashboard/dashboard.html", context)
+    return render(request, "dashboard/dashboard.html", _page_context(request))
 
 
 @require_GET
 def train(request):
     context = _page_context(request)
     context.update(datasets=presets.DATASETS, activations=presets.ACTIVATIONS,
-                   optimizers=presets.OPTIMIZERS, defaults=presets.DEFAULTS)
+                   optimizers=presets.OPTIMIZER_LABELS, defaults=presets.DEFAULTS)
     return render(request, "dashboard/train.html", context)
 
 
