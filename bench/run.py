@@ -5,17 +5,31 @@
     python3 bench/run.py --quick      # shorter rounds (noisier)
     python3 bench/run.py --check      # run each step once, no timing (a smoke test)
     python3 bench/run.py --no-torch   # engine alone
+    python3 bench/run.py --threads 1  # both libraries on one thread (fair on a busy machine)
 
 Each workload runs in rounds that alternate between the two libraries, so background load
 hits both alike; a round repeats the step until it lasts ``--round`` seconds, and the best
 round counts. Both libraries use their default thread counts (NumPy's BLAS and PyTorch's
-intra-op pool), as a user would get them.
+intra-op pool), as a user would get them, unless --threads says otherwise: on a machine
+shared with other work, multi-threaded BLAS timings swing widely, one thread each does not.
 """
 import argparse
 import gc
+import os
 import sys
 import time
 from pathlib import Path
+
+
+def _threads_from_argv(argv):
+    """--threads must act before NumPy loads its BLAS, so it is read ahead of argparse."""
+    if "--threads" in argv[:-1]:
+        n = argv[argv.index("--threads") + 1]
+        for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+            os.environ[var] = n
+
+
+_threads_from_argv(sys.argv)
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -83,8 +97,12 @@ def main(argv=None):
     parser.add_argument("--check", action="store_true",
                         help="run every step once under engine (and torch), no timing")
     parser.add_argument("--no-torch", action="store_true", help="time engine alone")
+    parser.add_argument("--threads", type=int, help="BLAS/intra-op threads for both libraries "
+                        "(read at start-up; pass it on the command line)")
     args = parser.parse_args(argv)
     torch = None if args.no_torch else import_torch()
+    if torch is not None and args.threads:
+        torch.set_num_threads(args.threads)
     rounds, round_s = (3, 0.1) if args.quick else (args.rounds, args.round)
 
     works = [w for w in load_all() if not args.only or any(o in w.name for o in args.only)]
