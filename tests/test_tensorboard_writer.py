@@ -232,13 +232,18 @@ def test_it_is_importable_as_torch_utils_tensorboard():
     from playground.sandbox import torch_alias
     import importlib
     import sys
+    had_alias = any(isinstance(f, torch_alias.TorchAliasFinder) for f in sys.meta_path)
     torch_alias.install()
-    module = importlib.import_module("torch.utils.tensorboard")
-    assert module.SummaryWriter is SummaryWriter and module.log is log
-    assert tensorboard.progress is progress
-    for name in [n for n in sys.modules if n == "torch" or n.startswith("torch.")]:
-        del sys.modules[name]
-    sys.meta_path[:] = [f for f in sys.meta_path if not isinstance(f, torch_alias.TorchAliasFinder)]
+    try:
+        module = importlib.import_module("torch.utils.tensorboard")
+        assert module.SummaryWriter is SummaryWriter and module.log is log
+        assert module.progress is progress and tensorboard.progress is progress
+    finally:
+        if not had_alias:  # leave the process as it was for other tests
+            for name in [n for n in sys.modules if n == "torch" or n.startswith("torch.")]:
+                del sys.modules[name]
+            sys.meta_path[:] = [f for f in sys.meta_path
+                                if not isinstance(f, torch_alias.TorchAliasFinder)]
 
 
 def test_add_heatmap_writes_a_grid_with_its_points_and_refuses_bad_ones(tmp_path):

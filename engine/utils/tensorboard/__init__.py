@@ -7,6 +7,10 @@
             ...
             writer.add_scalar("loss", loss, step)   # or: log(step=step, loss=loss)
 
+``log`` and ``progress`` are importable from here (``torch.utils.tensorboard`` in the
+playground, ``engine.utils.tensorboard`` elsewhere); the writer also has ``add_scalars``,
+``add_histogram`` and ``add_heatmap`` (the playground's own: a 2-D grid with points on top).
+
 In the playground the points stream to the page as live charts (and the dashboard at
 /dashboard/). Anywhere else they are appended to ``runs/<name>/metrics.jsonl``, one JSON
 object per line; no TensorBoard is needed. ``set_sink`` redirects every writer.
