@@ -230,7 +230,7 @@ def api_run(st, web, run_id):
 def test_a_run_started_through_one_web_process_is_watched_live_through_another(stack):
     async def scenario():
         a, b = await connect(stack, "A"), await connect(stack, "B")
-        run_id = await start(a, counting_code(8, 0.15))
+        run_id = await start(a, counting_code(10, 0.2))
         await b.send(json.dumps({"type": "watch", "run_id": run_id}))
         seen_a, seen_b = await asyncio.gather(events_until(a, run_id, is_finished),
                                               events_until(b, run_id, is_finished))
@@ -240,13 +240,13 @@ def test_a_run_started_through_one_web_process_is_watched_live_through_another(s
 
     run_id, seen_a, seen_b = asyncio.run(scenario())
     for seen in (seen_a, seen_b):
-        assert stdout_of(seen) == counted(8), logs_on_failure(stack)
+        assert stdout_of(seen) == counted(10), logs_on_failure(stack)
         assert [m["type"] for m in seen].count("finished") == 1
         assert seen[-1]["status"] == "succeeded"
     # B watched it live: more than the replay's one stdout event reached it.
     assert sum(m["type"] == "stdout" for m in seen_b) > 1
     stored = api_run(stack, "B", run_id)
-    assert stored["status"] == "succeeded" and stored["stdout"] == counted(8)
+    assert stored["status"] == "succeeded" and stored["stdout"] == counted(10)
 
 
 def test_a_page_reattaching_to_the_other_process_misses_nothing_and_gets_nothing_twice(stack):
