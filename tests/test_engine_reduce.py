@@ -544,3 +544,14 @@ def test_out_argument():
     assert r.values is v and r.indices is i and i.tolist() == A.argmax(1).tolist()
     raises(TypeError, "median(): argument 'out' must be tuple of Tensors, not Tensor",
            lambda: engine.median(x, 1, out=engine.empty(0)))
+
+
+def test_half_precision_accumulates_in_float32():
+    # NumPy would add float16 in float16 (a running sum sticks at 2048 when adding 0.5);
+    # PyTorch accumulates half in float32 and so does the engine.
+    halves = np.full(10000, 0.5, dtype=np.float16)
+    x = t(halves)
+    assert x.cumsum(0)[-1].item() == 5000.0 and x.cumsum(0).dtype == engine.float16
+    assert x.sum().item() == 5000.0 and x.sum().dtype == engine.float16
+    assert x.sum(0).item() == 5000.0
+    assert x.nansum().item() == 5000.0

@@ -15,6 +15,14 @@ from .arith import _into as _arith_into
 from ._util import Tensor, _grad_state, _wrap_dim, normalize_dims, record, to_float, wrap
 
 
+_HALF = float16.np
+
+
+def _half_acc(method, dims, keepdim=False):
+    """A half-precision sum/prod accumulated in float32 (as PyTorch does), cast back."""
+    return method(axis=dims, keepdims=keepdim, dtype="float32").astype(_HALF)
+
+
 def _grad_to_input(g, node):
     """Broadcast a reduced gradient back to the input's shape (undoing keepdim=False)."""
     if not node.keepdim and node.dims:
@@ -54,7 +62,8 @@ def sum(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None,
     if axis is not None or keepdims is not None:
         dim, keepdim = _numpy_kwargs("sum", dim, keepdim, axis, keepdims)
     if dim is None and data.dtype.kind == "f" and dtype is None and not keepdim:
-        out = wrap(data.sum(), input)  # the hot case (loss.sum()): nothing to normalise
+        # the hot case (loss.sum()): nothing to normalise; half precision adds up in float32
+        out = wrap(data.sum() if data.dtype != _HALF else _half_acc(data.sum, None), input)
         node = record(SumBackward0, out, (input,))
         if node is not None:
             node.in_shape = data.shape
@@ -64,7 +73,8 @@ def sum(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None,
     elif data.dtype.kind in "bi" or data.dtype.kind == "u":
         data = data.astype(int64.np)  # PyTorch sums integers and bools in int64
     dims = _dims(dim, data.ndim)
-    out = wrap(data.sum(axis=dims, keepdims=keepdim), input)
+    out = wrap(_half_acc(data.sum, dims, keepdim) if data.dtype == _HALF else
+               data.sum(axis=dims, keepdims=keepdim), input)
     if dim is None:
         node = record(SumBackward0, out, (input,))
         if node is not None:
@@ -267,7 +277,7 @@ def prod(input, dim=None, keepdim=False, *, dtype=None):
         data = data.astype(int64.np)  # PyTorch multiplies integers and bools in int64
     if dim is None:
         dims = tuple(range(data.ndim))
-        out = wrap(data.prod(), input)
+        out = wrap(_half_acc(data.prod, None) if data.dtype == _HALF else data.prod(), input)
         node = record(ProdBackward0, out, (input,))
     else:
         if isinstance(dim, (tuple, list)):
@@ -275,7 +285,8 @@ def prod(input, dim=None, keepdim=False, *, dtype=None):
                             "one dim at a time)")
         d = _wrap_dim(dim, data.ndim)
         dims = (d,) if data.ndim else ()
-        out = wrap(data.prod(axis=dims, keepdims=keepdim), input)
+        out = wrap(_half_acc(data.prod, dims, keepdim) if data.dtype == _HALF else
+                   data.prod(axis=dims, keepdims=keepdim), input)
         node = record(ProdBackward1, out, (input,))
     if node is not None:
         _reduce_node(node, input, dims, keepdim)
@@ -658,7 +669,13 @@ def _cumulative(name, fn, node_cls, input, dim, dtype):
         data = data.astype(to_dtype(dtype).np)
     elif data.dtype.kind in "biu":
         data = data.astype(int64.np)
-    out = wrap(fn(data, axis=d) if data.ndim else data.copy(), input)
+    if not data.ndim:
+        result = data.copy()
+    elif data.dtype == _HALF:  # accumulate in float32, as PyTorch does for half
+        result = fn(data, axis=d, dtype="float32").astype(_HALF)
+    else:
+        result = fn(data, axis=d)
+    out = wrap(result, input)
     node = record(node_cls, out, (input,))
     if node is not None:
         node.dim = d if data.ndim else None
@@ -975,7 +992,9 @@ def nansum(input, dim=None, keepdim=False, *, dtype=None):
     elif data.dtype.kind in "biu":
         data = data.astype(int64.np)
     dims = _dims(dim, data.ndim)
-    out = wrap(xp_of(data).nansum(data, axis=dims, keepdims=keepdim).astype(data.dtype), input)
+    acc = "float32" if data.dtype == _HALF else None  # half adds up in float32
+    out = wrap(xp_of(data).nansum(data, axis=dims, keepdims=keepdim, dtype=acc)
+               .astype(data.dtype), input)
     node = record(NansumBackward0, out, (input,), (input,))
     if node is not None:
         _reduce_node(node, input, dims, keepdim)
