@@ -157,22 +157,24 @@ def test_conv2d_stride_one_gradients_grouped_dilated_and_wide_padding():
               rng.standard_normal((2, 2, 1, 1)))
 
 
-@pytest.mark.parametrize("wide", [False, True])
+@pytest.mark.parametrize("layout", ["rows", "batch-innermost", "wide"])
 @pytest.mark.parametrize("geometry", [((1, 1), ((1, 1), (1, 1)), (1, 1), 1),
                                       ((1, 1), ((0, 2), (1, 0)), (2, 1), 2),
                                       ((2, 1), ((1, 1), (0, 0)), (1, 2), 1)])
-def test_conv_kernels_are_adjoint_on_layers_too_big_for_gradcheck(geometry, wide, monkeypatch):
-    """<conv(x, w), g> == <x, conv^T(g, w)> == <w, corr(x, g)> on every kernel path (the
-    stride-1 wide grid and the compact im2col), and the paths agree with the definition."""
-    from engine.nn import _conv
-    monkeypatch.setattr(_conv, "_wide_pays", lambda geo, *a: wide and geo.stride == (1, 1))
-    geo = _conv.Geometry(*geometry)
+def test_conv_kernels_are_adjoint_on_layers_too_big_for_gradcheck(geometry, layout, monkeypatch):
+    """<conv(x, w), g> == <x, conv^T(g, w)> == <w, corr(x, g)> on every kernel layout, and
+    every layout agrees with the definition."""
+    from engine.nn import _im2col as kernels
+    monkeypatch.setattr(kernels, "_wide_pays",
+                        lambda geo, *a: layout == "wide" and geo.stride == (1, 1))
+    monkeypatch.setattr(kernels, "_narrow", lambda out_w: layout == "batch-innermost")
+    geo = kernels.Geometry(*geometry)
     x = rng.standard_normal((3, 8, 20, 19))
     w = rng.standard_normal((8, 8 // geo.groups, 3, 3))
-    y = _conv.conv(x, w, geo)
+    y = kernels.conv(x, w, geo)
     g = rng.standard_normal(y.shape)
-    dx = _conv.input_grad(g, w, x.shape, geo)
-    dw = _conv.weight_grad(x, g, w.shape, geo)
+    dx = kernels.input_grad(g, w, x.shape, geo)
+    dw = kernels.weight_grad(x, g, w.shape, geo)
     assert (y * g).sum() == pytest.approx((x * dx).sum(), rel=1e-10)
     assert (y * g).sum() == pytest.approx((w * dw).sum(), rel=1e-10)
     expect = ref_conv2d(x[:1], w, None, geo.stride, geo.pad, geo.dilation, geo.groups)
@@ -189,26 +191,29 @@ def test_conv2d_double_backward():
     gradgradcheck(lambda x, w: F.conv_transpose2d(x, w, stride=2).tanh(), x, wt)
 
 
-def test_conv2d_grad_fn_and_chunked_batches_agree():
-    from engine.nn import _conv
-    x = rng.standard_normal((5, 2, 6, 6))
-    w = rng.standard_normal((3, 2, 3, 3))
+@pytest.mark.parametrize("stride", [1, 2])
+def test_conv2d_grad_fn_and_chunked_batches_agree(stride):
+    from engine.nn import _im2col
+    x = rng.standard_normal((5, 4, 12, 7))
+    w = rng.standard_normal((6, 4, 3, 3))
     xt, wt = t(x, True), t(w, True)
-    out = F.conv2d(xt, wt, padding=1)
+    out = F.conv2d(xt, wt, padding=1, stride=stride)
     assert out.grad_fn.name() == "ConvolutionBackward0"
     g = rng.standard_normal(out.shape)
     out.backward(t(g))
-    saved = _conv._COLS_BUDGET
-    _conv._COLS_BUDGET = 1  # force one sample per chunk
+    saved = _im2col._COLS_BUDGET
+    _im2col._COLS_BUDGET = 1  # force one sample per chunk
     try:
         xt2, wt2 = t(x, True), t(w, True)
-        out2 = F.conv2d(xt2, wt2, padding=1)
+        out2 = F.conv2d(xt2, wt2, padding=1, stride=stride)
         out2.backward(t(g))
     finally:
-        _conv._COLS_BUDGET = saved
+        _im2col._COLS_BUDGET = saved
     np.testing.assert_allclose(out2.detach().numpy(), out.detach().numpy(), atol=1e-12)
     np.testing.assert_allclose(xt2.grad.numpy(), xt.grad.numpy(), atol=1e-12)
     np.testing.assert_allclose(wt2.grad.numpy(), wt.grad.numpy(), atol=1e-12)
+    expect = ref_conv2d(x[:1], w, None, (stride, stride), ((1, 1), (1, 1)), (1, 1), 1)
+    np.testing.assert_allclose(out.detach().numpy()[:1], expect, atol=1e-10)
 
 
 def test_conv1d_matches_conv2d_with_height_one_and_unbatched_input():
