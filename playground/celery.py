@@ -41,6 +41,17 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 def _start_worker_runtime(sender=None, **_):
     from playground.executors.celery_tasks import runtime
 
+    pool = getattr(sender.controller.pool_cls, "__module__", str(sender.controller.pool_cls))
+    if not pool.endswith((".thread", ".solo")):
+        # Tasks would run in child processes that hold no sandbox workers, leases or
+        # heartbeat: refuse loudly rather than take runs and never execute them.
+        import logging
+        import os
+
+        logging.getLogger("playground.executors").critical(
+            "playground workers need the threads pool (the default) or solo, not %s", pool)
+        logging.shutdown()
+        os._exit(2)
     runtime.start(hostname=sender.hostname,
                   queues=sorted(sender.app.amqp.queues.consume_from or ["cpu"]),
                   concurrency=sender.controller.concurrency)
