@@ -68,6 +68,14 @@ def _out_of_range(idx, n):
 
 class IndexSelectBackward0(Node):
     def backward(self, g):
+        if not _grad_state[0]:
+            gd = g._data
+            xp = xp_of(gd)
+            out = xp.zeros(self.in_shape, dtype=gd.dtype)
+            target = out if out.ndim else out.reshape(1)
+            xp.add.at(target, _dim_prefix(self.dim) + (self.idx,), gd.reshape(
+                target.shape[:self.dim] + (-1,) + target.shape[self.dim + 1:]))
+            return (wrap(out, g),)
         zeros = _zeros(self.in_shape, g)
         return (index_add(zeros, self.dim, self.index, g),)
 
@@ -80,7 +88,7 @@ def index_select(input, dim, index, *, out=None):
                   data.reshape(1)[idx].reshape(()), input)
     node = record(IndexSelectBackward0, result, (input,))
     if node is not None:
-        node.in_shape, node.dim, node.index = data.shape, d, index
+        node.in_shape, node.dim, node.index, node.idx = data.shape, d, index, idx
     return _into(out, result)
 
 
@@ -231,6 +239,12 @@ def _src_block(src, index_shape):
 
 class GatherBackward0(Node):
     def backward(self, g):
+        if not _grad_state[0]:  # the checks ran in the forward: add straight into zeros
+            gd = g._data
+            xp = xp_of(gd)
+            out = xp.zeros(self.in_shape, dtype=gd.dtype)
+            xp.add.at(out if out.ndim else out.reshape(1), self.where, gd)
+            return (wrap(out, g),)
         return (scatter_add(_zeros(self.in_shape, g), self.dim, self.index, g),)
 
 
@@ -241,7 +255,7 @@ def gather(input, dim, index, *, sparse_grad=False, out=None):
         index._data.shape), input)
     node = record(GatherBackward0, result, (input,))
     if node is not None:
-        node.in_shape, node.dim, node.index = data.shape, d, index
+        node.in_shape, node.dim, node.index, node.where = data.shape, d, index, where_
     return _into(out, result)
 
 
@@ -462,6 +476,9 @@ def _broadcast(a_shape, b_shape):
 
 class MaskedFillBackward0(Node):
     def backward(self, g):
+        if not _grad_state[0]:
+            gd = g._data
+            return (wrap(xp_of(gd).where(self.mask._data, gd.dtype.type(0), gd), g),)
         return (masked_fill(g, self.mask, 0),)
 
 
@@ -564,6 +581,14 @@ def masked_scatter(input, mask, source):
 class WhereBackward0(Node):
     def backward(self, g):
         cond = self.condition
+        if not _grad_state[0]:  # no graph of the gradient: plain arrays are enough
+            c, gd, xp = cond._data, g._data, xp_of(g._data)
+            zero = gd.dtype.type(0)
+            ga = wrap(xp.where(c, gd, zero), g) if self.next_functions[0][0] is not None \
+                else None
+            gb = wrap(xp.where(c, zero, gd), g) if self.next_functions[1][0] is not None \
+                else None
+            return ga, gb
         ga = where(cond, g, 0) if self.next_functions[0][0] is not None else None
         gb = where(cond, 0, g) if self.next_functions[1][0] is not None else None
         return ga, gb

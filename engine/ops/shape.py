@@ -5,7 +5,7 @@ from .._backend import xp_of
 from ..autograd.graph import Node
 from .._dtype import result_type
 from .._size import Size
-from ._util import Tensor, _view, _wrap_dim, record, wrap
+from ._util import Tensor, _grad_state, _view, _wrap_dim, record, wrap
 
 
 def _shape_arg(shape):
@@ -387,11 +387,14 @@ def _common_arrays(tensors):
 class CatBackward0(Node):
     def backward(self, g):
         grads, start = [], 0
+        lead = (slice(None),) * self.dim
+        plain = not _grad_state[0]  # no graph of the gradient: plain array slices suffice
         for size in self.sizes:
             if size is None:  # a skipped legacy empty 1-D input
                 grads.append(None)
                 continue
-            grads.append(narrow(g, self.dim, start, size))
+            grads.append(wrap(g._data[lead + (slice(start, start + size),)], g) if plain
+                         else narrow(g, self.dim, start, size))
             start += size
         return tuple(grads)
 
@@ -448,6 +451,9 @@ concat = concatenate = cat
 
 class StackBackward0(Node):
     def backward(self, g):
+        if not _grad_state[0]:
+            lead = (slice(None),) * self.dim
+            return tuple(wrap(g._data[lead + (i,)], g) for i in range(g._data.shape[self.dim]))
         return unbind(g, self.dim)
 
 
@@ -504,6 +510,8 @@ class SplitBackward0(Node):
                 shape[self.dim] = size
                 g = _zeros(tuple(shape), like)
             parts.append(g)
+        if not _grad_state[0]:
+            return wrap(xp_of(like._data).concatenate([p._data for p in parts], self.dim), like)
         return cat(parts, self.dim)
 
 
@@ -517,6 +525,8 @@ class UnbindBackward0(Node):
         if like is None:
             return (None,)
         parts = [g if g is not None else _zeros(like._data.shape, like) for g in grads]
+        if not _grad_state[0]:
+            return wrap(xp_of(like._data).stack([p._data for p in parts], self.dim), like)
         return stack(parts, self.dim)
 
 
