@@ -333,3 +333,50 @@ def test_one_cycle_three_phase_linear_cycles_adams_beta1():
     assert opt.param_groups[0]["betas"][1] == 0.999
     with pytest.raises(ValueError, match="You must define either total_steps OR"):
         sched.OneCycleLR(opt, max_lr=1.0)
+
+
+@pytest.mark.parametrize("options, want_lr, want_momentum", [
+    # Copied from PyTorch 2.13: get_last_lr()[0] and the first group's momentum, after
+    # construction and after each of 12 steps.
+    (dict(base_lr=0.01, max_lr=0.1, step_size_up=3),
+     [0.01, 0.040000000000000015, 0.06999999999999999, 0.1, 0.07000000000000003,
+      0.03999999999999998, 0.01, 0.040000000000000056, 0.06999999999999995, 0.1,
+      0.06999999999999995, 0.040000000000000056, 0.01],
+     [0.9, 0.8666666666666667, 0.8333333333333334, 0.8, 0.8333333333333334,
+      0.8666666666666667, 0.9, 0.8666666666666666, 0.8333333333333335, 0.8,
+      0.8333333333333335, 0.8666666666666666, 0.9]),
+    (dict(base_lr=[0.01, 0.02], max_lr=0.1, step_size_up=2, step_size_down=4,
+          mode="triangular2"),
+     [0.01, 0.05500000000000003, 0.09999999999999999, 0.0775, 0.055000000000000014,
+      0.03249999999999998, 0.01, 0.03250000000000004, 0.054999999999999966,
+      0.043750000000000004, 0.03249999999999998, 0.02125000000000002, 0.01],
+     [0.9, 0.85, 0.8, 0.8250000000000001, 0.85, 0.875, 0.9, 0.875, 0.8500000000000001,
+      0.8625, 0.875, 0.8875, 0.9]),
+])
+def test_cyclic_lr_matches_pytorch(options, want_lr, want_momentum):
+    opt = optim.SGD([{"params": [engine.randn(2, requires_grad=True)]},
+                     {"params": [engine.randn(1, requires_grad=True)], "lr": 0.5}],
+                    lr=0.1, momentum=0.9)
+    s = sched.CyclicLR(opt, **options)
+    lrs, moms = [s.get_last_lr()[0]], [opt.param_groups[0]["momentum"]]
+    for _ in range(12):
+        opt.step()
+        s.step()
+        lrs.append(s.get_last_lr()[0])
+        moms.append(opt.param_groups[0]["momentum"])
+    _same(lrs, want_lr)
+    _same(moms, want_momentum)
+
+
+def test_cyclic_lr_exp_range_cycles_adams_beta1():
+    opt = optim.Adam([engine.randn(2, requires_grad=True)], lr=0.1)
+    s = sched.CyclicLR(opt, base_lr=0.01, max_lr=0.1, step_size_up=3, mode="exp_range",
+                       gamma=0.9)
+    for _ in range(3):
+        opt.step()
+        s.step()
+    # PyTorch 2.13: lr 0.07561000000000001, beta1 0.8271000000000001 after 3 steps
+    _same([s.get_last_lr()[0], opt.param_groups[0]["betas"][0]],
+          [0.07561000000000001, 0.8271000000000001])
+    with pytest.raises(ValueError, match="^mode is invalid and scale_fn is None$"):
+        sched.CyclicLR(opt, 0.01, 0.1, mode="sawtooth")

@@ -10,13 +10,13 @@ from bisect import bisect_right
 from collections import Counter
 
 from ._lr_base import LRScheduler, _group_lrs
-from ._lr_cyclic import CosineAnnealingWarmRestarts, OneCycleLR  # noqa: F401
+from ._lr_cyclic import CosineAnnealingWarmRestarts, CyclicLR, OneCycleLR  # noqa: F401
 from ._lr_plateau import ReduceLROnPlateau  # noqa: F401 (used and re-exported)
 
 __all__ = ["LRScheduler", "LambdaLR", "MultiplicativeLR", "StepLR", "MultiStepLR",
            "ConstantLR", "LinearLR", "ExponentialLR", "PolynomialLR", "CosineAnnealingLR",
-           "CosineAnnealingWarmRestarts", "OneCycleLR", "SequentialLR", "ChainedScheduler",
-           "ReduceLROnPlateau"]
+           "CosineAnnealingWarmRestarts", "CyclicLR", "OneCycleLR", "SequentialLR",
+           "ChainedScheduler", "ReduceLROnPlateau"]
 
 class _LambdaScheduler(LRScheduler):
     """Shared by LambdaLR and MultiplicativeLR: one lr_lambda per param group."""
