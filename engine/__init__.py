@@ -12,7 +12,8 @@ _np.seterr(all="ignore")
 from . import _backend  # noqa: E402
 from ._device import device  # noqa: E402
 from ._dtype import (bool_ as bool, float16, float32, float64, int8, int16, int32,  # noqa
-                     int64, uint8, dtype, get_default_dtype, set_default_dtype)
+                     int64, uint8, dtype, get_default_dtype, set_default_dtype,
+                     promote_types, can_cast, finfo, iinfo)
 from ._size import Size  # noqa: E402
 from .tensor import Tensor, is_tensor  # noqa: E402
 from . import autograd  # noqa: E402
@@ -55,6 +56,8 @@ def _install(module):
 
 for _m in (_arith, _unary, _reduce, _shape, _convert, _select, _linalg):
     _install(_m)
+for _name, _fn in _creation.EXTRA_METHODS.items():  # new_zeros, new_ones, ...
+    setattr(Tensor, _name, _fn)
 
 
 def _inplace_methods():

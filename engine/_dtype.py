@@ -148,3 +148,48 @@ def scalar_dtype(value):
     if isinstance(value, int):
         return int64
     return get_default_dtype()
+
+
+def promote_types(type1, type2):
+    """The dtype both operands promote to (torch.promote_types)."""
+    return _promote_same_category(to_dtype(type1), to_dtype(type2))
+
+
+def can_cast(from_, to):
+    """PyTorch's rule: no float -> integer, no non-bool -> bool."""
+    return to_dtype(from_)._category <= to_dtype(to)._category
+
+
+class finfo:
+    """Machine limits of a floating dtype, with PyTorch's field names."""
+
+    def __init__(self, type=None):
+        d = to_dtype(type) if type is not None else get_default_dtype()
+        if not d.is_floating_point:
+            raise TypeError(f"finfo() requires a floating point input type. Use iinfo to "
+                            f"handle '{d}'")
+        info = np.finfo(d.np)
+        self.dtype = d.name
+        self.bits, self.eps = info.bits, float(info.eps)
+        self.max, self.min = float(info.max), float(info.min)
+        self.tiny = self.smallest_normal = float(info.tiny)
+        self.resolution = float(info.resolution)
+
+    def __repr__(self):
+        return (f"finfo(resolution={self.resolution}, min={self.min:g}, max={self.max:g}, "
+                f"eps={self.eps:g}, smallest_normal={self.tiny:g}, tiny={self.tiny:g}, "
+                f"dtype={self.dtype})")
+
+
+class iinfo:
+    def __init__(self, type):
+        d = to_dtype(type)
+        if d.is_floating_point:
+            raise TypeError(f"iinfo() requires an integer input type. Use finfo to handle '{d}'")
+        info = np.iinfo(d.np) if d is not bool_ else None
+        self.dtype = d.name
+        self.bits = info.bits if info else 8
+        self.min, self.max = (int(info.min), int(info.max)) if info else (0, 1)
+
+    def __repr__(self):
+        return f"iinfo(min={self.min}, max={self.max}, dtype={self.dtype})"

@@ -277,3 +277,31 @@ __all__ = ["tensor", "as_tensor", "from_numpy", "zeros", "ones", "empty", "full"
            "ones_like", "empty_like", "full_like", "arange", "linspace", "logspace", "eye",
            "rand", "randn", "randint", "randperm", "rand_like", "randn_like", "randint_like",
            "normal", "bernoulli", "multinomial"]
+
+
+# ---- Tensor.new_*: same dtype and device as the tensor unless told otherwise --------------
+
+def _new_factory(fn):
+    def method(self, *size, dtype=None, device=None, requires_grad=False):
+        return fn(*size, dtype=dtype or self.dtype,
+                  device=device if device is not None else self.device,
+                  requires_grad=requires_grad)
+    method.__name__ = "new_" + fn.__name__
+    return method
+
+
+def _new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False):
+    return full(size, fill_value, dtype=dtype or self.dtype,
+                device=device if device is not None else self.device,
+                requires_grad=requires_grad)
+
+
+def _new_tensor(self, data, *, dtype=None, device=None, requires_grad=False):
+    return tensor(data, dtype=dtype or self.dtype,
+                  device=device if device is not None else self.device,
+                  requires_grad=requires_grad)
+
+
+EXTRA_METHODS = {"new_zeros": _new_factory(zeros), "new_ones": _new_factory(ones),
+                 "new_empty": _new_factory(empty), "new_full": _new_full,
+                 "new_tensor": _new_tensor}

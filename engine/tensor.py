@@ -130,6 +130,10 @@ class Tensor:
         return self
 
     @property
+    def output_nr(self):
+        return self._output_nr
+
+    @property
     def is_leaf(self):
         return self.grad_fn is None
 
