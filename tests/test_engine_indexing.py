@@ -76,10 +76,6 @@ def test_int_and_list_separated_by_slice_keep_pytorch_order():
     assert x[0, :, [2, 3]].tolist() == [[2, 3], [6, 7], [10, 11]]
 
 
-@pytest.mark.xfail(strict=True, reason="core bug reported to the lead: NumPy treats list "
-                   "indices separated only by an Ellipsis that covers no dims as separated "
-                   "(their dim moves to the front); PyTorch expands the Ellipsis first, so "
-                   "they are adjacent and keep their place")
 def test_lists_around_an_empty_ellipsis_stay_in_place():
     x = engine.arange(60).reshape(3, 4, 5)
     # torch.arange(60).reshape(3, 4, 5)[:, [0, 1], ..., [2, 3]] -> shape (3, 2)

@@ -11,6 +11,25 @@ from ._util import Tensor, _grad_state, _view, operands, record, wrap
 from .inplace import _LEAF_MSG, _snapshot, write_result
 
 
+def _dims_taken(it):
+    """How many of the tensor's dims an index item consumes (a bool mask: its ndim)."""
+    if it is None or it is Ellipsis or type(it) is bool:
+        return 0
+    return it.ndim if getattr(it, "dtype", None) is not None and it.dtype.kind == "b" else 1
+
+
+def _expand_ellipsis(items, ndim):
+    """Ellipsis written out as full slices. PyTorch does this before indexing, so advanced
+    indices on both sides of an empty ``...`` stay adjacent (NumPy would separate them)."""
+    if Ellipsis not in items:
+        return items
+    rest = ndim - sum(_dims_taken(it) for it in items)
+    out = []
+    for it in items:
+        out.extend([slice(None)] * rest if it is Ellipsis else [it])
+    return tuple(out)
+
+
 class _IntsFirst:
     """An index whose integers PyTorch applies before its advanced (list/tensor) parts.
 
@@ -19,27 +38,13 @@ class _IntsFirst:
     """
     __slots__ = ("first", "rest")
 
-    def __init__(self, items, ndim):
-        consumed = 0
-        for it in items:
-            if it is None or it is Ellipsis or type(it) is bool:
-                continue
-            consumed += it.ndim if getattr(it, "dtype", None) is not None and \
-                it.dtype.kind == "b" else 1
-        expanded = []
-        for it in items:
-            if it is Ellipsis:
-                expanded.extend([slice(None)] * (ndim - consumed))
-            else:
-                expanded.append(it)
+    def __init__(self, expanded):
         first = []
         for it in expanded:
             if type(it) is int:
                 first.append(it)
             elif it is not None and type(it) is not bool:
-                bool_dims = it.ndim if getattr(it, "dtype", None) is not None and \
-                    it.dtype.kind == "b" else 1
-                first.extend([slice(None)] * bool_dims)
+                first.extend([slice(None)] * _dims_taken(it))
         self.first = tuple(first)
         self.rest = tuple(it for it in expanded if type(it) is not int)
 
@@ -104,9 +109,12 @@ def _convert(t, index):
             raise IndexError("only integers, slices (`:`), ellipsis (`...`), None and long or "
                              "byte Variables are valid indices (got "
                              f"{type(it).__name__})")
-    if advanced and any(type(it) is int for it in out):
-        return _IntsFirst(out, t._data.ndim), True, last
-    return tuple(out), advanced, last
+    if not advanced:
+        return tuple(out), False, last
+    out = _expand_ellipsis(tuple(out), t._data.ndim)
+    if any(type(it) is int for it in out):
+        return _IntsFirst(out), True, last
+    return out, True, last
 
 
 def _index_error(exc, t):
