@@ -368,3 +368,13 @@ def test_a_file_object_not_at_its_start_is_read_from_where_it_is():
     engine.save(engine.arange(3), buf)
     buf.seek(6)
     assert engine.load(buf).tolist() == [0, 1, 2]
+
+
+@pytest.mark.skipif(engine.cuda.is_available(), reason="needs a machine without a GPU")
+def test_a_checkpoint_saved_from_a_gpu_loads_on_the_cpu_with_map_location():
+    data = _tampered(manifest=_root({**TENSOR, "device": "cuda:0"}))
+    with pytest.raises(RuntimeError, match="Attempting to deserialize object on a CUDA device"):
+        _load_bytes(data)
+    for where in ("cpu", {"cuda:0": "cpu"}, engine.device("cpu")):
+        t = engine.load(io.BytesIO(data), map_location=where)
+        assert t.device == engine.device("cpu") and t.tolist() == [1.0, 1.0]
