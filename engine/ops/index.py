@@ -21,7 +21,7 @@ def _dims_taken(it):
 def _expand_ellipsis(items, ndim):
     """Ellipsis written out as full slices. PyTorch does this before indexing, so advanced
     indices on both sides of an empty ``...`` stay adjacent (NumPy would separate them)."""
-    if Ellipsis not in items:
+    if not any(it is Ellipsis for it in items):
         return items
     rest = ndim - sum(_dims_taken(it) for it in items)
     out = []
