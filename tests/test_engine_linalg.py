@@ -510,3 +510,68 @@ def test_inv_saves_only_its_result_as_pytorch_does():
     b.add_(1.0)  # PyTorch allows this: LinalgInvExBackward0 saved only the inverse
     inverse.sum().backward()
     assert a.grad is not None
+
+
+# ---- tensordot, inner, vdot, kron, matrix_power, cross --------------------------------------
+
+def test_tensordot_inner_vdot_kron():
+    a, b = r(2, 3, 4), r(3, 4, 5)
+    close(engine.tensordot(engine.tensor(a), engine.tensor(b)), np.tensordot(a, b))
+    c = r(4, 5, 2)
+    close(engine.tensordot(engine.tensor(a), engine.tensor(c), dims=([0, 2], [2, 0])),
+          np.tensordot(a, c, axes=([0, 2], [2, 0])))
+    out = engine.tensordot(engine.tensor(a, requires_grad=True), engine.tensor(b), dims=2)
+    assert chain(out)[:3] == ["ViewBackward0", "MmBackward0", "ViewBackward0"]
+    gradcheck(lambda x, y: engine.tensordot(x, y, dims=([1], [0])), a, b)
+    v, m = r(4), r(5, 4)
+    close(engine.inner(engine.tensor(v), engine.tensor(v)), v @ v)
+    close(engine.tensor(a).inner(engine.tensor(m)), np.inner(a, m))
+    gradcheck(lambda x, y: engine.inner(x, y), a, m)
+    out = engine.vdot(engine.tensor(v, requires_grad=True), engine.tensor(v))
+    assert out.grad_fn.name() == "VdotBackward0"
+    gradcheck(lambda x, y: engine.vdot(x, y), v, r(4))
+    k1, k2 = r(2, 3), r(2, 2)
+    close(engine.kron(engine.tensor(k1), engine.tensor(k2)), np.kron(k1, k2))
+    w = r(4)
+    close(engine.kron(engine.tensor(k1), engine.tensor(w)), np.kron(k1, w))
+    out = engine.kron(engine.tensor(k1, requires_grad=True), engine.tensor(k2))
+    assert chain(out)[:2] == ["UnsafeViewBackward0", "MulBackward0"]
+    gradcheck(lambda x, y: engine.kron(x, y), k1, k2)
+    raises(RuntimeError, "contracted dimensions need to match, but first has size 2 in dim -3 "
+           "and second has size 3 in dim 0",
+           lambda: engine.tensordot(f32(2, 3, 4), f32(3, 4, 5), dims=3))
+    raises(RuntimeError, "inner() the last dimension must match on both input tensors but got "
+           "shapes [2, 3] and [4]", lambda: engine.inner(f32(2, 3), f32(4)))
+
+
+def test_matrix_power():
+    a = r(3, 3) + 3 * np.eye(3)
+    x = engine.tensor(a, requires_grad=True)
+    for n in (0, 1, 2, 3, 5, -1, -2):
+        close(engine.linalg.matrix_power(x, n), np.linalg.matrix_power(a, n))
+    batch = r(2, 3, 3) + 3 * np.eye(3)
+    close(engine.matrix_power(engine.tensor(batch), 4), np.linalg.matrix_power(batch, 4))
+    # PyTorch 2.13's graphs: n=3 is (A @ A) @ A; n=-1 is the inverse itself
+    assert chain(engine.linalg.matrix_power(x, 3)) == ["MmBackward0", "MmBackward0"]
+    assert chain(engine.linalg.matrix_power(x, -1)) == ["LinalgInvExBackward0"]
+    assert chain(engine.linalg.matrix_power(x, 0))[0] == "CopyBackwards"
+    for n in (2, 3, 5, -2):
+        gradcheck(lambda m: engine.linalg.matrix_power(m, n), a)
+    raises(RuntimeError, "linalg.matrix_power: A must be batches of square matrices, but they "
+           "are 2 by 3 matrices", lambda: engine.linalg.matrix_power(f32(2, 3), 2))
+
+
+def test_cross():
+    a, b = r(4, 3), r(4, 3)
+    out = engine.linalg.cross(engine.tensor(a, requires_grad=True), engine.tensor(b))
+    close(out, np.cross(a, b))
+    assert out.grad_fn.name() == "LinalgCrossBackward0"
+    close(engine.cross(engine.tensor(a.T), engine.tensor(b.T), dim=0), np.cross(a, b).T)
+    close(engine.cross(engine.tensor(a.T), engine.tensor(b.T)), np.cross(a, b).T)  # first dim of 3
+    close(engine.linalg.cross(engine.tensor(a), engine.tensor(b[:1])), np.cross(a, b[:1]))
+    gradcheck(lambda x, y: engine.linalg.cross(x, y), a, b)
+    gradgradcheck(lambda x, y: engine.linalg.cross(x, y) ** 2, a, b)
+    raises(RuntimeError, "linalg.cross: inputs dimension -1 must have length 3. Got 2 and 2",
+           lambda: engine.linalg.cross(f32(4, 2), f32(4, 2)))
+    raises(RuntimeError, "no dimension of size 3 in input",
+           lambda: engine.cross(f32(2, 4), f32(2, 4)))

@@ -14,7 +14,7 @@ import numpy as np  # shape arithmetic only; array work goes through xp_of
 from .._backend import to_numpy, xp_of
 from ..autograd.graph import Node
 from .arith import _into as _arith_into
-from ._util import Tensor, _grad_state, broadcast_error, normalize_dims, record, wrap
+from ._util import Tensor, _grad_state, _wrap_dim, broadcast_error, normalize_dims, record, wrap
 from .reduce import _const, _dims, _kept, _reduce_node
 from .shape import UnsafeViewBackward0
 
@@ -488,6 +488,149 @@ def trace(input):
     if node is not None:
         node.in_shape = data.shape
     return out
+
+
+# ---- tensordot, inner, vdot, kron, matrix_power, cross -------------------------------------
+
+def tensordot(a, b, dims=2, out=None):
+    """Contract dims of a with dims of b (the last ``dims`` of a with the first of b, or two
+    lists): permute, fold to matrices, one mm, unfold (PyTorch's own route)."""
+    _check_tensor("tensordot", "b", 2, b)
+    na, nb = a._data.ndim, b._data.ndim
+    if isinstance(dims, int):
+        if dims < 0:
+            raise RuntimeError(f"tensordot expects dims >= 0, but got dims={dims}")
+        da, db = list(range(na - dims, na)), list(range(dims))
+        named = [d - na for d in da]  # PyTorch names the int form's dims from the end
+    else:
+        da, db = [list(x) if isinstance(x, (list, tuple)) else [x] for x in dims]
+        if len(da) != len(db):
+            raise RuntimeError("both dimension lists should have same length")
+        named = da
+        da = [d % na for d in da]
+        db = [d % nb for d in db]
+    for i, (x, y) in enumerate(zip(da, db)):
+        sx, sy = a._data.shape[x], b._data.shape[y]
+        if sx != sy:
+            raise RuntimeError(f"contracted dimensions need to match, but first has size {sx} "
+                               f"in dim {named[i]} and second has size {sy} in dim {db[i]}")
+    free_a = [d for d in range(na) if d not in da]
+    free_b = [d for d in range(nb) if d not in db]
+    k = math.prod(a._data.shape[d] for d in da)
+    shape = tuple(a._data.shape[d] for d in free_a) + tuple(b._data.shape[d] for d in free_b)
+    a2 = a.permute(*(free_a + da)).reshape(-1, k)
+    b2 = b.permute(*(db + free_b)).reshape(k, -1)
+    return _into(out, mm(a2, b2).reshape(shape))
+
+
+def inner(input, other, *, out=None):
+    """Sum over the last dims: a dot for vectors, tensordot over the last dims otherwise."""
+    _check_tensor("inner", "other", 2, other)
+    a, b = input._data, other._data
+    if a.ndim == 0 or b.ndim == 0:
+        return _into(out, input * other)
+    if a.shape[-1] != b.shape[-1]:
+        raise RuntimeError("inner() the last dimension must match on both input tensors but got "
+                           f"shapes {list(a.shape)} and {list(b.shape)}")
+    if a.ndim == 1 and b.ndim == 1:
+        return _into(out, dot(input.permute(0), other).reshape(()))
+    return tensordot(input, other, ([-1], [-1]), out=out)
+
+
+class VdotBackward0(DotBackward0):
+    pass
+
+
+def vdot(input, other, *, out=None):
+    """dot(conj(input), other); tensors here are real, so it is dot with its own grad_fn."""
+    result = dot(input, other)
+    if result.grad_fn is not None:
+        node = VdotBackward0((input, other))
+        node.save(input, other)
+        result.grad_fn = node
+    return _into(out, result)
+
+
+def kron(input, other, *, out=None):
+    """The Kronecker product: interleave the dims of both, multiply, merge the pairs."""
+    _check_tensor("kron", "other", 2, other)
+    nd = max(input._data.ndim, other._data.ndim)
+    sa = (1,) * (nd - input._data.ndim) + input._data.shape
+    sb = (1,) * (nd - other._data.ndim) + other._data.shape
+    a = input.reshape(*[s for d in sa for s in (d, 1)])
+    b = other.reshape(*[s for d in sb for s in (1, d)])
+    return _into(out, _unsafe_view(a * b, tuple(x * y for x, y in zip(sa, sb))))
+
+
+def matrix_power(A, n):
+    """A @ A @ ... (n times) by repeated squaring; the inverse's powers for n < 0."""
+    data = A._data
+    if data.ndim < 2 or data.shape[-1] != data.shape[-2]:
+        shape = data.shape[-2:] if data.ndim >= 2 else (data.shape + (1,))[:2]
+        raise RuntimeError("linalg.matrix_power: A must be batches of square matrices, but "
+                           f"they are {shape[0]} by {shape[1]} matrices")
+    if n == 0:  # the identity, still attached to A's graph as PyTorch's is
+        eye = xp_of(data).broadcast_to(xp_of(data).eye(data.shape[-1], dtype=data.dtype),
+                                       data.shape)
+        result = A.clone()
+        result.copy_(_const(eye, A))
+        return result
+    if n < 0:
+        A, n = inv(A), -n
+        if n == 1:
+            return A
+    if n == 1:
+        return A.clone()
+    if n <= 3:  # PyTorch's own small cases (so the graph reads the same)
+        return A @ A if n == 2 else (A @ A) @ A
+    result, z = None, A
+    while n:
+        if n & 1:
+            result = z if result is None else result @ z
+        n >>= 1
+        if n:
+            z = z @ z
+    return result
+
+
+class LinalgCrossBackward0(Node):
+    def backward(self, g):
+        a, b = self.saved_tensors
+        d = self.dim
+        nf = self.next_functions
+        return (linalg_cross(b, g, dim=d) if nf[0][0] is not None else None,
+                linalg_cross(g, a, dim=d) if nf[1][0] is not None else None)
+
+
+def linalg_cross(input, other, *, dim=-1, out=None):
+    """The cross product of 3-vectors along dim (batch dims broadcast)."""
+    _check_tensor("linalg.cross", "other", 2, other)
+    a, b = input._data, other._data
+    nd = max(a.ndim, b.ndim)
+    if a.ndim != b.ndim:
+        raise RuntimeError("linalg.cross: inputs must have the same number of dimensions.")
+    d = _wrap_dim(dim, nd)
+    if a.shape[d] != 3 or b.shape[d] != 3:
+        raise RuntimeError(f"linalg.cross: inputs dimension {dim} must have length 3. Got "
+                           f"{a.shape[d]} and {b.shape[d]}")
+    try:
+        data = xp_of(a).cross(a, b, axis=d)
+    except ValueError:
+        raise broadcast_error(a.shape, b.shape) from None
+    result = wrap(data, input)
+    node = record(LinalgCrossBackward0, result, (input, other), (input, other))
+    if node is not None:
+        node.dim = d
+    return _into(out, result)
+
+
+def cross(input, other, dim=None, *, out=None):
+    """torch.cross: dim defaults to the first dim of size 3 (PyTorch's deprecated default)."""
+    if dim is None:
+        dim = next((i for i, s in enumerate(input._data.shape) if s == 3), None)
+        if dim is None:
+            raise RuntimeError("no dimension of size 3 in input")
+    return linalg_cross(input, other, dim=dim, out=out)
 
 
 # ---- einsum --------------------------------------------------------------------------------
@@ -977,10 +1120,13 @@ linalg = types.ModuleType("engine.linalg", "Linear algebra: norms and products."
 linalg.norm, linalg.vector_norm, linalg.matrix_norm = linalg_norm, vector_norm, matrix_norm
 linalg.matmul, linalg.inv, linalg.det, linalg.solve = matmul, inv, det, solve
 linalg.LinAlgError = LinAlgError
+linalg.matrix_power, linalg.cross = matrix_power, linalg_cross
+linalg.vecdot = lambda x, y, *, dim=-1: (x * y).sum(dim)
 sys.modules["engine.linalg"] = linalg
 inverse = inv
 
 __all__ = ["matmul", "mm", "bmm", "mv", "dot", "outer", "ger", "addmm", "addmv", "baddbmm",
-           "addbmm", "norm", "inverse", "det", "trace", "einsum", "linalg"]
-NOT_METHODS = {"linalg", "einsum"}
+           "addbmm", "norm", "inverse", "det", "trace", "einsum", "tensordot", "inner",
+           "vdot", "kron", "matrix_power", "cross", "linalg"]
+NOT_METHODS = {"linalg", "einsum", "tensordot"}
 EXTRA_METHODS = {"__matmul__": _matmul_dunder, "__rmatmul__": _rmatmul_dunder}
