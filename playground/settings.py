@@ -104,9 +104,10 @@ if os.environ.get("REDIS_URL"):  # scaled out: workers on other hosts publish th
     # Pub/sub: events are stored before they are published, so a page only needs what is
     # published while it listens; and this layer reconnects by itself when Redis restarts
     # (a pooled connection that died with the old Redis is retried on a new one).
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-                                  "CONFIG": {"hosts": [{"address": os.environ["REDIS_URL"],
-                                                        "retry_on_error": [RedisConnectionError]}]}}}
+    CHANNEL_LAYERS = {"default": {
+        "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+        "CONFIG": {"hosts": [{"address": os.environ["REDIS_URL"],
+                              "retry_on_error": [RedisConnectionError]}]}}}
     # Request-rate counters (the API's throttles) shared by every web process.
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
                           "LOCATION": os.environ["REDIS_URL"]}}

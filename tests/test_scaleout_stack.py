@@ -105,7 +105,7 @@ class Stack:
 
     def start_worker(self, queue="cpu"):
         self.workers_started += 1
-        name = f"worker{self.workers_started}" if queue == "cpu" else f"{queue}{self.workers_started}"
+        name = f"{'worker' if queue == 'cpu' else queue}{self.workers_started}"
         if queue == "cpu":
             self.current_worker = name
         # Sandbox uids of their own: a killed worker's leftovers never share one with the next.

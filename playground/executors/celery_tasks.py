@@ -128,8 +128,9 @@ class WorkerRuntime:
                 self._emit(run_id, event)
         except Exception as exc:  # never leave the run without its "finished"
             log.exception("sandbox failed on run %s", run_id)
-            self._emit(run_id, events.event("finished", status=events.KILLED, duration_ms=None,
-                                            message=f"the sandbox service failed ({exc}); try again"))
+            self._emit(run_id, events.event(
+                "finished", status=events.KILLED, duration_ms=None,
+                message=f"the sandbox service failed ({exc}); try again"))
             worker = self._replace(worker)
         finally:
             with self._lock:

@@ -38,7 +38,7 @@ class Reaper:
         self._gpu_missing_since = None
 
     def tick(self):
-        """One look at every active run; returns {"lost": [...], "resent": [...], "no_gpu": [...]}."""
+        """One look at every active run: {"lost": [...], "resent": [...], "no_gpu": [...]}."""
         lease = fleet.lease_seconds()
         done = {"lost": self._reap_lost(lease), "resent": self._resend_lost_messages(lease),
                 "no_gpu": self._fail_gpu_runs_without_worker(lease)}
