@@ -1115,13 +1115,18 @@ def solve(A, B, *, left=True):
     return out
 
 
+def vecdot(x, y, *, dim=-1):
+    """Dot products along dim (broadcasting the rest): sum(x * y, dim)."""
+    return (x * y).sum(dim)
+
+
 # engine.linalg: a module of its own, so `import engine.linalg` and engine.linalg.norm work.
 linalg = types.ModuleType("engine.linalg", "Linear algebra: norms and products.")
 linalg.norm, linalg.vector_norm, linalg.matrix_norm = linalg_norm, vector_norm, matrix_norm
 linalg.matmul, linalg.inv, linalg.det, linalg.solve = matmul, inv, det, solve
 linalg.LinAlgError = LinAlgError
 linalg.matrix_power, linalg.cross = matrix_power, linalg_cross
-linalg.vecdot = lambda x, y, *, dim=-1: (x * y).sum(dim)
+linalg.vecdot = vecdot
 sys.modules["engine.linalg"] = linalg
 inverse = inv
 
