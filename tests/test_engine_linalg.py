@@ -575,3 +575,11 @@ def test_cross():
            lambda: engine.linalg.cross(f32(4, 2), f32(4, 2)))
     raises(RuntimeError, "no dimension of size 3 in input",
            lambda: engine.cross(f32(2, 4), f32(2, 4)))
+
+
+def test_vecdot():
+    a, b = r(3, 4), r(4)
+    out = engine.linalg.vecdot(engine.tensor(a, requires_grad=True), engine.tensor(b))
+    close(out, a @ b)
+    assert out.grad_fn.name() == "SumBackward1"
+    close(engine.linalg.vecdot(engine.tensor(a), engine.tensor(a), dim=0), (a * a).sum(0))
