@@ -143,3 +143,19 @@ def test_playground_code_logs_progress_and_histograms(page):  # noqa: F811
     page.goto(page.get_attribute("#permalink", "href"))
     page.wait_for_selector(".permalink-page .output .histogram-chart .main-svg")
     page.wait_for_function("document.querySelector('.output .chart').data[0].y.length === 30")
+
+
+def test_a_big_run_is_drawn_from_about_2000_points_with_its_spike(page):  # noqa: F811
+    page.goto("/")
+    page.wait_for_selector("#connection[data-state=open]")
+    code = ("from torch.utils.tensorboard import log\n"
+            "for i in range(30_000):\n"
+            "    log(step=i, loss=100.0 if i == 12_345 else 1 / (i + 1))\n")
+    page.evaluate("code => window.playgroundEditor.setValue(code)", code)
+    page.click("#run")
+    page.wait_for_selector("#run-status[data-status=succeeded]", timeout=60_000)
+    trace = "document.querySelector('.output .chart').data[0]"
+    page.wait_for_function(f"{trace} && {trace}.x.length <= 2500 && "
+                           f"{trace}.x[{trace}.x.length - 1] === 29999", timeout=20_000)
+    assert page.evaluate(f"Math.max(...{trace}.y)") == 100.0      # the spike survived
+    assert page.evaluate(f"{trace}.x.includes(12345)")

@@ -13,7 +13,8 @@ const PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b
   "#17becf", "#bcbd22", "#7f7f7f"];
 const REDRAW_MS = 100;          // at most ~10 redraws a second
 const REFETCH_MS = 3000;        // a live run's downsampled series is refreshed this often
-const TAIL_LIMIT = 1500;        // ...or sooner once this many live points piled up
+const TAIL_LIMIT = 500;         // ...or sooner (at most once a second) once this many
+                                // live points piled up: a trace stays near 2,000 points
 
 function dEl(tag, attrs, ...children) {
   const node = document.createElement(tag);
@@ -72,6 +73,7 @@ class RunData {
     this.loaded = false;
     this.fetchedAt = 0;
     this.fetching = null;
+    this.refetchTimer = null;
     this.dirty = false;
     this.onChange = () => {};
   }
@@ -80,7 +82,7 @@ class RunData {
 
   async load(maxPoints = 2000) {
     if (this.fetching) return this.fetching;
-    this.fetching = (async () => {
+    const fetching = this.fetching = (async () => {
       try {
         const res = await fetch(`/dashboard/api/runs/${this.id}/series/?max_points=${maxPoints}`,
           { credentials: "same-origin" });
@@ -96,12 +98,13 @@ class RunData {
         }
         this.loaded = true;
         this.fetchedAt = performance.now();
+        if (this.fetching === fetching) this.fetching = null;   // done: onChange may refresh again
         this.onChange(this);
       } finally {
-        this.fetching = null;
+        if (this.fetching === fetching) this.fetching = null;
       }
     })();
-    return this.fetching;
+    return fetching;
   }
 
   trimTail(name, base) {
@@ -210,9 +213,13 @@ class RunData {
 
   /* A live run refreshes its downsampled series now and then (the tail stays small). */
   maybeRefetch() {
-    if (!this.loaded || this.fetching) return;
-    const due = performance.now() - this.fetchedAt > REFETCH_MS && this.tailCount > 0;
-    if (due || this.tailCount > TAIL_LIMIT) this.load().catch((e) => console.error(e));
+    if (!this.loaded || this.fetching || this.tailCount === 0) return;
+    const since = performance.now() - this.fetchedAt;
+    const wait = (this.tailCount > TAIL_LIMIT ? 1000 : REFETCH_MS) - since;
+    if (wait <= 0) this.load().catch((e) => console.error(e));
+    else if (!this.refetchTimer) {   // the points may stop coming: refresh then anyway
+      this.refetchTimer = setTimeout(() => { this.refetchTimer = null; this.maybeRefetch(); }, wait);
+    }
   }
 }
 
