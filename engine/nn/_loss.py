@@ -293,11 +293,13 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
         s = picked.sum()
         return s / total if reduction == "mean" else s
 
+    classes = xp.arange(n_classes).reshape((-1,) + (1,) * (x.ndim - axis - 1))
+
     def adjoint(g):
+        # -w * g at each sample's target class, zero elsewhere (a one-hot product works the
+        # same on NumPy and CuPy, which lacks put_along_axis)
         coef = -w * (g / total if reduction == "mean" else g)
-        out = xp.zeros(x.shape, g.dtype)
-        xp.put_along_axis(out, index, xp.expand_dims(coef.astype(g.dtype), axis), axis)
-        return out
+        return (index == classes) * xp.expand_dims(coef.astype(g.dtype), axis)
 
     with np.errstate(invalid="ignore", divide="ignore"):
         out_data = xp.asarray(forward_map(x), x.dtype)

@@ -45,6 +45,15 @@ def feature_dropout(input, p, training, inplace, spatial_dims):
     return dropout(input, p, True, inplace, mask_shape)
 
 
+def _scatter_add(out, index, values):
+    """out[index[k]] += values[k], repeated indices adding up (NumPy's add.at, or CuPy's)."""
+    if xp_of(out) is np:
+        np.add.at(out, index, values)
+    else:
+        import cupyx
+        cupyx.scatter_add(out, index, values)
+
+
 # ---- embedding -----------------------------------------------------------------------------
 
 EmbeddingBackward0, _EmbeddingAdjoint = linear_node("EmbeddingBackward0")
@@ -88,7 +97,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
         rows = g.reshape(-1, dim)
         if scale_grad_by_freq:
             rows = rows / counts[flat].reshape(-1, 1)
-        xp.add.at(out, flat, rows)
+        _scatter_add(out, flat, rows)
         if padding_idx is not None:
             out[padding_idx] = 0
         return out
@@ -219,7 +228,7 @@ def _index_pad(input, spec, mode):
         for d, idx in reversed(maps):
             moved = xp.moveaxis(g, d, 0)
             out = xp.zeros((in_shape[d],) + moved.shape[1:], g.dtype)
-            xp.add.at(out, idx, moved)
+            _scatter_add(out, idx, moved)
             g = xp.moveaxis(out, 0, d)
         return xp.ascontiguousarray(g)
 
