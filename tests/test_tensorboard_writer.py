@@ -139,6 +139,11 @@ def test_other_bad_calls_say_what_is_wrong(tmp_path):
         w.add_scalar("loss", 1.0, 0, walltime=float("inf"))
     with pytest.raises(TypeError, match="log_dir must be a path"):
         SummaryWriter(log_dir=5)
+    with pytest.raises(AttributeError, match="add_image is not available here; this "
+                                             "SummaryWriter supports add_scalar, add_scalars"):
+        w.add_image("img", [[0.0]])
+    with pytest.raises(AttributeError, match="no attribute 'nonsense'"):
+        w.nonsense
     w.close()
     with pytest.raises(RuntimeError, match="was closed"):
         w.add_scalar("loss", 1.0, 0)

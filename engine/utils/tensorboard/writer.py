@@ -112,6 +112,14 @@ class SummaryWriter:
     def __repr__(self):
         return f"SummaryWriter(log_dir={self.log_dir!r})"
 
+    def __getattr__(self, name):
+        # PyTorch's writer has more (add_image, add_graph, add_text...): say so plainly.
+        if name.startswith("add_"):
+            raise AttributeError(
+                f"SummaryWriter.{name} is not available here; this SummaryWriter supports "
+                f"add_scalar, add_scalars, add_histogram and add_heatmap")
+        raise AttributeError(f"'SummaryWriter' object has no attribute {name!r}")
+
     # -- internals -----------------------------------------------------------------------------
     def _check_open(self):
         if self._closed:
