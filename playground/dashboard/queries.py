@@ -7,9 +7,6 @@ from playground import events
 from playground.runs.downsample import DEFAULT_MAX_POINTS, downsample
 from playground.runs.models import Metric, Run
 
-DASHBOARD_MIMES = (events.HISTOGRAM_MIME, events.HEATMAP_MIME)
-
-
 def loss_tag(names):
     """The series the run list calls "loss": "loss" itself, else a train loss, else any."""
     candidates = sorted(n for n in names if "loss" in n.lower()
