@@ -13,7 +13,7 @@ import queue
 import threading
 import time
 
-from django.db import DatabaseError, close_old_connections
+from django.db import DatabaseError, close_old_connections, connections
 
 from playground import events
 from playground.celery import app
@@ -105,10 +105,9 @@ class WorkerRuntime:
             return "skipped"
         log.info("run %s (%s, device %s) executing on %s", run_id, run.kind, run.device,
                  self.hostname)
-        try:
-            run_claims.announce_positions(run.device)  # the runs behind it moved up
-        except Exception:
-            log.exception("could not announce queue positions")
+        # The runs behind it moved up: tell them, beside the run rather than before it.
+        threading.Thread(target=self._announce_positions, args=(run.device,), daemon=True,
+                         name="queue-positions").start()
         try:
             fleet.take_lease(run_id, self.hostname or "worker")
         except Exception:  # Redis away: the control loop renews it when Redis is back
@@ -143,6 +142,15 @@ class WorkerRuntime:
                 pass
             close_old_connections()
         return "done"
+
+    @staticmethod
+    def _announce_positions(device):
+        try:
+            run_claims.announce_positions(device)
+        except Exception:
+            log.exception("could not announce queue positions")
+        finally:
+            connections.close_all()  # this thread ends here: close, do not keep, its connection
 
     @staticmethod
     def _emit(run_id, event):
