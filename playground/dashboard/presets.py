@@ -195,7 +195,7 @@ def evaluate(x, y):
     loop = '''
 for epoch in progress(range(epochs), desc="epochs"):
     model.train()
-    perm = torch.randperm(len(x_train))
+    perm = torch.randperm(len(x_train), device=device)
     for start in range(0, len(x_train), batch_size):
         batch = perm[start:start + batch_size]
         optimizer.zero_grad()
