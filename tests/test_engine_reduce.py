@@ -555,3 +555,23 @@ def test_half_precision_accumulates_in_float32():
     assert x.sum().item() == 5000.0 and x.sum().dtype == engine.float16
     assert x.sum(0).item() == 5000.0
     assert x.nansum().item() == 5000.0
+
+
+def test_empty_inputs_as_pytorch_handles_them():
+    # PyTorch 2.13: softmax of nothing is nothing (any dtype); amax names the dim as given;
+    # the median of no integers is NaN cast to int64 (its minimum).
+    assert engine.empty(0).softmax(0).shape == (0,)
+    assert engine.empty(0, dtype=engine.int64).log_softmax(0).dtype == engine.int64
+    raises(IndexError, "amax(): Expected reduction dim -1 to have non-zero size.",
+           lambda: engine.empty(2, 0).amax(-1))
+    assert engine.empty(0, dtype=engine.int64).median().item() == -9223372036854775808
+    raises(NotImplementedError, "\"median_out\" not implemented for 'Bool'",
+           lambda: t([True]).median(0))
+    raises(RuntimeError, "linalg.vector_norm cannot compute the inf norm on the dimension "
+           "-1because this dimension is empty and the operation does not have an identity",
+           lambda: engine.empty(0).norm(float("inf"), dim=-1))
+    raises(RuntimeError, "linalg.vector_norm cannot compute the inf norm on an empty tensor "
+           "because the operation does not have an identity",
+           lambda: engine.empty(0).norm(float("inf")))
+    raises(TypeError, "aminmax(): argument 'dim' must be int, not tuple",
+           lambda: t(A).aminmax(dim=(0, 1)))

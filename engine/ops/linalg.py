@@ -888,10 +888,10 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
     elif ord_ == 1:
         res = a.sum(axis=dims, keepdims=keepdim)
     elif ord_ == math.inf:
-        _norm_not_empty(data, dims, "inf")
+        _norm_not_empty(data, dims, "inf", dim)
         res = a.max(axis=dims, keepdims=keepdim)
     elif ord_ == -math.inf:
-        _norm_not_empty(data, dims, "-inf")
+        _norm_not_empty(data, dims, "-inf", dim)
         res = a.min(axis=dims, keepdims=keepdim)
     elif ord_ == 0:
         res = (a != 0).sum(axis=dims, keepdims=keepdim).astype(work.dtype)
@@ -906,10 +906,17 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
     return out
 
 
-def _norm_not_empty(data, dims, name):
+def _norm_not_empty(data, dims, name, dim):
+    """PyTorch's messages (its missing space included) for max/min-type norms of nothing."""
     if data.size == 0 and any(data.shape[d] == 0 for d in dims):
-        raise RuntimeError(f"linalg.vector_norm cannot compute the {name} norm on an empty "
-                           "tensor because the operation does not have an identity")
+        if dim is None or dim == () or dim == []:
+            raise RuntimeError(f"linalg.vector_norm cannot compute the {name} norm on an empty "
+                               "tensor because the operation does not have an identity")
+        given = dim if isinstance(dim, (tuple, list)) else (dim,)
+        empty = next(g for d, g in zip(dims, given) if data.shape[d] == 0)
+        raise RuntimeError(f"linalg.vector_norm cannot compute the {name} norm on the dimension "
+                           f"{empty}because this dimension is empty and the operation does not "
+                           "have an identity")
 
 
 def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):

@@ -8,6 +8,8 @@ import math
 import types
 import warnings
 
+import numpy as np  # dtype limits only; array work goes through xp_of
+
 from .._backend import xp_of
 from .._dtype import bool_, float16, int64, to_dtype, uint8
 from ..autograd.graph import Node
@@ -177,10 +179,10 @@ def _missing_dim(name):
     return TypeError(f'{name}() missing 1 required positional arguments: "dim"')
 
 
-def _int_dim(name, dim, ndim):
+def _int_dim(name, dim, ndim, position=" (position 1)"):
     """A single dim, wrapped; PyTorch's TypeError for a tuple where only an int is allowed."""
     if isinstance(dim, (tuple, list)):
-        raise TypeError(f"{name}(): argument 'dim' (position 1) must be int, not "
+        raise TypeError(f"{name}(): argument 'dim'{position} must be int, not "
                         f"{type(dim).__name__}")
     return _wrap_dim(dim, ndim)
 
@@ -542,8 +544,11 @@ def _aextreme(name, node_cls, input, dim, keepdim):
     dims = _dims(None if dim in ((), []) else dim, data.ndim)
     if dim in ((), []) or dim is None:
         _no_empty(name, data)
-    for d in dims:
-        _no_empty(name, data, d)
+    given = dim if isinstance(dim, (tuple, list)) else (dim,)
+    for d, as_given in zip(dims, given):  # PyTorch names the dim as it was given here
+        if data.ndim and data.shape[d] == 0:
+            raise IndexError(f"{name}(): Expected reduction dim {as_given} to have non-zero "
+                             "size.")
     xp = xp_of(data)
     fn = xp.max if name == "amax" else xp.min
     out = wrap(fn(data, axis=dims, keepdims=keepdim), input)
@@ -770,7 +775,7 @@ def _softmax_input(name, input, dim, dtype):
         input = input.to(dtype=to_dtype(dtype))
     data = input._data
     d = _int_dim(name, dim, data.ndim)
-    if data.dtype.kind not in "f":
+    if data.dtype.kind not in "f" and data.size:
         kernel = "lastdim_kernel_impl" if d == data.ndim - 1 or data.ndim == 0 else "kernel_impl"
         raise NotImplementedError(f'"{name}_{kernel}" not implemented for '
                                   f"'{input.dtype.legacy}'")
@@ -791,6 +796,8 @@ def _finish_softmax(node_cls, input, d, result):
 
 def softmax(input, dim=_REQUIRED, dtype=None):
     input, d, work = _softmax_input("softmax", input, dim, dtype)
+    if not work.size:  # nothing to normalise (PyTorch allows any dtype here)
+        return _finish_softmax(SoftmaxBackward0, input, d, work.copy())
     e = work - work.max(axis=d, keepdims=True)
     xp_of(work).exp(e, out=e)
     e /= e.sum(axis=d, keepdims=True)
@@ -799,6 +806,8 @@ def softmax(input, dim=_REQUIRED, dtype=None):
 
 def log_softmax(input, dim=_REQUIRED, dtype=None):
     input, d, work = _softmax_input("log_softmax", input, dim, dtype)
+    if not work.size:
+        return _finish_softmax(LogSoftmaxBackward0, input, d, work.copy())
     xp = xp_of(work)
     shifted = work - work.max(axis=d, keepdims=True)
     shifted -= xp.log(xp.exp(shifted).sum(axis=d, keepdims=True))
@@ -883,7 +892,7 @@ def aminmax(input, *, dim=None, keepdim=False):
                                "the operation has no identity.")
         dims = tuple(range(data.ndim))
     else:
-        d = _int_dim("aminmax", dim, data.ndim)
+        d = _int_dim("aminmax", dim, data.ndim, position="")  # dim is keyword-only
         if data.ndim and data.shape[d] == 0:
             raise IndexError(f"aminmax: Expected reduction dim {d} to have non-zero size.")
         dims = (d,) if data.ndim else ()
@@ -934,13 +943,18 @@ def _median_index(data, d, ignore_nan):
 
 def _median(name, all_node, dim_node, input, dim, keepdim, ignore_nan):
     data = input._data
-    if data.dtype.kind == "b":
-        raise NotImplementedError(f"\"{name}_cpu\" not implemented for 'Bool'")
+    if dim is not None:
+        _no_empty(name, data, _int_dim(name, dim, data.ndim))
+    if data.dtype.kind == "b" and (data.size or dim is not None):
+        kernel = "cpu" if dim is None else "out"
+        raise NotImplementedError(f"\"{name}_{kernel}\" not implemented for 'Bool'")
     xp = xp_of(data)
     if dim is None:
         flat = data.reshape(-1)
-        if flat.size == 0:
-            value = xp.asarray(xp.nan, dtype=data.dtype)
+        if flat.size == 0:  # NaN, or NaN cast as PyTorch does (ints: the minimum; bool: True)
+            fill = xp.nan if data.dtype.kind == "f" else True if data.dtype.kind == "b" else \
+                np.iinfo(data.dtype).min
+            value = xp.asarray(fill, dtype=data.dtype)
         else:
             value = xp.take(flat, _median_index(flat, 0, ignore_nan)).reshape(())
         out = wrap(value, input)
