@@ -583,3 +583,22 @@ def test_vecdot():
     close(out, a @ b)
     assert out.grad_fn.name() == "SumBackward1"
     close(engine.linalg.vecdot(engine.tensor(a), engine.tensor(a), dim=0), (a * a).sum(0))
+
+
+def test_check_order_and_empty_products_as_pytorch():
+    # PyTorch 2.13 checks dtypes before shapes here, and runs no bool check on an empty product.
+    raises(RuntimeError, "self and mat2 must have the same dtype, but got Float and Double",
+           lambda: engine.addmm(f32(3), f32(2), f32(2, 3).double()))
+    raises(RuntimeError, "dot : expected both vectors to have same dtype, but found Float and "
+           "Double", lambda: engine.dot(f32(3), f32(4).double()))
+    raises(RuntimeError, "both inputs should have same dtype",
+           lambda: engine.tensordot(f32(2, 3), f32(3, 4).double(), dims=1))
+    raises(RuntimeError, "tensordot expects dims < ndim_a or ndim_b, but got dims=2",
+           lambda: engine.tensordot(f32(3), f32(3), dims=2))
+    empty = engine.ones(2, 3, dtype=engine.bool) @ engine.ones(3, 0, dtype=engine.bool)
+    assert empty.shape == (2, 0) and empty.dtype == engine.bool
+    # a size-1 contracted dim broadcasts in tensordot
+    a, b = r(3), r(1, 3, 4)
+    close(engine.tensordot(engine.tensor(a), engine.tensor(b), dims=1),
+          a.sum() * b[0])
+    assert engine.tensordot(engine.zeros(0), engine.zeros(0), dims=1).item() == 0.0

@@ -36,8 +36,9 @@ def _same_device(a, b):
                            f"two devices, {b._device} and {a._device}!")
 
 
-def _no_bool(a, kernel):
-    if a._data.dtype.kind == "b":
+def _no_bool(a, kernel, empty=False):
+    """PyTorch has no bool products, but an empty product runs no kernel and so no check."""
+    if a._data.dtype.kind == "b" and not empty:
         raise NotImplementedError(f"\"{kernel}\" not implemented for 'Bool'")
 
 
@@ -76,7 +77,7 @@ def mm(input, mat2, *, out=None):
     if a.dtype != b.dtype:
         raise RuntimeError("expected m1 and m2 to have the same dtype, but got: "
                            f"{_CPP_NAMES[input.dtype.name]} != {_CPP_NAMES[mat2.dtype.name]}")
-    _no_bool(input, "addmm_impl_cpu_")
+    _no_bool(input, "addmm_impl_cpu_", empty=not (a.shape[0] and a.shape[1] and b.shape[1]))
     _same_device(input, mat2)
     result = wrap(a @ b, input)
     record(MmBackward0, result, (input, mat2), (input, mat2))
@@ -129,7 +130,7 @@ def mv(input, vec, *, out=None):
     if a.dtype != v.dtype:
         raise RuntimeError("addmv input tensors must have the same dtype, but got "
                            f"{vec.dtype.legacy}, {input.dtype.legacy}, and {vec.dtype.legacy}")
-    _no_bool(input, "addmv_impl_cpu")
+    _no_bool(input, "addmv_impl_cpu", empty=not (a.shape[0] and a.shape[1]))
     _same_device(input, vec)
     result = wrap(a @ v, input)
     record(MvBackward0, result, (input, vec), (input, vec))
@@ -148,13 +149,13 @@ def dot(input, tensor, *, out=None):
     a, b = input._data, tensor._data
     if a.ndim != 1 or b.ndim != 1:
         raise RuntimeError(f"1D tensors expected, but got {a.ndim}D and {b.ndim}D tensors")
+    if a.dtype != b.dtype:
+        raise RuntimeError("dot : expected both vectors to have same dtype, but found "
+                           f"{input.dtype.legacy} and {tensor.dtype.legacy}")
     if a.shape[0] != b.shape[0]:
         raise RuntimeError(f"inconsistent tensor size, expected tensor [{a.shape[0]}] and src "
                            f"[{b.shape[0]}] to have the same number of elements, but got "
                            f"{a.shape[0]} and {b.shape[0]} elements respectively")
-    if a.dtype != b.dtype:
-        raise RuntimeError("dot : expected both vectors to have same dtype, but found "
-                           f"{input.dtype.legacy} and {tensor.dtype.legacy}")
     _no_bool(input, "dot")
     _same_device(input, tensor)
     result = wrap(xp_of(a).asarray(a @ b), input)
@@ -197,18 +198,19 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
     _check_tensor("addmm", "mat1", 2, mat1)
     _check_tensor("addmm", "mat2", 3, mat2)
     m1, m2 = mat1._data, mat2._data
+    # PyTorch's order: dtypes first (self against mat2, then mat1), then shapes.
+    if input._data.dtype != m2.dtype:
+        raise RuntimeError("self and mat2 must have the same dtype, but got "
+                           f"{input.dtype.legacy} and {mat2.dtype.legacy}")
+    if m1.dtype != m2.dtype:
+        raise RuntimeError("mat1 and mat2 must have the same dtype, but got "
+                           f"{mat1.dtype.legacy} and {mat2.dtype.legacy}")
     for name, m in (("mat1", m1), ("mat2", m2)):
         if m.ndim != 2:
             raise RuntimeError(f"{name} must be a matrix, got {m.ndim}-D tensor")
     if m1.shape[1] != m2.shape[0]:
         raise _mm_shapes_error(m1.shape, m2.shape)
-    if m1.dtype != m2.dtype:
-        raise RuntimeError("mat1 and mat2 must have the same dtype, but got "
-                           f"{mat1.dtype.legacy} and {mat2.dtype.legacy}")
-    if input._data.dtype != m2.dtype:
-        raise RuntimeError("self and mat2 must have the same dtype, but got "
-                           f"{input.dtype.legacy} and {mat2.dtype.legacy}")
-    _no_bool(mat1, "addmm_impl_cpu_")
+    _no_bool(mat1, "addmm_impl_cpu_", empty=not (m1.shape[0] and m1.shape[1] and m2.shape[1]))
     _same_device(mat1, mat2)
     _same_device(input, mat1)
     shape = (m1.shape[0], m2.shape[1])
@@ -500,6 +502,8 @@ def tensordot(a, b, dims=2, out=None):
     if isinstance(dims, int):
         if dims < 0:
             raise RuntimeError(f"tensordot expects dims >= 0, but got dims={dims}")
+        if dims > na or dims > nb:
+            raise RuntimeError(f"tensordot expects dims < ndim_a or ndim_b, but got dims={dims}")
         da, db = list(range(na - dims, na)), list(range(dims))
         named = [d - na for d in da]  # PyTorch names the int form's dims from the end
     else:
@@ -509,18 +513,30 @@ def tensordot(a, b, dims=2, out=None):
         named = da
         da = [d % na for d in da]
         db = [d % nb for d in db]
+    if a._data.dtype != b._data.dtype:
+        raise RuntimeError("both inputs should have same dtype")
+    sum_a, sum_b = [], []
     for i, (x, y) in enumerate(zip(da, db)):
         sx, sy = a._data.shape[x], b._data.shape[y]
         if sx != sy:
-            raise RuntimeError(f"contracted dimensions need to match, but first has size {sx} "
-                               f"in dim {named[i]} and second has size {sy} in dim {db[i]}")
+            if sx != 1 and sy != 1:
+                raise RuntimeError(f"contracted dimensions need to match, but first has size "
+                                   f"{sx} in dim {named[i]} and second has size {sy} in dim "
+                                   f"{db[i]}")
+            # A size-1 dim broadcasts: the other operand is summed over its dim first.
+            (sum_a if sy == 1 else sum_b).append(x if sy == 1 else y)
+    if sum_a:
+        a = a.sum(sum_a, keepdim=True)
+    if sum_b:
+        b = b.sum(sum_b, keepdim=True)
     free_a = [d for d in range(na) if d not in da]
     free_b = [d for d in range(nb) if d not in db]
     k = math.prod(a._data.shape[d] for d in da)
-    shape = tuple(a._data.shape[d] for d in free_a) + tuple(b._data.shape[d] for d in free_b)
-    a2 = a.permute(*(free_a + da)).reshape(-1, k)
-    b2 = b.permute(*(db + free_b)).reshape(k, -1)
-    return _into(out, mm(a2, b2).reshape(shape))
+    free_a_shape = tuple(a._data.shape[d] for d in free_a)
+    free_b_shape = tuple(b._data.shape[d] for d in free_b)
+    a2 = a.permute(*(free_a + da)).reshape(math.prod(free_a_shape), k)
+    b2 = b.permute(*(db + free_b)).reshape(k, math.prod(free_b_shape))
+    return _into(out, mm(a2, b2).reshape(free_a_shape + free_b_shape))
 
 
 def inner(input, other, *, out=None):
@@ -532,6 +548,8 @@ def inner(input, other, *, out=None):
     if a.shape[-1] != b.shape[-1]:
         raise RuntimeError("inner() the last dimension must match on both input tensors but got "
                            f"shapes {list(a.shape)} and {list(b.shape)}")
+    if a.dtype != b.dtype:
+        raise RuntimeError("both inputs should have same dtype")
     if a.ndim == 1 and b.ndim == 1:
         return _into(out, dot(input.permute(0), other).reshape(()))
     return tensordot(input, other, ([-1], [-1]), out=out)
