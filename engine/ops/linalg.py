@@ -436,7 +436,7 @@ def _folded(input, other):
 def _batched(input, other):
     a = input.unsqueeze(0) if input._data.ndim == 1 else input
     b = other.unsqueeze(-1) if other._data.ndim == 1 else other
-    (n, k), (k2, p) = a._data.shape[-2:], b._data.shape[-2:]
+    n, p = a._data.shape[-2], b._data.shape[-1]
     try:
         batch = tuple(np.broadcast_shapes(a._data.shape[:-2], b._data.shape[:-2]))
     except ValueError:
