@@ -8,7 +8,6 @@ those blocks in the heap for reuse. Peak memory is unchanged; only idle memory i
 Elsewhere (macOS, musl) this is a no-op.
 """
 import ctypes
-import ctypes.util
 
 _M_TRIM_THRESHOLD, _M_TOP_PAD, _M_MMAP_THRESHOLD = -1, -2, -3
 _MIB = 1024 * 1024
@@ -16,9 +15,8 @@ _MIB = 1024 * 1024
 
 def keep_freed_memory():
     """True when glibc accepted the settings."""
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        mallopt = libc.mallopt
+    try:  # the process's own symbols: no ctypes.util.find_library, which spawns ldconfig
+        mallopt = ctypes.CDLL(None).mallopt
     except (OSError, AttributeError):
         return False
     mallopt.argtypes = (ctypes.c_int, ctypes.c_int)
