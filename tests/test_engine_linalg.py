@@ -442,7 +442,7 @@ EINSUM_CASES = [  # (equation, operand shapes, top grad_fn as PyTorch 2.13 names
     ("ij->", [(2, 3)], "SumBackward1"),
     ("ij->ji", [(2, 3)], "PermuteBackward0"),
     ("ba", [(2, 3)], "PermuteBackward0"),
-    ("ii->i", [(3, 3)], None),
+    ("ii->i", [(3, 3)], "PermuteBackward0"),
     ("iij->j", [(3, 3, 2)], "SumBackward1"),
     ("bn,anm,bm->ba", [(2, 3), (4, 3, 5), (2, 5)], None),
     ("...,...->...", [(2, 3), (3,)], "MulBackward0"),
@@ -480,7 +480,9 @@ def test_einsum_list_operands_second_derivatives_and_errors():
             (lambda: engine.einsum("ij->ik", x), "output subscript k does not appear in the "
              "equation for any input operand"),
             (lambda: engine.einsum("ij->ii", x), "output subscript i appears more than once in "
-             "the output")]:
+             "the output"),
+            (lambda: engine.einsum("j,ii->i", f32(3), x), "subscript i is repeated for operand 1 "
+             "but the sizes don't match, 3 != 2")]:
         raises(RuntimeError, "einsum(): " + msg, fn)
     raises(RuntimeError, "expected scalar type Float but found Double",
            lambda: engine.einsum("ij,jk->ik", x, y.double()))

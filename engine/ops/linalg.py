@@ -709,23 +709,19 @@ def _einsum_terms(equation, n_ops):
     return terms, out
 
 
-def _take_diagonal(t, labels):
-    """Repeated labels in one operand ('ii'): keep the diagonal, by masking and summing."""
+def _take_diagonal(t, labels, index):
+    """Repeated labels in one operand ('ii'): keep their diagonal (a view, as in PyTorch)."""
     while True:
         dup = next((lab for lab in labels if labels.count(lab) > 1), None)
         if dup is None:
             return t, labels
         p = labels.index(dup)
         q = labels.index(dup, p + 1)
-        n = t._data.shape[p]
-        if t._data.shape[q] != n:
-            raise _einsum_error(f"subscript {dup} is repeated for operand but the sizes don't "
-                                f"match, {t._data.shape[q]} != {n}")
-        shape = [1] * t._data.ndim
-        shape[p] = shape[q] = n
-        eye = _const(xp_of(t._data).eye(n, dtype=t._data.dtype).reshape(shape), t)
-        t = (t * eye).sum(q)
-        labels = labels[:q] + labels[q + 1:]
+        if t._data.shape[q] != t._data.shape[p]:
+            raise _einsum_error(f"subscript {dup} is repeated for operand {index} but the sizes "
+                                f"don't match, {t._data.shape[q]} != {t._data.shape[p]}")
+        t = t.diagonal(0, p, q)  # drops dims p and q, appends the diagonal
+        labels = [lab for i, lab in enumerate(labels) if i not in (p, q)] + [dup]
 
 
 def einsum(equation, *operands):
@@ -770,7 +766,7 @@ def einsum(equation, *operands):
     sizes = {}
     aligned = []
     for i, (t, labels) in enumerate(zip(operands, terms)):
-        t, labs = _take_diagonal(t, expand_ellipsis(labels, t._data.ndim))
+        t, labs = _take_diagonal(t, expand_ellipsis(labels, t._data.ndim), i)
         for lab, size in zip(labs, t._data.shape):
             seen = sizes.get(lab, 1)
             if size != 1 and seen != 1 and size != seen:
@@ -780,7 +776,7 @@ def einsum(equation, *operands):
             sizes[lab] = max(size, seen)
         present = [lab for lab in order if lab in labs]
         perm = [labs.index(lab) for lab in present]
-        if perm != list(range(len(perm))):
+        if perm != list(range(len(perm))) or len(operands) == 1:  # PyTorch always permutes
             t = t.permute(*perm)
         full = tuple(t._data.shape[present.index(lab)] if lab in present else 1
                      for lab in order)
@@ -795,10 +791,7 @@ def einsum(equation, *operands):
     if any(result._data.shape[d] != 1 for d in range(n_out, len(order))):
         return result.sum(list(range(n_out, len(order))))
     shape = result._data.shape[:n_out]
-    if result._data.shape != shape:
-        return result.reshape(shape)
-    # Like PyTorch, never hand back an operand itself: 'ij->ij' is a (trivial) permute.
-    return result.permute(*range(len(shape))) if result is operands[0] else result
+    return result.reshape(shape) if result._data.shape != shape else result
 
 
 def _sum_product(a, b, sum_dims):
