@@ -604,3 +604,41 @@ def test_check_order_and_empty_products_as_pytorch():
     close(engine.tensordot(engine.tensor(a), engine.tensor(b), dims=1),
           a.sum() * b[0])
     assert engine.tensordot(engine.zeros(0), engine.zeros(0), dims=1).item() == 0.0
+
+
+def test_cdist():
+    a, b = r(4, 3), r(5, 3)
+    expected = np.sqrt(((a[:, None] - b[None]) ** 2).sum(-1))
+    out = engine.cdist(engine.tensor(a, requires_grad=True), engine.tensor(b))
+    close(out, expected)
+    assert out.grad_fn.name() == "CdistBackward0"
+    big_a, big_b = r(30, 3), r(27, 3)  # more than 25 rows: the GEMM route, as PyTorch takes
+    np.testing.assert_allclose(
+        engine.cdist(engine.tensor(big_a), engine.tensor(big_b)).numpy(),
+        np.sqrt(((big_a[:, None] - big_b[None]) ** 2).sum(-1)), rtol=1e-9, atol=1e-9)
+    for p in (1.0, 3.0, float("inf"), 0.0):
+        d = np.abs(a[:, None] - b[None])
+        want = {1.0: d.sum(-1), 3.0: (d ** 3).sum(-1) ** (1 / 3), float("inf"): d.max(-1),
+                0.0: (d != 0).sum(-1)}[p]
+        close(engine.cdist(engine.tensor(a), engine.tensor(b), p=p), want)
+    assert engine.cdist(engine.tensor(r(2, 4, 3)), engine.tensor(r(1, 5, 3))).shape == (2, 4, 5)
+    for p in (2.0, 1.0, 3.0, float("inf")):
+        gradcheck(lambda x, y: engine.cdist(x, y, p=p), a, b)
+    gradgradcheck(lambda x, y: engine.cdist(x, y), a, b)
+    # PyTorch 2.13: a zero distance passes no gradient; inf-norm ties each get all of it
+    x = engine.tensor([[0.0, 0.0], [1.0, 2.0]], requires_grad=True)
+    engine.cdist(x, engine.tensor([[0.0, 0.0], [3.0, 2.0]])).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [[-0.8320503, -0.5547002],
+                                                [-0.5527864, 0.8944272]], rtol=1e-6)
+    x = engine.tensor([[3.0, 3.0]], requires_grad=True)
+    engine.cdist(x, engine.zeros(1, 2), p=float("inf")).sum().backward()
+    assert x.grad.tolist() == [[1.0, 1.0]]
+    raises(RuntimeError, "X1 and X2 must have the same number of columns. X1: 3 X2: 2",
+           lambda: engine.cdist(f32(4, 3), f32(5, 2)))
+    raises(RuntimeError, "cdist only supports at least 2D tensors, X1 got: 1D",
+           lambda: engine.cdist(f32(3), f32(5, 3)))
+    raises(RuntimeError, "cdist only supports non-negative p values",
+           lambda: engine.cdist(f32(4, 3), f32(5, 3), p=-1))
+    raises(RuntimeError, "cdist only supports floating-point dtypes, X1 got: Long",
+           lambda: engine.cdist(engine.ones(4, 3, dtype=engine.int64),
+                                engine.ones(5, 3, dtype=engine.int64)))

@@ -651,6 +651,83 @@ def cross(input, other, dim=None, *, out=None):
     return linalg_cross(input, other, dim=dim, out=out)
 
 
+# ---- cdist ---------------------------------------------------------------------------------
+
+class CdistBackward0(Node):
+    def backward(self, g):
+        x1, x2, d = self.saved_tensors
+        p = self.p
+        nf = self.next_functions
+        if _grad_state[0]:
+            d = cdist(x1, x2, p)
+        if p == 0:
+            return (x1 * 0 if nf[0][0] is not None else None,
+                    x2 * 0 if nf[1][0] is not None else None)
+        if p == 2:  # no (r1, r2, m) difference tensor: two products instead
+            zero = _const((d._data == 0).astype(d._data.dtype), d)
+            w = g * (1 - zero) / (d + zero)
+            g1 = x1 * w.sum(-1, keepdim=True) - w @ x2 if nf[0][0] is not None else None
+            g2 = x2 * w.sum(-2).unsqueeze(-1) - w.mT @ x1 if nf[1][0] is not None else None
+            return g1, g2
+        diff = x1.unsqueeze(-2) - x2.unsqueeze(-3)            # (..., r1, r2, m)
+        dd = d.unsqueeze(-1)
+        if p == 1:
+            each = diff.sign()
+        elif math.isinf(p):  # every coordinate that attains the max gets the whole gradient
+            each = diff.sign() * _const((abs(diff._data) == dd._data).astype(diff._data.dtype),
+                                        diff)
+        else:
+            at_zero = _const((diff._data == 0).astype(diff._data.dtype), diff)
+            d_zero = _const((dd._data == 0).astype(dd._data.dtype), dd)
+            ratio = (diff.abs() + at_zero) / (dd + d_zero)
+            each = diff.sign() * ratio ** (p - 1) * (1 - at_zero)
+        each = g.unsqueeze(-1) * each
+        return (each.sum(-2) if nf[0][0] is not None else None,
+                -each.sum(-3) if nf[1][0] is not None else None)
+
+
+def cdist(x1, x2, p=2.0, compute_mode=None):
+    """Pairwise p-norm distances between the rows of x1 (..., r1, m) and x2 (..., r2, m)."""
+    _check_tensor("cdist", "x2", 2, x2)
+    a, b = x1._data, x2._data
+    for name, t in (("X1", x1), ("X2", x2)):
+        if t._data.ndim < 2:
+            raise RuntimeError(f"cdist only supports at least 2D tensors, {name} got: "
+                               f"{t._data.ndim}D")
+        if t._data.dtype.kind != "f":
+            raise RuntimeError(f"cdist only supports floating-point dtypes, {name} got: "
+                               f"{t.dtype.legacy}")
+    if a.shape[-1] != b.shape[-1]:
+        raise RuntimeError("X1 and X2 must have the same number of columns. X1: "
+                           f"{a.shape[-1]} X2: {b.shape[-1]}")
+    if p < 0:
+        raise RuntimeError("cdist only supports non-negative p values")
+    xp = xp_of(a)
+    p = float(p)
+    if p == 2 and compute_mode != "donot_use_mm_for_euclid_dist" and (
+            a.shape[-2] > 25 or b.shape[-2] > 25 or compute_mode == "use_mm_for_euclid_dist"):
+        # |x - y|^2 = |x|^2 + |y|^2 - 2 x.y: one GEMM instead of an (r1, r2, m) tensor
+        sq = (a * a).sum(-1)[..., :, None] + (b * b).sum(-1)[..., None, :] - \
+            2 * (a @ xp.swapaxes(b, -1, -2))
+        data = xp.sqrt(xp.maximum(sq, 0))
+    else:
+        diff = xp.abs(a[..., :, None, :] - b[..., None, :, :])
+        if p == 0:
+            data = (diff != 0).sum(-1).astype(a.dtype)
+        elif math.isinf(p):
+            data = diff.max(-1) if diff.shape[-1] else xp.zeros(diff.shape[:-1], a.dtype)
+        elif p == 1:
+            data = diff.sum(-1)
+        else:
+            data = (diff ** p).sum(-1) ** (1 / p)
+    out = wrap(xp.asarray(data, dtype=a.dtype), x1)
+    node = record(CdistBackward0, out, (x1, x2))
+    if node is not None:
+        node.p = p
+        node.save(x1, x2, out.detach())
+    return out
+
+
 # ---- einsum --------------------------------------------------------------------------------
 
 def _einsum_error(msg):
@@ -1150,6 +1227,6 @@ inverse = inv
 
 __all__ = ["matmul", "mm", "bmm", "mv", "dot", "outer", "ger", "addmm", "addmv", "baddbmm",
            "addbmm", "norm", "inverse", "det", "trace", "einsum", "tensordot", "inner",
-           "vdot", "kron", "matrix_power", "cross", "linalg"]
-NOT_METHODS = {"linalg", "einsum", "tensordot"}
+           "vdot", "kron", "matrix_power", "cross", "cdist", "linalg"]
+NOT_METHODS = {"linalg", "einsum", "tensordot", "cdist"}
 EXTRA_METHODS = {"__matmul__": _matmul_dunder, "__rmatmul__": _rmatmul_dunder}
