@@ -10,7 +10,7 @@ from ._device import CPU, as_device, device as Device
 from ._dtype import _BY_NP, ALL as ALL_DTYPES, from_numpy_dtype
 from ._size import Size
 from .autograd import grad_mode
-from .autograd.graph import AccumulateGrad, retain_grad_hook
+from .autograd.graph import AccumulateGrad, retain_grad_hook, run_backward
 
 def _legacy_type_name(t):
     """'torch.FloatTensor' / 'torch.cuda.FloatTensor', as Tensor.type() and errors name it."""
@@ -166,6 +166,14 @@ class Tensor:
         return node._add_tensor_hook(idx, hook)
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        fn = self.grad_fn
+        if gradient is None and inputs is None and fn is not None and self._data.size == 1 \
+                and self._device is CPU:
+            # The usual loss.backward(): skip the general argument handling.
+            seed = _make(np.ones(self._data.shape, self._data.dtype))
+            run_backward([((fn, self._output_nr), seed)],
+                         create_graph if retain_graph is None else retain_graph, create_graph)
+            return
         _autograd().backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     def detach(self):
