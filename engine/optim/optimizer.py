@@ -39,6 +39,30 @@ def _to_scalar(value):
     return value
 
 
+def check_options(**options):
+    """Raise PyTorch's ValueError for the first option out of range, in the order given.
+
+    lr is also checked to be a number or a one-element tensor; betas must each lie in
+    [0, 1), rho in [0, 1], every other option be >= 0. The messages are PyTorch's word for
+    word ("Invalid learning rate: -1", "Invalid beta parameter at index 1: 1.0"), and the
+    order is each constructor's own, so the same bad call names the same option.
+    """
+    for name, value in options.items():
+        if name == "betas":
+            for i in (0, 1):
+                if not 0.0 <= value[i] < 1.0:
+                    raise ValueError(f"Invalid beta parameter at index {i}: {value[i]}")
+            continue
+        if name == "lr":
+            _to_scalar(value)
+        in_range = 0.0 <= value <= 1.0 if name == "rho" else 0.0 <= value
+        if not in_range:
+            raise ValueError(f"Invalid {_OPTION_LABELS.get(name, name + ' value')}: {value}")
+
+
+_OPTION_LABELS = {"lr": "learning rate", "eps": "epsilon value"}
+
+
 class _Handle:
     """What register_*_hook returns: .remove() unregisters the hook."""
     _next_id = 0

@@ -1,5 +1,5 @@
 """RMSprop (with momentum, centered, weight decay, maximize), PyTorch's algorithm."""
-from .optimizer import (Optimizer, _to_scalar, effective_grad, step_tensor,
+from .optimizer import (Optimizer, _to_scalar, check_options, effective_grad, step_tensor,
                         zeros_state)
 
 
@@ -7,17 +7,8 @@ class RMSprop(Optimizer):
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0,
                  centered=False, capturable=False, foreach=None, maximize=False,
                  differentiable=False):
-        _to_scalar(lr)
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if not 0.0 <= momentum:
-            raise ValueError(f"Invalid momentum value: {momentum}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        if not 0.0 <= alpha:
-            raise ValueError(f"Invalid alpha value: {alpha}")
+        check_options(lr=lr, eps=eps, momentum=momentum, weight_decay=weight_decay,
+                      alpha=alpha)
         defaults = {"lr": lr, "momentum": momentum, "alpha": alpha, "eps": eps,
                     "centered": centered, "weight_decay": weight_decay,
                     "capturable": capturable, "foreach": foreach, "maximize": maximize,

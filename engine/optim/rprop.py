@@ -1,14 +1,12 @@
 """Rprop: per-element step sizes grown or shrunk by the sign of successive gradients
 (full-batch learning), PyTorch's algorithm."""
-from .optimizer import Optimizer, _to_scalar, step_tensor, zeros_state
+from .optimizer import Optimizer, _to_scalar, check_options, step_tensor, zeros_state
 
 
 class Rprop(Optimizer):
     def __init__(self, params, lr=1e-2, etas=(0.5, 1.2), step_sizes=(1e-6, 50), *,
                  capturable=False, foreach=None, maximize=False, differentiable=False):
-        _to_scalar(lr)
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
+        check_options(lr=lr)
         if not 0.0 < etas[0] < 1.0 < etas[1]:
             raise ValueError(f"Invalid eta values: {etas[0]}, {etas[1]}")
         defaults = {"lr": lr, "etas": etas, "step_sizes": step_sizes, "foreach": foreach,
