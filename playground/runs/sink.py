@@ -152,7 +152,8 @@ class EventSink:
                 metrics.extend(_metric_rows(run_id, ev["points"]))
             elif kind == "error":
                 fields.update(error_type=str(ev["ename"])[:200], error_message=str(ev["evalue"]),
-                              error_traceback=str(ev["traceback"] or ""), error_line=ev["line"])
+                              error_traceback=str(ev["traceback"] or ""),
+                              error_line=_int32(ev["line"]))
             elif kind == "finished":
                 duration = ev.get("duration_ms")
                 fields.update(status=ev["status"], finished_at=timezone.now(),
@@ -211,15 +212,44 @@ def _finite_points(points):
     return out
 
 
+# What the Metric and Run columns hold (32-bit integers on PostgreSQL): a forged value
+# outside them would fail the whole batch's write, output and status included.
+INT32 = (-2 ** 31, 2 ** 31 - 1)
+
+
+def _int32(value):
+    """``value`` as a column int, or None when it is not an integer that fits."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        return None
+    return value if INT32[0] <= value <= INT32[1] else None
+
+
+def _float_or_none(value):
+    """``value`` as a float (NaN/inf kept for the caller to judge), None when not a number."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    try:
+        return float(value)
+    except OverflowError:  # an int past float range
+        return None
+
+
 def _metric_rows(run_id, points):
     rows = []
     for p in points:
-        try:
-            rows.append(Metric(run_id=run_id, name=str(p["name"])[:100], step=int(p["step"]),
-                               value=None if p["value"] is None else float(p["value"]),
-                               wall_time=float(p["wall_time"])))
-        except (KeyError, TypeError, ValueError):
-            log.warning("sink dropped a malformed metric point of run %s: %r", run_id, p)
+        # The child is hostile: every field is checked, and a bad point costs only itself.
+        if not isinstance(p, dict) or not isinstance(p.get("name"), str):
+            log.warning("sink dropped a malformed metric point of run %s: %.200r", run_id, p)
+            continue
+        step, wall = _int32(p.get("step")), _float_or_none(p.get("wall_time"))
+        value = p.get("value")
+        number = None if value is None else _float_or_none(value)
+        if step is None or wall is None or not math.isfinite(wall) or (
+                value is not None and number is None):
+            log.warning("sink dropped a malformed metric point of run %s: %.200r", run_id, p)
+            continue
+        rows.append(Metric(run_id=run_id, name=p["name"][:100], step=step, wall_time=wall,
+                           value=number if number is not None and math.isfinite(number) else None))
     return rows
 
 

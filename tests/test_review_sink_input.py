@@ -1,0 +1,53 @@
+"""The event sink against hostile events from a child: one bad field must not lose the rest
+of the batch (a run's output, status or other points)."""
+import pytest
+
+from playground.runs.models import Metric, Run
+from playground.runs.sink import EventSink
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def run():
+    return Run.objects.create(owner="session:t", code="print(1)")
+
+
+def feed(sink, run, *events):
+    for ev in events:
+        sink({**ev, "run_id": str(run.id)})
+
+
+@pytest.mark.parametrize("bad", [
+    {"name": "loss", "step": 10 ** 30, "value": 1.0, "wall_time": 1.0},
+    {"name": "loss", "step": -(10 ** 30), "value": 1.0, "wall_time": 1.0},
+    {"name": "loss", "step": 1, "value": 1.0, "wall_time": float("nan")},
+    {"name": "loss", "step": 1, "value": 10 ** 400, "wall_time": 1.0},
+    {"name": "loss", "step": 1, "value": 1.0, "wall_time": 10 ** 400},
+    {"name": "loss", "step": float("inf"), "value": 1.0, "wall_time": 1.0},
+    {"name": "loss", "step": True, "value": 1.0, "wall_time": 1.0},
+    "not a point",
+])
+def test_a_bad_metric_point_costs_only_itself(run, bad):
+    sink = EventSink()
+    feed(sink, run,
+         {"type": "status", "status": "running"},
+         {"type": "stdout", "text": "kept\n"},
+         {"type": "metrics", "points": [{"name": "loss", "step": 0, "value": 2.0, "wall_time": 1.0},
+                                        bad]},
+         {"type": "finished", "status": "succeeded", "duration_ms": 5, "message": "done"})
+    run.refresh_from_db()
+    assert run.stdout == "kept\n"
+    assert run.status == "succeeded"
+    assert list(Metric.objects.filter(run=run).values_list("step", "value")) == [(0, 2.0)]
+
+
+@pytest.mark.parametrize("line", ["3", 10 ** 30, [1], 2.5])
+def test_an_error_with_a_bad_line_is_stored_with_its_message(run, line):
+    sink = EventSink()
+    feed(sink, run,
+         {"type": "status", "status": "running"},
+         {"type": "error", "ename": "ValueError", "evalue": "no", "traceback": "tb", "line": line},
+         {"type": "finished", "status": "failed", "duration_ms": 5, "message": "It raised."})
+    run.refresh_from_db()
+    assert (run.error_type, run.error_message, run.status) == ("ValueError", "no", "failed")
