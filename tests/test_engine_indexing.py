@@ -8,12 +8,9 @@ import pytest
 
 import engine
 from tests.gradcheck import gradcheck, gradgradcheck
+from tests.helpers import grad_fn_name as name
 
 A = np.arange(24.0).reshape(2, 3, 4)
-
-
-def name(t):
-    return type(t.grad_fn).__name__
 
 
 # ---- reading ----------------------------------------------------------------------------------

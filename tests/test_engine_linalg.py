@@ -9,12 +9,9 @@ import pytest
 import engine
 import engine.linalg
 from tests.gradcheck import gradcheck, gradgradcheck
+from tests.helpers import float64_normal, raises
 
-rng = np.random.default_rng(1)
-
-
-def r(*shape):
-    return rng.standard_normal(shape)
+r = float64_normal(1)
 
 
 def f32(*shape):
@@ -23,12 +20,6 @@ def f32(*shape):
 
 def close(x, expected):
     np.testing.assert_allclose(x.detach().numpy(), expected, rtol=1e-6, atol=1e-8)
-
-
-def raises(exc, msg, fn):
-    with pytest.raises(exc) as info:
-        fn()
-    assert str(info.value) == msg
 
 
 def chain(t):

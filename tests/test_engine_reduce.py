@@ -9,26 +9,17 @@ import pytest
 
 import engine
 from tests.gradcheck import gradcheck, gradgradcheck
+from tests.helpers import T as t
+from tests.helpers import raises
 
 rng = np.random.default_rng(0)
 A = rng.standard_normal((3, 4))
 A3 = rng.standard_normal((2, 3, 4))
 
 
-def t(a, **kw):
-    """Lists give PyTorch's default dtypes (float32, int64); NumPy arrays keep theirs."""
-    return engine.tensor(a, **kw)
-
-
 def close(x, expected, **kw):
     np.testing.assert_allclose(np.asarray(x.detach().numpy()), expected, rtol=1e-6, atol=1e-7,
                                **kw)
-
-
-def raises(exc, msg, fn):
-    with pytest.raises(exc) as info:
-        fn()
-    assert str(info.value) == msg
 
 
 # ---- prod ----------------------------------------------------------------------------------

@@ -8,20 +8,10 @@ import pytest
 
 import engine
 from tests.gradcheck import gradcheck, gradgradcheck
+from tests.helpers import T, float64_normal
+from tests.helpers import grad_fn_name as name
 
-RNG = np.random.default_rng(7)
-
-
-def arr(*shape):
-    return RNG.standard_normal(shape)
-
-
-def T(a, **kw):
-    return engine.tensor(a, **kw)
-
-
-def name(t):
-    return type(t.grad_fn).__name__
+arr = float64_normal(7)
 
 
 # ---- cat / stack ------------------------------------------------------------------------------
