@@ -1,34 +1,25 @@
 """The websocket's answers to malformed messages, origin checks, and replaying stored runs.
 (Live runs through the real executor are in test_consumer_runs.py.)"""
-import json
 import uuid
 
 import pytest
 from channels.db import database_sync_to_async
-from channels.testing import WebsocketCommunicator
 
-from playground.asgi import application
 from playground.runs.models import Metric, Run
+from tests import ws_client
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
 
 
-def communicator(origin=b"http://127.0.0.1:8000"):
-    comm = WebsocketCommunicator(application, "/ws/runs/",
-                                 headers=[(b"origin", origin), (b"host", b"127.0.0.1:8000")])
-    comm.scope["client"] = ["127.0.0.1", 50000]
-    return comm
+CLIENT_PORT = 50000
 
 
-async def connected():
-    comm = communicator()
-    ok, _ = await comm.connect()
-    assert ok
-    return comm
+def connected():
+    return ws_client.connected(CLIENT_PORT)
 
 
 async def test_a_page_from_another_origin_cannot_open_the_socket():
-    comm = communicator(origin=b"http://evil.example")
+    comm = ws_client.communicator(CLIENT_PORT, origin=b"http://evil.example")
     ok, _ = await comm.connect()
     assert not ok
 

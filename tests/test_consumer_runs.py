@@ -4,31 +4,16 @@ import asyncio
 
 import pytest
 from channels.db import database_sync_to_async
-from channels.testing import WebsocketCommunicator
 
-from playground.asgi import application
 from playground.runs.models import Run
+from tests import ws_client
+from tests.ws_client import until_finished
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
 
 
-async def connected():
-    comm = WebsocketCommunicator(application, "/ws/runs/",
-                                 headers=[(b"origin", b"http://localhost:8000"),
-                                          (b"host", b"localhost:8000")])
-    comm.scope["client"] = ["127.0.0.1", 50001]
-    ok, _ = await comm.connect()
-    assert ok
-    return comm
-
-
-async def until_finished(comm, timeout=60):
-    got = []
-    while True:
-        msg = await comm.receive_json_from(timeout=timeout)
-        got.append(msg)
-        if msg["type"] == "finished":
-            return got
+def connected():
+    return ws_client.connected(50001, site="localhost:8000")
 
 
 async def test_a_run_streams_accepted_status_output_display_finished_in_order():

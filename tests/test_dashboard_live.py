@@ -7,35 +7,23 @@ import json
 
 import pytest
 from channels.db import database_sync_to_async
-from channels.testing import WebsocketCommunicator
 from django.test import Client
 
-from playground.asgi import application
 from playground.runs.models import Metric
+from tests import ws_client
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
 
 
-async def connected():
-    comm = WebsocketCommunicator(application, "/ws/runs/",
-                                 headers=[(b"origin", b"http://localhost:8000"),
-                                          (b"host", b"localhost:8000")])
-    comm.scope["client"] = ["127.0.0.1", 50002]
-    ok, _ = await comm.connect()
-    assert ok
-    return comm
+def connected():
+    return ws_client.connected(50002, site="localhost:8000")
 
 
 async def run_to_end(comm, code, timeout=90):
     await comm.send_json_to({"type": "run", "device": "cpu", "code": code})
     accepted = await comm.receive_json_from(timeout=10)
     assert accepted["type"] == "accepted", accepted
-    got = []
-    while True:
-        msg = await comm.receive_json_from(timeout=timeout)
-        got.append(msg)
-        if msg["type"] == "finished":
-            return accepted["run_id"], got
+    return accepted["run_id"], await ws_client.until_finished(comm, timeout)
 
 
 @pytest.mark.slow
