@@ -311,7 +311,8 @@ class ChartGrid {
       const x = this.xValues(run, s);
       const colour = sub && !several ? PALETTE[i % PALETTE.length] : run.colour;
       const dash = sub && several ? ["solid", "dot", "dash", "dashdot"][items.filter((it) => it.run === run).indexOf(items[i]) % 4] : "solid";
-      const label = [several ? run.label : null, sub].filter(Boolean).join(" · ") || name;
+      // Plotly renders some HTML in trace names and hover text: user text goes in escaped.
+      const label = plotlyText([several ? run.label : null, sub].filter(Boolean).join(" · ") || name);
       const smoothed = smoothing > 0;
       traces.push({
         type: "scatter", mode: "lines", x, y: s.value, name: label + (smoothed ? " (raw)" : ""),

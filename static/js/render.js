@@ -17,6 +17,14 @@ function el(tag, attrs, ...children) {
   return node;
 }
 
+/* Text for Plotly from user code (metric tags, run names, graph node names). Plotly renders a
+   subset of HTML in trace names, hover text and tick labels (links, styled spans), so a
+   hostile run could plant links or restyle another visitor's page: escape it, and Plotly
+   shows it literally (it decodes &amp; &lt; &gt; back for display). */
+function plotlyText(value) {
+  return String(value).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
 /* Run fn once plotly.js has loaded and the new element is in the page (a plot drawn into a
    detached element gets plotly's default size instead of its box's). */
 function whenPlotly(fn) {
@@ -124,7 +132,7 @@ class OutputView {
         let i = this.traces.indexOf(name);
         if (i < 0) {
           this.traces.push(name);
-          const trace = { x: xs, y: ys, name, mode: "lines", type: "scatter" };
+          const trace = { x: xs, y: ys, name: plotlyText(name), mode: "lines", type: "scatter" };
           if (this.traces.length === 1) Plotly.newPlot(chart, [trace], { margin: { t: 20, r: 10, b: 35, l: 45 },
             xaxis: { title: { text: "step" } }, legend: { orientation: "h" } }, { responsive: true, displaylogo: false });
           else Plotly.addTraces(chart, trace);
@@ -188,9 +196,9 @@ function drawGraph(box, g) {
   const nodeTrace = {
     type: "scatter", mode: "markers+text", textposition: "middle right",
     x: g.nodes.map((n) => pos[n.id][0]), y: g.nodes.map((n) => pos[n.id][1]),
-    text: g.nodes.map((n) => (n.shape ? `${n.name} (${n.shape.join("×") || "scalar"})` : n.name)),
+    text: g.nodes.map((n) => plotlyText(n.shape ? `${n.name} (${n.shape.join("×") || "scalar"})` : n.name)),
     hovertext: g.nodes.map((n) => [n.name, n.kind, n.shape ? `shape (${n.shape.join(", ")})` : null]
-      .filter(Boolean).join("<br>")),
+      .filter(Boolean).map(plotlyText).join("<br>")),
     hoverinfo: "text",
     marker: { size: 16, symbol: g.nodes.map((n) => (n.kind === "function" ? "circle" : "square")),
               color: g.nodes.map((n) => colour[n.kind] || "#555") },

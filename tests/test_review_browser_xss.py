@@ -1,0 +1,67 @@
+"""Stored XSS through the charts: a run's metric tags, run names and autograd node names come
+from hostile user code (the child can forge any display or metric event) and are shown to
+other visitors on permalinks and the dashboard. Plotly renders a subset of HTML (links,
+styled spans, line breaks) in trace names, titles and hover text, so every such string must
+reach it escaped: it shows literally, and no element of the attacker's making appears."""
+import pytest
+
+from tests.test_browser_playground import browser, daphne_server, page  # noqa: F401 (fixtures)
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+HOSTILE = ('<a href="https://evil.example/">click</a><b>bold</b>'
+           '<span style="font-size:90px">big</span><img src=x onerror="window.pwned=1">')
+
+
+def open_page(page):
+    page.goto("/")
+    page.wait_for_function("window.Plotly && document.readyState === 'complete'")
+
+
+def assert_inert(page, selector):
+    """The hostile text shows as text, and Plotly made no link or styled span from it."""
+    page.wait_for_selector(f"{selector} .main-svg")
+    svg = page.locator(selector)
+    assert svg.locator(".main-svg a").count() == 0  # (the modebar's buttons are <a> too)
+    assert page.evaluate(f"""[...document.querySelectorAll('{selector} tspan, {selector} text')]
+        .filter((n) => /90px/.test(n.getAttribute('style') || '')).length""") == 0
+    assert page.evaluate("window.pwned === undefined")
+    return svg.inner_text()
+
+
+def test_graph_node_names_are_shown_as_text(page):
+    open_page(page)
+    page.evaluate("""hostile => {
+        const box = document.createElement('div');
+        box.id = 'xss-out';
+        document.body.append(box);
+        new OutputView(box).handle({type: 'display', run_id: 'r', mime: GRAPH_MIME, data: {
+            root: 1, nodes: [{id: 1, name: hostile, kind: 'function'},
+                             {id: 2, name: 'AccumulateGrad', kind: 'leaf', shape: [2]}],
+            edges: [{from: 2, to: 1}]}});
+    }""", HOSTILE)
+    text = assert_inert(page, "#xss-out .graph")
+    assert "<b>bold</b>" in text
+    # Hovering shows the name literally too (hover text goes through the same renderer).
+    hover = page.evaluate("document.querySelector('#xss-out .graph').data[0].hovertext[0]")
+    assert hover.startswith("&lt;a href=") and "<br>" in hover
+
+
+def test_metric_tags_and_run_names_in_chart_legends_are_shown_as_text(page):
+    open_page(page)
+    page.evaluate("""hostile => {
+        const box = document.createElement('div');
+        box.id = 'xss-charts';
+        document.body.append(box);
+        const grid = new ChartGrid(box, {groupByPrefix: true});
+        grid.options.smoothing = 0;
+        const runs = ['a', 'b'].map((id, i) => {
+            const data = new RunData(id, {id, name: hostile + id, status: 'succeeded'});
+            data.addPoints([{name: 'loss/' + hostile, step: 0, value: 1, wall_time: 1},
+                            {name: 'loss/' + hostile, step: 1, value: 0.5, wall_time: 2}]);
+            return {data, colour: PALETTE[i], label: data.summary.name};
+        });
+        grid.setRuns(runs);
+    }""", HOSTILE)
+    text = assert_inert(page, "#xss-charts .metric-chart")
+    assert "<b>bold</b>" in text
