@@ -51,3 +51,25 @@ def test_an_error_with_a_bad_line_is_stored_with_its_message(run, line):
          {"type": "finished", "status": "failed", "duration_ms": 5, "message": "It raised."})
     run.refresh_from_db()
     assert (run.error_type, run.error_message, run.status) == ("ValueError", "no", "failed")
+
+
+def test_pages_get_only_the_points_that_were_stored(run, monkeypatch):
+    """A forged string value would turn a live chart's axis into categories (whose labels
+    Plotly renders as HTML); live pages must see what a replay of the stored run shows."""
+    published = []
+    monkeypatch.setattr("playground.runs.sink.publish", lambda group, msg: published.append(msg))
+    sink = EventSink()
+    feed(sink, run,
+         {"type": "status", "status": "running"},
+         {"type": "metrics", "points": [
+             {"name": "loss", "step": 0, "value": 2.0, "wall_time": 1.0},
+             {"name": "loss", "step": 1, "value": "<a href='https://evil.example'>x</a>",
+              "wall_time": 2.0},
+             {"name": "loss", "step": 2, "value": float("inf"), "wall_time": 3.0, "extra": 1}]},
+         {"type": "finished", "status": "succeeded", "duration_ms": 5, "message": "done"})
+    live = [p for msg in published for ev in msg["events"] if ev["type"] == "metrics"
+            for p in ev["points"]]
+    assert live == [{"name": "loss", "step": 0, "value": 2.0, "wall_time": 1.0},
+                    {"name": "loss", "step": 2, "value": None, "wall_time": 3.0}]
+    assert list(Metric.objects.filter(run=run).values_list("step", "value")) == [(0, 2.0),
+                                                                                (2, None)]

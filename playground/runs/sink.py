@@ -198,17 +198,9 @@ def _protocol_fields(event):
     keep = {"type", *events.EVENT_FIELDS[kind]} | ({"queue_position"} if kind == "status" else set())
     out = {k: v for k, v in event.items() if k in keep}
     if kind == "metrics":
-        out["points"] = _finite_points(out.get("points") or [])
-    return out
-
-
-def _finite_points(points):
-    """NaN and infinity are not JSON: a diverging loss is sent and stored as a null value."""
-    out = []
-    for p in points:
-        if isinstance(p, dict) and isinstance(p.get("value"), float) and not math.isfinite(p["value"]):
-            p = {**p, "value": None}
-        out.append(p)
+        # Pages get exactly the points that are stored, so live and replayed runs agree and
+        # no page charts a forged string or object as a value.
+        out["points"] = _valid_points(event.get("run_id"), out.get("points") or [])
     return out
 
 
@@ -234,9 +226,11 @@ def _float_or_none(value):
         return None
 
 
-def _metric_rows(run_id, points):
-    rows = []
-    for p in points:
+def _valid_points(run_id, points):
+    """The points that fit the Metric columns, as {name, step, value, wall_time}; NaN and
+    infinity are not JSON, so a diverging loss is sent and stored as a null value."""
+    out = []
+    for p in points if isinstance(points, list) else ():
         # The child is hostile: every field is checked, and a bad point costs only itself.
         if not isinstance(p, dict) or not isinstance(p.get("name"), str):
             log.warning("sink dropped a malformed metric point of run %s: %.200r", run_id, p)
@@ -248,9 +242,13 @@ def _metric_rows(run_id, points):
                 value is not None and number is None):
             log.warning("sink dropped a malformed metric point of run %s: %.200r", run_id, p)
             continue
-        rows.append(Metric(run_id=run_id, name=p["name"][:100], step=step, wall_time=wall,
-                           value=number if number is not None and math.isfinite(number) else None))
-    return rows
+        out.append({"name": p["name"][:100], "step": step, "wall_time": wall,
+                    "value": number if number is not None and math.isfinite(number) else None})
+    return out
+
+
+def _metric_rows(run_id, points):
+    return [Metric(run_id=run_id, **p) for p in points]
 
 
 event_sink = EventSink()
