@@ -259,8 +259,14 @@ def _wide_input(x, geo, kw):
     n, c, h, w = x.shape
     (ph0, ph1), (pw0, pw1) = geo.pad
     hp, wp = h + ph0 + ph1, w + pw0 + pw1
-    flat = xp.zeros(n * c * hp * wp + geo.dilation[1] * (kw - 1), x.dtype)
-    flat[:n * c * hp * wp].reshape(n, c, hp, wp)[:, :, ph0:ph0 + h, pw0:pw0 + w] = x
+    size = n * c * hp * wp
+    flat = xp.empty(size + geo.dilation[1] * (kw - 1), x.dtype)
+    planes = flat[:size].reshape(n, c, hp, wp)
+    planes[:, :, ph0:ph0 + h, pw0:pw0 + w] = x
+    # zero only the borders and the tail: a full memset costs as much as the copy
+    planes[:, :, :ph0], planes[:, :, ph0 + h:] = 0, 0
+    planes[:, :, ph0:ph0 + h, :pw0], planes[:, :, ph0:ph0 + h, pw0 + w:] = 0, 0
+    flat[size:] = 0
     return flat, hp, wp
 
 
@@ -281,8 +287,9 @@ def _wide_g(g, n0, n1, wp, groups):
     """g[n0:n1] as (G, O/G, nb*OH*Wp), zero in the junk columns."""
     xp = xp_of(g)
     nb, o, oh, ow = g[n0:n1].shape
-    out = xp.zeros((o, nb, oh, wp), g.dtype)
+    out = xp.empty((o, nb, oh, wp), g.dtype)
     out[:, :, :, :ow] = g[n0:n1].transpose(1, 0, 2, 3)
+    out[:, :, :, ow:] = 0
     return out.reshape(groups, o // groups, nb * oh * wp)
 
 
