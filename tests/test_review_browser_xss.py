@@ -65,3 +65,22 @@ def test_metric_tags_and_run_names_in_chart_legends_are_shown_as_text(page):
     }""", HOSTILE)
     text = assert_inert(page, "#xss-charts .metric-chart")
     assert "<b>bold</b>" in text
+
+
+def test_forged_heatmap_and_histogram_coordinates_do_not_become_html_labels(page):
+    open_page(page)
+    page.evaluate("""hostile => {
+        for (const id of ['xss-heat', 'xss-hist']) {
+            const box = document.createElement('div');
+            box.id = id;
+            document.body.append(box);
+        }
+        drawHeatmaps(document.getElementById('xss-heat'), [{tag: 'boundary', step: 1,
+            x: [hostile, 'b'], y: [hostile, 'd'], z: [[0, 1], [1, 0]],
+            points: {x: [hostile], y: [hostile], label: [1]}}]);
+        drawHistograms(document.getElementById('xss-hist'), [
+            {tag: 'w', step: hostile, edges: [0, 1], counts: [3]},
+            {tag: 'w', step: 2, edges: [0, 1], counts: [4]}]);
+    }""", HOSTILE)
+    assert_inert(page, "#xss-heat .heatmap-chart")
+    assert_inert(page, "#xss-hist .histogram-chart")

@@ -354,6 +354,11 @@ function whenPlotlyReady(fn) {
   else window.addEventListener("load", fn, { once: true });
 }
 
+/* Coordinates from a display (which hostile code can forge) as numbers, anything else null. */
+function numbers(values) {
+  return values.map((v) => (typeof v === "number" ? v : null));
+}
+
 /* Histograms over time: one heatmap per tag (x: step, y: value, colour: count). */
 function drawHistograms(container, histograms) {
   const byTag = {};
@@ -386,7 +391,7 @@ function drawHistograms(container, histograms) {
       container.append(box);
     }
     Plotly.react(box.querySelector(".plot"), [{
-      type: "heatmap", x: list.map((h) => h.step), y: centres, z, colorscale: "Blues", reversescale: false,
+      type: "heatmap", x: numbers(list.map((h) => h.step)), y: centres, z, colorscale: "Blues", reversescale: false,
       hovertemplate: "step %{x}<br>value %{y:.3g}<br>count %{z}<extra></extra>",
     }], { uirevision: tag, height: 260, margin: { t: 8, r: 12, b: 36, l: 52 },
       xaxis: { title: { text: "step" } }, yaxis: { title: { text: "value" } } },
@@ -404,7 +409,9 @@ function drawHeatmaps(container, heatmaps) {
   const tags = Object.keys(latest).sort();
   container.hidden = !tags.length;
   for (const tag of tags) {
-    const h = latest[tag];
+    // Numbers only: Plotly renders string coordinates as tick labels, with their HTML.
+    const h = { ...latest[tag], x: numbers(latest[tag].x), y: numbers(latest[tag].y) };
+    if (h.points) h.points = { ...h.points, x: numbers(h.points.x || []), y: numbers(h.points.y || []) };
     let box = container.querySelector(`[data-heatmap="${CSS.escape(tag)}"]`);
     if (!box) {
       box = dEl("figure", { class: "metric-chart heatmap-chart", "data-heatmap": tag },
