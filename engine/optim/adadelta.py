@@ -1,6 +1,6 @@
 """Adadelta (with weight decay, maximize), PyTorch's algorithm."""
-from .optimizer import (Optimizer, _to_scalar, check_options, effective_grad, step_tensor,
-                        zeros_state)
+from .optimizer import (Optimizer, _to_scalar, check_options, count_step, effective_grad,
+                        step_tensor, zeros_state)
 
 
 class Adadelta(Optimizer):
@@ -12,20 +12,17 @@ class Adadelta(Optimizer):
                     "differentiable": differentiable}
         super().__init__(params, defaults)
 
+    def _init_state(self, state, p, group):
+        state["step"] = step_tensor()
+        state["square_avg"] = zeros_state(p)
+        state["acc_delta"] = zeros_state(p)
+
     def step(self, closure=None):
         loss = self._closure_loss(closure)
         for group in self.param_groups:
             lr = _to_scalar(group["lr"])
-            for p in group["params"]:
-                grad = p.grad
-                if grad is None:
-                    continue
-                state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = step_tensor()
-                    state["square_avg"] = zeros_state(p)
-                    state["acc_delta"] = zeros_state(p)
-                state["step"]._data += 1
+            for p, grad, state in self._params_with_grad(group):
+                count_step(state)
                 self._run(_adadelta_kernel, (p._data, grad._data, state["square_avg"]._data,
                                              state["acc_delta"]._data), 3,
                           lr, group["rho"], group["eps"], group["weight_decay"],

@@ -1,6 +1,6 @@
 """Adagrad (with lr decay, weight decay, initial accumulator, maximize), PyTorch's algorithm."""
-from .optimizer import (Optimizer, _to_scalar, check_options, effective_grad, step_tensor,
-                        zeros_state)
+from .optimizer import (Optimizer, _to_scalar, check_options, count_step, effective_grad,
+                        step_tensor, zeros_state)
 
 
 class Adagrad(Optimizer):
@@ -17,10 +17,9 @@ class Adagrad(Optimizer):
         # Like PyTorch, Adagrad's state exists from construction on (so state_dict has it).
         for group in self.param_groups:
             for p in group["params"]:
-                self._init_state(p, group)
+                self._init_state(self.state[p], p, group)
 
-    def _init_state(self, p, group):
-        state = self.state[p]
+    def _init_state(self, state, p, group):
         state["step"] = step_tensor()
         state["sum"] = zeros_state(p, group["initial_accumulator_value"])
 
@@ -30,16 +29,9 @@ class Adagrad(Optimizer):
             lr = _to_scalar(group["lr"])
             lr_decay, eps = group["lr_decay"], group["eps"]
             weight_decay, maximize = group["weight_decay"], group["maximize"]
-            for p in group["params"]:
-                grad = p.grad
-                if grad is None:
-                    continue
-                state = self.state[p]
-                if len(state) == 0:  # a parameter added later with add_param_group
-                    self._init_state(p, group)
-                step_t = state["step"]._data
-                step_t += 1
-                clr = lr / (1 + (float(step_t) - 1) * lr_decay)
+            # (a parameter added later with add_param_group gets its state on its first step)
+            for p, grad, state in self._params_with_grad(group):
+                clr = lr / (1 + (count_step(state) - 1) * lr_decay)
                 self._run(_adagrad_kernel, (p._data, grad._data, state["sum"]._data), 3,
                           clr, eps, weight_decay, maximize)
                 p._version_box[0] += 1  # written in place: saved copies go stale

@@ -6,8 +6,8 @@ The update is the one in PyTorch's documentation,
 computed as param -= (lr / bc1 * sqrt(bc2)) * m / (sqrt(v) + eps * sqrt(bc2)): the same
 value with two fewer passes over the arrays.
 """
-from .optimizer import (Optimizer, _to_scalar, check_options, effective_grad, step_tensor,
-                        zeros_state)
+from .optimizer import (Optimizer, _to_scalar, check_options, count_step, effective_grad,
+                        step_tensor, zeros_state)
 
 
 class Adam(Optimizer):
@@ -22,6 +22,13 @@ class Adam(Optimizer):
                     "fused": fused, "decoupled_weight_decay": decoupled_weight_decay}
         super().__init__(params, defaults)
 
+    def _init_state(self, state, p, group):
+        state["step"] = step_tensor()
+        state["exp_avg"] = zeros_state(p)
+        state["exp_avg_sq"] = zeros_state(p)
+        if group["amsgrad"]:
+            state["max_exp_avg_sq"] = zeros_state(p)
+
     def step(self, closure=None):
         loss = self._closure_loss(closure)
         for group in self.param_groups:
@@ -30,20 +37,8 @@ class Adam(Optimizer):
             eps, weight_decay = group["eps"], group["weight_decay"]
             amsgrad, maximize = group["amsgrad"], group["maximize"]
             decoupled = group["decoupled_weight_decay"]
-            for p in group["params"]:
-                grad = p.grad
-                if grad is None:
-                    continue
-                state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = step_tensor()
-                    state["exp_avg"] = zeros_state(p)
-                    state["exp_avg_sq"] = zeros_state(p)
-                    if amsgrad:
-                        state["max_exp_avg_sq"] = zeros_state(p)
-                step_t = state["step"]._data
-                step_t += 1
-                step = float(step_t)
+            for p, grad, state in self._params_with_grad(group):
+                step = count_step(state)
                 bias_correction2_sqrt = (1 - beta2 ** step) ** 0.5
                 step_size = lr / (1 - beta1 ** step) * bias_correction2_sqrt
                 arrays = (p._data, grad._data, state["exp_avg"]._data,

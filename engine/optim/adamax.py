@@ -1,6 +1,6 @@
 """Adamax: Adam with the infinity norm (weight decay, maximize), PyTorch's algorithm."""
-from .optimizer import (Optimizer, _to_scalar, check_options, effective_grad, step_tensor,
-                        zeros_state)
+from .optimizer import (Optimizer, _to_scalar, check_options, count_step, effective_grad,
+                        step_tensor, zeros_state)
 
 
 class Adamax(Optimizer):
@@ -12,23 +12,18 @@ class Adamax(Optimizer):
                     "differentiable": differentiable, "capturable": capturable}
         super().__init__(params, defaults)
 
+    def _init_state(self, state, p, group):
+        state["step"] = step_tensor()
+        state["exp_avg"] = zeros_state(p)
+        state["exp_inf"] = zeros_state(p)
+
     def step(self, closure=None):
         loss = self._closure_loss(closure)
         for group in self.param_groups:
             lr = _to_scalar(group["lr"])
             beta1, beta2 = group["betas"]
-            for p in group["params"]:
-                grad = p.grad
-                if grad is None:
-                    continue
-                state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = step_tensor()
-                    state["exp_avg"] = zeros_state(p)
-                    state["exp_inf"] = zeros_state(p)
-                step_t = state["step"]._data
-                step_t += 1
-                clr = lr / (1 - beta1 ** float(step_t))
+            for p, grad, state in self._params_with_grad(group):
+                clr = lr / (1 - beta1 ** count_step(state))
                 self._run(_adamax_kernel, (p._data, grad._data, state["exp_avg"]._data,
                                            state["exp_inf"]._data), 2,
                           beta1, beta2, group["eps"], clr, group["weight_decay"],

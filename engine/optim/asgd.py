@@ -1,7 +1,7 @@
 """ASGD: averaged stochastic gradient descent (weight decay, maximize), PyTorch's
 algorithm."""
-from .optimizer import (Optimizer, _to_scalar, check_options, effective_grad, step_tensor,
-                        zeros_state)
+from .optimizer import (Optimizer, _to_scalar, check_options, count_step, effective_grad,
+                        step_tensor, zeros_state)
 
 
 class ASGD(Optimizer):
@@ -13,30 +13,25 @@ class ASGD(Optimizer):
                     "differentiable": differentiable, "capturable": capturable}
         super().__init__(params, defaults)
 
+    def _init_state(self, state, p, group):
+        state["step"] = step_tensor()
+        state["eta"] = step_tensor()
+        state["eta"]._data[...] = _to_scalar(group["lr"])
+        state["mu"] = step_tensor()
+        state["mu"]._data[...] = 1
+        state["ax"] = zeros_state(p)
+
     def step(self, closure=None):
         loss = self._closure_loss(closure)
         for group in self.param_groups:
             lr = _to_scalar(group["lr"])
             lambd, alpha, t0 = group["lambd"], group["alpha"], group["t0"]
-            for p in group["params"]:
-                grad = p.grad
-                if grad is None:
-                    continue
-                state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = step_tensor()
-                    state["eta"] = step_tensor()
-                    state["eta"]._data[...] = lr
-                    state["mu"] = step_tensor()
-                    state["mu"]._data[...] = 1
-                    state["ax"] = zeros_state(p)
-                step_t = state["step"]._data
-                step_t += 1
+            for p, grad, state in self._params_with_grad(group):
+                step = count_step(state)
                 eta, mu = state["eta"]._data, state["mu"]._data
                 self._run(_asgd_kernel, (p._data, grad._data, state["ax"]._data), 2,
                           float(eta), float(mu), lambd, group["weight_decay"],
                           group["maximize"])
-                step = float(step_t)
                 eta[...] = lr / (1 + lambd * lr * step) ** alpha
                 mu[...] = 1 / max(1, step - t0)
                 p._version_box[0] += 1  # written in place: saved copies go stale

@@ -1,7 +1,7 @@
 """NAdam: Adam with Nesterov momentum (momentum decay, L2 or decoupled weight decay,
 maximize), PyTorch's algorithm."""
-from .optimizer import (Optimizer, _to_scalar, check_options, effective_grad, step_tensor,
-                        zeros_state)
+from .optimizer import (Optimizer, _to_scalar, check_options, count_step, effective_grad,
+                        step_tensor, zeros_state)
 
 
 class NAdam(Optimizer):
@@ -17,6 +17,14 @@ class NAdam(Optimizer):
                     "differentiable": differentiable}
         super().__init__(params, defaults)
 
+    def _init_state(self, state, p, group):
+        state["step"] = step_tensor()
+        mu_product = step_tensor()
+        mu_product._data[...] = 1.0
+        state["mu_product"] = mu_product
+        state["exp_avg"] = zeros_state(p)
+        state["exp_avg_sq"] = zeros_state(p)
+
     def step(self, closure=None):
         loss = self._closure_loss(closure)
         for group in self.param_groups:
@@ -24,21 +32,8 @@ class NAdam(Optimizer):
             beta1, beta2 = group["betas"]
             weight_decay, momentum_decay = group["weight_decay"], group["momentum_decay"]
             decoupled = group["decoupled_weight_decay"]
-            for p in group["params"]:
-                grad = p.grad
-                if grad is None:
-                    continue
-                state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = step_tensor()
-                    mu_product = step_tensor()
-                    mu_product._data[...] = 1.0
-                    state["mu_product"] = mu_product
-                    state["exp_avg"] = zeros_state(p)
-                    state["exp_avg_sq"] = zeros_state(p)
-                step_t = state["step"]._data
-                step_t += 1
-                step = float(step_t)
+            for p, grad, state in self._params_with_grad(group):
+                step = count_step(state)
                 mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * momentum_decay))
                 mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * momentum_decay))
                 mu_product = state["mu_product"]._data

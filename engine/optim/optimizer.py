@@ -256,6 +256,21 @@ class Optimizer:
     def step(self, closure=None):
         raise NotImplementedError
 
+    def _params_with_grad(self, group):
+        """(p, grad, state) for each of the group's parameters that has a gradient (PyTorch's
+        steps skip the others); a parameter's first step sets its state up with _init_state."""
+        for p in group["params"]:
+            grad = p.grad
+            if grad is not None:
+                state = self.state[p]
+                if len(state) == 0:
+                    self._init_state(state, p, group)
+                yield p, grad, state
+
+    def _init_state(self, state, p, group):
+        """Fill a parameter's empty state dict before its first step (each optimizer's own)."""
+        raise NotImplementedError
+
     def _closure_loss(self, closure):
         """Run the closure (with grad enabled, as PyTorch does) and return its loss."""
         if closure is None:
@@ -404,6 +419,13 @@ def _cast_state(param, value, key=None):
     if isinstance(value, (list, tuple)):
         return type(value)(_cast_state(param, v) for v in value)
     return value
+
+
+def count_step(state):
+    """Add one to the state's step tensor (in its own dtype, as PyTorch) and return it."""
+    step_t = state["step"]._data
+    step_t += 1
+    return float(step_t)
 
 
 def zeros_state(p, fill=0):

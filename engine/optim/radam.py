@@ -1,7 +1,7 @@
 """RAdam: Adam with the variance of the adaptive lr rectified (L2 or decoupled weight decay,
 maximize), PyTorch's algorithm."""
-from .optimizer import (Optimizer, _to_scalar, check_options, effective_grad, step_tensor,
-                        zeros_state)
+from .optimizer import (Optimizer, _to_scalar, check_options, count_step, effective_grad,
+                        step_tensor, zeros_state)
 
 
 class RAdam(Optimizer):
@@ -15,24 +15,19 @@ class RAdam(Optimizer):
                     "differentiable": differentiable}
         super().__init__(params, defaults)
 
+    def _init_state(self, state, p, group):
+        state["step"] = step_tensor()
+        state["exp_avg"] = zeros_state(p)
+        state["exp_avg_sq"] = zeros_state(p)
+
     def step(self, closure=None):
         loss = self._closure_loss(closure)
         for group in self.param_groups:
             lr = _to_scalar(group["lr"])
             beta1, beta2 = group["betas"]
             weight_decay, decoupled = group["weight_decay"], group["decoupled_weight_decay"]
-            for p in group["params"]:
-                grad = p.grad
-                if grad is None:
-                    continue
-                state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = step_tensor()
-                    state["exp_avg"] = zeros_state(p)
-                    state["exp_avg_sq"] = zeros_state(p)
-                step_t = state["step"]._data
-                step_t += 1
-                step = float(step_t)
+            for p, grad, state in self._params_with_grad(group):
+                step = count_step(state)
                 bias_correction1 = 1 - beta1 ** step
                 bias_correction2 = 1 - beta2 ** step
                 rho_inf = 2 / (1 - beta2) - 1

@@ -1,6 +1,6 @@
 """Rprop: per-element step sizes grown or shrunk by the sign of successive gradients
 (full-batch learning), PyTorch's algorithm."""
-from .optimizer import Optimizer, _to_scalar, check_options, step_tensor, zeros_state
+from .optimizer import Optimizer, _to_scalar, check_options, count_step, step_tensor, zeros_state
 
 
 class Rprop(Optimizer):
@@ -14,21 +14,18 @@ class Rprop(Optimizer):
                     "capturable": capturable}
         super().__init__(params, defaults)
 
+    def _init_state(self, state, p, group):
+        state["step"] = step_tensor()
+        state["prev"] = zeros_state(p)
+        state["step_size"] = zeros_state(p, _to_scalar(group["lr"]))
+
     def step(self, closure=None):
         loss = self._closure_loss(closure)
         for group in self.param_groups:
             etaminus, etaplus = group["etas"]
             step_size_min, step_size_max = group["step_sizes"]
-            for p in group["params"]:
-                grad = p.grad
-                if grad is None:
-                    continue
-                state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = step_tensor()
-                    state["prev"] = zeros_state(p)
-                    state["step_size"] = zeros_state(p, _to_scalar(group["lr"]))
-                state["step"]._data += 1
+            for p, grad, state in self._params_with_grad(group):
+                count_step(state)
                 self._run(_rprop_kernel, (p._data, grad._data, state["prev"]._data,
                                           state["step_size"]._data), 2,
                           etaminus, etaplus, step_size_min, step_size_max, group["maximize"])
