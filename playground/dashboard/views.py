@@ -3,8 +3,9 @@ the CSV/JSON export of a run's metric points (/api/runs/<id>/metrics.csv and .js
 import csv
 import io
 import json
-import re
+import time
 
+import regex
 from django.http import Http404, JsonResponse, StreamingHttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import render
@@ -63,17 +64,32 @@ def train(request):
 
 
 # -- JSON ----------------------------------------------------------------------------------------
+# The ?q= filter is a regex from the caller, matched against names the caller chose too: a
+# backtracking pattern such as (a|a)+$ would hold a server thread for minutes. The regex
+# module can stop a match after a while; Python's re cannot.
+FILTER_MAX_CHARS = 200
+FILTER_TIME_S = 0.25
+
+
 @require_GET
 def runs_json(request):
     """The caller's recent runs with their last/best loss and progress; ``?q=`` a regex on name."""
     pattern = request.GET.get("q", "")
+    if len(pattern) > FILTER_MAX_CHARS:
+        return _error(f"q is {len(pattern)} characters; the limit is {FILTER_MAX_CHARS}", 400)
     try:
-        regex = re.compile(pattern, re.IGNORECASE) if pattern else None
-    except re.error as exc:
+        compiled = regex.compile(pattern, regex.IGNORECASE) if pattern else None
+    except regex.error as exc:
         return _error(f"q is not a valid regular expression: {exc}", 400)
     runs = queries.recent_runs(_owner(request), MAX_LISTED_RUNS)
-    if regex is not None:
-        runs = [r for r in runs if regex.search(r.name or "")]
+    if compiled is not None:
+        deadline = time.monotonic() + FILTER_TIME_S
+        try:
+            runs = [r for r in runs if compiled.search(
+                r.name or "", timeout=max(0.001, deadline - time.monotonic()))]
+        except TimeoutError:
+            return _error(f"q took longer than {FILTER_TIME_S} s to match the run names (a "
+                          "pattern that backtracks, such as (a|a)+$); simplify it", 400)
     return JsonResponse({"runs": [queries.run_summary(r) for r in runs]})
 
 
