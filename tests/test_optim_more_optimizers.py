@@ -196,11 +196,31 @@ def test_nadam_momentum_product_matches_pytorch():
     (optim.Adamax, dict(betas=(0.9, 1.0)), "Invalid beta parameter at index 1: 1.0"),
     (optim.NAdam, dict(momentum_decay=-1), "Invalid momentum_decay value: -1"),
     (optim.RAdam, dict(eps=-1), "Invalid epsilon value: -1"),
+    # Two bad options: PyTorch 2.13 names the one its constructor checks first (literals
+    # from real torch), which the shared check_options keeps per optimizer.
+    (optim.Adam, dict(lr=-1, eps=-1), "Invalid learning rate: -1"),
+    (optim.Adam, dict(eps=-1, betas=(1.0, 0.9)), "Invalid epsilon value: -1"),
+    (optim.Adadelta, dict(rho=2.0, eps=-1), "Invalid rho value: 2.0"),
+    (optim.RMSprop, dict(momentum=-1, alpha=-1), "Invalid momentum value: -1"),
+    (optim.Adagrad, dict(initial_accumulator_value=-1, eps=-1),
+     "Invalid initial_accumulator_value value: -1"),
+    (optim.NAdam, dict(weight_decay=-1, momentum_decay=-1), "Invalid weight_decay value: -1"),
+    (optim.ASGD, dict(weight_decay=-1), "Invalid weight_decay value: -1"),
+    (optim.Rprop, dict(lr=-1, etas=(2, 1)), "Invalid learning rate: -1"),
+    (optim.LBFGS, dict(lr=-1), "Invalid learning rate: -1"),
+    (optim.Adam, dict(lr=float("nan")), "Invalid learning rate: nan"),
+    (optim.Adamax, dict(lr=engine.tensor([1.0, 2.0])), "Tensor lr must be 1-element"),
 ])
 def test_bad_options(cls, options, message):
     with pytest.raises(ValueError) as info:
         cls([engine.randn(2, requires_grad=True)], **options)
     assert str(info.value) == message
+
+
+def test_sgd_lets_a_nan_lr_through_as_pytorch_does():
+    # PyTorch 2.13's SGD checks lr < 0 (not 0 <= lr as Adam does), so nan passes there.
+    opt = optim.SGD([engine.randn(2, requires_grad=True)], lr=float("nan"))
+    assert opt.param_groups[0]["lr"] != opt.param_groups[0]["lr"]
 
 
 def test_asgd_keeps_the_running_average_of_the_parameters():
