@@ -1,11 +1,13 @@
 """The websocket at /ws/runs/: start, cancel and watch runs; every event of a watched run is
 forwarded as it is published to the channel-layer group "run.<id>"."""
 import json
+import logging
 import math
 import uuid
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
 
 from playground.events import QUEUED
 
@@ -13,6 +15,8 @@ from . import service
 from .models import Run
 from .publish import group_name, remember_consumer_loop
 from .replay import stored_events
+
+log = logging.getLogger(__name__)
 
 
 class Invalid(Exception):
@@ -41,16 +45,23 @@ class RunConsumer(AsyncWebsocketConsumer):
                 message = json.loads(text_data)
             except ValueError as exc:
                 raise Invalid(f"message is not valid JSON: {exc}") from None
+            except RecursionError:
+                raise Invalid("message is not valid JSON: nested too deeply") from None
             if not isinstance(message, dict):
                 raise Invalid("message must be a JSON object with a \"type\" key")
+            kind = message.get("type")
             handler = {"run": self.start_run, "cancel": self.cancel_run,
-                       "watch": self.watch_run}.get(message.get("type"))
+                       "watch": self.watch_run}.get(kind) if isinstance(kind, str) else None
             if handler is None:
-                raise Invalid(f"unknown message type {message.get('type')!r}; "
+                raise Invalid(f"unknown message type {_short(kind)}; "
                               "expected \"run\", \"cancel\" or \"watch\"")
             await handler(message)
         except Invalid as exc:
             await self.send_json({"type": "invalid", "message": str(exc)})
+        except Exception:  # a bug of ours: say so, and keep the connection serving
+            log.exception("websocket message failed: %.200r", text_data)
+            await self.send_json({"type": "invalid",
+                                  "message": "the server could not handle this message"})
 
     async def start_run(self, message):
         if "code" not in message:
@@ -90,6 +101,12 @@ class RunConsumer(AsyncWebsocketConsumer):
     async def watch_run(self, message):
         run = await self._run_from(message)
         run_id = str(run.id)
+        # Each live watch is a group membership and a stream of events: bounded per socket.
+        # (Finished runs are replayed and dropped, so they do not count.)
+        limit = settings.PLAYGROUND_MAX_WATCHES_PER_SOCKET
+        if run_id not in self.watching and len(self.watching) >= limit:
+            raise Invalid(f"this connection already follows {len(self.watching)} runs that are "
+                          f"still going (the limit is {limit}); open another page for more")
         await self.channel_layer.group_add(group_name(run_id), self.channel_name)
         # Subscribed first, then read: whatever is stored after this read is published after
         # the subscription, and whatever the read saw is skipped by its sequence number.
@@ -99,6 +116,12 @@ class RunConsumer(AsyncWebsocketConsumer):
         self.watching[run_id] = last_seq
         for event in replay:
             await self.send_json(event)
+        if replay and replay[-1]["type"] == "finished":   # nothing more will come
+            await self._unwatch(run_id)
+
+    async def _unwatch(self, run_id):
+        self.watching.pop(run_id, None)
+        await self.channel_layer.group_discard(group_name(run_id), self.channel_name)
 
     async def _run_from(self, message):
         raw = message.get("run_id")
@@ -107,7 +130,7 @@ class RunConsumer(AsyncWebsocketConsumer):
         try:
             run_id = uuid.UUID(raw)
         except ValueError:
-            raise Invalid(f"{raw!r} is not a run id") from None
+            raise Invalid(f"{_short(raw)} is not a run id") from None
         run = await database_sync_to_async(Run.objects.filter(pk=run_id).first)()
         if run is None:
             raise Invalid(f"no run with id {raw}")
@@ -125,6 +148,9 @@ class RunConsumer(AsyncWebsocketConsumer):
                 continue
             seen = event["seq"]
             await self.send_json({k: v for k, v in event.items() if k != "seq"})
+            if event["type"] == "finished":
+                await self._unwatch(run_id)
+                return
         self.watching[run_id] = seen
 
     async def send_json(self, content):
@@ -143,6 +169,12 @@ class RunConsumer(AsyncWebsocketConsumer):
     def client_ip(self):
         client = self.scope.get("client")
         return client[0] if client else None
+
+
+def _short(value, limit=60):
+    """``value``'s repr for a message, cut short: the client sent it, it may be huge."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def _finite(value):

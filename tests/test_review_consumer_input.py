@@ -1,0 +1,83 @@
+"""The websocket against hostile input: odd JSON types, huge numbers, NaN, unicode, and one
+client opening many watches. Each gets a specific "invalid" and the socket keeps serving."""
+import json
+import uuid
+
+import pytest
+from channels.db import database_sync_to_async
+
+from playground.runs.models import Run
+from tests import ws_client
+
+pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
+
+CLIENT_PORT = 50100
+
+
+async def still_serving(comm):
+    await comm.send_to(text_data="{}")
+    assert (await comm.receive_json_from(timeout=5))["type"] == "invalid"
+
+
+@pytest.mark.parametrize("frame, words", [
+    ('{"type": ["run"]}', "unknown message type ['run']"),
+    ('{"type": {"a": 1}}', "unknown message type {'a': 1}"),
+    ('{"type": "run", "code": NaN}', '"code" must be a string'),
+    ('{"type": "run", "code": 1e999}', '"code" must be a string'),
+    ('{"type": "run", "code": "print(1)", "device": ["cpu"]}', '"device" must be one of'),
+    ('{"type": "run", "code": "print(1)", "device": 10000000000000000000000000000000}',
+     '"device" must be one of'),
+    ('{"type": "run", "code": "print(1)\\ud800"}', "not valid Unicode"),
+    ('{"type": "watch", "run_id": "\\ud800"}', "is not a run id"),
+    ('{"type": "watch", "run_id": "%s"}' % ("f" * 10_000), "is not a run id"),
+    ('[' * 100_000 + ']' * 100_000, "not valid JSON"),
+], ids=lambda v: v[:40] if isinstance(v, str) else None)
+async def test_odd_values_get_a_specific_invalid_and_the_socket_stays_open(frame, words):
+    comm = await ws_client.connected(CLIENT_PORT)
+    await comm.send_to(text_data=frame)
+    reply = await comm.receive_json_from(timeout=5)
+    assert reply["type"] == "invalid" and words in reply["message"], reply
+    assert len(reply["message"]) < 500   # says why without echoing a huge input back
+    await still_serving(comm)
+    await comm.disconnect()
+    assert await database_sync_to_async(Run.objects.count)() == 0
+
+
+async def test_a_socket_has_a_limit_of_live_watches(settings):
+    settings.PLAYGROUND_MAX_WATCHES_PER_SOCKET = 3
+    runs = [await database_sync_to_async(Run.objects.create)(owner="session:other", code="x",
+                                                             status="running")
+            for _ in range(4)]
+    comm = await ws_client.connected(CLIENT_PORT)
+    for run in runs[:3]:
+        await comm.send_json_to({"type": "watch", "run_id": str(run.id)})
+        assert (await comm.receive_json_from(timeout=5))["type"] == "status"
+    await comm.send_json_to({"type": "watch", "run_id": str(runs[3].id)})
+    reply = await comm.receive_json_from(timeout=5)
+    assert reply["type"] == "invalid" and "3 runs" in reply["message"], reply
+    # Watching one of them again is no new watch.
+    await comm.send_json_to({"type": "watch", "run_id": str(runs[0].id)})
+    assert (await comm.receive_json_from(timeout=5))["type"] == "status"
+    await comm.disconnect()
+
+
+async def test_finished_runs_do_not_count_as_watches(settings):
+    settings.PLAYGROUND_MAX_WATCHES_PER_SOCKET = 2
+    done = [await database_sync_to_async(Run.objects.create)(
+        owner="session:other", code="x", status="succeeded", message="ok") for _ in range(5)]
+    comm = await ws_client.connected(CLIENT_PORT)
+    for run in done:   # a permalink page or the dashboard replaying finished runs
+        await comm.send_json_to({"type": "watch", "run_id": str(run.id)})
+        assert (await comm.receive_json_from(timeout=5))["type"] == "finished"
+    live = await database_sync_to_async(Run.objects.create)(owner="session:other", code="x",
+                                                            status="running")
+    await comm.send_json_to({"type": "watch", "run_id": str(live.id)})
+    assert (await comm.receive_json_from(timeout=5))["type"] == "status"
+    await comm.disconnect()
+
+
+async def test_a_socket_without_an_origin_is_refused():
+    comm = ws_client.communicator(CLIENT_PORT)
+    comm.scope["headers"] = [(k, v) for k, v in comm.scope["headers"] if k != b"origin"]
+    ok, _ = await comm.connect()
+    assert not ok
