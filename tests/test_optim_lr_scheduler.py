@@ -380,3 +380,14 @@ def test_cyclic_lr_exp_range_cycles_adams_beta1():
           [0.07561000000000001, 0.8271000000000001])
     with pytest.raises(ValueError, match="^mode is invalid and scale_fn is None$"):
         sched.CyclicLR(opt, 0.01, 0.1, mode="sawtooth")
+
+
+@pytest.mark.parametrize("make", [lambda opt: sched.OneCycleLR(opt, max_lr=0.1, total_steps=10),
+                                  lambda opt: sched.CyclicLR(opt, base_lr=0.01, max_lr=0.1)])
+def test_cycling_momentum_needs_an_optimizer_with_momentum_or_beta1(make):
+    opt = optim.Adagrad([engine.randn(2, requires_grad=True)], lr=0.1)
+    # PyTorch 2.13's message, for OneCycleLR and CyclicLR alike
+    with pytest.raises(ValueError) as info:
+        make(opt)
+    assert str(info.value) == ("optimizer must support momentum or beta1 with "
+                               "`cycle_momentum` option enabled")

@@ -69,6 +69,31 @@ def _per_group(name, optimizer, value):
     return [value] * len(optimizer.param_groups)
 
 
+def _uses_beta1(optimizer):
+    """Whether cycle_momentum drives Adam's beta1 (else the optimizer's momentum); an
+    optimizer with neither gets PyTorch's error."""
+    if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
+        raise ValueError("optimizer must support momentum or beta1 with "
+                         "`cycle_momentum` option enabled")
+    return "betas" in optimizer.defaults
+
+
+def _set_momentum(group, momentum, use_beta1):
+    if use_beta1:
+        group["betas"] = (momentum, *group["betas"][1:])
+    else:
+        group["momentum"] = momentum
+
+
+def _start_momentums(optimizer, max_momentums, base_momentums, use_beta1):
+    """A fresh schedule (last_epoch == -1) starts every group at its max momentum and records
+    both bounds in the group, as PyTorch does."""
+    for top, low, group in zip(max_momentums, base_momentums, optimizer.param_groups):
+        _set_momentum(group, top, use_beta1)
+        group["max_momentum"] = top
+        group["base_momentum"] = low
+
+
 class OneCycleLR(LRScheduler):
     """The 1cycle policy: lr warms up to max_lr, then anneals far below the start, with
     momentum (or Adam's beta1) cycled the opposite way. Stepped after every batch."""
@@ -125,20 +150,11 @@ class OneCycleLR(LRScheduler):
                 group["min_lr"] = group["initial_lr"] / final_div_factor
         self.cycle_momentum = cycle_momentum
         if cycle_momentum:
-            if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
-                raise ValueError("optimizer must support momentum or beta1 with "
-                                 "`cycle_momentum` option enabled")
-            self.use_beta1 = "betas" in optimizer.defaults
+            self.use_beta1 = _uses_beta1(optimizer)
             max_moms = _per_group("max_momentum", optimizer, max_momentum)
             base_moms = _per_group("base_momentum", optimizer, base_momentum)
             if last_epoch == -1:
-                for top, low, group in zip(max_moms, base_moms, optimizer.param_groups):
-                    if self.use_beta1:
-                        group["betas"] = (top, *group["betas"][1:])
-                    else:
-                        group["momentum"] = top
-                    group["max_momentum"] = top
-                    group["base_momentum"] = low
+                _start_momentums(optimizer, max_moms, base_moms, self.use_beta1)
         super().__init__(optimizer, last_epoch)
 
     def _anneal(self, start, end, pct):
@@ -166,10 +182,7 @@ class OneCycleLR(LRScheduler):
                 start_step = phase["end_step"]
             lrs.append(lr)
             if self.cycle_momentum:
-                if self.use_beta1:
-                    group["betas"] = (momentum, *group["betas"][1:])
-                else:
-                    group["momentum"] = momentum
+                _set_momentum(group, momentum, self.use_beta1)
         return lrs
 
 
@@ -201,21 +214,12 @@ class CyclicLR(LRScheduler):
         self._init_scale_fn()
         self.cycle_momentum = cycle_momentum
         if cycle_momentum:
-            if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
-                raise ValueError("optimizer must support momentum or beta1 with "
-                                 "`cycle_momentum` option enabled")
-            self.use_beta1 = "betas" in optimizer.defaults
+            self.use_beta1 = _uses_beta1(optimizer)
             self.base_momentums = _per_group("base_momentum", optimizer, base_momentum)
             self.max_momentums = _per_group("max_momentum", optimizer, max_momentum)
             if last_epoch == -1:
-                for top, low, group in zip(self.max_momentums, self.base_momentums,
-                                           optimizer.param_groups):
-                    if self.use_beta1:
-                        group["betas"] = (top, *group["betas"][1:])
-                    else:
-                        group["momentum"] = top
-                    group["max_momentum"] = top
-                    group["base_momentum"] = low
+                _start_momentums(optimizer, self.max_momentums, self.base_momentums,
+                                 self.use_beta1)
         super().__init__(optimizer, last_epoch)
         self.base_lrs = base_lrs
 
@@ -250,10 +254,7 @@ class CyclicLR(LRScheduler):
             for low, top, group in zip(self.base_momentums, self.max_momentums,
                                        self.optimizer.param_groups):
                 momentum = top - (top - low) * scale_factor * self.scale_fn(at)
-                if self.use_beta1:
-                    group["betas"] = (momentum, *group["betas"][1:])
-                else:
-                    group["momentum"] = momentum
+                _set_momentum(group, momentum, self.use_beta1)
         return lrs
 
     def state_dict(self):
