@@ -163,6 +163,8 @@ PLAYGROUND_MAX_STORED_DISPLAYS = env_int("PLAYGROUND_MAX_STORED_DISPLAYS", 200)
 PLAYGROUND_MAX_ACTIVE_RUNS_PER_CLIENT = env_int("PLAYGROUND_MAX_ACTIVE_RUNS_PER_CLIENT", 3)
 PLAYGROUND_RUNS_PER_MINUTE = env_int("PLAYGROUND_RUNS_PER_MINUTE", 30)
 PLAYGROUND_HISTORY_LENGTH = env_int("PLAYGROUND_HISTORY_LENGTH", 50)
+# Runs still going that one websocket may follow at once (finished runs do not count).
+PLAYGROUND_MAX_WATCHES_PER_SOCKET = env_int("PLAYGROUND_MAX_WATCHES_PER_SOCKET", 20)
 # How long the event sink holds events before writing them (seconds): fewer DB writes and
 # websocket frames for chatty code, still live to a person watching.
 PLAYGROUND_SINK_FLUSH_SECONDS = float(os.environ.get("PLAYGROUND_SINK_FLUSH_SECONDS", "0.1"))
