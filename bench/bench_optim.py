@@ -110,7 +110,10 @@ def save_load_state_dict(torch):
 NAMES = ["optim_", "data_loader", "save_load"]
 
 if __name__ == "__main__":
+    # Words pick workloads; without any, this file's. "--threads 1" is an option and its
+    # value, not a word.
     argv = sys.argv[1:]
-    words = [a for a in argv if not a.startswith("-")]
-    options = [a for a in argv if a.startswith("-")]
-    sys.exit(run.main((words or NAMES) + options))
+    valued = {"--threads", "--rounds", "--round"}
+    words = [a for i, a in enumerate(argv)
+             if not a.startswith("-") and (i == 0 or argv[i - 1] not in valued)]
+    sys.exit(run.main(argv if words else NAMES + argv))
