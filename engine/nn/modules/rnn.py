@@ -80,6 +80,9 @@ class RNNBase(Module):
         for weight in self.parameters():
             init.uniform_(weight, -stdv, stdv)
 
+    def flatten_parameters(self):
+        """cuDNN packs RNN weights into one buffer; the engine has nothing to pack."""
+
     @property
     def all_weights(self):
         return [[getattr(self, n) for n in self._flat_weights_names[i:i + (4 if self.bias
