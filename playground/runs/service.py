@@ -41,19 +41,26 @@ def owner_of(user=None, session_key=None, ip=None):
     return f"ip:{ip or 'unknown'}"
 
 
+def check_text(field, text):
+    """``text`` as UTF-8 bytes, refusing what no database column can store: a lone
+    surrogate (which JSON can carry) or a NUL character (PostgreSQL refuses it)."""
+    try:
+        data = text.encode()
+    except UnicodeEncodeError as exc:
+        raise RunRejected(f'"{field}" has a character that is not valid Unicode at position '
+                          f'{exc.start}', 400) from None
+    if "\x00" in text:
+        raise RunRejected(f'"{field}" contains a NUL character at position '
+                          f'{text.index(chr(0))}', 400)
+    return data
+
+
 def validate(code, device):
     if not isinstance(code, str):
         raise RunRejected('"code" must be a string of Python source', 400)
     if not code.strip():
         raise RunRejected('"code" is empty: write some Python to run', 400)
-    try:
-        size = len(code.encode())
-    except UnicodeEncodeError as exc:  # a lone surrogate, which JSON can carry
-        raise RunRejected(f'"code" has a character that is not valid Unicode at position '
-                          f'{exc.start}', 400) from None
-    if "\x00" in code:
-        raise RunRejected(f'"code" contains a NUL character at position {code.index(chr(0))}',
-                          400)
+    size = len(check_text("code", code))
     if size > settings.PLAYGROUND_MAX_CODE_BYTES:
         raise RunRejected(f'"code" is {size} bytes; the limit is '
                           f'{settings.PLAYGROUND_MAX_CODE_BYTES} bytes', 413)
@@ -83,6 +90,7 @@ def check_quota(owner, ip):
 def create_run(code, device="cpu", *, owner, ip=None, user=None, kind="snippet", name=""):
     """Validate, check quotas and store the Run (queued). Returns it, not yet submitted."""
     validate(code, device)
+    check_text("name", name)
     check_quota(owner, ip)
     return Run.objects.create(
         owner=owner, user=user if getattr(user, "is_authenticated", False) else None,
