@@ -40,13 +40,23 @@ class PresetError(ValueError):
 
 def _number(cfg, key, kind, low, high):
     value = cfg[key]
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or \
-            (kind is int and value != int(value)) or not math.isfinite(value):
+    # Finite first: int() of an infinity or NaN raises, and JSON may carry both.
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or (
+            isinstance(value, float) and not math.isfinite(value)) or (
+            kind is int and value != int(value)):
         raise PresetError(f'"{key}" must be {"an integer" if kind is int else "a number"}, '
-                          f"not {value!r}")
-    if not low <= value <= high:
-        raise PresetError(f'"{key}" must be between {low:g} and {high:g}, not {value:g}')
+                          f"not {_short(value)}")
+    if not low <= value <= high:  # exact for any int: no conversion to float
+        raise PresetError(f'"{key}" must be between {low:g} and {high:g}, not {_short(value)}')
     return kind(value)
+
+
+def _short(value):
+    """``value`` for a message: a 400-digit int does not fit "%g" (nor a message)."""
+    if isinstance(value, float):
+        return f"{value:g}"
+    text = repr(value)
+    return text if len(text) <= 30 else text[:30] + "…"
 
 
 def _choice(cfg, key, options):
