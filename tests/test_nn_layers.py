@@ -678,3 +678,15 @@ def test_dtype_mismatch_messages_are_pytorchs():
         nn.Conv2d(3, 2, 3)(img)
     with pytest.raises(RuntimeError, match="^expected scalar type Double but found Float$"):
         nn.Conv2d(3, 2, 3, bias=False)(img)
+
+
+def test_bilinear_against_einsum():
+    x1, x2 = rng.standard_normal((4, 3)), rng.standard_normal((4, 5))
+    w, b = rng.standard_normal((2, 3, 5)), rng.standard_normal(2)
+    out = F.bilinear(t(x1), t(x2), t(w), t(b))
+    np.testing.assert_allclose(out.numpy(), np.einsum("ni,oij,nj->no", x1, w, x2) + b,
+                               atol=1e-12)
+    gradcheck(lambda a, c, w: F.bilinear(a, c, w), x1, x2, w)
+    layer = nn.Bilinear(3, 5, 2)
+    assert layer(t(x1).float(), t(x2).float()).shape == (4, 2)
+    assert repr(layer) == "Bilinear(in1_features=3, in2_features=5, out_features=2, bias=True)"
