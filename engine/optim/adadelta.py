@@ -1,6 +1,6 @@
 """Adadelta (with weight decay, maximize), PyTorch's algorithm."""
-from .optimizer import (Optimizer, _to_scalar, check_options, count_step, effective_grad,
-                        step_tensor, zeros_state)
+from .optimizer import (Optimizer, _to_scalar, check_options, effective_grad, step_tensor,
+                        zeros_state)
 
 
 class Adadelta(Optimizer):
@@ -21,8 +21,7 @@ class Adadelta(Optimizer):
         loss = self._closure_loss(closure)
         for group in self.param_groups:
             lr = _to_scalar(group["lr"])
-            for p, grad, state in self._params_with_grad(group):
-                count_step(state)
+            for p, grad, state, _ in self._steps(group):
                 self._run(_adadelta_kernel, (p._data, grad._data, state["square_avg"]._data,
                                              state["acc_delta"]._data), 3,
                           lr, group["rho"], group["eps"], group["weight_decay"],

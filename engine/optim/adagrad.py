@@ -1,6 +1,6 @@
 """Adagrad (with lr decay, weight decay, initial accumulator, maximize), PyTorch's algorithm."""
-from .optimizer import (Optimizer, _to_scalar, check_options, count_step, effective_grad,
-                        step_tensor, zeros_state)
+from .optimizer import (Optimizer, _to_scalar, check_options, effective_grad, step_tensor,
+                        zeros_state)
 
 
 class Adagrad(Optimizer):
@@ -30,8 +30,8 @@ class Adagrad(Optimizer):
             lr_decay, eps = group["lr_decay"], group["eps"]
             weight_decay, maximize = group["weight_decay"], group["maximize"]
             # (a parameter added later with add_param_group gets its state on its first step)
-            for p, grad, state in self._params_with_grad(group):
-                clr = lr / (1 + (count_step(state) - 1) * lr_decay)
+            for p, grad, state, step_t in self._steps(group):
+                clr = lr / (1 + (float(step_t) - 1) * lr_decay)
                 self._run(_adagrad_kernel, (p._data, grad._data, state["sum"]._data), 3,
                           clr, eps, weight_decay, maximize)
                 p._version_box[0] += 1  # written in place: saved copies go stale

@@ -6,8 +6,8 @@ The update is the one in PyTorch's documentation,
 computed as param -= (lr / bc1 * sqrt(bc2)) * m / (sqrt(v) + eps * sqrt(bc2)): the same
 value with two fewer passes over the arrays.
 """
-from .optimizer import (Optimizer, _to_scalar, check_options, count_step, effective_grad,
-                        step_tensor, zeros_state)
+from .optimizer import (Optimizer, _to_scalar, check_options, effective_grad, step_tensor,
+                        zeros_state)
 
 
 class Adam(Optimizer):
@@ -37,8 +37,8 @@ class Adam(Optimizer):
             eps, weight_decay = group["eps"], group["weight_decay"]
             amsgrad, maximize = group["amsgrad"], group["maximize"]
             decoupled = group["decoupled_weight_decay"]
-            for p, grad, state in self._params_with_grad(group):
-                step = count_step(state)
+            for p, grad, state, step_t in self._steps(group):
+                step = float(step_t)
                 bias_correction2_sqrt = (1 - beta2 ** step) ** 0.5
                 step_size = lr / (1 - beta1 ** step) * bias_correction2_sqrt
                 arrays = (p._data, grad._data, state["exp_avg"]._data,

@@ -1,6 +1,6 @@
 """Adamax: Adam with the infinity norm (weight decay, maximize), PyTorch's algorithm."""
-from .optimizer import (Optimizer, _to_scalar, check_options, count_step, effective_grad,
-                        step_tensor, zeros_state)
+from .optimizer import (Optimizer, _to_scalar, check_options, effective_grad, step_tensor,
+                        zeros_state)
 
 
 class Adamax(Optimizer):
@@ -22,8 +22,8 @@ class Adamax(Optimizer):
         for group in self.param_groups:
             lr = _to_scalar(group["lr"])
             beta1, beta2 = group["betas"]
-            for p, grad, state in self._params_with_grad(group):
-                clr = lr / (1 - beta1 ** count_step(state))
+            for p, grad, state, step_t in self._steps(group):
+                clr = lr / (1 - beta1 ** float(step_t))
                 self._run(_adamax_kernel, (p._data, grad._data, state["exp_avg"]._data,
                                            state["exp_inf"]._data), 2,
                           beta1, beta2, group["eps"], clr, group["weight_decay"],

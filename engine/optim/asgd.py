@@ -1,7 +1,7 @@
 """ASGD: averaged stochastic gradient descent (weight decay, maximize), PyTorch's
 algorithm."""
-from .optimizer import (Optimizer, _to_scalar, check_options, count_step, effective_grad,
-                        step_tensor, zeros_state)
+from .optimizer import (Optimizer, _to_scalar, check_options, effective_grad, step_tensor,
+                        zeros_state)
 
 
 class ASGD(Optimizer):
@@ -26,8 +26,8 @@ class ASGD(Optimizer):
         for group in self.param_groups:
             lr = _to_scalar(group["lr"])
             lambd, alpha, t0 = group["lambd"], group["alpha"], group["t0"]
-            for p, grad, state in self._params_with_grad(group):
-                step = count_step(state)
+            for p, grad, state, step_t in self._steps(group):
+                step = float(step_t)
                 eta, mu = state["eta"]._data, state["mu"]._data
                 self._run(_asgd_kernel, (p._data, grad._data, state["ax"]._data), 2,
                           float(eta), float(mu), lambd, group["weight_decay"],

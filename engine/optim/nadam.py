@@ -1,7 +1,7 @@
 """NAdam: Adam with Nesterov momentum (momentum decay, L2 or decoupled weight decay,
 maximize), PyTorch's algorithm."""
-from .optimizer import (Optimizer, _to_scalar, check_options, count_step, effective_grad,
-                        step_tensor, zeros_state)
+from .optimizer import (Optimizer, _to_scalar, check_options, effective_grad, step_tensor,
+                        zeros_state)
 
 
 class NAdam(Optimizer):
@@ -32,8 +32,8 @@ class NAdam(Optimizer):
             beta1, beta2 = group["betas"]
             weight_decay, momentum_decay = group["weight_decay"], group["momentum_decay"]
             decoupled = group["decoupled_weight_decay"]
-            for p, grad, state in self._params_with_grad(group):
-                step = count_step(state)
+            for p, grad, state, step_t in self._steps(group):
+                step = float(step_t)
                 mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * momentum_decay))
                 mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * momentum_decay))
                 mu_product = state["mu_product"]._data

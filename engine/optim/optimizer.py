@@ -256,16 +256,20 @@ class Optimizer:
     def step(self, closure=None):
         raise NotImplementedError
 
-    def _params_with_grad(self, group):
-        """(p, grad, state) for each of the group's parameters that has a gradient (PyTorch's
-        steps skip the others); a parameter's first step sets its state up with _init_state."""
+    def _steps(self, group):
+        """(p, grad, state, step) for each of the group's parameters that has a gradient
+        (PyTorch's steps skip the others), its step count already advanced: ``step`` is the
+        0-d array behind state["step"] (counted in its own dtype, as PyTorch counts it).
+        A parameter's first step sets its state up with _init_state."""
         for p in group["params"]:
             grad = p.grad
             if grad is not None:
                 state = self.state[p]
                 if len(state) == 0:
                     self._init_state(state, p, group)
-                yield p, grad, state
+                step = state["step"]._data
+                step += 1
+                yield p, grad, state, step
 
     def _init_state(self, state, p, group):
         """Fill a parameter's empty state dict before its first step (each optimizer's own)."""
@@ -419,13 +423,6 @@ def _cast_state(param, value, key=None):
     if isinstance(value, (list, tuple)):
         return type(value)(_cast_state(param, v) for v in value)
     return value
-
-
-def count_step(state):
-    """Add one to the state's step tensor (in its own dtype, as PyTorch) and return it."""
-    step_t = state["step"]._data
-    step_t += 1
-    return float(step_t)
 
 
 def zeros_state(p, fill=0):

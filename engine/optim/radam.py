@@ -1,7 +1,7 @@
 """RAdam: Adam with the variance of the adaptive lr rectified (L2 or decoupled weight decay,
 maximize), PyTorch's algorithm."""
-from .optimizer import (Optimizer, _to_scalar, check_options, count_step, effective_grad,
-                        step_tensor, zeros_state)
+from .optimizer import (Optimizer, _to_scalar, check_options, effective_grad, step_tensor,
+                        zeros_state)
 
 
 class RAdam(Optimizer):
@@ -26,8 +26,8 @@ class RAdam(Optimizer):
             lr = _to_scalar(group["lr"])
             beta1, beta2 = group["betas"]
             weight_decay, decoupled = group["weight_decay"], group["decoupled_weight_decay"]
-            for p, grad, state in self._params_with_grad(group):
-                step = count_step(state)
+            for p, grad, state, step_t in self._steps(group):
+                step = float(step_t)
                 bias_correction1 = 1 - beta1 ** step
                 bias_correction2 = 1 - beta2 ** step
                 rho_inf = 2 / (1 - beta2) - 1

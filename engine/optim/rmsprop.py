@@ -1,6 +1,6 @@
 """RMSprop (with momentum, centered, weight decay, maximize), PyTorch's algorithm."""
-from .optimizer import (Optimizer, _to_scalar, check_options, count_step, effective_grad,
-                        step_tensor, zeros_state)
+from .optimizer import (Optimizer, _to_scalar, check_options, effective_grad, step_tensor,
+                        zeros_state)
 
 
 class RMSprop(Optimizer):
@@ -30,8 +30,7 @@ class RMSprop(Optimizer):
             alpha, eps = group["alpha"], group["eps"]
             weight_decay, momentum = group["weight_decay"], group["momentum"]
             centered, maximize = group["centered"], group["maximize"]
-            for p, grad, state in self._params_with_grad(group):
-                count_step(state)
+            for p, grad, state, _ in self._steps(group):
                 arrays = (p._data, grad._data, state["square_avg"]._data,
                           state["grad_avg"]._data if centered else None,
                           state["momentum_buffer"]._data if momentum > 0 else None)

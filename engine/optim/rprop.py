@@ -1,6 +1,6 @@
 """Rprop: per-element step sizes grown or shrunk by the sign of successive gradients
 (full-batch learning), PyTorch's algorithm."""
-from .optimizer import Optimizer, _to_scalar, check_options, count_step, step_tensor, zeros_state
+from .optimizer import Optimizer, _to_scalar, check_options, step_tensor, zeros_state
 
 
 class Rprop(Optimizer):
@@ -24,8 +24,7 @@ class Rprop(Optimizer):
         for group in self.param_groups:
             etaminus, etaplus = group["etas"]
             step_size_min, step_size_max = group["step_sizes"]
-            for p, grad, state in self._params_with_grad(group):
-                count_step(state)
+            for p, grad, state, _ in self._steps(group):
                 self._run(_rprop_kernel, (p._data, grad._data, state["prev"]._data,
                                           state["step_size"]._data), 2,
                           etaminus, etaplus, step_size_min, step_size_max, group["maximize"])
