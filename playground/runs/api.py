@@ -99,6 +99,21 @@ def caller(request):
     return service.owner_of(request.user, session_key, request.META.get("REMOTE_ADDR"))
 
 
+def refuse_cross_site(request):
+    """Scripts send no Origin; a browser does on every POST. A POST from a page of another
+    site would act with the visitor's cookie or address (a run started without a session
+    belongs to its address): cancel their runs or spend their quota. Only our own pages,
+    and the origins in CSRF_TRUSTED_ORIGINS, may. (Ninja's views are exempt from Django's
+    CSRF check, which would also refuse scripts without a token.)"""
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return
+    own = f"{request.scheme}://{request.get_host()}"
+    if origin != own and origin not in settings.CSRF_TRUSTED_ORIGINS:
+        raise HttpError(403, f"cross-site request refused: a page on {origin[:100]} may not "
+                             "start or stop runs here")
+
+
 def get_run(run_id):
     try:
         key = uuid.UUID(run_id)
@@ -117,7 +132,7 @@ def summary(run):
 
 
 # -- endpoints -----------------------------------------------------------------------------------
-@api.post("/runs/", response={201: RunCreated, 400: Detail, 409: Detail, 413: Detail,
+@api.post("/runs/", response={201: RunCreated, 400: Detail, 403: Detail, 409: Detail, 413: Detail,
                               415: Detail, 429: Detail, 503: Detail},
           summary="Start a run",
           openapi_extra={"requestBody": {"required": True, "content": {
@@ -125,6 +140,7 @@ def summary(run):
 def create_run(request):
     """Body: `{"code": "...", "device": "cpu"|"cuda", "name"?: "..."}`. Answers at once; the
     run goes on in the background: poll `GET /api/runs/<id>/` or watch it on the websocket."""
+    refuse_cross_site(request)
     if request.content_type != "application/json":
         raise HttpError(415, "send the body as JSON with Content-Type: application/json")
     try:
@@ -172,6 +188,7 @@ def run_detail(request, run_id: str):
 @api.post("/runs/{run_id}/cancel/", response={202: CancelOut, 403: Detail, 404: Detail,
                                               409: Detail}, summary="Stop a run")
 def cancel_run(request, run_id: str):
+    refuse_cross_site(request)
     run = get_run(run_id)
     detail = service.cancel_run(run, caller(request))
     return 202, {"id": run.id, "status": run.status, "detail": detail}
