@@ -690,3 +690,40 @@ def test_bilinear_against_einsum():
     layer = nn.Bilinear(3, 5, 2)
     assert layer(t(x1).float(), t(x2).float()).shape == (4, 2)
     assert repr(layer) == "Bilinear(in1_features=3, in2_features=5, out_features=2, bias=True)"
+
+
+def ref_bilinear_1d(x, n_out, align_corners):
+    """Sample x (..., n) at n_out points along the last axis, PyTorch's coordinate rule."""
+    n = x.shape[-1]
+    out = np.zeros(x.shape[:-1] + (n_out,))
+    for d in range(n_out):
+        if align_corners:
+            src = d * (n - 1) / (n_out - 1) if n_out > 1 else 0.0
+        else:
+            src = max((d + 0.5) * n / n_out - 0.5, 0.0)
+        i0 = min(int(math.floor(src)), n - 1)
+        i1 = min(i0 + 1, n - 1)
+        lam = src - i0
+        out[..., d] = x[..., i0] * (1 - lam) + x[..., i1] * lam
+    return out
+
+
+def test_interpolate_nearest_bilinear_and_upsample():
+    x = rng.standard_normal((2, 3, 4, 5))
+    up = F.interpolate(t(x, True), scale_factor=2)
+    np.testing.assert_array_equal(up.detach().numpy(), x.repeat(2, axis=2).repeat(2, axis=3))
+    assert up.grad_fn.name() == "UpsampleNearest2DBackward0"
+    for align in (False, True):
+        out = F.interpolate(t(x), size=(7, 3), mode="bilinear", align_corners=align)
+        rows = ref_bilinear_1d(x.swapaxes(2, 3), 7, align).swapaxes(2, 3)
+        np.testing.assert_allclose(out.numpy(), ref_bilinear_1d(rows, 3, align), atol=1e-12)
+    gradcheck(lambda v: F.interpolate(v, scale_factor=1.5, mode="bilinear"), x[:1, :1])
+    gradcheck(lambda v: F.interpolate(v, size=(3, 7)), x[:1, :1])
+    line = F.interpolate(t(x[:, :, 0], True), size=9, mode="linear")
+    np.testing.assert_allclose(line.detach().numpy(), ref_bilinear_1d(x[:, :, 0], 9, False),
+                               atol=1e-12)
+    layer = nn.Upsample(scale_factor=2, mode="bilinear")
+    assert repr(layer) == "Upsample(scale_factor=2.0, mode='bilinear')"
+    assert layer(t(x)).shape == (2, 3, 8, 10)
+    with pytest.raises(ValueError, match="only one of size or scale_factor should be defined"):
+        F.interpolate(t(x))

@@ -224,12 +224,12 @@ def _adaptive_matrix(n, o, dtype):
 AdaptiveAvgPool2DBackward0, _AdaptiveAdjoint = linear_node("AdaptiveAvgPool2DBackward0")
 
 
-def adaptive_avg_pool(x, out_hw, node_cls=AdaptiveAvgPool2DBackward0):
-    """Pool the last two dims of x (any leading dims) to out_hw."""
+def separable_map(x, ah, aw, node_cls):
+    """out = ah @ x @ aw^T over the last two dims of x (any leading dims): adaptive average
+    pooling and interpolation are such maps, and their adjoint swaps in the transposes."""
     xp = xp_of(x._data)
-    *lead, h, w = x._data.shape
-    ah = xp.asarray(_adaptive_matrix(h, out_hw[0], x._data.dtype))
-    aw = xp.asarray(_adaptive_matrix(w, out_hw[1], x._data.dtype))
+    lead = x._data.shape[:-2]
+    ah, aw = xp.asarray(ah, x._data.dtype), xp.asarray(aw, x._data.dtype)
 
     def apply(a, left, right):
         rows, cols = a.shape[-2:]
@@ -240,3 +240,32 @@ def adaptive_avg_pool(x, out_hw, node_cls=AdaptiveAvgPool2DBackward0):
 
     return apply_linear(x, lambda a: apply(a, ah, aw), lambda g: apply(g, ah.T, aw.T),
                         node_cls)
+
+
+def adaptive_avg_pool(x, out_hw, node_cls=AdaptiveAvgPool2DBackward0):
+    """Pool the last two dims of x (any leading dims) to out_hw."""
+    h, w = x._data.shape[-2:]
+    return separable_map(x, _adaptive_matrix(h, out_hw[0], np.float64),
+                         _adaptive_matrix(w, out_hw[1], np.float64), node_cls)
+
+
+# ---- interpolation (F.interpolate / nn.Upsample) --------------------------------------------
+
+def interpolation_matrix(n_in, n_out, mode, align_corners, scale):
+    """(n_out, n_in) weights of PyTorch's 'nearest' / 'bilinear' sampling along one dim.
+    ``scale`` is 1/scale_factor when the caller gave one, else n_in / n_out."""
+    m = np.zeros((n_out, n_in))
+    dst = np.arange(n_out)
+    if mode == "nearest":
+        m[dst, np.minimum(np.floor(dst * scale).astype(np.int64), n_in - 1)] = 1.0
+        return m
+    if align_corners:
+        src = dst * ((n_in - 1) / (n_out - 1)) if n_out > 1 else np.zeros(n_out)
+    else:
+        src = np.maximum((dst + 0.5) * scale - 0.5, 0.0)
+    i0 = np.minimum(np.floor(src).astype(np.int64), n_in - 1)
+    i1 = np.minimum(i0 + 1, n_in - 1)
+    frac = src - i0
+    np.add.at(m, (dst, i0), 1.0 - frac)
+    np.add.at(m, (dst, i1), frac)
+    return m

@@ -303,6 +303,51 @@ def adaptive_avg_pool1d(input, output_size):
     return _pool.adaptive_avg_pool(input.unsqueeze(-2), (1, o)).squeeze(-2)
 
 
+_UPSAMPLE_NODES = {}
+
+
+def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
+                recompute_scale_factor=None, antialias=False):
+    """Resize the last dims: 'nearest' or 'linear' (3-D), 'bilinear' (4-D) input."""
+    dims = input.dim() - 2
+    modes = {"nearest": (1, 2), "linear": (1,), "bilinear": (2,)}
+    if mode not in modes:
+        raise NotImplementedError(f"Input Error: Only 3D and 4D input Tensors supported (got "
+                                  f"{input.dim()}D) for the modes: nearest | linear | "
+                                  f"bilinear (got {mode})")
+    if dims not in modes[mode]:
+        raise NotImplementedError(f"Got {input.dim()}D input, but {mode} mode needs "
+                                  f"{modes[mode][-1] + 2}D input")
+    if mode == "nearest" and align_corners is not None:
+        raise ValueError("align_corners option can only be set with the interpolating modes: "
+                         "linear | bilinear | bicubic | trilinear")
+    if (size is None) == (scale_factor is None):
+        raise ValueError("only one of size or scale_factor should be defined")
+    in_sizes = tuple(input.shape[2:])
+    if size is not None:
+        out = _ntuple(size, dims, "size")
+        scales = [n / o for n, o in zip(in_sizes, out)]
+    else:
+        factors = scale_factor if isinstance(scale_factor, (tuple, list)) else \
+            (scale_factor,) * dims
+        out = tuple(int(n * f) for n, f in zip(in_sizes, factors))
+        scales = [n / o if recompute_scale_factor else 1.0 / f
+                  for n, o, f in zip(in_sizes, out, factors)]
+    kind = "nearest" if mode == "nearest" else "linear"
+    mats = [_pool.interpolation_matrix(n, o, kind, bool(align_corners), sc)
+            for n, o, sc in zip(in_sizes, out, scales)]
+    name = ("UpsampleNearest" if kind == "nearest" else
+            "UpsampleBilinear" if dims == 2 else "UpsampleLinear") + f"{dims}DBackward0"
+    if name not in _UPSAMPLE_NODES:
+        from ._linear_op import linear_node
+        _UPSAMPLE_NODES[name] = linear_node(name)[0]
+    if dims == 1:  # (N, C, L): channels pass through an identity
+        import numpy as np
+        return _pool.separable_map(input, np.eye(input.shape[1]), mats[0],
+                                   _UPSAMPLE_NODES[name])
+    return _pool.separable_map(input, mats[0], mats[1], _UPSAMPLE_NODES[name])
+
+
 # ---- activations ---------------------------------------------------------------------------
 
 def relu(input, inplace=False):
