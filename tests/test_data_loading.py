@@ -10,6 +10,7 @@ from engine import optim
 from engine.utils.data import (BatchSampler, ConcatDataset, DataLoader, Dataset,
                                IterableDataset, RandomSampler, Sampler, SequentialSampler,
                                Subset, TensorDataset, default_collate, random_split)
+from tests.helpers import raises
 
 
 class Squares(Dataset):
@@ -254,9 +255,7 @@ def test_num_workers_loads_the_same_batches_in_process():
                            "disable multiprocessing."),
 ])
 def test_bad_options_are_refused_with_pytorchs_messages(kwargs, message):
-    with pytest.raises(ValueError) as info:
-        DataLoader(range(10), **kwargs)
-    assert str(info.value) == message
+    raises(ValueError, message, lambda: DataLoader(range(10), **kwargs))
 
 
 def test_samplers():

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import engine
+from tests.helpers import raises
 
 
 # ---- engine.tensor dtype inference ------------------------------------------------------------
@@ -107,9 +108,7 @@ def test_arange():
     np.testing.assert_allclose(engine.arange(0, 1, 0.1).numpy(),
                                [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9], rtol=1e-7)
     assert engine.arange(engine.tensor(3)).tolist() == [0, 1, 2]
-    with pytest.raises(RuntimeError) as info:
-        engine.arange(0, 5, 0)
-    assert str(info.value) == "step must be nonzero"
+    raises(RuntimeError, "step must be nonzero", lambda: engine.arange(0, 5, 0))
     with pytest.raises(RuntimeError) as info:
         engine.arange(5, 0)
     assert str(info.value) == "upper bound and lower bound inconsistent with step sign"

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import engine
+from tests.helpers import raises
 
 NAMES = ["bool", "uint8", "int8", "int16", "int32", "int64", "float16", "float32", "float64"]
 DT = {n: getattr(engine, n) for n in NAMES}
@@ -211,9 +212,7 @@ def test_type_and_to():
     assert engine.tensor([True]).type() == "torch.BoolTensor"
     assert x.type(engine.int64).tolist() == [1]
     assert x.type("torch.DoubleTensor").dtype is engine.float64
-    with pytest.raises(ValueError) as info:
-        x.type("foo")
-    assert str(info.value) == "invalid type: 'foo'"
+    raises(ValueError, "invalid type: 'foo'", lambda: x.type("foo"))
     assert x.to("cpu", engine.float64).dtype is engine.float64
     assert x.to(engine.tensor([1])).dtype is engine.int64
     assert x.to(dtype=engine.float16).dtype is engine.float16
@@ -244,9 +243,7 @@ def test_scalar_conversions():
     assert str(info.value) == "a Tensor with 2 elements cannot be converted to Scalar"
     assert engine.tensor([[1.5, 2]]).tolist() == [[1.5, 2.0]]
     assert len(engine.zeros(3, 2)) == 3
-    with pytest.raises(TypeError) as info:
-        len(engine.tensor(1))
-    assert str(info.value) == "len() of a 0-d tensor"
+    raises(TypeError, "len() of a 0-d tensor", lambda: len(engine.tensor(1)))
 
 
 # ---- view(dtype): the same bytes read as another dtype ----------------------------------------
@@ -277,6 +274,4 @@ def test_view_dtype_reinterprets_bytes_like_pytorch():
      "got 3"),
 ])
 def test_view_dtype_errors(make, msg):
-    with pytest.raises(RuntimeError) as info:
-        make()
-    assert str(info.value) == msg
+    raises(RuntimeError, msg, make)

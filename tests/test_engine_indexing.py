@@ -9,6 +9,7 @@ import pytest
 import engine
 from tests.gradcheck import gradcheck, gradgradcheck
 from tests.helpers import grad_fn_name as name
+from tests.helpers import raises
 
 A = np.arange(24.0).reshape(2, 3, 4)
 
@@ -89,9 +90,7 @@ def test_lists_around_an_empty_ellipsis_stay_in_place():
                       "Variables are valid indices (got float)"),
 ])
 def test_index_errors(index, exc, msg):
-    with pytest.raises(exc) as info:
-        engine.arange(10)[index]
-    assert str(info.value) == msg
+    raises(exc, msg, lambda: engine.arange(10)[index])
 
 
 def test_negative_step_is_refused():
@@ -317,9 +316,7 @@ def test_view_and_reshape_errors():
             (lambda: x.view(-1, -1), "only one dimension can be inferred"),
             (lambda: x.view(4, 2), "shape '[4, 2]' is invalid for input of size 6"),
             (lambda: x.view(4, -1), "shape '[4, -1]' is invalid for input of size 6")):
-        with pytest.raises(RuntimeError) as info:
-            call()
-        assert str(info.value) == msg
+        raises(RuntimeError, msg, call)
 
 
 def test_contiguous_and_reshape_grad_fns():

@@ -9,7 +9,7 @@ import pytest
 
 import engine
 from tests.gradcheck import gradcheck, gradgradcheck
-from tests.helpers import T, float64_normal
+from tests.helpers import T, float64_normal, raises
 from tests.helpers import grad_fn_name as name
 
 arr = float64_normal(11)
@@ -83,9 +83,7 @@ def test_index_inplace_variants():
      "index_copy_(): Number of indices (1) should be equal to source.size(dim) (2)"),
 ])
 def test_index_errors(call, exc, msg):
-    with pytest.raises(exc) as info:
-        call(engine.zeros(2, 3))
-    assert str(info.value) == msg
+    raises(exc, msg, lambda: call(engine.zeros(2, 3)))
 
 
 # ---- gather / scatter -------------------------------------------------------------------------
@@ -169,9 +167,7 @@ def test_scatter_inplace_and_reduce_grad_refused():
      "no larger size than src [1, 1]"),
 ])
 def test_gather_scatter_errors(call, msg):
-    with pytest.raises(RuntimeError) as info:
-        call(engine.zeros(2, 3))
-    assert str(info.value) == msg
+    raises(RuntimeError, msg, lambda: call(engine.zeros(2, 3)))
 
 
 # ---- masks ------------------------------------------------------------------------------------
@@ -235,9 +231,7 @@ def test_masked_select():
      "masked_select: expected BoolTensor for mask"),
 ])
 def test_mask_errors(call, exc, msg):
-    with pytest.raises(exc) as info:
-        call(engine.zeros(2, 3))
-    assert str(info.value) == msg
+    raises(exc, msg, lambda: call(engine.zeros(2, 3)))
 
 
 # ---- where / nonzero / take -------------------------------------------------------------------
@@ -298,9 +292,7 @@ def test_where_one_argument_and_nonzero():
      "out of range: tried to access index -7 on a tensor of 6 elements."),
 ])
 def test_where_take_errors(call, exc, msg):
-    with pytest.raises(exc) as info:
-        call(engine.zeros(2, 3))
-    assert str(info.value) == msg
+    raises(exc, msg, lambda: call(engine.zeros(2, 3)))
 
 
 def test_take():
@@ -342,9 +334,7 @@ def test_zero_fill_copy_values_and_versions():
     lambda x: x.uniform_(), lambda x: x.normal_(), lambda x: x.fill_(engine.tensor(1.0)),
 ])
 def test_inplace_writers_refuse_leaves_that_require_grad(call):
-    with pytest.raises(RuntimeError) as info:
-        call(engine.zeros(3, requires_grad=True))
-    assert str(info.value) == LEAF_MSG
+    raises(RuntimeError, LEAF_MSG, lambda: call(engine.zeros(3, requires_grad=True)))
     with engine.no_grad():  # what nn.init does
         leaf = engine.zeros(3, requires_grad=True)
         call(leaf)
@@ -476,9 +466,7 @@ def test_topk_values():
     assert got.values.tolist() == [[4, 5, 3], [1, 0, 2]]
     assert engine.tensor([1.0, 5.0, 3.0]).topk(2, largest=False).values.tolist() == [1.0, 3.0]
     assert engine.tensor([1]).topk(0).values.shape == (0,)
-    with pytest.raises(RuntimeError) as info:
-        engine.tensor([1]).topk(2)
-    assert str(info.value) == "selected index k out of range"
+    raises(RuntimeError, "selected index k out of range", lambda: engine.tensor([1]).topk(2))
 
 
 def test_unique():
@@ -565,9 +553,7 @@ def test_writing_into_an_expanded_view():
     msg = ("unsupported operation: more than one element of the written-to tensor refers to a "
            "single memory location. Please clone() the tensor before performing the operation.")
     for write in (lambda: wide.copy_(engine.ones(2, 3)), lambda: wide.uniform_()):
-        with pytest.raises(RuntimeError) as info:
-            write()
-        assert str(info.value) == msg
+        raises(RuntimeError, msg, write)
     assert base.tolist() == [0.0, 0.0, 0.0]
 
 
@@ -585,9 +571,7 @@ def test_writing_into_an_expanded_view():
      "(source) Float"),
 ])
 def test_source_dtype_must_match(call, msg):
-    with pytest.raises(RuntimeError) as info:
-        call()
-    assert str(info.value) == msg
+    raises(RuntimeError, msg, call)
 
 
 def test_masked_scatter():
@@ -617,9 +601,7 @@ def test_masked_scatter():
                                                     engine.arange(4)),
              "masked_scatter: expected self and source to have same dtypes but gotFloat and "
              "Long")):
-        with pytest.raises(RuntimeError) as info:
-            call()
-        assert str(info.value) == msg
+        raises(RuntimeError, msg, call)
 
 
 # ---- scatter_reduce ---------------------------------------------------------------------------
@@ -716,9 +698,7 @@ def test_searchsorted_and_bucketize():
              "while right was True"),
             (lambda: engine.bucketize(v, rows), "boundaries tensor must be 1 dimension, but got "
                                                 "dim(2)")):
-        with pytest.raises(RuntimeError) as info:
-            call()
-        assert str(info.value) == msg
+        raises(RuntimeError, msg, call)
 
 
 def test_bincount():

@@ -8,7 +8,7 @@ import pytest
 
 import engine
 from tests.gradcheck import gradcheck, gradgradcheck
-from tests.helpers import T, float64_normal
+from tests.helpers import T, float64_normal, raises
 from tests.helpers import grad_fn_name as name
 
 arr = float64_normal(7)
@@ -70,9 +70,7 @@ def test_cat_grad_fn_and_out():
      "Dimension out of range (expected to be in range of [-3, 2], but got 3)"),
 ])
 def test_cat_stack_errors(call, exc, msg):
-    with pytest.raises(exc) as info:
-        call()
-    assert str(info.value) == msg
+    raises(exc, msg, call)
 
 
 def test_stack_values_gradients_and_name():
@@ -178,9 +176,7 @@ def test_unbind():
      "Dimension out of range (expected to be in range of [-2, 1], but got 5)"),
 ])
 def test_shape_errors(call, exc, msg):
-    with pytest.raises(exc) as info:
-        call(engine.zeros(2, 3))
-    assert str(info.value) == msg
+    raises(exc, msg, lambda: call(engine.zeros(2, 3)))
 
 
 # ---- select / narrow (views) ------------------------------------------------------------------
@@ -405,9 +401,7 @@ def test_expand_error_names_the_tensor_type():
      "dim 0 appears multiple times in the list of dims"),
 ])
 def test_reshape_family_messages(call, msg):
-    with pytest.raises(RuntimeError) as info:
-        call()
-    assert str(info.value) == msg
+    raises(RuntimeError, msg, call)
     assert engine.zeros(2, 3).unflatten(1, (-1, 3)).shape == (2, 1, 3)
     assert engine.zeros(0, 3).reshape(0, 3).shape == (0, 3)
 
@@ -436,9 +430,7 @@ def test_tensor_split_and_friends():
             (lambda: engine.arange(6).vsplit(2), "torch.vsplit requires a tensor with at least "
                                                  "2 dimension, but got a tensor with 1 "
                                                  "dimensions!")):
-        with pytest.raises(RuntimeError) as info:
-            call()
-        assert str(info.value) == msg
+        raises(RuntimeError, msg, call)
     gradcheck(lambda t: engine.cat([p * (i + 1) for i, p in enumerate(t.tensor_split(3, 1))],
                                    1), arr(3, 4))
 
@@ -513,9 +505,7 @@ def test_unfold_windows_are_views_and_gradients_add_up():
     for call, msg in ((lambda: x.unfold(0, 11, 2), "maximum size for tensor at dimension 0 is "
                                                    "10 but size is 11"),
                       (lambda: x.unfold(0, 3, 0), "step is 0 but must be > 0")):
-        with pytest.raises(RuntimeError) as info:
-            call()
-        assert str(info.value) == msg
+        raises(RuntimeError, msg, call)
 
 
 def test_tril_triu_indices():

@@ -5,6 +5,7 @@ import pytest
 
 import engine
 from engine import optim
+from tests.helpers import raises
 
 STEPS = 12
 
@@ -212,9 +213,7 @@ def test_nadam_momentum_product_matches_pytorch():
     (optim.Adamax, dict(lr=engine.tensor([1.0, 2.0])), "Tensor lr must be 1-element"),
 ])
 def test_bad_options(cls, options, message):
-    with pytest.raises(ValueError) as info:
-        cls([engine.randn(2, requires_grad=True)], **options)
-    assert str(info.value) == message
+    raises(ValueError, message, lambda: cls([engine.randn(2, requires_grad=True)], **options))
 
 
 def test_sgd_lets_a_nan_lr_through_as_pytorch_does():

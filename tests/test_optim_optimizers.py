@@ -12,6 +12,7 @@ import pytest
 
 import engine
 from engine import optim
+from tests.helpers import raises
 
 STEPS = 5
 SHAPE = (3, 4)
@@ -291,9 +292,7 @@ def test_bad_params_are_refused_with_pytorchs_messages(params, error, message):
     p = engine.randn(3, requires_grad=True)
     params = {"tensor": p, "non-leaf": [p * 2]}.get(params, params) \
         if isinstance(params, str) else params
-    with pytest.raises(error) as info:
-        optim.SGD(params, lr=0.1)
-    assert str(info.value) == message
+    raises(error, message, lambda: optim.SGD(params, lr=0.1))
 
 
 @pytest.mark.parametrize("cls, options, message", [
@@ -311,9 +310,7 @@ def test_bad_params_are_refused_with_pytorchs_messages(params, error, message):
      "Invalid initial_accumulator_value value: -1"),
 ])
 def test_bad_options_are_refused_with_pytorchs_messages(cls, options, message):
-    with pytest.raises(ValueError) as info:
-        cls([engine.randn(2, requires_grad=True)], **options)
-    assert str(info.value) == message
+    raises(ValueError, message, lambda: cls([engine.randn(2, requires_grad=True)], **options))
 
 
 @pytest.mark.parametrize("set_to_none", [True, False])
