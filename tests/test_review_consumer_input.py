@@ -81,3 +81,22 @@ async def test_a_socket_without_an_origin_is_refused():
     comm.scope["headers"] = [(k, v) for k, v in comm.scope["headers"] if k != b"origin"]
     ok, _ = await comm.connect()
     assert not ok
+
+
+@pytest.mark.parametrize("origin", [b"http://127.0.0.1:9999", b"http://127.0.0.1", b"null",
+                                    b"http://127.0.0.1:8000.evil.example"])
+async def test_a_page_on_another_port_or_origin_of_the_host_cannot_open_the_socket(origin):
+    # 127.0.0.1 is in ALLOWED_HOSTS, so a host-only check lets these through.
+    comm = ws_client.communicator(CLIENT_PORT, site="127.0.0.1:8000", origin=origin)
+    ok, _ = await comm.connect()
+    assert not ok
+
+
+async def test_a_trusted_origin_may_open_the_socket(settings):
+    # (its host must be in ALLOWED_HOSTS too, which asgi.py's validator checks first)
+    settings.CSRF_TRUSTED_ORIGINS = ["http://localhost:3000"]
+    comm = ws_client.communicator(CLIENT_PORT, site="127.0.0.1:8000",
+                                  origin=b"http://localhost:3000")
+    ok, _ = await comm.connect()
+    assert ok
+    await comm.disconnect()

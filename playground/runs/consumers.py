@@ -25,6 +25,13 @@ class Invalid(Exception):
 
 class RunConsumer(AsyncWebsocketConsumer):
     async def connect(self):
+        # AllowedHostsOriginValidator (asgi.py) compares host names only: a page on another
+        # port of the same host (another local app) would pass and act with this site's
+        # cookies. As Django's CSRF check does, the origin must be this very site (the Host
+        # the browser connected to) or one of CSRF_TRUSTED_ORIGINS.
+        if not self._same_origin():
+            await self.close(code=4003)
+            return
         remember_consumer_loop()
         # run id -> seq of the last event already sent to this socket (live ones at or
         # below it were part of the replay and are dropped).
@@ -159,6 +166,15 @@ class RunConsumer(AsyncWebsocketConsumer):
         except ValueError:  # NaN or infinity: not JSON, a browser would drop the whole frame
             text = json.dumps(_finite(content), allow_nan=False)
         await self.send(text_data=text)
+
+    def _same_origin(self):
+        headers = dict(self.scope.get("headers") or [])
+        origin = headers.get(b"origin", b"").decode("latin-1")
+        host = headers.get(b"host", b"").decode("latin-1")
+        if origin in settings.CSRF_TRUSTED_ORIGINS:
+            return True
+        scheme, _, rest = origin.partition("://")
+        return scheme in ("http", "https") and bool(host) and rest == host
 
     # -- who is asking -------------------------------------------------------------------------
     def owner(self):
