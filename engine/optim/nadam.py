@@ -1,6 +1,6 @@
 """NAdam: Adam with Nesterov momentum (momentum decay, L2 or decoupled weight decay,
 maximize), PyTorch's algorithm."""
-from .optimizer import (Optimizer, _to_scalar, check_options, effective_grad, step_tensor,
+from .optimizer import (Optimizer, _to_scalar, check_options, lerp_moments, step_tensor,
                         zeros_state)
 
 
@@ -53,16 +53,8 @@ class NAdam(Optimizer):
 
 def _nadam_kernel(xp, param, grad, exp_avg, exp_avg_sq, denom, tmp, tmp_grad, beta1, beta2,
                   bias_correction2, eps, grad_scale, avg_scale, decay, l2, maximize):
-    if decay != 1:                              # decoupled: param.mul_(1 - lr * wd)
-        param *= decay
-    grad = effective_grad(xp, param, grad, tmp_grad, l2, maximize)
-    xp.subtract(grad, exp_avg, out=tmp)         # exp_avg.lerp_(grad, 1 - beta1)
-    tmp *= 1 - beta1
-    exp_avg += tmp
-    exp_avg_sq *= beta2                         # exp_avg_sq.mul_(beta2)
-    xp.multiply(grad, 1 - beta2, out=tmp)       #     .addcmul_(grad, grad, value=1 - beta2)
-    tmp *= grad
-    exp_avg_sq += tmp
+    grad = lerp_moments(xp, param, grad, exp_avg, exp_avg_sq, tmp, tmp_grad, beta1, beta2,
+                        decay, l2, maximize)
     xp.divide(exp_avg_sq, bias_correction2, out=denom)  # denom = (v / bc2).sqrt() + eps
     xp.sqrt(denom, out=denom)
     denom += eps

@@ -405,6 +405,24 @@ def effective_grad(xp, param, grad, out, weight_decay, maximize):
     return grad
 
 
+def lerp_moments(xp, param, grad, exp_avg, exp_avg_sq, tmp, tmp_grad, beta1, beta2, decay, l2,
+                 maximize):
+    """The start of NAdam's and RAdam's steps, as PyTorch writes them: decoupled weight decay
+    (param *= decay), the effective gradient, then exp_avg.lerp_(grad, 1 - beta1) and
+    exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2). Returns the gradient."""
+    if decay != 1:                          # decoupled: param.mul_(1 - lr * wd)
+        param *= decay
+    grad = effective_grad(xp, param, grad, tmp_grad, l2, maximize)
+    xp.subtract(grad, exp_avg, out=tmp)
+    tmp *= 1 - beta1
+    exp_avg += tmp
+    exp_avg_sq *= beta2
+    xp.multiply(grad, 1 - beta2, out=tmp)
+    tmp *= grad
+    exp_avg_sq += tmp
+    return grad
+
+
 def _cast_state(param, value, key=None):
     """A loaded state value moved to the parameter's device (and float dtype), as PyTorch's
     _process_value_according_to_param_policy does; "step" keeps its own dtype."""

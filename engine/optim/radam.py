@@ -1,6 +1,6 @@
 """RAdam: Adam with the variance of the adaptive lr rectified (L2 or decoupled weight decay,
 maximize), PyTorch's algorithm."""
-from .optimizer import (Optimizer, _to_scalar, check_options, effective_grad, step_tensor,
+from .optimizer import (Optimizer, _to_scalar, check_options, lerp_moments, step_tensor,
                         zeros_state)
 
 
@@ -50,16 +50,8 @@ class RAdam(Optimizer):
 def _radam_kernel(xp, param, grad, exp_avg, exp_avg_sq, update, adaptive, tmp_grad, beta1,
                   beta2, bias_correction1, bias_correction2_sqrt, lr, eps, rect, decay, l2,
                   maximize):
-    if decay != 1:                              # decoupled: param.mul_(1 - lr * wd)
-        param *= decay
-    grad = effective_grad(xp, param, grad, tmp_grad, l2, maximize)
-    xp.subtract(grad, exp_avg, out=update)      # exp_avg.lerp_(grad, 1 - beta1)
-    update *= 1 - beta1
-    exp_avg += update
-    exp_avg_sq *= beta2                         # exp_avg_sq.mul_(beta2)
-    xp.multiply(grad, 1 - beta2, out=update)    #     .addcmul_(grad, grad, value=1 - beta2)
-    update *= grad
-    exp_avg_sq += update
+    lerp_moments(xp, param, grad, exp_avg, exp_avg_sq, update, tmp_grad, beta1, beta2, decay,
+                 l2, maximize)
     xp.divide(exp_avg, bias_correction1, out=update)   # bias-corrected exp_avg
     update *= lr
     if rect is not None:                        # * sqrt(bc2) / (sqrt(v) + eps) * rect
