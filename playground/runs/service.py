@@ -78,6 +78,14 @@ def check_quota(owner, ip):
     if active >= limit:
         raise RunRejected(f"you already have {active} runs queued or running (the limit is "
                           f"{limit}); wait for one to finish or stop it", 429)
+    # A session costs one page load: a client that drops its cookie for each run is a new
+    # "person" every time. Its address stays the same, so active runs are capped per
+    # address too (more generously: a classroom shares one).
+    per_address = settings.PLAYGROUND_MAX_ACTIVE_RUNS_PER_ADDRESS
+    if ip and Run.objects.filter(client_ip=ip, status__in=(events.QUEUED, events.RUNNING)
+                                 ).count() >= per_address:
+        raise RunRejected(f"your network address already has {per_address} runs queued or "
+                          f"running (the limit is {per_address}); wait for one to finish", 429)
     since = timezone.now() - timedelta(minutes=1)
     recent = Run.objects.filter(queued_at__gte=since)
     recent = recent.filter(client_ip=ip) if ip else recent.filter(owner=owner)
