@@ -100,3 +100,19 @@ async def test_a_trusted_origin_may_open_the_socket(settings):
     ok, _ = await comm.connect()
     assert ok
     await comm.disconnect()
+
+
+async def test_one_address_may_open_only_so_many_sockets(settings):
+    settings.PLAYGROUND_MAX_SOCKETS_PER_ADDRESS = 3
+    from playground.runs import consumers
+    consumers._open_sockets.clear()   # sockets other tests left open do not count here
+    socks = [await ws_client.connected(CLIENT_PORT) for _ in range(3)]
+    extra = ws_client.communicator(CLIENT_PORT)
+    ok, _ = await extra.connect()
+    assert not ok
+    await socks[0].disconnect()     # a closed socket gives its place back
+    again = await ws_client.connected(CLIENT_PORT)
+    await still_serving(again)
+    for comm in (*socks[1:], again):
+        await comm.disconnect()
+    assert consumers._open_sockets["127.0.0.1"] == 0

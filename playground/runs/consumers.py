@@ -4,6 +4,7 @@ import json
 import logging
 import math
 import uuid
+from collections import Counter
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
@@ -18,13 +19,35 @@ from .replay import stored_events
 
 log = logging.getLogger(__name__)
 
+# Open sockets per client address in this process: each holds a task and buffers, so one
+# client may not open thousands (PLAYGROUND_MAX_SOCKETS_PER_ADDRESS).
+_open_sockets = Counter()
+
 
 class Invalid(Exception):
     """A client message we cannot act on; the message says why, the socket stays open."""
 
 
 class RunConsumer(AsyncWebsocketConsumer):
+    counted_as = None   # the address this socket counts against, while it is open
+
+    async def __call__(self, scope, receive, send):
+        try:
+            await super().__call__(scope, receive, send)
+        finally:  # also when the task is cancelled without a disconnect
+            self._release_address()
+
+    def _release_address(self):
+        if self.counted_as is not None:
+            _open_sockets[self.counted_as] -= 1
+            if _open_sockets[self.counted_as] <= 0:
+                del _open_sockets[self.counted_as]
+            self.counted_as = None
+
     async def connect(self):
+        # run id -> seq of the last event already sent to this socket (live ones at or
+        # below it were part of the replay and are dropped).
+        self.watching = {}
         # AllowedHostsOriginValidator (asgi.py) compares host names only: a page on another
         # port of the same host (another local app) would pass and act with this site's
         # cookies. As Django's CSRF check does, the origin must be this very site (the Host
@@ -32,13 +55,17 @@ class RunConsumer(AsyncWebsocketConsumer):
         if not self._same_origin():
             await self.close(code=4003)
             return
+        address = self.client_ip()
+        if _open_sockets[address] >= settings.PLAYGROUND_MAX_SOCKETS_PER_ADDRESS:
+            await self.close(code=4029)
+            return
+        _open_sockets[address] += 1
+        self.counted_as = address
         remember_consumer_loop()
-        # run id -> seq of the last event already sent to this socket (live ones at or
-        # below it were part of the replay and are dropped).
-        self.watching = {}
         await self.accept()
 
     async def disconnect(self, code):
+        self._release_address()
         # Runs go on without the page; a reconnecting page re-attaches with "watch".
         for run_id in list(self.watching):
             await self.channel_layer.group_discard(group_name(run_id), self.channel_name)
