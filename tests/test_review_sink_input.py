@@ -1,5 +1,7 @@
 """The event sink against hostile events from a child: one bad field must not lose the rest
 of the batch (a run's output, status or other points)."""
+import json
+
 import pytest
 
 from playground.runs.models import Metric, Run
@@ -73,3 +75,26 @@ def test_pages_get_only_the_points_that_were_stored(run, monkeypatch):
                     {"name": "loss", "step": 2, "value": None, "wall_time": 3.0}]
     assert list(Metric.objects.filter(run=run).values_list("step", "value")) == [(0, 2.0),
                                                                                 (2, None)]
+
+
+def strict_json(text):
+    def refuse(constant):
+        raise ValueError(f"{constant} is not JSON")
+    return json.loads(text, parse_constant=refuse)
+
+
+def test_a_forged_display_with_nan_is_stored_and_served_as_strict_json(run, client):
+    sink = EventSink()
+    feed(sink, run,
+         {"type": "status", "status": "running"},
+         {"type": "stdout", "text": "kept\n"},
+         {"type": "display", "mime": "application/vnd.playground.heatmap+json",
+          "data": {"tag": "t", "step": 0, "x": [0.0, float("nan")], "y": [float("inf")],
+                   "z": [[1.0]]}},
+         {"type": "finished", "status": "succeeded", "duration_ms": 5, "message": "done"})
+    run.refresh_from_db()
+    assert run.stdout == "kept\n"
+    detail = strict_json(client.get(f"/api/runs/{run.id}/").content)
+    assert detail["displays"][0]["data"]["x"] == [0.0, None]
+    series = strict_json(client.get(f"/dashboard/api/runs/{run.id}/series/").content)
+    assert series["heatmaps"][0]["y"] == [None]

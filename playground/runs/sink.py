@@ -197,11 +197,29 @@ def _protocol_fields(event):
     kind = event["type"]
     keep = {"type", *events.EVENT_FIELDS[kind]} | ({"queue_position"} if kind == "status" else set())
     out = {k: v for k, v in event.items() if k in keep}
+    if kind == "display":
+        # A forged display may carry NaN (Python's JSON reads it): PostgreSQL's jsonb refuses
+        # it, failing the batch, and browsers refuse it in the API's and dashboard's JSON.
+        try:
+            out["data"] = _json_safe(out.get("data"))
+        except RecursionError:
+            out["data"] = None
     if kind == "metrics":
         # Pages get exactly the points that are stored, so live and replayed runs agree and
         # no page charts a forged string or object as a value.
         out["points"] = _valid_points(event.get("run_id"), out.get("points") or [])
     return out
+
+
+def _json_safe(value):
+    """``value`` with every NaN or infinite float replaced by None (JSON null)."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_json_safe(v) for v in value]
+    return value
 
 
 # What the Metric and Run columns hold (32-bit integers on PostgreSQL): a forged value
