@@ -98,3 +98,27 @@ def test_a_forged_display_with_nan_is_stored_and_served_as_strict_json(run, clie
     assert detail["displays"][0]["data"]["x"] == [0.0, None]
     series = strict_json(client.get(f"/dashboard/api/runs/{run.id}/series/").content)
     assert series["heatmaps"][0]["y"] == [None]
+
+
+def test_nul_characters_are_stored_as_replacement_characters(run, monkeypatch):
+    """print("\\x00") is ordinary user code; PostgreSQL refuses NUL in text and jsonb, which
+    failed the whole batch there. Live pages get the same text as the stored copy."""
+    published = []
+    monkeypatch.setattr("playground.runs.sink.publish", lambda group, msg: published.append(msg))
+    sink = EventSink()
+    feed(sink, run,
+         {"type": "status", "status": "running"},
+         {"type": "stdout", "text": "a\x00b\n"},
+         {"type": "display", "mime": "text/plain", "data": {"k\x00": ["v\x00"]}},
+         {"type": "metrics", "points": [{"name": "lo\x00ss", "step": 0, "value": 1.0,
+                                         "wall_time": 1.0}]},
+         {"type": "error", "ename": "ValueError", "evalue": "bad \x00", "traceback": "tb\x00",
+          "line": 1},
+         {"type": "finished", "status": "failed", "duration_ms": 5, "message": "It raised."})
+    run.refresh_from_db()
+    assert run.stdout == "a\ufffdb\n"
+    assert run.displays == [{"mime": "text/plain", "data": {"k\ufffd": ["v\ufffd"]}}]
+    assert run.error_message == "bad \ufffd" and run.error_traceback == "tb\ufffd"
+    assert Metric.objects.get(run=run).name == "lo\ufffdss"
+    live = [ev for msg in published for ev in msg["events"]]
+    assert "\\u0000" not in json.dumps(live)

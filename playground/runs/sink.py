@@ -197,13 +197,14 @@ def _protocol_fields(event):
     kind = event["type"]
     keep = {"type", *events.EVENT_FIELDS[kind]} | ({"queue_position"} if kind == "status" else set())
     out = {k: v for k, v in event.items() if k in keep}
-    if kind == "display":
-        # A forged display may carry NaN (Python's JSON reads it): PostgreSQL's jsonb refuses
-        # it, failing the batch, and browsers refuse it in the API's and dashboard's JSON.
-        try:
-            out["data"] = _json_safe(out.get("data"))
-        except RecursionError:
-            out["data"] = None
+    # What the database can store and browsers can parse, in every event: a display may
+    # carry NaN (Python's JSON reads it; PostgreSQL's jsonb and browsers refuse it), and
+    # print("\x00") puts a NUL in stdout (PostgreSQL refuses it in text): either failed the
+    # whole batch's write.
+    try:
+        out = _storable(out)
+    except RecursionError:  # a display nested past Python's limit: drop its data
+        out = _storable({**out, "data": None})
     if kind == "metrics":
         # Pages get exactly the points that are stored, so live and replayed runs agree and
         # no page charts a forged string or object as a value.
@@ -211,14 +212,16 @@ def _protocol_fields(event):
     return out
 
 
-def _json_safe(value):
-    """``value`` with every NaN or infinite float replaced by None (JSON null)."""
+def _storable(value):
+    """``value`` with NaN and infinities as None (JSON null) and NUL characters as U+FFFD."""
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd") if "\x00" in value else value
     if isinstance(value, float):
         return value if math.isfinite(value) else None
     if isinstance(value, dict):
-        return {k: _json_safe(v) for k, v in value.items()}
+        return {_storable(k): _storable(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_json_safe(v) for v in value]
+        return [_storable(v) for v in value]
     return value
 
 
