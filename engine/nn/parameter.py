@@ -1,5 +1,5 @@
 """nn.Parameter: a leaf tensor that a Module registers as learnable when assigned to it."""
-from ..tensor import Tensor, _make
+from ..tensor import Tensor
 
 
 class Parameter(Tensor):
@@ -34,10 +34,3 @@ class Parameter(Tensor):
 def is_parameter(obj):
     return isinstance(obj, Parameter)
 
-
-def _plain(t):
-    """A plain Tensor sharing t's storage (what state_dict holds for a Parameter)."""
-    out = _make(t._data)
-    out._version_box = t._version_box
-    out._device = t._device
-    return out
