@@ -202,7 +202,7 @@ def _protocol_fields(event):
     # print("\x00") puts a NUL in stdout (PostgreSQL refuses it in text): either failed the
     # whole batch's write.
     try:
-        out = _storable(out)
+        out = _storable(out) if kind != "metrics" else out  # points: _valid_points below
     except RecursionError:  # a display nested past Python's limit: drop its data
         out = _storable({**out, "data": None})
     if kind == "metrics":
@@ -263,7 +263,7 @@ def _valid_points(run_id, points):
                 value is not None and number is None):
             log.warning("sink dropped a malformed metric point of run %s: %.200r", run_id, p)
             continue
-        out.append({"name": p["name"][:100], "step": step, "wall_time": wall,
+        out.append({"name": _storable(p["name"][:100]), "step": step, "wall_time": wall,
                     "value": number if number is not None and math.isfinite(number) else None})
     return out
 
