@@ -1,11 +1,14 @@
 """The dashboard (/dashboard/), the train page (/dashboard/train/), their JSON endpoints and
 the CSV/JSON export of a run's metric points (/api/runs/<id>/metrics.csv and .json)."""
+import copy
 import csv
+import functools
 import io
 import json
 import time
 
 import regex
+from django.conf import settings
 from django.http import Http404, JsonResponse, StreamingHttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import render
@@ -13,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from playground import events
 from playground.runs import devices, service
+from playground.runs.api import request_throttle
 from playground.runs.models import Run
 
 from . import presets, queries
@@ -44,6 +48,19 @@ def _get_run(run_id):
     return run
 
 
+def throttled(view):
+    """The REST API's per-address request rate, on these JSON endpoints too: a series or a
+    run list costs several queries a run, and the dashboard itself polls it slowly."""
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        throttle = copy.copy(request_throttle)  # allow_request keeps per-request state
+        if not throttle.allow_request(request):
+            return _error(f"too many requests: the limit is {settings.PLAYGROUND_API_READ_RATE}"
+                          " per address; try again shortly", 429)
+        return view(request, *args, **kwargs)
+    return wrapper
+
+
 def _page_context(request):
     _ensure_session(request)
     return {"gpu_unavailable": devices.gpu_unavailable_reason(), "csrf_token": get_token(request)}
@@ -72,6 +89,7 @@ FILTER_TIME_S = 0.25
 
 
 @require_GET
+@throttled
 def runs_json(request):
     """The caller's recent runs with their last/best loss and progress; ``?q=`` a regex on name."""
     pattern = request.GET.get("q", "")
@@ -94,6 +112,7 @@ def runs_json(request):
 
 
 @require_GET
+@throttled
 def run_series_json(request, run_id):
     """A run's summary, its series downsampled (``?max_points=``, default 2000) and its
     histograms and heatmaps."""
@@ -121,6 +140,7 @@ def _json_body(request):
 
 
 @require_POST
+@throttled
 def train_code(request):
     """The code a preset would run, without running it."""
     try:
@@ -131,6 +151,7 @@ def train_code(request):
 
 
 @require_POST
+@throttled
 def train_start(request):
     """Start a preset as an ordinary sandboxed run of kind "training"."""
     _ensure_session(request)
@@ -168,6 +189,7 @@ def _csv_field(value):
 
 
 @require_GET
+@throttled
 def metrics_csv(request, run_id):
     """Every metric point: name,step,value,wall_time (an empty value: NaN or infinity)."""
     run = _get_run(run_id)
@@ -188,6 +210,7 @@ def metrics_csv(request, run_id):
 
 
 @require_GET
+@throttled
 def metrics_json(request, run_id):
     """The CSV's twin: {"run_id", "columns": [...], "rows": [[name, step, value, wall_time]]}."""
     run = _get_run(run_id)
