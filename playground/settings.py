@@ -169,6 +169,8 @@ PLAYGROUND_HISTORY_LENGTH = env_int("PLAYGROUND_HISTORY_LENGTH", 50)
 PLAYGROUND_MAX_WATCHES_PER_SOCKET = env_int("PLAYGROUND_MAX_WATCHES_PER_SOCKET", 20)
 # Websockets open at once from one address, per web process.
 PLAYGROUND_MAX_SOCKETS_PER_ADDRESS = env_int("PLAYGROUND_MAX_SOCKETS_PER_ADDRESS", 100)
+# Messages (run, watch, cancel) one websocket may send a minute.
+PLAYGROUND_WS_MESSAGES_PER_MINUTE = env_int("PLAYGROUND_WS_MESSAGES_PER_MINUTE", 120)
 # How long the event sink holds events before writing them (seconds): fewer DB writes and
 # websocket frames for chatty code, still live to a person watching.
 PLAYGROUND_SINK_FLUSH_SECONDS = float(os.environ.get("PLAYGROUND_SINK_FLUSH_SECONDS", "0.1"))

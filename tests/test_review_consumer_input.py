@@ -116,3 +116,18 @@ async def test_one_address_may_open_only_so_many_sockets(settings):
     for comm in (*socks[1:], again):
         await comm.disconnect()
     assert consumers._open_sockets["127.0.0.1"] == 0
+
+
+async def test_a_socket_sending_too_many_messages_is_told_and_ignored(settings):
+    settings.PLAYGROUND_WS_MESSAGES_PER_MINUTE = 5
+    done = await database_sync_to_async(Run.objects.create)(
+        owner="session:other", code="x", status="succeeded", message="ok")
+    comm = await ws_client.connected(CLIENT_PORT)
+    for _ in range(5):   # each one a full replay
+        await comm.send_json_to({"type": "watch", "run_id": str(done.id)})
+        assert (await comm.receive_json_from(timeout=5))["type"] == "finished"
+    await comm.send_json_to({"type": "watch", "run_id": str(done.id)})
+    reply = await comm.receive_json_from(timeout=5)
+    assert reply["type"] == "invalid" and "limit is 5 a minute" in reply["message"], reply
+    assert await comm.receive_nothing(timeout=0.2)   # no replay followed
+    await comm.disconnect()

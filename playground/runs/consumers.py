@@ -3,8 +3,9 @@ forwarded as it is published to the channel-layer group "run.<id>"."""
 import json
 import logging
 import math
+import time
 import uuid
-from collections import Counter
+from collections import Counter, deque
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
@@ -48,6 +49,7 @@ class RunConsumer(AsyncWebsocketConsumer):
         # run id -> seq of the last event already sent to this socket (live ones at or
         # below it were part of the replay and are dropped).
         self.watching = {}
+        self.recent_messages = deque()   # monotonic times of this minute's messages
         # AllowedHostsOriginValidator (asgi.py) compares host names only: a page on another
         # port of the same host (another local app) would pass and act with this site's
         # cookies. As Django's CSRF check does, the origin must be this very site (the Host
@@ -73,6 +75,7 @@ class RunConsumer(AsyncWebsocketConsumer):
     # -- client -> server ----------------------------------------------------------------------
     async def receive(self, text_data=None, bytes_data=None):
         try:
+            self._check_message_rate()
             if text_data is None:
                 raise Invalid("send text frames holding JSON objects, not binary frames")
             try:
@@ -96,6 +99,18 @@ class RunConsumer(AsyncWebsocketConsumer):
             log.exception("websocket message failed: %.200r", text_data)
             await self.send_json({"type": "invalid",
                                   "message": "the server could not handle this message"})
+
+    def _check_message_rate(self):
+        """Each watch replays a stored run (up to 100,000 points) and each cancel may wait
+        on the executor: a client looping on them would keep the server busy and, if it
+        never reads, buffer replies without end. So messages are counted per socket."""
+        now, limit = time.monotonic(), settings.PLAYGROUND_WS_MESSAGES_PER_MINUTE
+        while self.recent_messages and now - self.recent_messages[0] > 60:
+            self.recent_messages.popleft()
+        if len(self.recent_messages) >= limit:
+            raise Invalid(f"too many messages: the limit is {limit} a minute per connection; "
+                          "this one was ignored")
+        self.recent_messages.append(now)
 
     async def start_run(self, message):
         if "code" not in message:
