@@ -84,3 +84,19 @@ def test_forged_heatmap_and_histogram_coordinates_do_not_become_html_labels(page
     }""", HOSTILE)
     assert_inert(page, "#xss-heat .heatmap-chart")
     assert_inert(page, "#xss-hist .histogram-chart")
+
+
+def test_a_forged_tensor_heatmap_shows_no_html(page):
+    open_page(page)
+    page.evaluate("""hostile => {
+        const box = document.createElement('div');
+        box.id = 'xss-tensor';
+        document.body.append(box);
+        new OutputView(box).handle({type: 'display', run_id: 'r', mime: TENSOR_MIME, data: {
+            shape: [2, 2], dtype: hostile, device: 'cpu', repr: hostile,
+            values: [[hostile, 1], [2, 3]]}});
+    }""", HOSTILE)
+    assert "<b>bold</b>" in page.inner_text("#xss-tensor .tensor-head")
+    page.click("#xss-tensor .heatmap-toggle")
+    page.hover("#xss-tensor .heatmap .nsewdrag", position={"x": 5, "y": 5})
+    assert_inert(page, "#xss-tensor .heatmap")
