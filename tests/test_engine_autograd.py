@@ -255,3 +255,20 @@ def test_cuda_is_unavailable_with_a_reason():
         pytest.skip("a GPU is present")
     with pytest.raises(RuntimeError, match="Cannot move a tensor to cuda"):
         torch.ones(2).to("cuda")
+
+
+def test_leaf_grad_never_aliases_a_gradient_someone_else_holds():
+    x = torch.zeros(3, requires_grad=True)
+    g = torch.ones(3)
+    x.backward(g)               # the caller keeps g: .grad must be a copy
+    g.add_(5)
+    assert x.grad.tolist() == [1.0, 1.0, 1.0]
+    w = torch.zeros(2, 2, requires_grad=True)
+    v = torch.zeros(4, requires_grad=True)
+    (w.view(4) * 2 + v * 2).sum().backward()   # one gradient array reaches both leaves
+    w.grad.add_(1)
+    assert v.grad.tolist() == [2.0] * 4
+    x.grad.zero_()
+    (x * 3).sum().backward()    # a fresh gradient only x receives may be kept as is
+    (x * 3).sum().backward()
+    assert x.grad.tolist() == [6.0, 6.0, 6.0]

@@ -102,11 +102,11 @@ class AccumulateGrad(Node):
         super().__init__()
         self.variable = variable
 
-    def accumulate(self, grad, create_graph):
+    def accumulate(self, grad, create_graph, own=False):
+        """``own``: no one else holds this gradient's array, so .grad may keep it."""
         var = self.variable
         if var.grad is None:
-            # A fresh buffer: the incoming gradient may be shared with other branches.
-            var.grad = grad if create_graph else _fresh_copy(grad)
+            var.grad = grad if create_graph or own else _fresh_copy(grad)
         elif create_graph or grad_mode.is_grad_enabled():
             var.grad = var.grad + grad
         else:
@@ -194,9 +194,13 @@ def run_backward(roots, retain_graph, create_graph, capture=None):
     order, deps = _graph_nodes([edge[0] for edge, _ in roots], capture is not None)
     needed = _needed_nodes(order, {e[0] for e in capture}) if capture is not None else None
     buffers = {}
+    # How many consumers each gradient array went to: a leaf may keep (own) a gradient
+    # array only it received, instead of copying it (the caller's root gradients never).
+    handed = {}
     for (node, idx), grad in roots:
         slot = buffers.setdefault(node, {})
         slot[idx] = slot[idx] + grad if idx in slot else grad
+        handed[id(grad._data)] = 2
     ready = []
     for (node, _), _ in roots:
         if node not in deps and node not in ready:
@@ -217,7 +221,10 @@ def run_backward(roots, retain_graph, create_graph, capture=None):
                         captured[(node, idx)] = g
             if node.__class__ is AccumulateGrad:
                 if capture is None and 0 in grads:
-                    node.accumulate(grads[0], create_graph)
+                    g = grads[0]
+                    data = g._data
+                    own = handed.get(id(data)) == 1 and data.base is None
+                    node.accumulate(g, create_graph, own)
                 continue
             if needed is not None and node not in needed:
                 results = ()
@@ -237,11 +244,14 @@ def run_backward(roots, retain_graph, create_graph, capture=None):
                     shape, dtype = meta[i]
                     if g._data.shape != shape or g._data.dtype != dtype:
                         g = _fit(g, shape, dtype)
+                    key = id(g._data)
+                    handed[key] = handed.get(key, 0) + 1
                     slot = buffers.get(nxt)
                     if slot is None:
                         buffers[nxt] = {idx: g}
                     elif idx in slot:
-                        slot[idx] = slot[idx] + g
+                        g = slot[idx] = slot[idx] + g
+                        handed[id(g._data)] = 1  # a fresh sum, held by this slot alone
                     else:
                         slot[idx] = g
                 left = deps[nxt] - 1

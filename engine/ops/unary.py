@@ -206,7 +206,7 @@ def _sigmoid_small(xp, x):
 
 
 def _relu(xp, x):
-    return xp.maximum(x, 0) if x.dtype.kind != "f" else x * (x > 0)
+    return xp.maximum(x, 0)  # NaN stays NaN, as in PyTorch
 
 
 exp = _unary(ExpBackward0, lambda xp, x: xp.exp(x), keep="output")
