@@ -272,3 +272,41 @@ def test_leaf_grad_never_aliases_a_gradient_someone_else_holds():
     (x * 3).sum().backward()    # a fresh gradient only x receives may be kept as is
     (x * 3).sum().backward()
     assert x.grad.tolist() == [6.0, 6.0, 6.0]
+
+
+def test_leaf_grad_does_not_alias_what_a_custom_function_returns():
+    kept = torch.ones(3)
+
+    class PassOn(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 1
+
+        @staticmethod
+        def backward(ctx, g):
+            return kept  # a tensor the user still holds
+
+    x = torch.zeros(3, requires_grad=True)
+    PassOn.apply(x).sum().backward()
+    x.grad.add_(1)
+    assert kept.tolist() == [1.0, 1.0, 1.0]
+
+
+def test_leaf_grads_from_slices_of_one_gradient_stay_independent():
+    a = torch.zeros(2, requires_grad=True)
+    b = torch.zeros(2, requires_grad=True)
+    torch.cat([a, b]).sum().backward()    # both grads are slices of one array
+    a.grad.add_(10)
+    assert b.grad.tolist() == [1.0, 1.0]
+    w = torch.zeros(3, 2, requires_grad=True)
+    (torch.ones(4, 3) @ w.t().t()).sum().backward()
+    (torch.ones(4, 3) @ w).sum().backward()  # in-place accumulation into a kept view
+    assert w.grad.tolist() == [[8.0, 8.0]] * 3
+
+
+def test_leaf_grad_has_the_leaf_layout():
+    # PyTorch's gradient layout contract: .grad is laid out like its parameter, so
+    # p.grad.view(-1) works (torch.cat([p.grad.view(-1) ...]) is common user code).
+    w = torch.randn(4, 3, requires_grad=True)
+    (torch.randn(5, 3) @ w.t()).sum().backward()
+    assert w.grad.is_contiguous() and w.grad.view(-1).shape == (12,)

@@ -13,6 +13,7 @@ class FunctionCtx:
 
 class _FunctionNode(Node):
     """The grad_fn of a custom Function's output; named '<Name>Backward'."""
+    _fresh_grads = False  # user code may return arrays it keeps, so .grad must copy them
 
     def backward(self, *grads):
         ctx = self.ctx

@@ -21,6 +21,7 @@ _FREED_MSG = (
 class Node:
     _n_outputs = 1          # multi-output ops (split, unbind, ...) set this per node
     _post_hooks = None
+    _fresh_grads = True     # its backward returns new arrays (user Functions may not)
     __slots__ = ("next_functions", "_in_meta", "_saved", "_versions", "_released",
                  "_tensor_hooks", "_retained", "__dict__", "__weakref__")
 
@@ -194,13 +195,14 @@ def run_backward(roots, retain_graph, create_graph, capture=None):
     order, deps = _graph_nodes([edge[0] for edge, _ in roots], capture is not None)
     needed = _needed_nodes(order, {e[0] for e in capture}) if capture is not None else None
     buffers = {}
-    # How many consumers each gradient array went to: a leaf may keep (own) a gradient
-    # array only it received, instead of copying it (the caller's root gradients never).
-    handed = {}
+    # Live holders of each gradient array (a view counts for its base too): AccumulateGrad
+    # may keep an array only it holds instead of copying it. The caller's gradients are
+    # held by the caller, so they are never kept.
+    held = {}
     for (node, idx), grad in roots:
         slot = buffers.setdefault(node, {})
         slot[idx] = slot[idx] + grad if idx in slot else grad
-        handed[id(grad._data)] = 2
+        _hold(held, grad._data, 2)
     ready = []
     for (node, _), _ in roots:
         if node not in deps and node not in ready:
@@ -213,7 +215,10 @@ def run_backward(roots, retain_graph, create_graph, capture=None):
         while ready:
             node = ready.pop()
             grads = buffers.pop(node, None) or {}
-            if node._tensor_hooks:
+            for g in grads.values():  # this node is their last holder in the walk
+                _hold(held, g._data, -1)
+            hooked = node._tensor_hooks
+            if hooked:
                 grads = _apply_tensor_hooks(node, grads)
             if capture is not None:
                 for idx, g in grads.items():
@@ -223,7 +228,10 @@ def run_backward(roots, retain_graph, create_graph, capture=None):
                 if capture is None and 0 in grads:
                     g = grads[0]
                     data = g._data
-                    own = handed.get(id(data)) == 1 and data.base is None
+                    base = data.base
+                    own = not hooked and held.get(id(data)) == 0 and (
+                        base is None or held.get(id(base)) == 0) and \
+                        data.strides == node.variable._data.strides  # PyTorch's layout
                     node.accumulate(g, create_graph, own)
                 continue
             if needed is not None and node not in needed:
@@ -244,16 +252,16 @@ def run_backward(roots, retain_graph, create_graph, capture=None):
                     shape, dtype = meta[i]
                     if g._data.shape != shape or g._data.dtype != dtype:
                         g = _fit(g, shape, dtype)
-                    key = id(g._data)
-                    handed[key] = handed.get(key, 0) + 1
                     slot = buffers.get(nxt)
                     if slot is None:
                         buffers[nxt] = {idx: g}
                     elif idx in slot:
-                        g = slot[idx] = slot[idx] + g
-                        handed[id(g._data)] = 1  # a fresh sum, held by this slot alone
+                        old = slot[idx]
+                        _hold(held, old._data, -1)
+                        g = slot[idx] = old + g
                     else:
                         slot[idx] = g
+                    _hold(held, g._data, 1 if node._fresh_grads else 2)
                 left = deps[nxt] - 1
                 deps[nxt] = left
                 if left == 0:
@@ -261,6 +269,15 @@ def run_backward(roots, retain_graph, create_graph, capture=None):
     finally:
         grad_mode._state[0] = prev_mode
     return captured
+
+
+def _hold(held, data, n):
+    key = id(data)
+    held[key] = held.get(key, 0) + n
+    base = data.base
+    if base is not None:
+        key = id(base)
+        held[key] = held.get(key, 0) + n
 
 
 def _call(node, grads):

@@ -41,8 +41,10 @@ def _product_grads(node, g, a, b):
     if grad_mode._state[0]:
         return (mm(g, b.t()) if need_a else None), (mm(a.t(), g) if need_b else None)
     gd = g._data
+    # b is usually a weight's transpose (F.linear): computing its gradient transposed
+    # leaves the weight's own gradient C-contiguous, so AccumulateGrad can keep it.
     return (wrap(_matmul(gd, b._data.T), g) if need_a else None,
-            wrap(_matmul(a._data.T, gd), g) if need_b else None)
+            wrap(_matmul(gd.T, a._data).T, g) if need_b else None)
 
 
 class MmBackward0(Node):
