@@ -45,8 +45,9 @@ class ContentSecurityPolicy:
     none of our scripts evaluate text from a run. The admin and the API docs page (which
     loads Swagger UI its own way) are left as their packages made them."""
 
-    POLICY = ("default-src 'self'; script-src 'self' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; "
-              "img-src 'self' data: blob:; connect-src 'self'; font-src 'self' data:; "
+    POLICY = ("default-src 'self'; script-src 'self' 'unsafe-eval'; "
+              "style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
+              "connect-src 'self'; font-src 'self' data:; "
               "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
     SKIP = ("/admin/", "/api/", "/status/")
 
