@@ -122,3 +122,17 @@ def test_nul_characters_are_stored_as_replacement_characters(run, monkeypatch):
     assert Metric.objects.get(run=run).name == "lo\ufffdss"
     live = [ev for msg in published for ev in msg["events"]]
     assert "\\u0000" not in json.dumps(live)
+
+
+def test_stored_displays_are_bounded_in_bytes(run, settings):
+    """200 displays of 512 KiB each would be a 100 MiB row, rewritten with every batch and
+    replayed to every page that opens the run."""
+    settings.PLAYGROUND_MAX_STORED_DISPLAY_BYTES = 1000
+    sink = EventSink()
+    feed(sink, run, {"type": "status", "status": "running"},
+         *[{"type": "display", "mime": "text/plain", "data": "x" * 400} for _ in range(5)],
+         {"type": "stdout", "text": "still stored\n"},
+         {"type": "finished", "status": "succeeded", "duration_ms": 5, "message": "done"})
+    run.refresh_from_db()
+    assert len(run.displays) == 2
+    assert run.output_truncated and run.stdout == "still stored\n"

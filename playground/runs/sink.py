@@ -8,6 +8,7 @@ numbers, a page can subscribe, replay what is stored and drop live events it alr
 Workers on other hosts (a later Celery executor) call the same ``event_sink`` with the same
 events: the sink needs only the database and the channel layer.
 """
+import json
 import logging
 import math
 import threading
@@ -41,6 +42,7 @@ class _RunBuffer:
         self.stored = {"stdout": len(run.stdout.encode()), "stderr": len(run.stderr.encode())}
         self.truncated = run.output_truncated
         self.display_count = len(run.displays)
+        self.display_bytes = len(json.dumps(run.displays)) if run.displays else 0
         self.pending = []
         self.first_pending_at = None
         self.timer = None
@@ -145,9 +147,16 @@ class EventSink:
                 if ev["status"] == events.RUNNING:
                     fields["started_at"] = timezone.now()
             elif kind == "display":
-                if buf.display_count < settings.PLAYGROUND_MAX_STORED_DISPLAYS:
+                # Bounded in bytes too: each display may be 512 KiB, and the whole list is
+                # rewritten with each batch and read back by every page that opens the run.
+                size = len(json.dumps(ev["data"]))
+                if (buf.display_count < settings.PLAYGROUND_MAX_STORED_DISPLAYS and
+                        buf.display_bytes + size <= settings.PLAYGROUND_MAX_STORED_DISPLAY_BYTES):
                     buf.display_count += 1
+                    buf.display_bytes += size
                     new_displays.append({"mime": ev["mime"], "data": ev["data"]})
+                else:
+                    buf.truncated = True  # the API's output_truncated says so
             elif kind == "metrics":
                 metrics.extend(_metric_rows(run_id, ev["points"]))
             elif kind == "error":
