@@ -50,3 +50,14 @@ def test_a_bad_filter_says_why(q, says):
     client, _ = session_client()
     res = client.get("/dashboard/api/runs/", {"q": q})
     assert res.status_code == 400 and says in res.json()["detail"]
+
+
+@pytest.mark.parametrize("raw, says", [("9" * 5000, "must be an integer, not '999"),
+                                       ("-1", "between 5 and 100000, not -1"),
+                                       ("1e5", "must be an integer, not '1e5'")])
+def test_a_bad_max_points_says_why_briefly(raw, says):
+    client, owner = session_client()
+    run = Run.objects.create(owner=owner, code="x")
+    res = client.get(f"/dashboard/api/runs/{run.id}/series/", {"max_points": raw})
+    assert res.status_code == 400 and says in res.json()["detail"]
+    assert len(res.json()["detail"]) < 200

@@ -121,7 +121,7 @@ def run_series_json(request, run_id):
     try:
         max_points = int(raw)
     except ValueError:
-        return _error(f"max_points must be an integer, not {raw!r}", 400)
+        return _error(f"max_points must be an integer, not {raw[:30]!r}", 400)  # not all of it
     if not 5 <= max_points <= 100_000:
         return _error(f"max_points must be between 5 and 100000, not {max_points}", 400)
     body = {"run": queries.run_summary(run), "series": queries.run_series(run, max_points),
