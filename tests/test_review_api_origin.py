@@ -37,3 +37,17 @@ def test_our_own_pages_and_trusted_origins_may(settings, origin):
     done = Run.objects.create(owner="ip:127.0.0.1", code="x", status="succeeded")
     res = Client().post(f"/api/runs/{done.id}/cancel/", HTTP_ORIGIN=origin)
     assert res.status_code == 409   # past the origin check: the run had finished
+
+
+def test_the_train_form_needs_its_csrf_token():
+    """The train page's endpoints are for our own page only: Django's CSRF check holds."""
+    client = Client(enforce_csrf_checks=True)
+    page = client.get("/dashboard/train/")
+    token = page.cookies["csrftoken"].value
+    for url in ("/dashboard/api/train/", "/dashboard/api/train/code/"):
+        res = client.post(url, data="{}", content_type="application/json")
+        assert res.status_code == 403
+    res = client.post("/dashboard/api/train/code/", data="{}", content_type="application/json",
+                      HTTP_X_CSRFTOKEN=token)
+    assert res.status_code == 200
+    assert Run.objects.count() == 0
