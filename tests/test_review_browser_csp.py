@@ -18,6 +18,7 @@ document.addEventListener('securitypolicyviolation',
 def test_the_pages_carry_the_policy(path):
     policy = Client().get(path)["Content-Security-Policy"]
     assert "script-src 'self' 'unsafe-eval';" in policy and "frame-ancestors 'none'" in policy
+    assert "connect-src 'self' ws://testserver wss://testserver;" in policy
 
 
 def test_an_injected_inline_handler_does_not_run(page):
