@@ -5,15 +5,12 @@ The snippets are the tutorial's code, verbatim and in order, exec'd with ``torch
 differ from the tutorial's, so they are matched by format; everything else is compared with
 what PyTorch 2.13 prints for the same code.
 """
-import contextlib
-import importlib
-import io
 import re
-import sys
 
 import numpy as np
 
 import engine
+from tests.helpers import run_as_torch
 
 NUM = r"-?\d+\.\d{4}"
 
@@ -124,27 +121,8 @@ optimizer.step()    # Does the update
 '''
 
 
-@contextlib.contextmanager
-def engine_as_torch():
-    names = ("", ".nn", ".nn.functional", ".optim")
-    saved = {k: v for k, v in sys.modules.items() if k == "torch" or k.startswith("torch.")}
-    for k in saved:
-        del sys.modules[k]
-    for suffix in names:
-        sys.modules["torch" + suffix] = importlib.import_module("engine" + suffix)
-    try:
-        yield
-    finally:
-        for suffix in names:
-            del sys.modules["torch" + suffix]
-        sys.modules.update(saved)
-
-
 def run(code, env):
-    out = io.StringIO()
-    with engine_as_torch(), contextlib.redirect_stdout(out):
-        exec(compile(code, "<seed>", "exec"), env)
-    return out.getvalue().splitlines()
+    return run_as_torch(code, env)
 
 
 def obj(name):

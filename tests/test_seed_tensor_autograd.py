@@ -5,35 +5,17 @@ output PyTorch printed; those lines are the expectations here, not code). Values
 random differ from the tutorial's, so those are matched by format; everything deterministic
 is compared exactly with what PyTorch 2.13 prints.
 """
-import contextlib
-import io
 import re
-import sys
 
 import engine
+from tests.helpers import run_as_torch
 
 NUM = r"-?\d+\.\d{4}"
 
 
-@contextlib.contextmanager
-def engine_as_torch():
-    saved = {k: v for k, v in sys.modules.items() if k == "torch" or k.startswith("torch.")}
-    for k in saved:
-        del sys.modules[k]
-    sys.modules["torch"] = engine
-    try:
-        yield
-    finally:
-        del sys.modules["torch"]
-        sys.modules.update(saved)
-
-
 def run(code, env=None):
     env = {} if env is None else env
-    out = io.StringIO()
-    with engine_as_torch(), contextlib.redirect_stdout(out):
-        exec(compile(code, "<seed>", "exec"), env)
-    return out.getvalue().splitlines(), env
+    return run_as_torch(code, env), env
 
 
 CREATE = """\
