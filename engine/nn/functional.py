@@ -1,7 +1,7 @@
 """engine.nn.functional: PyTorch's functional API (``import torch.nn.functional as F``).
 
 Argument parsing and checks live here; the ops themselves are in the private modules beside
-this one (_conv, _pool, _activation, _loss, _norm, _misc, _linalg).
+this one (_conv, _pool, _activation, _loss, _norm, _misc).
 """
 import warnings
 
@@ -11,7 +11,7 @@ from . import _conv, _pool
 from ..ops.reduce import log_softmax as _log_softmax, softmax as _softmax
 from ._activation import (elu as _elu, erf, gelu, hardtanh as _hardtanh,  # noqa: F401
                           leaky_relu as _leaky_relu, silu as _silu, softplus)
-from ._linalg import addmm as _addmm, mm as _mm
+from ..ops.linalg import addmm as _addmm, mm as _mm
 from ._loss import (binary_cross_entropy as _bce, binary_cross_entropy_with_logits as _bcel,
                     check_reduction, cross_entropy as _cross_entropy, huber_loss as _huber,
                     l1_loss as _l1, legacy_reduction, mse_loss as _mse, nll_loss as _nll,

@@ -58,11 +58,32 @@ def _unsafe_view(t, shape):
 
 # ---- mm, bmm, mv, dot ----------------------------------------------------------------------
 
+def _matmul(x, y):
+    """x @ y for 2-D arrays. An inner size of 1 is an outer product, which OpenBLAS runs 50x
+    slower as a GEMM than NumPy does as a broadcast multiply (a batch of one's weight grad)."""
+    if x.shape[1] == 1:
+        return x * y
+    return x @ y
+
+
+def _mm_grads(node, g, a, b, i_a, i_b):
+    """d(a @ b) for the node's inputs i_a, i_b: engine ops while the backward is itself
+    recorded (create_graph), straight on the arrays otherwise."""
+    nf = node.next_functions
+    need_a, need_b = nf[i_a][0] is not None, nf[i_b][0] is not None
+    if _grad_state[0]:
+        return (mm(g, b.t()) if need_a else None), (mm(a.t(), g) if need_b else None)
+    gd = g._data
+    # b is usually a weight's transpose (F.linear): computing its gradient transposed
+    # leaves the weight's own gradient C-contiguous, so AccumulateGrad can keep it.
+    return (wrap(_matmul(gd, b._data.T), g) if need_a else None,
+            wrap(_matmul(gd.T, a._data).T, g) if need_b else None)
+
+
 class MmBackward0(Node):
     def backward(self, g):
         a, b = self.saved_tensors
-        return (mm(g, b.t()) if self.next_functions[0][0] is not None else None,
-                mm(a.t(), g) if self.next_functions[1][0] is not None else None)
+        return _mm_grads(self, g, a, b, 0, 1)
 
 
 def mm(input, mat2, *, out=None):
@@ -79,7 +100,7 @@ def mm(input, mat2, *, out=None):
                            f"{_CPP_NAMES[input.dtype.name]} != {_CPP_NAMES[mat2.dtype.name]}")
     _no_bool(input, "addmm_impl_cpu_", empty=not (a.shape[0] and a.shape[1] and b.shape[1]))
     _same_device(input, mat2)
-    result = wrap(a @ b, input)
+    result = wrap(_matmul(a, b), input)
     record(MmBackward0, result, (input, mat2), (input, mat2))
     return _into(out, result)
 
@@ -185,8 +206,9 @@ class AddmmBackward0(Node):
         g_in = None
         if nf[0][0] is not None:
             g_in = g if beta == 1 else g * beta
-        g1 = mm(g, m2.t()) if nf[1][0] is not None else None
-        g2 = mm(m1.t(), g) if nf[2][0] is not None else None
+            if self._in_meta[0][0] == g._data.shape[1:]:  # a bias row (F.linear): sum here
+                g_in = g_in.sum(0)
+        g1, g2 = _mm_grads(self, g, m1, m2, 1, 2)
         if alpha != 1:
             g1 = g1 * alpha if g1 is not None else None
             g2 = g2 * alpha if g2 is not None else None
@@ -217,7 +239,7 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
     if input._data.shape != shape:
         input.expand(shape)  # PyTorch's message when input does not broadcast to the product
     # beta=0 ignores input entirely (nan and inf in it do not propagate)
-    result = wrap(_add_scaled(m1 @ m2, input, beta, alpha), mat1)
+    result = wrap(_add_scaled(_matmul(m1, m2), input, beta, alpha), mat1)
     node = record(AddmmBackward0, result, (input, mat1, mat2), (mat1, mat2))
     if node is not None:
         node.alpha, node.beta = alpha, beta
