@@ -95,7 +95,8 @@ def test_train_live_compare_two_runs_and_export_csv(page, daphne_server):  # noq
     assert page.evaluate(f"document.querySelector(\"{chart}\").layout.hovermode") == "x unified"
 
     values = [1.0, 2.0, 3.0, None, 10.0, 0.0, -4.5]
-    got = page.evaluate("v => smoothEMA(v, 0.6)", values)
+    got = page.evaluate("async v => (await import('/static/js/chart-grid.js')).smoothEMA(v, 0.6)",
+                        values)
     assert got == pytest.approx(tensorboard_ema(values, 0.6))
 
     page.fill("#smoothing", "0")

@@ -31,11 +31,13 @@ def assert_inert(page, selector):
 
 def test_graph_node_names_are_shown_as_text(page):
     open_page(page)
-    page.evaluate("""hostile => {
+    page.evaluate("""async hostile => {
+        const { OutputView } = await import('/static/js/render.js');
+        const { MIME } = await import('/protocol.js');
         const box = document.createElement('div');
         box.id = 'xss-out';
         document.body.append(box);
-        new OutputView(box).handle({type: 'display', run_id: 'r', mime: GRAPH_MIME, data: {
+        new OutputView(box).handle({type: 'display', run_id: 'r', mime: MIME.GRAPH, data: {
             root: 1, nodes: [{id: 1, name: hostile, kind: 'function'},
                              {id: 2, name: 'AccumulateGrad', kind: 'leaf', shape: [2]}],
             edges: [{from: 2, to: 1}]}});
@@ -49,7 +51,9 @@ def test_graph_node_names_are_shown_as_text(page):
 
 def test_metric_tags_and_run_names_in_chart_legends_are_shown_as_text(page):
     open_page(page)
-    page.evaluate("""hostile => {
+    page.evaluate("""async hostile => {
+        const { ChartGrid, PALETTE } = await import('/static/js/chart-grid.js');
+        const { RunData } = await import('/static/js/run-data.js');
         const box = document.createElement('div');
         box.id = 'xss-charts';
         document.body.append(box);
@@ -69,7 +73,8 @@ def test_metric_tags_and_run_names_in_chart_legends_are_shown_as_text(page):
 
 def test_forged_heatmap_and_histogram_coordinates_do_not_become_html_labels(page):
     open_page(page)
-    page.evaluate("""hostile => {
+    page.evaluate("""async hostile => {
+        const { drawHeatmaps, drawHistograms } = await import('/static/js/histograms.js');
         for (const id of ['xss-heat', 'xss-hist']) {
             const box = document.createElement('div');
             box.id = id;
@@ -88,11 +93,13 @@ def test_forged_heatmap_and_histogram_coordinates_do_not_become_html_labels(page
 
 def test_a_forged_tensor_heatmap_shows_no_html(page):
     open_page(page)
-    page.evaluate("""hostile => {
+    page.evaluate("""async hostile => {
+        const { OutputView } = await import('/static/js/render.js');
+        const { MIME } = await import('/protocol.js');
         const box = document.createElement('div');
         box.id = 'xss-tensor';
         document.body.append(box);
-        new OutputView(box).handle({type: 'display', run_id: 'r', mime: TENSOR_MIME, data: {
+        new OutputView(box).handle({type: 'display', run_id: 'r', mime: MIME.TENSOR, data: {
             shape: [2, 2], dtype: hostile, device: 'cpu', repr: hostile,
             values: [[hostile, 1], [2, 3]]}});
     }""", HOSTILE)

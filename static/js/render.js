@@ -1,38 +1,13 @@
 /* Renders a run's event stream (live or replayed) into an output element. Shared by the
    playground and the permalink page. */
-"use strict";
+import { EVENT, MIME } from "/protocol.js";
+import { el, plotlyText, whenPlotly } from "./dom.js";
+import { RunCharts } from "./output-charts.js";
+import { showStatus } from "./status.js";
 
-const TENSOR_MIME = "application/vnd.playground.tensor+json";
-const GRAPH_MIME = "application/vnd.playground.graph+json";
 const HEATMAP_MAX_CELLS = 10000;
 
-function el(tag, attrs, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs || {})) {
-    if (k === "class") node.className = v;
-    else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
-    else if (v !== undefined && v !== null) node.setAttribute(k, v);
-  }
-  for (const c of children) if (c !== null && c !== undefined) node.append(c);
-  return node;
-}
-
-/* Text for Plotly from user code (metric tags, run names, graph node names). Plotly renders a
-   subset of HTML in trace names, hover text and tick labels (links, styled spans), so a
-   hostile run could plant links or restyle another visitor's page: escape it, and Plotly
-   shows it literally (it decodes &amp; &lt; &gt; back for display). */
-function plotlyText(value) {
-  return String(value).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-}
-
-/* Run fn once plotly.js has loaded and the new element is in the page (a plot drawn into a
-   detached element gets plotly's default size instead of its box's). */
-function whenPlotly(fn) {
-  if (window.Plotly && document.readyState === "complete") requestAnimationFrame(() => fn());
-  else window.addEventListener("load", () => requestAnimationFrame(() => fn()), { once: true });
-}
-
-class OutputView {
+export class OutputView {
   constructor(container, { onErrorLine } = {}) {
     this.container = container;
     this.onErrorLine = onErrorLine || (() => {});
@@ -42,17 +17,18 @@ class OutputView {
   reset() {
     this.container.textContent = "";
     this.lastStream = null;
-    this.chart = null;
-    this.series = {};
+    this.charts = null;      // the run's RunCharts, made by its first metrics or chart display
   }
 
   handle(msg) {
-    const fn = this["on_" + msg.type];
-    if (fn) fn.call(this, msg);
+    switch (msg.type) {
+      case EVENT.STDOUT: case EVENT.STDERR: return this.appendStream(msg.type, msg.text);
+      case EVENT.DISPLAY: return this.display(msg);
+      case EVENT.METRICS: return this.feedCharts(msg);
+      case EVENT.ERROR: return this.error(msg);
+      case EVENT.FINISHED: return this.finished(msg);
+    }
   }
-
-  on_stdout(msg) { this.appendStream("stdout", msg.text); }
-  on_stderr(msg) { this.appendStream("stderr", msg.text); }
 
   appendStream(kind, text) {
     if (!this.lastStream || this.lastStream.dataset.kind !== kind
@@ -64,15 +40,23 @@ class OutputView {
     this.scroll();
   }
 
-  on_display(msg) {
-    if (window.outputCharts && /playground\.(histogram|heatmap)\+json$/.test(msg.mime) && outputCharts(this, msg)) return;
+  display(msg) {
+    if (msg.mime === MIME.HISTOGRAM || msg.mime === MIME.HEATMAP) { this.feedCharts(msg); return; }
     let node;
-    if (msg.mime === TENSOR_MIME) node = this.tensorCard(msg.data);
-    else if (msg.mime === GRAPH_MIME) node = this.graphCard(msg.data);
+    if (msg.mime === MIME.TENSOR) node = this.tensorCard(msg.data);
+    else if (msg.mime === MIME.GRAPH) node = this.graphCard(msg.data);
     else if (typeof msg.data === "string") node = el("pre", { class: "stream display" }, msg.data);
     else node = el("pre", { class: "stream display", "data-mime": msg.mime }, JSON.stringify(msg.data, null, 2));
     this.container.append(node);
     this.scroll();
+  }
+
+  feedCharts(msg) {
+    if (!this.charts || !this.container.contains(this.charts.root) || this.charts.data.id !== msg.run_id) {
+      this.charts = new RunCharts(msg.run_id);
+      this.container.append(this.charts.root);
+    }
+    this.charts.feed(msg);
   }
 
   tensorCard(t) {
@@ -114,36 +98,7 @@ class OutputView {
     return box;
   }
 
-  on_metrics(msg) {
-    if (window.outputCharts && outputCharts(this, msg)) return;   // dashboard.js: downsampled charts
-    const add = {};
-    // Names starting with "__" are the service's own (e.g. progress), not the user's curves.
-    for (const p of msg.points) if (!p.name.startsWith("__")) (add[p.name] = add[p.name] || []).push(p);
-    if (!Object.keys(add).length) return;
-    if (!this.chart) {
-      this.chart = el("div", { class: "chart", "aria-label": "metrics chart" });
-      this.container.append(this.chart);
-      this.traces = [];
-    }
-    const chart = this.chart;
-    whenPlotly(() => {
-      for (const [name, pts] of Object.entries(add)) {
-        const xs = pts.map((p) => p.step), ys = pts.map((p) => p.value);
-        let i = this.traces.indexOf(name);
-        if (i < 0) {
-          this.traces.push(name);
-          const trace = { x: xs, y: ys, name: plotlyText(name), mode: "lines", type: "scatter" };
-          if (this.traces.length === 1) Plotly.newPlot(chart, [trace], { margin: { t: 20, r: 10, b: 35, l: 45 },
-            xaxis: { title: { text: "step" } }, legend: { orientation: "h" } }, { responsive: true, displaylogo: false });
-          else Plotly.addTraces(chart, trace);
-        } else {
-          Plotly.extendTraces(chart, { x: [xs], y: [ys] }, [i]);
-        }
-      }
-    });
-  }
-
-  on_error(msg) {
+  error(msg) {
     this.container.append(el("div", { class: "error-block", "data-line": msg.line ?? "" },
       el("span", { class: "ename" }, `${msg.ename}: `), String(msg.evalue),
       msg.traceback ? el("pre", { class: "stream" }, msg.traceback) : null));
@@ -151,10 +106,11 @@ class OutputView {
     this.scroll();
   }
 
-  on_finished(msg) {
+  finished(msg) {
     const ms = msg.duration_ms == null ? "" : ` in ${(msg.duration_ms / 1000).toFixed(2)} s`;
-    this.container.append(el("p", { class: "finished", "data-status": msg.status },
-      `${msg.status}${ms}${msg.message ? " — " + msg.message : ""}`));
+    const line = el("p", { class: msg.type });   // classed by its event, as the streams are
+    showStatus(line, msg.status, `${msg.status}${ms}${msg.message ? " — " + msg.message : ""}`);
+    this.container.append(line);
     this.scroll();
   }
 

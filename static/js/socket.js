@@ -1,7 +1,5 @@
 /* The websocket to /ws/runs/: reconnects with backoff and tells the page what it is doing. */
-"use strict";
-
-class RunSocket {
+export class RunSocket {
   constructor({ onMessage, onState, onReconnect }) {
     this.onMessage = onMessage;
     this.onState = onState || (() => {});
@@ -48,7 +46,7 @@ class RunSocket {
   }
 }
 
-function showConnection(state) {
+export function showConnection(state) {
   const badge = document.getElementById("connection");
   if (!badge) return;
   badge.dataset.state = state;
