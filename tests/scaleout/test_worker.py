@@ -9,7 +9,7 @@ import pytest
 
 from playground.executors import celery_tasks, fleet
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 REDIS_TEST_URL = "redis://127.0.0.1:6379/14"
 
 

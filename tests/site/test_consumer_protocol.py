@@ -1,5 +1,5 @@
 """The websocket's answers to malformed messages, origin checks, and replaying stored runs.
-(Live runs through the real executor are in test_consumer_runs.py.)"""
+(Live runs through the real executor are in tests/site/test_consumer_runs.py.)"""
 import uuid
 
 import pytest

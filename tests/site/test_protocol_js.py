@@ -12,7 +12,7 @@ from django.test import Client
 from playground import events
 from playground.sandbox.displays import GRAPH_MIME, TENSOR_MIME
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 JS = ROOT / "static" / "js"
 CSS = ROOT / "static" / "css"
 MIMES = {TENSOR_MIME, GRAPH_MIME, events.HISTOGRAM_MIME, events.HEATMAP_MIME}

@@ -12,7 +12,7 @@ from playground import events
 from playground.executors.local import LocalExecutor
 
 LIMITS = {"wall_s": 3, "cpu_s": 2}
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")

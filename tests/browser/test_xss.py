@@ -5,7 +5,6 @@ styled spans, line breaks) in trace names, titles and hover text, so every such 
 reach it escaped: it shows literally, and no element of the attacker's making appears."""
 import pytest
 
-from tests.test_browser_playground import browser, daphne_server, page  # noqa: F401 (fixtures)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -1,6 +1,6 @@
 """Metric persistence through the event sink and the CSV/JSON export: nothing lost; the
 dashboard's series endpoint downsamples with extremes kept. (The same checks run on a real
-100,000-point run in test_dashboard_live.py.)"""
+100,000-point run in tests/dashboard/test_live.py.)"""
 import csv
 import io
 import json

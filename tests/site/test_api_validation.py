@@ -1,5 +1,5 @@
 """The REST API's answers to bad requests: JSON errors with the right 4xx code, and the
-OpenAPI schema. (Runs that really execute are in test_api_runs.py.)"""
+OpenAPI schema. (Runs that really execute are in tests/site/test_api_runs.py.)"""
 import json
 import uuid
 

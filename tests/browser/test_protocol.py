@@ -4,7 +4,7 @@ import pytest
 
 from playground import events
 from playground.protocol_js import vocabulary
-from tests.test_browser_playground import browser, daphne_server, open_playground, page  # noqa: F401
+from tests.browser.conftest import open_playground
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SCALE_OUT_VARS = ("DATABASE_URL", "REDIS_URL", "PLAYGROUND_EXECUTOR", "CELERY_BROKER_URL",
                   "PLAYGROUND_WORKER_LEASE_S")
 

@@ -1,6 +1,6 @@
 """The sandbox child's metric sink: batching into at most ~10 "metrics" events a second,
 nothing lost, progress as points, histograms as displays; and through a real sandbox run,
-every point arriving (100,000 of them: test_dashboard_live.py)."""
+every point arriving (100,000 of them: tests/dashboard/test_live.py)."""
 import json
 import threading
 import time

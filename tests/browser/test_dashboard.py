@@ -9,7 +9,7 @@ import urllib.request
 
 import pytest
 
-from tests.test_browser_playground import ARTIFACTS, browser, daphne_server, page  # noqa: F401
+from tests.browser.conftest import ARTIFACTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

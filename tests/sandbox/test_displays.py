@@ -11,7 +11,7 @@ import engine
 from playground import events
 from playground.sandbox import displays, run_in_sandbox
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 needs_tensor = pytest.mark.xfail(not hasattr(engine, "tensor"), reason="engine.tensor not built yet",
                                  strict=False)
 

@@ -29,7 +29,7 @@ from websockets.exceptions import ConnectionClosed
 
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PG_ADMIN_URL = os.environ.get("PLAYGROUND_TEST_PG_URL",
                               "postgresql://postgres:postgres@127.0.0.1:5432/postgres")
 LEASE_S = 2  # short leases: a dead worker is noticed in a few seconds

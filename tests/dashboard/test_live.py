@@ -86,7 +86,7 @@ async def test_a_run_logging_100000_points_works_end_to_end():
 
 def check_exports(run_id):
     """CSV, its JSON twin, the REST API and the dashboard's downsampled series."""
-    from tests.test_dashboard_export import body
+    from tests.dashboard.test_export import body
 
     client = Client()
     rows = list(csv.reader(io.StringIO(body(client.get(f"/api/runs/{run_id}/metrics.csv")))))

@@ -3,8 +3,7 @@
 import pytest
 from django.test import Client
 
-from tests.test_browser_playground import (browser, daphne_server, open_playground,  # noqa: F401
-                                           page, set_code)
+from tests.browser.conftest import open_playground, set_code
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -14,7 +14,7 @@ from playground.executors.reaper import NO_GPU_WORKER, WORKER_LOST, Reaper
 from playground.runs.models import Run
 from playground.runs.sink import EventSink
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.django_db(transaction=True)
 
 

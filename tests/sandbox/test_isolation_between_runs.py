@@ -6,7 +6,7 @@ import pytest
 
 from playground.executors.local import LocalExecutor
 from playground.sandbox import service
-from tests.test_executor_local import submit
+from tests.sandbox.test_executor_local import submit
 
 
 @pytest.fixture(scope="module")
