@@ -126,3 +126,17 @@ from . import cuda  # noqa: E402,F401
 from . import nn  # noqa: E402,F401
 from .serialization import save, load  # noqa: E402,F401
 from . import optim, utils  # noqa: E402,F401
+
+
+def _install_missing_name_hooks():
+    """A PyTorch name the engine lacks says so (engine/_missing.py), in every namespace
+    user code reaches as torch.*; Tensor attributes too."""
+    import sys
+    from . import _missing
+    for name in ("", ".nn", ".nn.functional", ".nn.init", ".linalg", ".optim",
+                 ".optim.lr_scheduler", ".utils.data", ".autograd", ".cuda"):
+        _missing.install(sys.modules["engine" + name], "torch" + name)
+    Tensor.__getattr__ = _missing.tensor_getattr
+
+
+_install_missing_name_hooks()
