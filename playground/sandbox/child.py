@@ -12,6 +12,7 @@ import resource
 import signal
 import sys
 import tempfile
+import types
 
 from playground.sandbox import displays, metrics, usercode
 
@@ -153,8 +154,12 @@ def main(pieces, fds, config, seccomp_filter):
         pieces = iter(pieces)
         first = next(pieces)
         _lock_down(first, fds, config, seccomp_filter)
-        namespace = {"__name__": "__main__", "__builtins__": __builtins__,
-                     **displays.user_helpers(_write_event)}
+        # The user's code runs in a real __main__ module, as a script does, so that pickle
+        # (torch.save of a model whose class the user defined) finds its classes.
+        main = types.ModuleType("__main__")
+        main.__dict__.update(__builtins__=__builtins__, **displays.user_helpers(_write_event))
+        sys.modules["__main__"] = main
+        namespace = main.__dict__
     except BaseException as exc:  # never run user code half locked down
         try:
             os.write(2, f"sandbox setup failed: {exc!r}\n".encode())
