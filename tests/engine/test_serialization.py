@@ -20,7 +20,7 @@ import engine
 from engine import nn, optim
 from engine.optim import lr_scheduler
 
-FIXTURES = pathlib.Path(__file__).resolve().parent / "fixtures"
+FIXTURES = pathlib.Path(__file__).resolve().parent.parent / "fixtures"
 
 
 def _round_trip(obj, **load_args):
@@ -240,8 +240,8 @@ def test_user_objects_and_numpy_arrays_need_weights_only_false(tmp_path):
     back = engine.load(path, weights_only=False)
     assert back["record"].value.tolist() == [1.0, 1.0]
     assert np.array_equal(back["array"], obj["array"])
-    with pytest.raises(pickle.UnpicklingError, match="GLOBAL tests.test_serialization.Record "
-                                                     "was not an allowed global by default"):
+    with pytest.raises(pickle.UnpicklingError, match=f"GLOBAL {__name__}.Record was not an allowed "
+                                                     "global by default"):
         engine.load(path)
     engine.serialization.add_safe_globals([Record])
     try:
@@ -459,7 +459,7 @@ def test_a_pickle_that_runs_a_command_is_refused_without_running(tmp_path):
 
 
 @pytest.mark.parametrize("obj, name", [(_Evaluates(), "eval"),
-                                       (_Evaluates, "tests.test_serialization._Evaluates"),
+                                       (_Evaluates, f"{__name__}._Evaluates"),
                                        (collections.defaultdict(list), "collections.defaultdict"),
                                        (print, "print")])
 def test_globals_outside_the_allow_list_are_refused_with_pytorchs_message(obj, name):

@@ -11,7 +11,7 @@ import engine
 from engine import _missing
 from tests.helpers import run_as_torch
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
+ROOT = pathlib.Path(__file__).resolve().parent.parent.parent
 
 
 def _coverage_module():

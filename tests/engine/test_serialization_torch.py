@@ -21,7 +21,7 @@ import pytest
 import engine
 from engine import nn, optim
 
-FIXTURES = pathlib.Path(__file__).resolve().parent / "fixtures"
+FIXTURES = pathlib.Path(__file__).resolve().parent.parent / "fixtures"
 EXPECTED = json.loads((FIXTURES / "torch_fixtures.json").read_text())
 
 try:
