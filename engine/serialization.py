@@ -4,7 +4,8 @@
 modules, NumPy arrays, any picklable object) and writes PyTorch's zip archive:
 ``archive/data.pkl`` (the pickle, protocol 2, storages as persistent ids),
 ``archive/data/<key>`` (each storage's raw bytes, 64-byte aligned), ``archive/version``,
-``byteorder`` and the rest (engine/_torch_pickle.py says how objects are pickled). Views of
+``byteorder`` and the rest (engine/_torch_pickle.py says how objects are pickled,
+engine/_torch_unpickle.py what loading allows). Views of
 one array share one storage, as in PyTorch.
 
 ``load`` reads what PyTorch 2.13 writes (and what ``save`` writes). ``weights_only=True``,
@@ -29,8 +30,8 @@ import numpy as np
 from . import _backend, _checkpoint_v1
 from ._device import device as Device, as_device
 from ._torch_names import torch_name_of
-from ._torch_pickle import (LoadedStorage, TorchPickler, WeightsOnlyUnpickler,
-                            check_persistent_id, full_unpickler)
+from ._torch_pickle import LoadedStorage, TorchPickler, check_persistent_id
+from ._torch_unpickle import WeightsOnlyUnpickler, full_unpickler
 from .tensor import Tensor, _make
 
 __all__ = ["save", "load", "add_safe_globals", "get_safe_globals", "clear_safe_globals",
