@@ -230,3 +230,15 @@ def test_engine_to_pytorch_to_engine(tmp_path):
     adam.load_state_dict(back["adam"])
     np.testing.assert_allclose(model(x).tolist(), back["out"].tolist(), rtol=1e-5, atol=1e-6)
     assert adam.state_dict()["state"][0]["step"].item() == 2
+
+
+@pytest.mark.skipif(TORCH_VERSION is None, reason="real PyTorch is not installed "
+                                                  "(pip install torch==2.13.0)")
+def test_the_allow_list_is_pytorchs(tmp_path):
+    from engine._torch_unpickle import TORCH_ALLOW_LIST
+    out = _run_torch("""
+        import json
+        from torch._weights_only_unpickler import _get_allowed_globals
+        print(json.dumps(sorted(_get_allowed_globals())))
+    """, tmp_path)
+    assert sorted(TORCH_ALLOW_LIST) == json.loads(out)
