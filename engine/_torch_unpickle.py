@@ -85,15 +85,12 @@ def _weights_only_globals():
         allowed[f"torch.{d.name}"] = d
     for name, kind in STORAGE_TYPES.items():
         allowed[f"torch.{name}"] = allowed[f"torch.cuda.{name}"] = kind
-    for name, fn in [("_rebuild_tensor", rebuild_tensor), ("_rebuild_tensor_v2",
-                                                            rebuild_tensor_v2),
-                     ("_rebuild_tensor_v3", rebuild_tensor_v3),
-                     ("_rebuild_parameter", rebuild_parameter),
-                     ("_rebuild_parameter_with_state", rebuild_parameter_with_state),
-                     ("_rebuild_device_tensor_from_cpu_tensor",
-                      rebuild_device_tensor_from_cpu_tensor),
-                     ("_rebuild_device_tensor_from_numpy", rebuild_device_tensor_from_numpy)]:
-        allowed[f"torch._utils.{name}"] = fn
+    rebuilds = {"_rebuild_tensor": rebuild_tensor, "_rebuild_tensor_v2": rebuild_tensor_v2,
+                "_rebuild_tensor_v3": rebuild_tensor_v3, "_rebuild_parameter": rebuild_parameter,
+                "_rebuild_parameter_with_state": rebuild_parameter_with_state,
+                "_rebuild_device_tensor_from_cpu_tensor": rebuild_device_tensor_from_cpu_tensor,
+                "_rebuild_device_tensor_from_numpy": rebuild_device_tensor_from_numpy}
+    allowed.update({f"torch._utils.{name}": fn for name, fn in rebuilds.items()})
     for legacy in _TORCH_LEGACY:  # torch.FloatTensor..., where the engine has them
         cls = vars(engine).get(f"{legacy}Tensor")
         if cls is not None:
