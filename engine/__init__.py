@@ -23,10 +23,12 @@ from .random import (manual_seed, seed, initial_seed, get_rng_state,  # noqa: E4
                      set_rng_state, Generator, default_generator)
 from .creation import *  # noqa: E402,F401,F403
 from . import creation as _creation  # noqa: E402
-from .ops import arith as _arith, convert as _convert, index as _index, inplace as _inplace  # noqa
+from .ops import arith as _arith, convert as _convert, index as _index  # noqa: E402
 from .ops import reduce as _reduce, shape as _shape, unary as _unary  # noqa: E402
-from .ops import select as _select  # noqa: E402
-from .ops import linalg as _linalg  # noqa: E402
+from .ops import fills as _fills, gather_scatter as _gather_scatter, masked as _masked  # noqa
+from .ops import sorting as _sorting  # noqa: E402
+from .ops import einsum as _einsum, linalg as _linalg, matmul as _matmul  # noqa: E402
+from . import linalg, return_types  # noqa: E402,F401  (torch.linalg, torch.return_types)
 
 __version__ = "2.13.0"
 
@@ -54,7 +56,8 @@ def _install(module):
         setattr(Tensor, name, fn)
 
 
-for _m in (_arith, _unary, _reduce, _shape, _convert, _select, _linalg):
+for _m in (_arith, _unary, _reduce, _shape, _convert, _gather_scatter, _masked, _sorting,
+           _fills, _matmul, _einsum, _linalg):
     _install(_m)
 for _name, _fn in _creation.EXTRA_METHODS.items():  # new_zeros, new_ones, ...
     setattr(Tensor, _name, _fn)
@@ -65,7 +68,7 @@ def _inplace_methods():
     fast = {"add": _fast_binary("add"), "sub": _fast_binary("subtract"), "mul": _fast_mul,
             "div": _fast_div}
     for name in ("add", "sub", "mul", "div", "pow", "neg", "exp", "log", "sqrt", "abs",
-                 "sigmoid", "tanh", "relu", "reciprocal", "floor", "ceil", "round", "trunc",
+                 "sigmoid", "tanh", "relu", "erf", "reciprocal", "floor", "ceil", "round", "trunc",
                  "clamp", "clamp_min", "clamp_max", "remainder", "fmod", "floor_divide",
                  "sin", "cos", "sign", "rsqrt", "log1p", "expm1", "square", "masked_fill",
                  "index_fill", "scatter", "scatter_add", "index_put", "lerp", "addcmul",
@@ -126,6 +129,7 @@ from . import cuda  # noqa: E402,F401
 from . import nn  # noqa: E402,F401
 from .serialization import save, load  # noqa: E402,F401
 from . import optim, utils  # noqa: E402,F401
+from .utils import data as _utils_data  # noqa: E402,F401  (torch.utils.data, as in PyTorch)
 
 
 def _install_missing_name_hooks():

@@ -108,6 +108,13 @@ class Tensor:
     def _version(self):
         return self._version_box[0]
 
+    def _bump_version(self):
+        """Count a write into the storage (shared with every view of it): tensors saved for
+        a backward before the write are then refused as stale, as in PyTorch. Whatever
+        writes ``_data`` in place outside the ops (optimizers, init, load_state_dict) calls
+        this."""
+        self._version_box[0] += 1
+
     # ---- autograd state -----------------------------------------------------------------
     @property
     def requires_grad(self):

@@ -1,6 +1,6 @@
 """User-defined autograd functions, as torch.autograd.Function."""
-from .graph import Node
 from . import grad_mode
+from .graph import Node, record
 
 
 class FunctionCtx:
@@ -38,19 +38,25 @@ class Function:
     def apply(cls, *args):
         from ..tensor import Tensor
         ctx = FunctionCtx()
+        ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a._rg for a in args)
         with grad_mode.no_grad():
             out = cls.forward(ctx, *args)
         outs = out if isinstance(out, tuple) else (out,)
-        tensor_inputs = tuple(a if isinstance(a, Tensor) else None for a in args)
-        if grad_mode.is_grad_enabled() and any(a is not None and a.requires_grad
-                                               for a in tensor_inputs):
-            node_cls = type(cls.__name__ + "Backward", (_FunctionNode,), {})
-            node = node_cls(tensor_inputs)
+        skip = {id(t) for t in getattr(ctx, "non_differentiable", ())}
+        differentiable = tuple(o if isinstance(o, Tensor) and id(o) not in skip and
+                               o.dtype.is_floating_point else None for o in outs)
+        node = record(_node_class(cls), differentiable,
+                      tuple(a if isinstance(a, Tensor) else None for a in args),
+                      getattr(ctx, "to_save", ()))
+        if node is not None:
             node.ctx, node.fn_cls = ctx, cls
-            node.save(*getattr(ctx, "to_save", ()))
-            node._n_outputs = len(outs)
-            skip = {id(t) for t in getattr(ctx, "non_differentiable", ())}
-            for i, o in enumerate(outs):
-                if isinstance(o, Tensor) and id(o) not in skip and o.dtype.is_floating_point:
-                    o.grad_fn, o._output_nr, o._rg = node, i, True
         return out
+
+
+def _node_class(fn_cls):
+    """The grad_fn class of a Function's outputs, '<Name>Backward', made once per Function."""
+    node_cls = fn_cls.__dict__.get("_node_cls")
+    if node_cls is None:
+        node_cls = type(fn_cls.__name__ + "Backward", (_FunctionNode,), {})
+        fn_cls._node_cls = node_cls
+    return node_cls

@@ -7,8 +7,12 @@ backward needs. ``backward`` is written with engine ops, so running it with grad
 """
 import re
 import weakref
+from collections import OrderedDict
 
+from ..utils.hooks import RemovableHandle
 from . import grad_mode
+
+_grad_state = grad_mode._state
 
 _FREED_MSG = (
     "Trying to backward through the graph a second time (or directly access saved tensors "
@@ -19,24 +23,30 @@ _FREED_MSG = (
 
 
 class Node:
+    """``next_functions[i]`` is the edge (node, output index) that input i's gradient flows
+    into, (None, 0) when input i needs none; ``needs_input_grad[i]`` says which (PyTorch's
+    ctx.needs_input_grad), so a backward computes only the gradients that are used."""
     _n_outputs = 1          # multi-output ops (split, unbind, ...) set this per node
     _post_hooks = None
     _fresh_grads = True     # its backward returns new arrays (user Functions may not)
-    __slots__ = ("next_functions", "_in_meta", "_saved", "_versions", "_released",
-                 "_tensor_hooks", "_retained", "__dict__", "__weakref__")
+    __slots__ = ("next_functions", "needs_input_grad", "_in_meta", "_saved", "_versions",
+                 "_released", "_tensor_hooks", "_retained", "__dict__", "__weakref__")
 
     def __init__(self, inputs=()):
-        edges, meta = [], []
+        edges, needs, meta = [], [], []
         for t in inputs:
             if getattr(t, "_rg", False):
                 fn = t.grad_fn
                 edges.append((fn, t._output_nr) if fn is not None else t._grad_edge())
+                needs.append(True)
                 data = t._data
                 meta.append((data.shape, data.dtype))
             else:
                 edges.append((None, 0))
+                needs.append(False)
                 meta.append(None)
         self.next_functions = tuple(edges)
+        self.needs_input_grad = tuple(needs)
         self._in_meta = meta
         self._saved = ()
         self._versions = ()
@@ -60,9 +70,6 @@ class Node:
                 raise RuntimeError(_modified_msg(t, box[0], version))
         return self._saved
 
-    def needs_input_grad(self, i):
-        return self.next_functions[i][0] is not None
-
     def release(self):
         self._saved = ()
         self._versions = ()
@@ -82,17 +89,49 @@ class Node:
     def register_hook(self, fn):
         """fn(grad_inputs, grad_outputs) after this node ran; may return new grad_inputs."""
         if self._post_hooks is None:
-            self._post_hooks = []
-        hooks = self._post_hooks
-        hooks.append(fn)
-        return _RemovableHandle(hooks, fn)
+            self._post_hooks = OrderedDict()
+        return _add_hook(self._post_hooks, fn)
 
     def _add_tensor_hook(self, output_nr, fn):
         if self._tensor_hooks is None:
             self._tensor_hooks = {}
-        hooks = self._tensor_hooks.setdefault(output_nr, [])
-        hooks.append(fn)
-        return _RemovableHandle(hooks, fn)
+        return _add_hook(self._tensor_hooks.setdefault(output_nr, OrderedDict()), fn)
+
+
+def _add_hook(hooks, fn):
+    handle = RemovableHandle(hooks)
+    hooks[handle.id] = fn
+    return handle
+
+
+def record(node_cls, outputs, inputs, saved=None):
+    """The one place a graph node is recorded (DeZero's Function.__call__, Chainer's
+    FunctionNode.apply): when grad mode is on and some input requires grad, make a
+    ``node_cls`` on ``inputs``, keep ``saved`` for its backward and make it the grad_fn of
+    ``outputs``: a tensor, or a tuple whose i-th tensor becomes output i (None entries stay
+    out of the graph). Returns the node, or None when nothing was recorded."""
+    if _grad_state[0]:
+        for t in inputs:
+            if getattr(t, "_rg", False):
+                node = node_cls(inputs)
+                if saved is not None:
+                    node.save(*saved)
+                if outputs.__class__ is tuple:
+                    node._n_outputs = len(outputs)
+                    for i, out in enumerate(outputs):
+                        if out is not None:
+                            set_history(out, node, i)
+                else:
+                    outputs.grad_fn = node
+                    outputs._rg = True
+                return node
+    return None
+
+
+def set_history(t, node, output_nr=0):
+    """Make ``t`` output ``output_nr`` of ``node``: what record does, and what an in-place
+    write or ``out=`` does when it moves a tensor onto the node of the value it received."""
+    t.grad_fn, t._output_nr, t._rg = node, output_nr, True
 
 
 class AccumulateGrad(Node):
@@ -118,15 +157,6 @@ class AccumulateGrad(Node):
 def _fresh_copy(t):
     from ..tensor import _make
     return _make(t._data.copy(), device=t._device)
-
-
-class _RemovableHandle:
-    def __init__(self, hooks, fn):
-        self._hooks, self._fn = hooks, fn
-
-    def remove(self):
-        if self._fn in self._hooks:
-            self._hooks.remove(self._fn)
 
 
 def _modified_msg(t, now, expected):
@@ -291,7 +321,7 @@ def _call(node, grads):
     if results.__class__ is not tuple:
         results = (results,)
     if node._post_hooks:
-        for fn in node._post_hooks:
+        for fn in list(node._post_hooks.values()):
             new = fn(results, tuple(grads.get(i) for i in range(n_out)))
             if new is not None:
                 results = tuple(new)
@@ -303,7 +333,7 @@ def _apply_tensor_hooks(node, grads):
     if hooks:
         for idx, fns in hooks.items():
             if idx in grads:
-                for fn in list(fns):
+                for fn in list(fns.values()):
                     new = fn(grads[idx])
                     if new is not None:
                         grads[idx] = new

@@ -5,11 +5,9 @@ family is engine's own (engine/ops/reduce.py).
 """
 import math
 
-import numpy
-
 from .._backend import xp_of
-from ..autograd.graph import Node
-from ..ops._util import record, to_float, wrap
+from ..ops._base import Node, record, to_float, wrap
+from ..ops.unary import erf, erf_array
 
 
 def _op(node_cls, input, out_array, saved, **attrs):
@@ -18,39 +16,6 @@ def _op(node_cls, input, out_array, saved, **attrs):
     if node is not None:
         node.__dict__.update(attrs)
     return out
-
-
-# ---- erf (NumPy has none) --------------------------------------------------------------------
-
-_exact_erf = numpy.frompyfunc(math.erf, 1, 1)
-
-
-def _erf_array(x):
-    """erf: exact (math.erf) for float64 on the CPU, CuPy's on the GPU, and for float32 on the
-    CPU Numerical Recipes' erfc Chebyshev fit (relative error below 1.2e-7, a float32 ulp)."""
-    xp = xp_of(x)
-    if xp is not numpy:
-        from cupyx.scipy.special import erf as cupy_erf
-        return cupy_erf(x)
-    if x.dtype == numpy.float64:
-        return _exact_erf(x).astype(numpy.float64)
-    z = xp.abs(x)
-    t = 1.0 / (1.0 + 0.5 * z)
-    poly = -z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (
-        0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (
-            1.48851587 + t * (-0.82215223 + t * 0.17087277))))))))
-    erfc = t * xp.exp(poly)
-    return xp.where(x >= 0, 1.0 - erfc, erfc - 1.0).astype(x.dtype, copy=False)
-
-
-class ErfBackward0(Node):
-    def backward(self, g):
-        (x,) = self.saved_tensors
-        return (g * (x * x).neg().exp() * (2.0 / math.sqrt(math.pi)),)
-
-
-def erf(input):
-    return _op(ErfBackward0, input, _erf_array(to_float(input._data)), (input,))
 
 
 # ---- rectifiers ---------------------------------------------------------------------------
@@ -105,7 +70,7 @@ def gelu(input, approximate="none"):
         k = math.sqrt(2.0 / math.pi)
         out = 0.5 * x * (1 + xp.tanh(k * (x + 0.044715 * x * x * x)))
     else:
-        out = 0.5 * x * (1 + _erf_array(x * (1 / math.sqrt(2.0))))
+        out = 0.5 * x * (1 + erf_array(xp, x * (1 / math.sqrt(2.0))))
     return _op(GeluBackward0, input, out.astype(x.dtype, copy=False), (input,),
                approximate=approximate)
 

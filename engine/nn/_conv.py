@@ -4,7 +4,7 @@ with the other two and double backward needs nothing more. The array kernels (on
 batch chunk, im2col by strided view) are in _im2col.py.
 """
 from ..autograd.graph import Node
-from ..ops._util import record, wrap
+from ..ops._base import record, wrap
 from ._im2col import Geometry, conv, input_grad, weight_grad  # noqa: F401
 
 
@@ -28,11 +28,11 @@ class ConvolutionBackward0(Node):
     def backward(self, g):
         x, w = self.saved_tensors
         geo = self.geo
-        nf = self.next_functions
-        gx = conv_input_grad(g, w, x.shape, geo) if nf[0][0] is not None else None
-        gw = conv_weight_grad(x, g, w.shape, geo) if nf[1][0] is not None else None
+        need = self.needs_input_grad
+        gx = conv_input_grad(g, w, x.shape, geo) if need[0] else None
+        gw = conv_weight_grad(x, g, w.shape, geo) if need[1] else None
         gb = None
-        if len(nf) > 2 and nf[2][0] is not None:
+        if len(need) > 2 and need[2]:
             gb = g.sum((0, 2) if geo.one_d else (0, 2, 3))
         return gx, gw, gb
 
@@ -55,11 +55,11 @@ class ConvInputGradBackward(Node):
     def backward(self, h):
         g, w = self.saved_tensors
         geo = self.geo
-        nf = self.next_functions
-        gg = convolution(h, w, None, geo) if nf[0][0] is not None else None
-        gw = conv_weight_grad(h, g, w.shape, geo) if nf[1][0] is not None else None
+        need = self.needs_input_grad
+        gg = convolution(h, w, None, geo) if need[0] else None
+        gw = conv_weight_grad(h, g, w.shape, geo) if need[1] else None
         gb = None
-        if len(nf) > 2 and nf[2][0] is not None:
+        if len(need) > 2 and need[2]:
             gb = h.sum((0, 2) if geo.one_d else (0, 2, 3))
         return gg, gw, gb
 
@@ -86,9 +86,9 @@ class ConvWeightGradBackward(Node):
     def backward(self, k):
         x, g = self.saved_tensors
         geo = self.geo
-        nf = self.next_functions
-        gx = conv_input_grad(g, k, x.shape, geo) if nf[0][0] is not None else None
-        gg = convolution(x, k, None, geo) if nf[1][0] is not None else None
+        need = self.needs_input_grad
+        gx = conv_input_grad(g, k, x.shape, geo) if need[0] else None
+        gg = convolution(x, k, None, geo) if need[1] else None
         return gx, gg
 
 

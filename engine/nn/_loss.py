@@ -2,7 +2,7 @@
 'none' / 'mean' / 'sum', PyTorch's argument checks and messages.
 
 Forwards compute on arrays; backwards are engine ops (differentiable again). nll_loss is
-linear in its input, so it is a linear map with an adjoint (see _linear_op.py).
+linear in its input, so it is a linear map with an adjoint (see engine/ops/_base.py).
 """
 import warnings
 
@@ -11,9 +11,8 @@ import numpy as np
 from .._backend import xp_of
 from ..autograd import grad_mode
 from ..autograd.graph import Node
-from ..ops._util import Tensor, record, wrap
+from ..ops._base import Tensor, apply_linear, broadcast_error, linear_node, record, wrap
 from ._activation import softplus
-from ._linear_op import apply_linear, linear_node
 
 _REDUCTIONS = ("none", "mean", "sum")
 
@@ -59,7 +58,6 @@ def _pair(input, target, name):
     try:
         shape = np.broadcast_shapes(xd.shape, td.shape)
     except ValueError:
-        from ..ops._util import broadcast_error
         raise broadcast_error(xd.shape, td.shape) from None
     if td.dtype != xd.dtype:
         td = td.astype(xd.dtype)
@@ -78,9 +76,9 @@ def _pointwise_loss(node_cls, input, target, loss_array, n, reduction, **attrs):
 
 def _both(node, grad_input):
     """Gradients for (input, target) of a loss of (input - target)."""
-    nf = node.next_functions
-    return (grad_input if nf[0][0] is not None else None,
-            -grad_input if nf[1][0] is not None else None)
+    need = node.needs_input_grad
+    return (grad_input if need[0] else None,
+            -grad_input if need[1] else None)
 
 
 class MseLossBackward0(Node):
@@ -162,14 +160,14 @@ class BinaryCrossEntropyBackward0(Node):
         g = _scale(g, self.reduction, self.n)
         if self.weight is not None:
             g = g * self.weight
-        nf = self.next_functions
+        need = self.needs_input_grad
         gx = gt = None
-        if nf[0][0] is not None:
+        if need[0]:
             den = (1 - x) * x
             low = den < 1e-12
             den = den + low * (1e-12 - den)  # clamp_min(1e-12), gradient 0 where clamped
             gx = g * (x - t) / den
-        if nf[1][0] is not None:
+        if need[1]:
             gt = g * ((1 - x).log() - x.log())
         return gx, gt
 
@@ -205,12 +203,12 @@ class BinaryCrossEntropyWithLogitsBackward0(Node):
         if self.weight is not None:
             g = g * self.weight
         pw = self.pos_weight
-        nf = self.next_functions
+        need = self.needs_input_grad
         gx = gt = None
-        if nf[0][0] is not None:
+        if need[0]:
             s = x.sigmoid()
             gx = g * (s - t) if pw is None else g * (s * (t * (pw - 1) + 1) - t * pw)
-        if nf[1][0] is not None:
+        if need[1]:
             gt = g * -x if pw is None else g * ((pw - 1) * softplus(-x) - x)
         return gx, gt
 

@@ -2,9 +2,8 @@
 import numpy as np
 
 from .._backend import xp_of
-from ..ops._util import Tensor, wrap
+from ..ops._base import Tensor, apply_linear, linear_node, wrap
 from ..random import default_generator
-from ._linear_op import apply_linear, linear_node
 
 
 # ---- dropout -------------------------------------------------------------------------------

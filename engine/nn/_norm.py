@@ -5,7 +5,7 @@ saved input with engine ops, so it is differentiable again.
 """
 from .._backend import xp_of
 from ..autograd.graph import Node
-from ..ops._util import record, wrap
+from ..ops._base import record, wrap
 
 
 def _normalised(x, axes, eps):
@@ -31,7 +31,7 @@ class NativeBatchNormBackward0(Node):
     def backward(self, g):
         x, weight, stats = self.saved_tensors
         axes, shape = self.axes, self.shape
-        nf = self.next_functions
+        need = self.needs_input_grad
         if self.training:
             xhat, invstd = _normalised(x, axes, self.eps)
         else:
@@ -39,13 +39,13 @@ class NativeBatchNormBackward0(Node):
             xhat = (x - mean.reshape(shape)) * invstd.reshape(shape)
             invstd = invstd.reshape(shape)
         gx = gw = gb = None
-        if nf[0][0] is not None:
+        if need[0]:
             dxhat = g if weight is None else g * weight.reshape(shape)
             gx = _norm_input_grad(dxhat, xhat, invstd, axes) if self.training else \
                 dxhat * invstd
-        if len(nf) > 1 and nf[1][0] is not None:
+        if len(need) > 1 and need[1]:
             gw = (g * xhat).sum(axes)
-        if len(nf) > 2 and nf[2][0] is not None:
+        if len(need) > 2 and need[2]:
             gb = g.sum(axes)
         return gx, gw, gb
 
@@ -103,16 +103,16 @@ class NativeLayerNormBackward0(Node):
     def backward(self, g):
         x, weight = self.saved_tensors
         axes = self.axes
-        nf = self.next_functions
+        need = self.needs_input_grad
         xhat, invstd = _normalised(x, axes, self.eps)
         lead = tuple(range(x.dim() - len(axes)))
         gx = gw = gb = None
-        if nf[0][0] is not None:
+        if need[0]:
             dxhat = g if weight is None else g * weight
             gx = _norm_input_grad(dxhat, xhat, invstd, axes)
-        if len(nf) > 1 and nf[1][0] is not None:
+        if len(need) > 1 and need[1]:
             gw = (g * xhat).sum(lead) if lead else g * xhat
-        if len(nf) > 2 and nf[2][0] is not None:
+        if len(need) > 2 and need[2]:
             gb = g.sum(lead) if lead else g
         return gx, gw, gb
 

@@ -8,7 +8,7 @@ goes to exactly that element: never split across ties.
 import numpy as np
 
 from .._backend import xp_of
-from ._linear_op import apply_linear, linear_node
+from ..ops._base import apply_linear, linear_node
 
 
 class PoolGeometry:

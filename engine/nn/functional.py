@@ -6,12 +6,12 @@ this one (_conv, _pool, _activation, _loss, _norm, _misc).
 import warnings
 
 from ..ops import unary as _unary
-from ..ops._util import Tensor
+from ..ops._base import Tensor
 from . import _conv, _pool
 from ..ops.reduce import log_softmax as _log_softmax, softmax as _softmax
-from ._activation import (elu as _elu, erf, gelu, hardtanh as _hardtanh,  # noqa: F401
+from ._activation import (elu as _elu, gelu, hardtanh as _hardtanh,  # noqa: F401
                           leaky_relu as _leaky_relu, silu as _silu, softplus)
-from ..ops.linalg import addmm as _addmm, mm as _mm
+from ..ops.matmul import addmm as _addmm, mm as _mm
 from ._loss import (binary_cross_entropy as _bce, binary_cross_entropy_with_logits as _bcel,
                     check_reduction, cross_entropy as _cross_entropy, huber_loss as _huber,
                     l1_loss as _l1, legacy_reduction, mse_loss as _mse, nll_loss as _nll,
@@ -266,7 +266,7 @@ def _max_pool_with_indices(input, geo, dims):
     batched = input.dim() == dims + 2
     x = input if batched else input.unsqueeze(0)
     out, arg = _pool.max_pool(x, geo)
-    from ..ops._util import wrap
+    from ..ops._base import wrap
     idx = wrap(_pool.flat_indices(arg, geo).reshape(out._data.shape), out)
     if not batched:
         return out.squeeze(0), idx.squeeze(0)
@@ -339,7 +339,7 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     name = ("UpsampleNearest" if kind == "nearest" else
             "UpsampleBilinear" if dims == 2 else "UpsampleLinear") + f"{dims}DBackward0"
     if name not in _UPSAMPLE_NODES:
-        from ._linear_op import linear_node
+        from ..ops._base import linear_node
         _UPSAMPLE_NODES[name] = linear_node(name)[0]
     if dims == 1:  # (N, C, L): channels pass through an identity
         import numpy as np

@@ -1,7 +1,6 @@
 """Elementwise binary arithmetic, comparisons and logic, with broadcasting and promotion."""
 from .._backend import xp_of
-from ..autograd.graph import Node
-from ._util import Tensor, broadcast_error, operands, record, to_float, wrap
+from ._base import Node, Tensor, broadcast_error, operands, record, to_float, wrap, write_out
 
 
 def _binary(fn, a, b):
@@ -18,8 +17,7 @@ def _binary(fn, a, b):
 
 class AddBackward0(Node):
     def backward(self, g):
-        alpha = self.alpha
-        return g, (g if alpha == 1 else g * alpha)
+        return g, g  # alpha is folded into ``other`` before the add, as PyTorch records it
 
 
 def _add_arrays(x, y):
@@ -28,12 +26,10 @@ def _add_arrays(x, y):
 
 def add(input, other, *, alpha=1, out=None):
     if alpha != 1:
-        other = other * alpha if isinstance(other, Tensor) else other * alpha
+        other = other * alpha
     a, b, result = _binary(_add_arrays, input, other)
-    node = record(AddBackward0, result, (a, b))
-    if node is not None:
-        node.alpha = 1
-    return _into(out, result)
+    record(AddBackward0, result, (a, b))
+    return write_out(out, result)
 
 
 class SubBackward0(Node):
@@ -50,7 +46,7 @@ def sub(input, other, *, alpha=1, out=None):
         other = other * alpha
     a, b, result = _binary(_sub_arrays, input, other)
     record(SubBackward0, result, (a, b))
-    return _into(out, result)
+    return write_out(out, result)
 
 
 class RsubBackward1(Node):
@@ -68,8 +64,8 @@ def rsub(input, other):
 class MulBackward0(Node):
     def backward(self, g):
         a, b = self.saved_tensors
-        return (g * b if self.next_functions[0][0] is not None else None,
-                g * a if self.next_functions[1][0] is not None else None)
+        return (g * b if self.needs_input_grad[0] else None,
+                g * a if self.needs_input_grad[1] else None)
 
 
 def _mul_arrays(x, y):
@@ -79,14 +75,14 @@ def _mul_arrays(x, y):
 def mul(input, other, *, out=None):
     a, b, result = _binary(_mul_arrays, input, other)
     record(MulBackward0, result, (a, b), (a, b))
-    return _into(out, result)
+    return write_out(out, result)
 
 
 class DivBackward0(Node):
     def backward(self, g):
         a, b = self.saved_tensors
-        ga = g / b if self.next_functions[0][0] is not None else None
-        gb = -g * a / (b * b) if self.next_functions[1][0] is not None else None
+        ga = g / b if self.needs_input_grad[0] else None
+        gb = -g * a / (b * b) if self.needs_input_grad[1] else None
         return ga, gb
 
 
@@ -99,15 +95,15 @@ def _true_div(x, y):
 
 def div(input, other, *, rounding_mode=None, out=None):
     if rounding_mode == "floor":
-        return _into(out, floor_divide(input, other))
+        return write_out(out, floor_divide(input, other))
     if rounding_mode == "trunc":
-        return _into(out, _binary(_trunc_div, input, other)[2])
+        return write_out(out, _binary(_trunc_div, input, other)[2])
     if rounding_mode is not None:
         raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' "
                            f"but found '{rounding_mode}'")
     a, b, result = _binary(_true_div, input, other)
     record(DivBackward0, result, (a, b), (a, b))
-    return _into(out, result)
+    return write_out(out, result)
 
 
 def _trunc_div(x, y):
@@ -123,25 +119,49 @@ def rdiv(input, other):
 
 def floor_divide(input, other, *, out=None):
     _, _, result = _binary(lambda x, y: x // y, input, other)
-    return _into(out, result)  # not differentiable (gradient is zero almost everywhere)
+    return write_out(out, result)  # not differentiable (gradient is zero almost everywhere)
 
 
-def remainder(input, other, *, out=None):
-    a, b, result = _binary(lambda x, y: x % y, input, other)
-    record(RemainderBackward0, result, (a, b), (a, b))
-    return _into(out, result)
+# remainder has the sign of the divisor (Python's %), fmod that of the dividend (C's fmod):
+# remainder(-3, 2) is 1, fmod(-3, 2) is -1. Both are a - b * q, q the quotient rounded down
+# (floor) or toward zero (trunc), so d/da is 1 and d/db is -q.
+
+class RemainderBackward0(Node):     # number divisor
+    def backward(self, g):
+        return (g,)
 
 
-fmod = remainder
-
-
-class RemainderBackward0(Node):
+class RemainderBackward1(Node):     # tensor divisor
     def backward(self, g):
         a, b = self.saved_tensors
-        gb = None
-        if self.next_functions[1][0] is not None:
-            gb = -g * (a / b).floor()
-        return g, gb
+        return g, (-g * (a / b).floor() if self.needs_input_grad[1] else None)
+
+
+class FmodBackward0(RemainderBackward0):
+    pass
+
+
+class FmodBackward1(Node):
+    def backward(self, g):
+        a, b = self.saved_tensors
+        return g, (-g * (a / b).trunc() if self.needs_input_grad[1] else None)
+
+
+def _rounded_rest(array_fn, by_number, by_tensor):
+    def op(input, other, *, out=None):
+        a, b, result = _binary(array_fn, input, other)
+        if isinstance(b, Tensor):
+            record(by_tensor, result, (a, b), (a, b))
+        else:
+            record(by_number, result, (a,))
+        return write_out(out, result)
+    return op
+
+
+remainder = _rounded_rest(lambda x, y: x % y, RemainderBackward0, RemainderBackward1)
+fmod = _rounded_rest(lambda x, y: xp_of(x if hasattr(x, "dtype") else y).fmod(x, y),
+                     FmodBackward0, FmodBackward1)
+remainder.__name__, fmod.__name__ = "remainder", "fmod"
 
 
 class NegBackward0(Node):
@@ -173,9 +193,9 @@ class PowBackward0(Node):   # tensor ** scalar
 class PowBackward1(Node):   # tensor ** tensor
     def backward(self, g):
         a, b, out = self.saved_tensors
-        ga = g * b * a ** (b - 1) if self.next_functions[0][0] is not None else None
+        ga = g * b * a ** (b - 1) if self.needs_input_grad[0] else None
         gb = None
-        if self.next_functions[1][0] is not None:
+        if self.needs_input_grad[1]:
             gb = g * out * a.log().masked_fill((a == 0) & (b >= 0), 0)
         return ga, gb
 
@@ -189,18 +209,18 @@ class PowBackward2(Node):   # scalar ** tensor
 
 def pow(input, exponent, *, out=None):
     if not isinstance(input, Tensor):
-        return _into(out, _scalar_pow(input, exponent))
+        return write_out(out, _scalar_pow(input, exponent))
     if isinstance(exponent, Tensor):
         a, b, result = _binary(_pow_arrays, input, exponent)
         node = record(PowBackward1, result, (a, b))
         if node is not None:
             node.save(a, b, result.detach())
-        return _into(out, result)
+        return write_out(out, result)
     a, e, result = _binary(_pow_arrays, input, exponent)
     node = record(PowBackward0, result, (a,), (a,))
     if node is not None:
         node.exponent = exponent
-    return _into(out, result)
+    return write_out(out, result)
 
 
 def _pow_arrays(x, y):
@@ -227,7 +247,7 @@ def square(input):
 def _compare(fn):
     def op(input, other, *, out=None):
         _, _, result = _binary(fn, input, other)
-        return _into(out, result)
+        return write_out(out, result)
     return op
 
 
@@ -313,27 +333,6 @@ def isfinite(input):
     return wrap(_xp(input).isfinite(input._data), input)
 
 
-# ---- out= ---------------------------------------------------------------------------------
-
-def _into(out, result):
-    """PyTorch's ``out=``: write the result into an existing tensor (resizing it if needed)."""
-    if out is None:
-        return result
-    if not isinstance(out, Tensor):
-        raise TypeError(f"out must be a Tensor, not {type(out).__name__}")
-    if result._rg and out._rg and out.grad_fn is None:
-        raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
-                           "operation.")
-    if out._data.shape != result._data.shape:
-        out._data = result._data.astype(out._data.dtype, copy=True)
-    else:
-        out._data[...] = result._data
-    out._version_box[0] += 1
-    if result.grad_fn is not None:
-        out.grad_fn, out._output_nr, out._rg = result.grad_fn, 0, True
-    return out
-
-
 multiply, subtract, divide, true_divide, negative = mul, sub, div, div, neg
 
 __all__ = ["add", "sub", "mul", "div", "floor_divide", "remainder", "fmod", "neg", "pow",
@@ -359,8 +358,8 @@ def _tie_weight(a, b, win):
 class MaximumBackward0(Node):
     def backward(self, g):
         a, b = self.saved_tensors
-        ga = g * _tie_weight(a, b, self.win) if self.next_functions[0][0] is not None else None
-        gb = g * _tie_weight(b, a, self.win) if self.next_functions[1][0] is not None else None
+        ga = g * _tie_weight(a, b, self.win) if self.needs_input_grad[0] else None
+        gb = g * _tie_weight(b, a, self.win) if self.needs_input_grad[1] else None
         return ga, gb
 
 
@@ -377,7 +376,7 @@ def _extremum(name, fn, node_cls, win):
         node = record(node_cls, result, (a, b), (a, b))
         if node is not None:
             node.win = win
-        return _into(out, result)
+        return write_out(out, result)
     op.__name__ = name
     return op
 
@@ -420,10 +419,10 @@ class ClampBackward0(Node):    # tensor bounds
         below_hi = xd <= hid if hid is not None else ones
         gx = g * _mask(above_lo & below_hi, g)
         glo = ghi = None
-        if lo is not None and self.next_functions[1][0] is not None:
+        if lo is not None and self.needs_input_grad[1]:
             lo_wins = ~above_lo if hid is None else ~above_lo & (lod <= hid)
             glo = g * _mask(lo_wins, g)
-        if hi is not None and self.next_functions[2][0] is not None:
+        if hi is not None and self.needs_input_grad[2]:
             raised = xd if lod is None else xp_of(xd).maximum(xd, lod)
             ghi = g * _mask(raised > hid, g)
         return gx, glo, ghi
@@ -499,7 +498,7 @@ def clamp(input, min=None, max=None, *, out=None):
         node = record(ClampBackward1, result, (input,), (input,))
         if node is not None:
             node.lo, node.hi = lo, hi
-    return _into(out, result)
+    return write_out(out, result)
 
 
 def _as_tensor(bound, like):
@@ -544,7 +543,7 @@ class LerpBackward0(Node):     # number weight
 class LerpBackward1(Node):     # tensor weight
     def backward(self, g):
         start, end, weight = self.saved_tensors
-        gw = g * (end - start) if self.next_functions[2][0] is not None else None
+        gw = g * (end - start) if self.needs_input_grad[2] else None
         return g * (1 - weight), g * weight, gw
 
 
@@ -577,15 +576,15 @@ def lerp(input, end, weight, *, out=None):
         node = record(LerpBackward0, result, (input, end))
         if node is not None:
             node.weight = weight
-    return _into(out, result)
+    return write_out(out, result)
 
 
 class AddcmulBackward0(Node):
     def backward(self, g):
         t1, t2 = self.saved_tensors
         v = self.value
-        g1 = g * t2 * v if self.next_functions[1][0] is not None else None
-        g2 = g * t1 * v if self.next_functions[2][0] is not None else None
+        g1 = g * t2 * v if self.needs_input_grad[1] else None
+        g2 = g * t1 * v if self.needs_input_grad[2] else None
         return g, g1, g2
 
 
@@ -595,15 +594,15 @@ def addcmul(input, tensor1, tensor2, *, value=1, out=None):
     node = record(AddcmulBackward0, result, (input, tensor1, tensor2), (tensor1, tensor2))
     if node is not None:
         node.value = value
-    return _into(out, result)
+    return write_out(out, result)
 
 
 class AddcdivBackward0(Node):
     def backward(self, g):
         t1, t2 = self.saved_tensors
         v = self.value
-        g1 = g * v / t2 if self.next_functions[1][0] is not None else None
-        g2 = -g * v * t1 / (t2 * t2) if self.next_functions[2][0] is not None else None
+        g1 = g * v / t2 if self.needs_input_grad[1] else None
+        g2 = -g * v * t1 / (t2 * t2) if self.needs_input_grad[2] else None
         return g, g1, g2
 
 
@@ -622,15 +621,15 @@ def addcdiv(input, tensor1, tensor2, *, value=1, out=None):
     node = record(AddcdivBackward0, result, (input, tensor1, tensor2), (tensor1, tensor2))
     if node is not None:
         node.value = value
-    return _into(out, result)
+    return write_out(out, result)
 
 
 class Atan2Backward0(Node):
     def backward(self, g):
         a, b = self.saved_tensors
         denom = a * a + b * b
-        ga = g * b / denom if self.next_functions[0][0] is not None else None
-        gb = -g * a / denom if self.next_functions[1][0] is not None else None
+        ga = g * b / denom if self.needs_input_grad[0] else None
+        gb = -g * a / denom if self.needs_input_grad[1] else None
         return ga, gb
 
 
@@ -638,7 +637,7 @@ def atan2(input, other, *, out=None):
     a, b, result = _binary(lambda x, y: xp_of(x).arctan2(to_float(x), to_float(y)), input,
                            other)
     record(Atan2Backward0, result, (a, b), (a, b))
-    return _into(out, result)
+    return write_out(out, result)
 
 
 arctan2 = atan2
@@ -653,13 +652,13 @@ class NanToNumBackward0(Node):
 def nan_to_num(input, nan=0.0, posinf=None, neginf=None, *, out=None):
     data = input._data
     if data.dtype.kind != "f":
-        return _into(out, wrap(data.copy(), input))
+        return write_out(out, wrap(data.copy(), input))
     xp = xp_of(data)
     result = wrap(xp.nan_to_num(data, nan=nan, posinf=posinf, neginf=neginf), input)
     node = record(NanToNumBackward0, result, (input,))
     if node is not None:  # only the finite entries pass their gradient through
         node.save(wrap(xp.isfinite(data).astype(data.dtype), input))
-    return _into(out, result)
+    return write_out(out, result)
 
 __all__ += ["maximum", "minimum", "clamp", "clamp_min", "clamp_max", "clip", "lerp", "addcmul",
             "addcdiv", "atan2", "arctan2", "nan_to_num"]

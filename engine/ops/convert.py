@@ -3,8 +3,7 @@ from .. import _backend
 from .._device import as_device, device as Device
 from .._dtype import bool_, dtype as DType, float16, float32, float64, int16, int32, int64, \
     int8, to_dtype, uint8
-from ..autograd.graph import Node
-from ._util import Tensor, _make, record
+from ._base import Node, Tensor, _make, record
 
 
 class ToCopyBackward0(Node):

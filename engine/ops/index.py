@@ -6,8 +6,7 @@ index copies, as in PyTorch. Both are differentiable, and so is assignment (Copy
 import numpy as np
 
 from .._backend import xp_of
-from ..autograd.graph import Node
-from ._util import Tensor, _grad_state, _view, operands, record, wrap
+from ._base import Node, Tensor, _grad_state, _view, operands, record, wrap
 from .inplace import _LEAF_MSG, _snapshot, write_result
 
 
@@ -200,9 +199,9 @@ class CopySlices(Node):
 
     def backward(self, g):
         gx = gv = None
-        if self.next_functions[0][0] is not None:
+        if self.needs_input_grad[0]:
             gx = index_put(g, self.index, 0)
-        if self.next_functions[1][0] is not None:
+        if self.needs_input_grad[1]:
             gv = g[self.index]
         return gx, gv
 

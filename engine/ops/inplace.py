@@ -10,7 +10,7 @@ import numpy as np
 
 from .._backend import xp_of
 from .._dtype import _BY_NP
-from ._util import Tensor, _grad_state, _make
+from ._base import Tensor, _grad_state, _make
 
 _LEAF_MSG = "a leaf Variable that requires grad is being used in an in-place operation."
 

@@ -5,16 +5,15 @@ second derivatives work; outputs a formula needs are recomputed under create_gra
 """
 import builtins
 import math
-import types
 import warnings
 
 import numpy as np  # dtype limits only; array work goes through xp_of
 
+from .. import return_types
 from .._backend import xp_of
 from .._dtype import bool_, float16, int64, to_dtype, uint8
-from ..autograd.graph import Node
-from .arith import _into as _arith_into
-from ._util import Tensor, _grad_state, _wrap_dim, normalize_dims, record, to_float, wrap
+from ._base import (Node, Tensor, _grad_state, _wrap_dim, const, kept, kept_data, kept_shape,
+                    note_reduction, record, recomputed, reduce_dims, to_float, wrap, write_out)
 
 
 _HALF = float16.np
@@ -32,17 +31,6 @@ def _grad_to_input(g, node):
     return g.expand(node.in_shape)
 
 
-def _kept_shape(shape, dims):
-    return tuple(1 if i in dims else s for i, s in enumerate(shape))
-
-
-def _reduce_node(node, input, dims, keepdim):
-    node.in_shape = input._data.shape
-    node.dims = dims
-    node.keepdim = keepdim
-    node.kept_shape = _kept_shape(input._data.shape, dims)
-
-
 class SumBackward0(Node):
     def backward(self, g):
         if not _grad_state[0]:  # not recording: a filled array is cheaper than a view
@@ -58,8 +46,8 @@ class SumBackward1(Node):
 
 def sum(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None, out=None):
     if out is not None:
-        return _write_out("sum", out, sum(input, dim, keepdim, dtype=dtype, axis=axis,
-                                          keepdims=keepdims))
+        return write_out(out, sum(input, dim, keepdim, dtype=dtype, axis=axis,
+                                  keepdims=keepdims), "sum")
     data = input._data
     if axis is not None or keepdims is not None:
         dim, keepdim = _numpy_kwargs("sum", dim, keepdim, axis, keepdims)
@@ -74,7 +62,7 @@ def sum(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None,
         data = data.astype(to_dtype(dtype).np)
     elif data.dtype.kind in "bi" or data.dtype.kind == "u":
         data = data.astype(int64.np)  # PyTorch sums integers and bools in int64
-    dims = _dims(dim, data.ndim)
+    dims = reduce_dims(dim, data.ndim)
     out = wrap(_half_acc(data.sum, dims, keepdim) if data.dtype == _HALF else
                data.sum(axis=dims, keepdims=keepdim), input)
     if dim is None:
@@ -84,7 +72,7 @@ def sum(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None,
     else:
         node = record(SumBackward1, out, (input,))
         if node is not None:
-            _reduce_node(node, input, dims, keepdim)
+            note_reduction(node, input, dims, keepdim)
     return out
 
 
@@ -100,8 +88,8 @@ class MeanBackward1(Node):
 
 def mean(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None, out=None):
     if out is not None:
-        return _write_out("mean", out, mean(input, dim, keepdim, dtype=dtype, axis=axis,
-                                            keepdims=keepdims))
+        return write_out(out, mean(input, dim, keepdim, dtype=dtype, axis=axis,
+                                   keepdims=keepdims), "mean")
     if axis is not None or keepdims is not None:
         dim, keepdim = _numpy_kwargs("mean", dim, keepdim, axis, keepdims)
     data = input._data
@@ -111,34 +99,19 @@ def mean(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None
         raise RuntimeError("mean(): could not infer output dtype. Input dtype must be either a "
                            f"floating point or complex dtype. Got: "
                            f"{input.dtype.legacy if dtype is None else to_dtype(dtype).legacy}")
-    dims = _dims(dim, data.ndim)
+    dims = reduce_dims(dim, data.ndim)
     out = wrap(data.mean(axis=dims, keepdims=keepdim), input)
     count = 1
     for d in dims:
         count *= data.shape[d]
     node = record(MeanBackward0 if dim is None else MeanBackward1, out, (input,))
     if node is not None:
-        _reduce_node(node, input, dims, keepdim)
+        note_reduction(node, input, dims, keepdim)
         node.count = count
     return out
 
 
 # ---- shared helpers ------------------------------------------------------------------------
-
-def _write_out(name, out, result):
-    """PyTorch's out=: a tensor, or a tuple of tensors for ops returning (values, indices)."""
-    if out is None:
-        return result
-    if isinstance(result, tuple):
-        if not isinstance(out, (tuple, list)) or len(out) != len(result):
-            raise TypeError(f"{name}(): argument 'out' must be tuple of Tensors, not "
-                            f"{type(out).__name__}")
-        written = tuple(_arith_into(o, r) for o, r in zip(out, result))
-        return type(result)(written) if hasattr(type(result), "_fields") else written
-    if not isinstance(out, Tensor):
-        raise TypeError(f"{name}(): argument 'out' must be Tensor, not {type(out).__name__}")
-    return _arith_into(out, result)
-
 
 def _numpy_kwargs(name, dim, keepdim, axis, keepdims):
     """PyTorch also takes NumPy's names: axis= for dim=, keepdims= for keepdim=."""
@@ -154,7 +127,7 @@ def _numpy_names(fn):
     def op(*args, **kwargs):
         if kwargs and "out" in kwargs:
             out = kwargs.pop("out")
-            return _write_out(fn.__name__, out, op(*args, **kwargs))
+            return write_out(out, op(*args, **kwargs), fn.__name__)
         if kwargs and ("axis" in kwargs or "keepdims" in kwargs):
             if "axis" in kwargs:
                 if "dim" in kwargs:
@@ -187,13 +160,6 @@ def _int_dim(name, dim, ndim, position=" (position 1)"):
     return _wrap_dim(dim, ndim)
 
 
-def _dims(dim, ndim):
-    """normalize_dims for any input; an empty dim list means every dim (as in PyTorch's sum,
-    mean, std...); a 0-d tensor accepts dim 0/-1 but has no axis to reduce."""
-    dims = normalize_dims(None if dim == () or dim == [] else dim, ndim)
-    return dims if ndim else ()
-
-
 def _count(shape, dims):
     n = 1
     for d in dims:
@@ -201,34 +167,9 @@ def _count(shape, dims):
     return n
 
 
-def _kept(t, node):
-    """A reduced tensor (or gradient) reshaped so it broadcasts against the input."""
-    return t if node.keepdim or not node.dims else t.reshape(node.kept_shape)
-
-
-def _kept_data(g, node):
-    """_kept on the gradient's array, for backward fast paths."""
-    d = g._data
-    return d if node.keepdim or not node.dims else d.reshape(node.kept_shape)
-
-
-def _const(array, like):
-    """A constant tensor (no graph) for masks inside backward formulas."""
-    return wrap(array, like)
-
-
 # Backward formulas below have two forms: plain arrays when the backward is not being
 # recorded (the usual case: one result tensor, no per-op overhead), and engine ops under
 # create_graph, so that higher derivatives flow.
-
-def _again(node, x, saved_out, forward):
-    """The op's output for a backward formula: the saved (detached) one, or recomputed from
-    ``x`` when the backward itself is being recorded (create_graph), so that second
-    derivatives flow through it."""
-    if _grad_state[0]:
-        return forward(x)
-    return saved_out
-
 
 def _float_data(data):
     """Half-precision work is done in float32 (as PyTorch accumulates it), then cast back."""
@@ -251,22 +192,22 @@ def _prod_grad(node, g):
     xd = x._data
     zero = xd == 0
     if not zero.any() and not _grad_state[0]:
-        return wrap(_kept_data(g, node) * (_kept_data(out, node) / xd), g)
-    g = _kept(g, node)
+        return wrap(kept_data(g, node) * (kept_data(out, node) / xd), g)
+    g = kept(g, node)
     if not zero.any():  # the common case: d(prod)/dx_i = prod / x_i
-        out = _again(node, x, out, lambda x: prod(x, node.dim, keepdim=True)
+        out = recomputed(x, out, lambda x: prod(x, node.dim, keepdim=True)
                      if node.dim is not None else prod(x).reshape(node.kept_shape))
-        return g * (_kept(out, node) / x)
+        return g * (kept(out, node) / x)
     # With zeros: a slice with one zero passes the product of the others to that zero, and
     # zero (written as that zero times the rest, so it still has a derivative) to the others;
     # a slice with two or more zeros passes nothing.
-    zmask = _const(zero.astype(xd.dtype), x)
+    zmask = const(zero.astype(xd.dtype), x)
     x_safe = x * (1 - zmask) + zmask  # zeros replaced by a constant 1
     p_nz = x_safe.prod(node.dim, keepdim=True) if node.dim is not None else \
         x_safe.prod().reshape(node.kept_shape)
     n_zero = zero.sum(axis=node.dims, keepdims=True)
-    c0 = _const((n_zero == 0).astype(xd.dtype), x)
-    c1 = _const((n_zero == 1).astype(xd.dtype), x)
+    c0 = const((n_zero == 0).astype(xd.dtype), x)
+    c1 = const((n_zero == 1).astype(xd.dtype), x)
     the_zero = (x * zmask).sum(node.dims, keepdim=True)
     return g * ((1 - zmask) * p_nz / x_safe * (c0 + c1 * the_zero) + zmask * c1 * p_nz)
 
@@ -291,7 +232,7 @@ def prod(input, dim=None, keepdim=False, *, dtype=None):
                    data.prod(axis=dims, keepdims=keepdim), input)
         node = record(ProdBackward1, out, (input,))
     if node is not None:
-        _reduce_node(node, input, dims, keepdim)
+        note_reduction(node, input, dims, keepdim)
         node.dim = None if dim is None else dims[0] if dims else None
         node.save(input, out.detach())
     return out
@@ -318,7 +259,7 @@ def _var_data(name, input, dim, unbiased, keepdim, correction):
     data = input._data
     if data.dtype.kind not in "fc":
         raise RuntimeError("std and var only support floating point and complex dtypes")
-    dims = _dims(dim, data.ndim)
+    dims = reduce_dims(dim, data.ndim)
     n = _count(data.shape, dims)
     if n - c <= 0:
         warnings.warn(f"{name}(): degrees of freedom is <= 0. Correction should be strictly "
@@ -331,7 +272,7 @@ def _var_data(name, input, dim, unbiased, keepdim, correction):
 
 
 def _set_var_node(node, input, dims, keepdim, n, c):
-    _reduce_node(node, input, dims, keepdim)
+    note_reduction(node, input, dims, keepdim)
     node.n, node.c = n, c
 
 
@@ -353,26 +294,26 @@ def _var_grad(node, g, x):
     if not _grad_state[0]:
         xd = x._data
         centred = xd - xd.mean(axis=node.dims, keepdims=True)
-        return wrap(_kept_data(g, node) * (scale * centred), g)
-    return _kept(g, node) * scale * (x - x.mean(node.dims, keepdim=True))
+        return wrap(kept_data(g, node) * (scale * centred), g)
+    return kept(g, node) * scale * (x - x.mean(node.dims, keepdim=True))
 
 
 def _std_grad(node, g, x, out):
     denom = builtins.max(node.n - node.c, 0)
     if not _grad_state[0] and denom:
-        xd, od = x._data, _kept_data(out, node)
+        xd, od = x._data, kept_data(out, node)
         zero = od == 0
         scale = (~zero / ((od + zero) * denom)).astype(xd.dtype, copy=False)
         centred = xd - xd.mean(axis=node.dims, keepdims=True)
-        return wrap(_kept_data(g, node) * centred * scale, g)
-    out = _kept(_again(node, x, out, lambda x: std(x, node.dims, keepdim=True,
+        return wrap(kept_data(g, node) * centred * scale, g)
+    out = kept(recomputed(x, out, lambda x: std(x, node.dims, keepdim=True,
                                                    correction=node.c)), node)
     centred = x - x.mean(node.dims, keepdim=True)
     if not denom:  # std is inf or nan here, and so is its gradient (as in PyTorch)
-        return _kept(g, node) * centred * math.nan
+        return kept(g, node) * centred * math.nan
     # PyTorch sends no gradient through a zero std (all values equal).
-    zero = _const((out._data == 0).astype(out._data.dtype), out)
-    return _kept(g, node) * centred * ((1 - zero) / ((out + zero) * denom))
+    zero = const((out._data == 0).astype(out._data.dtype), out)
+    return kept(g, node) * centred * ((1 - zero) / ((out + zero) * denom))
 
 
 def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
@@ -395,35 +336,6 @@ def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
 
 
 # ---- max, min, amax, amin, argmax, argmin --------------------------------------------------
-
-def _return_type(name, fields=("values", "indices")):
-    """A named pair printing like PyTorch's structseq: torch.return_types.max(values=..."""
-    def __new__(cls, seq):
-        seq = tuple(seq)
-        if len(seq) != len(fields):
-            raise TypeError(f"torch.return_types.{name} takes a {len(fields)}-sequence "
-                            f"({len(seq)}-sequence given)")
-        return tuple.__new__(cls, seq)
-
-    def __repr__(self):
-        body = ",\n".join(f"{f}={v!r}" for f, v in zip(fields, self))
-        return f"torch.return_types.{name}(\n{body})"
-
-    ns = {"__new__": __new__, "__repr__": __repr__, "__str__": __repr__, "__slots__": (),
-          "_fields": fields, "n_fields": len(fields), "__module__": "torch.return_types",
-          "__getnewargs__": lambda self: (tuple(self),)}
-    for i, f in enumerate(fields):
-        ns[f] = property(lambda self, i=i: self[i])
-    return type(name, (tuple,), ns)
-
-
-return_types = types.ModuleType("torch.return_types",
-                                "Named tuples returned by ops such as max(dim) and min(dim).")
-for _name in ("max", "min", "sort", "topk", "kthvalue", "median", "nanmedian", "mode",
-              "cummax", "cummin"):
-    setattr(return_types, _name, _return_type(_name))
-return_types.aminmax = _return_type("aminmax", ("min", "max"))
-
 
 def _no_empty(name, data, dim=None):
     if dim is None:
@@ -456,8 +368,8 @@ def _even_split(node, g, x, out, nan_ties=None):
     mask = _ties(x._data, ref) if nan_ties else x._data == ref
     share = (mask / mask.sum(axis=node.dims, keepdims=True)).astype(x._data.dtype)
     if not _grad_state[0]:
-        return wrap(_kept_data(g, node) * share, g)
-    return _kept(g, node) * _const(share, x)
+        return wrap(kept_data(g, node) * share, g)
+    return kept(g, node) * const(share, x)
 
 
 class MaxBackward1(_EvenSplit):
@@ -488,8 +400,8 @@ class _ToIndex(Node):
         onehot = (xp.arange(self.in_shape[self.dim]).reshape(shape) == self.indices).astype(
             g._data.dtype)
         if not _grad_state[0]:
-            return (wrap(_kept_data(g, self) * onehot, g),)
-        return (_kept(g, self) * _const(onehot, g),)
+            return (wrap(kept_data(g, self) * onehot, g),)
+        return (kept(g, self) * const(onehot, g),)
 
 
 class MaxBackward0(_ToIndex):
@@ -511,7 +423,7 @@ def _extreme(name, input, dim, keepdim, all_node, dim_node, pick, arg):
         out = wrap(pick(data), input)
         node = record(all_node, out, (input,))
         if node is not None:
-            _reduce_node(node, input, tuple(range(data.ndim)), False)
+            note_reduction(node, input, tuple(range(data.ndim)), False)
             node.save(input, out.detach())
         return out
     d = _int_dim(name, dim, data.ndim)
@@ -524,7 +436,7 @@ def _extreme(name, input, dim, keepdim, all_node, dim_node, pick, arg):
     out_idx = arg(flat, axis=d, keepdims=keep)
     node = record(dim_node, values, (input,))
     if node is not None:
-        _reduce_node(node, input, (d,) if data.ndim else (), keepdim)
+        note_reduction(node, input, (d,) if data.ndim else (), keepdim)
         node.dim, node.indices = d, out_idx.reshape(node.kept_shape)
     return getattr(return_types, name)((values, wrap(out_idx.astype(int64.np), input)))
 
@@ -541,7 +453,7 @@ def min(input, dim=None, keepdim=False):
 
 def _aextreme(name, node_cls, input, dim, keepdim):
     data = input._data
-    dims = _dims(None if dim in ((), []) else dim, data.ndim)
+    dims = reduce_dims(None if dim in ((), []) else dim, data.ndim)
     if dim in ((), []) or dim is None:
         _no_empty(name, data)
     given = dim if isinstance(dim, (tuple, list)) else (dim,)
@@ -554,7 +466,7 @@ def _aextreme(name, node_cls, input, dim, keepdim):
     out = wrap(fn(data, axis=dims, keepdims=keepdim), input)
     node = record(node_cls, out, (input,))
     if node is not None:
-        _reduce_node(node, input, dims, keepdim)
+        note_reduction(node, input, dims, keepdim)
         node.save(input, out.detach())
     return out
 
@@ -600,7 +512,7 @@ def argmin(input, dim=None, keepdim=False):
 
 def _logical(fn, input, dim, keepdim):
     data = input._data
-    dims = () if dim == () or dim == [] else _dims(dim, data.ndim)  # () reduces nothing here
+    dims = () if dim == () or dim == [] else reduce_dims(dim, data.ndim)  # () reduces nothing here
     result = fn(data, axis=dims, keepdims=keepdim)
     if data.dtype == uint8.np:  # PyTorch keeps uint8 for uint8 input
         result = xp_of(data).asarray(result).astype(uint8.np)
@@ -617,7 +529,7 @@ def any(input, dim=None, keepdim=False):
 
 def count_nonzero(input, dim=None):
     data = input._data
-    nz = xp_of(data).count_nonzero(data, axis=_dims(dim, data.ndim))
+    nz = xp_of(data).count_nonzero(data, axis=reduce_dims(dim, data.ndim))
     return wrap(xp_of(data).asarray(nz, dtype=int64.np), input)
 
 
@@ -642,7 +554,7 @@ class CumprodBackward0(Node):
         if d is None:
             return (g,)
         if not (x._data == 0).any():
-            out = _again(self, x, out, lambda x: cumprod(x, d))
+            out = recomputed(x, out, lambda x: cumprod(x, d))
             return ((g * out).flip(d).cumsum(d).flip(d) / x,)
         return (_cumprod_grad_with_zeros(g, x, d),)
 
@@ -657,8 +569,8 @@ def _cumprod_grad_with_zeros(g, x, d):
     pos = xp.arange(n).reshape(shape)
     grad = None
     for i in range(n):
-        at_i = _const((pos == i).astype(x._data.dtype), x)
-        after_i = _const((pos >= i).astype(x._data.dtype), x)
+        at_i = const((pos == i).astype(x._data.dtype), x)
+        after_i = const((pos >= i).astype(x._data.dtype), x)
         partial = (x * (1 - at_i) + at_i).cumprod(d)
         term = (g * partial * after_i).sum(d, keepdim=True) * at_i
         grad = term if grad is None else grad + term
@@ -705,9 +617,9 @@ class LogsumexpBackward0(Node):
         x, out = self.saved_tensors
         if not _grad_state[0]:
             xd = x._data
-            return (wrap(_kept_data(g, self) * xp_of(xd).exp(xd - _kept_data(out, self)), g),)
-        out = _again(self, x, out, lambda x: logsumexp(x, self.dims, keepdim=True))
-        return (_kept(g, self) * (x - _kept(out, self)).exp(),)
+            return (wrap(kept_data(g, self) * xp_of(xd).exp(xd - kept_data(out, self)), g),)
+        out = recomputed(x, out, lambda x: logsumexp(x, self.dims, keepdim=True))
+        return (kept(g, self) * (x - kept(out, self)).exp(),)
 
 
 def _logsumexp_data(data, dims, keepdim):
@@ -717,7 +629,7 @@ def _logsumexp_data(data, dims, keepdim):
         m = data.max(axis=dims, keepdims=True)
         m = xp.where(xp.isinf(m), 0, m)  # all -inf (or an inf) slices: nothing to subtract
     else:
-        m = xp.zeros(_kept_shape(data.shape, dims), dtype=data.dtype)
+        m = xp.zeros(kept_shape(data.shape, dims), dtype=data.dtype)
     out = xp.log(xp.exp(data - m).sum(axis=dims, keepdims=True)) + m
     return out if keepdim else out.squeeze(dims)
 
@@ -726,13 +638,13 @@ def logsumexp(input, dim=_REQUIRED, keepdim=False):
     if dim is _REQUIRED:
         raise _missing_dim("logsumexp")
     data = input._data
-    dims = _dims(dim, data.ndim)
+    dims = reduce_dims(dim, data.ndim)
     work = _float_data(to_float(data))
     out = wrap(_logsumexp_data(work, dims, keepdim).astype(to_float(data).dtype, copy=False),
                input)
     node = record(LogsumexpBackward0, out, (input,))
     if node is not None:
-        _reduce_node(node, input, dims, keepdim)
+        note_reduction(node, input, dims, keepdim)
         node.save(input, out.detach())
     return out
 
@@ -749,7 +661,7 @@ class SoftmaxBackward0(Node):
             xp_of(gd).subtract(gd, out.sum(axis=d, keepdims=True), out=out)
             out *= yd
             return (wrap(out, g),)
-        y = _again(self, self.input, y, lambda x: softmax(x, d))
+        y = recomputed(self.input, y, lambda x: softmax(x, d))
         return (y * (g - (g * y).sum(d, keepdim=True)),)
 
 
@@ -764,7 +676,7 @@ class LogSoftmaxBackward0(Node):
             out *= gd.sum(axis=d, keepdims=True)
             xp.subtract(gd, out, out=out)
             return (wrap(out, g),)
-        y = _again(self, self.input, y, lambda x: log_softmax(x, d))
+        y = recomputed(self.input, y, lambda x: log_softmax(x, d))
         return (g - y.exp() * g.sum(d, keepdim=True),)
 
 
@@ -833,7 +745,7 @@ class StdMeanBackward0(Node):
 def _add_mean_grad(node, grad, g_mean):
     if g_mean is None:
         return grad
-    part = _kept(g_mean, node).expand(node.in_shape) / (node.n or math.nan)
+    part = kept(g_mean, node).expand(node.in_shape) / (node.n or math.nan)
     return part if grad is None else grad + part
 
 
@@ -846,7 +758,7 @@ def _stat_mean(name, node_cls, input, dim, unbiased, keepdim, correction):
     mean_ = wrap(data.mean(axis=dims, keepdims=keepdim).astype(dt, copy=False), input)
     stat = xp_of(var_).sqrt(var_) if name == "std_mean" else var_
     stat = wrap(stat.astype(dt, copy=False), input)
-    node = _record_outputs(node_cls, (stat, mean_), input)
+    node = record(node_cls, (stat, mean_), (input,))
     if node is not None:
         _set_var_node(node, input, dims, keepdim, n, c)
         node.save(input, stat.detach()) if name == "std_mean" else node.save(input)
@@ -859,16 +771,6 @@ def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
 
 def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     return _stat_mean("var_mean", VarMeanBackward0, input, dim, unbiased, keepdim, correction)
-
-
-def _record_outputs(node_cls, outs, input):
-    """One node for several outputs (PyTorch's multi-output grad_fn), each its output_nr."""
-    node = record(node_cls, outs[0], (input,))
-    if node is not None:
-        node._n_outputs = len(outs)
-        for i, o in enumerate(outs[1:], 1):
-            o.grad_fn, o._output_nr, o._rg = node, i, True
-    return node
 
 
 # ---- aminmax -------------------------------------------------------------------------------
@@ -898,9 +800,9 @@ def aminmax(input, *, dim=None, keepdim=False):
         dims = (d,) if data.ndim else ()
     lo = wrap(data.min(axis=dims, keepdims=keepdim), input)
     hi = wrap(data.max(axis=dims, keepdims=keepdim), input)
-    node = _record_outputs(AminmaxBackward0, (lo, hi), input)
+    node = record(AminmaxBackward0, (lo, hi), (input,))
     if node is not None:
-        _reduce_node(node, input, dims, keepdim)
+        note_reduction(node, input, dims, keepdim)
         node.save(input, lo.detach(), hi.detach())
     return return_types.aminmax((lo, hi))
 
@@ -933,7 +835,7 @@ def _median_index(data, d, ignore_nan):
         count = data.shape[d] - nan.sum(axis=d, keepdims=True)
         k = xp.maximum((count - 1) // 2, 0)
     else:
-        k = xp.full(_kept_shape(data.shape, (d,)), (data.shape[d] - 1) // 2)
+        k = xp.full(kept_shape(data.shape, (d,)), (data.shape[d] - 1) // 2)
     idx = xp.take_along_axis(order, k, axis=d)
     if nan is not None and not ignore_nan:
         has_nan = nan.any(axis=d, keepdims=True)
@@ -960,7 +862,7 @@ def _median(name, all_node, dim_node, input, dim, keepdim, ignore_nan):
         out = wrap(value, input)
         node = record(all_node, out, (input,))
         if node is not None:
-            _reduce_node(node, input, tuple(range(data.ndim)), False)
+            note_reduction(node, input, tuple(range(data.ndim)), False)
             node.save(input, out.detach())
         return out
     d = _int_dim(name, dim, data.ndim)
@@ -974,7 +876,7 @@ def _median(name, all_node, dim_node, input, dim, keepdim, ignore_nan):
     values = wrap(values, input)
     node = record(dim_node, values, (input,))
     if node is not None:
-        _reduce_node(node, input, (d,) if data.ndim else (), keepdim)
+        note_reduction(node, input, (d,) if data.ndim else (), keepdim)
         node.dim, node.indices = d, idx.reshape(node.kept_shape)
     return getattr(return_types, name)((values, wrap(out_idx.astype(int64.np), input)))
 
@@ -995,8 +897,8 @@ class NansumBackward0(Node):
         (x,) = self.saved_tensors
         keep = ~xp_of(x._data).isnan(x._data)
         if not _grad_state[0]:
-            return (wrap(_kept_data(g, self) * keep.astype(g._data.dtype), g),)
-        return (_kept(g, self) * _const(keep.astype(x._data.dtype), x),)
+            return (wrap(kept_data(g, self) * keep.astype(g._data.dtype), g),)
+        return (kept(g, self) * const(keep.astype(x._data.dtype), x),)
 
 
 def nansum(input, dim=None, keepdim=False, *, dtype=None):
@@ -1005,13 +907,13 @@ def nansum(input, dim=None, keepdim=False, *, dtype=None):
         data = data.astype(to_dtype(dtype).np)
     elif data.dtype.kind in "biu":
         data = data.astype(int64.np)
-    dims = _dims(dim, data.ndim)
+    dims = reduce_dims(dim, data.ndim)
     acc = "float32" if data.dtype == _HALF else None  # half adds up in float32
     out = wrap(xp_of(data).nansum(data, axis=dims, keepdims=keepdim, dtype=acc)
                .astype(data.dtype), input)
     node = record(NansumBackward0, out, (input,), (input,))
     if node is not None:
-        _reduce_node(node, input, dims, keepdim)
+        note_reduction(node, input, dims, keepdim)
     return out
 
 
@@ -1021,10 +923,10 @@ def nanmean(input, dim=None, keepdim=False, *, dtype=None):
         raise RuntimeError("nanmean(): expected input to have floating point or complex dtype "
                            f"but got {input.dtype.legacy}")
     data = input._data
-    dims = _dims(dim, data.ndim)
+    dims = reduce_dims(dim, data.ndim)
     count = (~xp_of(data).isnan(data)).sum(axis=dims, keepdims=keepdim)
     total = nansum(input, dim, keepdim, dtype=dtype)
-    return total / _const(count.astype(total._data.dtype), total)
+    return total / const(count.astype(total._data.dtype), total)
 
 
 # ---- cummax, cummin ------------------------------------------------------------------------
@@ -1033,8 +935,8 @@ class CummaxBackward0(Node):
     def backward(self, g):
         if self.dim is None:
             return (g,)
-        zeros = _const(xp_of(g._data).zeros(self.in_shape, dtype=g._data.dtype), g)
-        return (zeros.scatter_add(self.dim, _const(self.indices, g), g),)
+        zeros = const(xp_of(g._data).zeros(self.in_shape, dtype=g._data.dtype), g)
+        return (zeros.scatter_add(self.dim, const(self.indices, g), g),)
 
 
 class CumminBackward0(CummaxBackward0):
@@ -1082,6 +984,6 @@ for _name in ("prod", "var", "std", "max", "min", "amax", "amin", "argmax", "arg
 
 __all__ = ["sum", "mean", "prod", "var", "std", "max", "min", "amax", "amin", "argmax",
            "argmin", "all", "any", "count_nonzero", "cumsum", "cumprod", "logsumexp",
-           "softmax", "log_softmax", "return_types", "std_mean", "var_mean", "aminmax",
+           "softmax", "log_softmax", "std_mean", "var_mean", "aminmax",
            "median", "nanmedian", "nansum", "nanmean", "cummax", "cummin"]
-NOT_METHODS = {"return_types", "std_mean", "var_mean"}
+NOT_METHODS = {"std_mean", "var_mean"}

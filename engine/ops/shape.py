@@ -2,10 +2,10 @@
 import numpy as np
 
 from .._backend import xp_of
-from ..autograd.graph import Node
 from .._dtype import result_type
 from .._size import Size
-from ._util import Tensor, _grad_state, _view, _wrap_dim, record, wrap
+from ._base import (Node, Tensor, _grad_state, _view, _wrap_dim, broadcast_error, record, wrap,
+                    write_out, zeros)
 
 
 def _shape_arg(shape):
@@ -350,11 +350,6 @@ def contiguous(input, memory_format=None):
 
 # ---- joining and splitting -----------------------------------------------------------------
 
-def _zeros(shape, like):
-    """A constant zero tensor shaped ``shape`` on like's device and dtype (for missing grads)."""
-    return wrap(xp_of(like._data).zeros(shape, dtype=like._data.dtype), like)
-
-
 def _tensor_list(tensors, fn_name):
     if isinstance(tensors, Tensor) or not isinstance(tensors, (list, tuple)):
         raise TypeError(f"{fn_name}(): argument 'tensors' (position 1) must be tuple of "
@@ -425,10 +420,7 @@ def cat(tensors, dim=0, *, out=None):
         node.dim = d
         node.sizes = [None if s and kept is not tensors else t._data.shape[d]
                       for t, s in zip(tensors, skip)]
-    if out is not None:
-        from .arith import _into
-        return _into(out, result)
-    return result
+    return write_out(out, result)
 
 
 def _cat_shape_error(tensors, skip, ref, d):
@@ -472,10 +464,7 @@ def stack(tensors, dim=0, *, out=None):
     node = record(StackBackward0, result, tensors)
     if node is not None:
         node.dim = d
-    if out is not None:
-        from .arith import _into
-        return _into(out, result)
-    return result
+    return write_out(out, result)
 
 
 def hstack(tensors):
@@ -488,16 +477,6 @@ def vstack(tensors):
     return cat([t.reshape(1, -1) if t._data.ndim < 2 else t for t in tensors], 0)
 
 
-def _record_outputs(node_cls, outs, input):
-    """Record one node for several outputs, each pointing at it with its own output_nr."""
-    node = record(node_cls, outs[0], (input,))
-    if node is not None:
-        node._n_outputs = len(outs)
-        for i, o in enumerate(outs[1:], 1):
-            o.grad_fn, o._output_nr, o._rg = node, i, True
-    return node
-
-
 class SplitBackward0(Node):
     def backward(self, *grads):
         like = next((g for g in grads if g is not None), None)
@@ -508,7 +487,7 @@ class SplitBackward0(Node):
         for g, size in zip(grads, self.sizes):
             if g is None:
                 shape[self.dim] = size
-                g = _zeros(tuple(shape), like)
+                g = zeros(tuple(shape), like)
             parts.append(g)
         if not _grad_state[0]:
             return wrap(xp_of(like._data).concatenate([p._data for p in parts], self.dim), like)
@@ -524,7 +503,7 @@ class UnbindBackward0(Node):
         like = next((g for g in grads if g is not None), None)
         if like is None:
             return (None,)
-        parts = [g if g is not None else _zeros(like._data.shape, like) for g in grads]
+        parts = [g if g is not None else zeros(like._data.shape, like) for g in grads]
         if not _grad_state[0]:
             return wrap(xp_of(like._data).stack([p._data for p in parts], self.dim), like)
         return stack(parts, self.dim)
@@ -537,7 +516,7 @@ def _split_views(input, d, sizes, node_cls):
     for size in sizes:
         outs.append(_view(input, data[lead + (slice(start, start + size),)]))
         start += size
-    node = _record_outputs(node_cls, outs, input)
+    node = record(node_cls, tuple(outs), (input,))
     if node is not None:
         node.in_shape, node.dim, node.sizes = data.shape, d, list(sizes)
     return tuple(outs)
@@ -581,7 +560,7 @@ def unbind(input, dim=0):
     lead = (slice(None),) * d
     outs = [_view(input, data[lead + (i,)]) for i in range(data.shape[d])]
     if outs:
-        node = _record_outputs(UnbindBackward0, outs, input)
+        node = record(UnbindBackward0, tuple(outs), (input,))
         if node is not None:
             node.dim = d
     return tuple(outs)
@@ -886,7 +865,6 @@ def broadcast_tensors(*tensors):
     try:
         shape = np.broadcast_shapes(*shapes)
     except ValueError:
-        from ._util import broadcast_error
         raise broadcast_error(shapes[0], shapes[1] if len(shapes) > 1 else ()) from None
     return tuple(t if t._data.shape == shape else expand(t, shape) for t in tensors)
 
@@ -1038,7 +1016,7 @@ class UnfoldBackward0(Node):
         moved = g.movedim(-1, d + 1)
         merged = moved.reshape(moved.shape[:d] + (n_win * size,) + moved.shape[d + 2:])
         zeros = wrap(xp.zeros(self.in_shape, dtype=g._data.dtype), g)
-        from .select import index_add
+        from .gather_scatter import index_add
         return (index_add(zeros, d, wrap(positions, g), merged),)
 
 

@@ -7,13 +7,14 @@ PyTorch's in-place ops do, so a graph that saved the old value refuses a stale b
 """
 import copy
 import warnings
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 
 import numpy as np
 
 from .._backend import xp_of
 from .._dtype import float32, float64, get_default_dtype
 from ..tensor import Tensor, _legacy_type_name, _make
+from ..utils.hooks import RemovableHandle
 
 
 class _RequiredParameter:
@@ -63,19 +64,6 @@ def check_options(**options):
 _OPTION_LABELS = {"lr": "learning rate", "eps": "epsilon value"}
 
 
-class _Handle:
-    """What register_*_hook returns: .remove() unregisters the hook."""
-    _next_id = 0
-
-    def __init__(self, hooks):
-        self.hooks_dict_ref = hooks
-        self.id = _Handle._next_id
-        _Handle._next_id += 1
-
-    def remove(self):
-        self.hooks_dict_ref.pop(self.id, None)
-
-
 def _with_step_hooks(step):
     """Wrap a subclass's step so registered pre/post hooks run around it (a plain call
     when none are registered)."""
@@ -107,16 +95,14 @@ class Optimizer:
 
     def _register(self, kind, hook, prepend=False):
         hooks = self.__dict__.setdefault("_hooks", {
-            "step_pre": {}, "step_post": {}, "state_dict_pre": {}, "state_dict_post": {},
-            "load_state_dict_pre": {}, "load_state_dict_post": {}})
+            name: OrderedDict() for name in ("step_pre", "step_post", "state_dict_pre",
+                                             "state_dict_post", "load_state_dict_pre",
+                                             "load_state_dict_post")})
         table = hooks[kind]
-        handle = _Handle(table)
+        handle = RemovableHandle(table)
         table[handle.id] = hook
         if prepend:
-            rest = [(k, v) for k, v in table.items() if k != handle.id]
-            table.clear()
-            table[handle.id] = hook
-            table.update(rest)
+            table.move_to_end(handle.id, last=False)
         return handle
 
     def _hooks_of(self, kind):

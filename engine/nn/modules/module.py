@@ -3,35 +3,16 @@
 Assigning a Parameter, a Module or (for a registered name) a buffer to a module attribute
 registers it, so parameters(), state_dict(), to() and repr find everything without being told.
 """
-import itertools
 from collections import OrderedDict, namedtuple
 
 from ...autograd import grad_mode
 from ...tensor import Tensor
+from ...utils.hooks import RemovableHandle
 from ..parameter import Parameter
 
 # Hooks registered on every module at once (nn.modules.module.register_module_forward_hook).
 _global_forward_pre_hooks = OrderedDict()
 _global_forward_hooks = OrderedDict()
-_hook_ids = itertools.count()
-
-
-class RemovableHandle:
-    """What register_*_hook returns: ``handle.remove()`` unregisters the hook."""
-
-    def __init__(self, *dicts):
-        self.id = next(_hook_ids)
-        self._dicts = dicts
-
-    def remove(self):
-        for d in self._dicts:
-            d.pop(self.id, None)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.remove()
 
 
 def register_module_forward_pre_hook(hook):
@@ -87,8 +68,8 @@ class Module:
         d["_modules"] = {}
         d["_forward_pre_hooks"] = OrderedDict()
         d["_forward_hooks"] = OrderedDict()
-        d["_forward_hooks_with_kwargs"] = set()
-        d["_forward_pre_hooks_with_kwargs"] = set()
+        d["_forward_hooks_with_kwargs"] = OrderedDict()  # hook id -> True, as in PyTorch
+        d["_forward_pre_hooks_with_kwargs"] = OrderedDict()
         d["_backward_hooks"] = OrderedDict()
 
     # ---- calling ---------------------------------------------------------------------------
@@ -125,20 +106,21 @@ class Module:
         return output
 
     def register_forward_pre_hook(self, hook, *, prepend=False, with_kwargs=False):
-        handle = RemovableHandle(self._forward_pre_hooks)
+        handle = RemovableHandle(self._forward_pre_hooks,
+                                 extra_dict=self._forward_pre_hooks_with_kwargs)
         self._forward_pre_hooks[handle.id] = hook
         if with_kwargs:
-            self._forward_pre_hooks_with_kwargs.add(handle.id)
+            self._forward_pre_hooks_with_kwargs[handle.id] = True
         if prepend:
             self._forward_pre_hooks.move_to_end(handle.id, last=False)
         return handle
 
     def register_forward_hook(self, hook, *, prepend=False, with_kwargs=False,
                               always_call=False):
-        handle = RemovableHandle(self._forward_hooks)
+        handle = RemovableHandle(self._forward_hooks, extra_dict=self._forward_hooks_with_kwargs)
         self._forward_hooks[handle.id] = hook
         if with_kwargs:
-            self._forward_hooks_with_kwargs.add(handle.id)
+            self._forward_hooks_with_kwargs[handle.id] = True
         if prepend:
             self._forward_hooks.move_to_end(handle.id, last=False)
         return handle

@@ -1,0 +1,249 @@
+"""The floor every op module stands on, and the only module they share helpers through.
+
+Wrapping result arrays, recording graph nodes (engine.autograd.graph.record), operand
+promotion, ``out=``, the bookkeeping of reductions (which dims, kept shapes), constants in
+backward formulas, and linear maps with a known adjoint. An op module imports from here and
+from the ops it calls, never another op module's private helpers.
+"""
+import numpy as np
+
+from .. import _backend
+from .._device import CPU
+from .._dtype import _BY_NP, get_default_dtype, result_type, scalar_result_type
+from ..autograd import grad_mode
+from ..autograd.graph import Node, record, set_history  # noqa: F401  (re-exported for ops)
+from ..tensor import Tensor, _make, _view, _wrap_dim  # noqa: F401  (re-exported for ops)
+
+_ndarray = np.ndarray
+_grad_state = grad_mode._state
+
+# C++ scalar type names, as some of PyTorch's messages print them.
+CPP_NAMES = {"bool": "bool", "uint8": "unsigned char", "int8": "signed char",
+             "int16": "short int", "int32": "int", "int64": "long int", "float16": "c10::Half",
+             "float32": "float", "float64": "double"}
+
+
+# ---- results ------------------------------------------------------------------------------
+
+def wrap(data, like=None):
+    """A new tensor for an op's result array (NumPy 0-d results come back as scalars)."""
+    if type(data) is not _ndarray:
+        data = _backend.xp_of(like._data if like is not None else data).asarray(data)
+    t = _make(data)
+    if like is not None and like._device is not CPU:
+        t._device = like._device
+    return t
+
+
+def const(array, like):
+    """A constant tensor (no graph) on like's device: masks inside backward formulas."""
+    return wrap(array, like)
+
+
+def zeros(shape, like):
+    """A constant zero tensor shaped ``shape`` in like's dtype and device (missing grads)."""
+    return wrap(_backend.xp_of(like._data).zeros(shape, dtype=like._data.dtype), like)
+
+
+def recomputed(x, saved_out, forward):
+    """An op's output for its backward formula: the saved (detached) one, or, when the
+    backward itself is being recorded (create_graph), ``forward(x)`` run again so that
+    second derivatives flow through it."""
+    return forward(x) if _grad_state[0] else saved_out
+
+
+def write_out(out, result, name=None):
+    """PyTorch's ``out=``: write ``result`` (a tensor, or a tuple such as (values, indices))
+    into the given tensor(s), resizing them if needed, and return them. ``name`` is the op's,
+    for PyTorch's message about a wrong ``out``."""
+    if out is None:
+        return result
+    if isinstance(result, tuple):
+        if not isinstance(out, (tuple, list)) or len(out) != len(result):
+            raise TypeError(f"{name}(): argument 'out' must be tuple of Tensors, not "
+                            f"{type(out).__name__}")
+        written = tuple(_write_into(o, r) for o, r in zip(out, result))
+        return type(result)(written) if hasattr(type(result), "_fields") else written
+    if name is not None and not isinstance(out, Tensor):
+        raise TypeError(f"{name}(): argument 'out' must be Tensor, not {type(out).__name__}")
+    return _write_into(out, result)
+
+
+def _write_into(out, result):
+    if not isinstance(out, Tensor):
+        raise TypeError(f"out must be a Tensor, not {type(out).__name__}")
+    if result._rg and out._rg and out.grad_fn is None:
+        raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
+                           "operation.")
+    if out._data.shape != result._data.shape:
+        out._data = result._data.astype(out._data.dtype, copy=True)
+    else:
+        out._data[...] = result._data
+    out._bump_version()
+    if result.grad_fn is not None:
+        set_history(out, result.grad_fn, result._output_nr)
+    return out
+
+
+# ---- operands -----------------------------------------------------------------------------
+
+def check_tensor(fn, name, pos, x):
+    """PyTorch's TypeError for an argument that must be a Tensor."""
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{fn}(): argument '{name}' (position {pos}) must be Tensor, not "
+                        f"{type(x).__name__}")
+
+
+def same_device(a, b):
+    if a._device is not b._device and a._device != b._device:
+        raise RuntimeError("Expected all tensors to be on the same device, but found at least "
+                           f"two devices, {b._device} and {a._device}!")
+
+
+SCALARS = (int, float, bool, np.number, np.bool_)
+
+
+def operands(a, b):
+    """Two arrays (or array and Python scalar) cast to PyTorch's result dtype, with the
+    operand tensors: ``(a, b, a_data, b_data)``. Python scalars stay scalars."""
+    if isinstance(b, Tensor):
+        if isinstance(a, Tensor):
+            ad, bd = a._data, b._data
+            if ad.dtype is not bd.dtype and ad.dtype != bd.dtype:
+                rt = result_type(_BY_NP[ad.dtype], ad.ndim == 0, _BY_NP[bd.dtype], bd.ndim == 0)
+                ad = ad.astype(rt.np, copy=False)
+                bd = bd.astype(rt.np, copy=False)
+            if a._device is not b._device:
+                same_device(a, b)
+            return a, b, ad, bd
+        b2, a2, bd, ad = operands(b, a)
+        return a2, b2, ad, bd
+    if not isinstance(a, Tensor):
+        raise TypeError(f"expected a Tensor operand, got {type(a).__name__}")
+    if isinstance(b, SCALARS):
+        b = b.item() if isinstance(b, (np.number, np.bool_)) else b
+        ad = a._data
+        rt = scalar_result_type(_BY_NP[ad.dtype], b)
+        if rt.np != ad.dtype:
+            ad = ad.astype(rt.np)
+        elif b.__class__ is int and not -128 <= b <= 127 and ad.dtype.kind in "iu":
+            b = _wrap_int(b, ad.dtype)
+        return a, b, ad, b
+    if isinstance(b, (np.ndarray, list, tuple)):
+        from ..creation import tensor as make_tensor
+        return operands(a, make_tensor(b, device=a._device))
+    raise TypeError(f"unsupported operand type: Tensor and {type(b).__name__}")
+
+
+def _wrap_int(value, dtype):
+    """A Python int cast to a small integer dtype wraps around, as PyTorch casts scalars."""
+    info = np.iinfo(dtype)
+    if info.min <= value <= info.max:
+        return value
+    return np.array(value & 0xFFFFFFFFFFFFFFFF, dtype=np.uint64).astype(dtype)[()]
+
+
+def to_float(t_data):
+    """Integer/bool arrays become the default float dtype (for sqrt, exp, true division...)."""
+    if t_data.dtype.kind in "biu":
+        return t_data.astype(get_default_dtype().np)
+    return t_data
+
+
+def broadcast_error(a_shape, b_shape):
+    """PyTorch's message for shapes that do not broadcast."""
+    n = max(len(a_shape), len(b_shape))
+    pa = (1,) * (n - len(a_shape)) + tuple(a_shape)
+    pb = (1,) * (n - len(b_shape)) + tuple(b_shape)
+    for i in range(n - 1, -1, -1):
+        if pa[i] != pb[i] and pa[i] != 1 and pb[i] != 1:
+            return RuntimeError(f"The size of tensor a ({pa[i]}) must match the size of tensor "
+                                f"b ({pb[i]}) at non-singleton dimension {i}")
+    return RuntimeError(f"shapes {list(a_shape)} and {list(b_shape)} do not broadcast")
+
+
+def broadcast_shape(a_shape, b_shape):
+    """The shape two shapes broadcast to, or PyTorch's error."""
+    try:
+        return np.broadcast_shapes(a_shape, b_shape)
+    except ValueError:
+        raise broadcast_error(a_shape, b_shape) from None
+
+
+# ---- dims and reductions ------------------------------------------------------------------
+
+def normalize_dims(dim, ndim):
+    """dim (None, int or tuple of ints) -> tuple of non-negative axes, PyTorch's range check."""
+    if dim is None:
+        return tuple(range(ndim))
+    if isinstance(dim, (list, tuple)):
+        dims = tuple(_wrap_dim(d, ndim) for d in dim)
+        if len(set(dims)) != len(dims):
+            raise RuntimeError(f"dim {dims[0]} appears multiple times in the list of dims")
+        return dims
+    return (_wrap_dim(dim, ndim),)
+
+
+def reduce_dims(dim, ndim):
+    """normalize_dims for a reduction: an empty dim list means every dim (as in PyTorch's
+    sum, mean, std...); a 0-d tensor accepts dim 0/-1 but has no axis to reduce."""
+    dims = normalize_dims(None if dim == () or dim == [] else dim, ndim)
+    return dims if ndim else ()
+
+
+def kept_shape(shape, dims):
+    """``shape`` with the reduced ``dims`` kept as size 1 (keepdim=True's shape)."""
+    return tuple(1 if i in dims else s for i, s in enumerate(shape))
+
+
+def note_reduction(node, input, dims, keepdim):
+    """What a reduction's backward needs to broadcast its gradient back over ``input``."""
+    node.in_shape = input._data.shape
+    node.dims = dims
+    node.keepdim = keepdim
+    node.kept_shape = kept_shape(input._data.shape, dims)
+
+
+def kept(t, node):
+    """A reduced tensor (or gradient) reshaped so it broadcasts against the input."""
+    return t if node.keepdim or not node.dims else t.reshape(node.kept_shape)
+
+
+def kept_data(g, node):
+    """kept() on the gradient's array, for backward fast paths."""
+    d = g._data
+    return d if node.keepdim or not node.dims else d.reshape(node.kept_shape)
+
+
+# ---- linear maps --------------------------------------------------------------------------
+# An op that is linear in its input, y = A(x), has the gradient A^T(g), which is linear again
+# with gradient A(h). So each such op (pooling, padding, gathers, nll_loss, ...) is written
+# once as a pair of array functions (forward, adjoint); the backward applies the adjoint as
+# an op of its own, and double backward works with no extra code.
+
+class LinearMapBackward(Node):
+    """Base of every linear op's node; ``adjoint_cls`` names the node of its backward."""
+    adjoint_cls = None
+
+    def backward(self, g):
+        return (apply_linear(g, self.adjoint, self.forward_map, self.adjoint_cls),)
+
+
+def linear_node(name):
+    """(node class named ``name``, node class of its backward) for a new linear op."""
+    cls = type(name, (LinearMapBackward,), {})
+    adj = type(name.replace("Backward0", "BackwardBackward0"), (LinearMapBackward,), {})
+    cls.adjoint_cls = adj
+    adj.adjoint_cls = cls
+    return cls, adj
+
+
+def apply_linear(x, forward_map, adjoint, node_cls, out_data=None):
+    """Run ``forward_map`` on x's array (or take its result ``out_data`` when the caller has
+    it already) and record ``node_cls``, whose backward applies ``adjoint``."""
+    out = wrap(forward_map(x._data) if out_data is None else out_data, x)
+    node = record(node_cls, out, (x,))
+    if node is not None:
+        node.forward_map = forward_map
+        node.adjoint = adjoint
+    return out
