@@ -111,8 +111,7 @@ class Tensor:
     def _bump_version(self):
         """Count a write into the storage (shared with every view of it): tensors saved for
         a backward before the write are then refused as stale, as in PyTorch. Whatever
-        writes ``_data`` in place outside the ops (optimizers, init, load_state_dict) calls
-        this."""
+        writes ``_data`` in place calls this (ops, optimizers, init, load_state_dict)."""
         self._version_box[0] += 1
 
     # ---- autograd state -----------------------------------------------------------------

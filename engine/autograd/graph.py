@@ -151,7 +151,7 @@ class AccumulateGrad(Node):
             var.grad = var.grad + grad
         else:
             var.grad._data += grad._data
-            var.grad._version_box[0] += 1
+            var.grad._bump_version()
 
 
 def _fresh_copy(t):

@@ -112,7 +112,7 @@ def _renorm_rows(weight, idx, max_norm, norm_type):
     norms = (xp.abs(w[rows]) ** norm_type).sum(axis=1) ** (1.0 / norm_type)
     scale = xp.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0)
     w[rows] *= scale.reshape(-1, 1).astype(w.dtype)
-    weight._version_box[0] += 1
+    weight._bump_version()
 
 
 def one_hot(tensor, num_classes=-1):

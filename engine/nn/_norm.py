@@ -96,7 +96,7 @@ def _update_running(buf, value, momentum):
     data = buf._data
     data *= 1 - momentum
     data += momentum * value.astype(data.dtype, copy=False)
-    buf._version_box[0] += 1
+    buf._bump_version()
 
 
 class NativeLayerNormBackward0(Node):

@@ -21,7 +21,7 @@ def _write(tensor, array):
     if tensor._device.type != "cpu":
         array = _backend.to_device(np.asarray(array), tensor._device)
     data[...] = array
-    tensor._version_box[0] += 1
+    tensor._bump_version()
     return tensor
 
 

@@ -92,7 +92,7 @@ def _write_constant(self, arr, node_cls, extra=()):
         record(node_cls, result, (_snapshot(self),) + tuple(extra))
         return write_result(self, result)
     _store(self._data, arr, uniform=False)
-    self._version_box[0] += 1
+    self._bump_version()
     return self
 
 
@@ -101,7 +101,7 @@ def zero_(self):
     if _grad_state[0] and self._rg:
         return _write_constant(self, xp_of(self._data).zeros_like(self._data), ZeroBackward0)
     _store(self._data, 0, uniform=True)
-    self._version_box[0] += 1
+    self._bump_version()
     return self
 
 
@@ -119,7 +119,7 @@ def fill_(self, value):
         arr = xp_of(self._data).full(self._data.shape, value, dtype=self._data.dtype)
         return _write_constant(self, arr, FillBackward2)
     _store(self._data, value, uniform=True)
-    self._version_box[0] += 1
+    self._bump_version()
     return self
 
 
@@ -147,7 +147,7 @@ def copy_(self, src, non_blocking=False):
         record(CopyBackwards, result, (_snapshot(self), src))
         return write_result(self, result)
     _store(self._data, s, uniform=False)
-    self._version_box[0] += 1
+    self._bump_version()
     return self
 
 

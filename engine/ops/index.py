@@ -250,4 +250,4 @@ def setitem(t, index, value):
         raise _index_error(exc, t) from None
     except ValueError as exc:
         raise RuntimeError(f"shape mismatch: {exc}") from None
-    t._version_box[0] += 1
+    t._bump_version()

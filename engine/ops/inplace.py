@@ -49,7 +49,7 @@ def write_result(t, result):
         raise RuntimeError(f"output with shape {list(t._data.shape)} doesn't match the "
                            f"broadcast shape {list(_broadcast_shape(data.shape, t._data.shape))}")
     t._data[...] = data
-    t._version_box[0] += 1
+    t._bump_version()
     if result.grad_fn is not None:
         if t._base is not None and t._base._rg:
             raise RuntimeError(
@@ -76,7 +76,7 @@ def make_inplace(fn, fast=None):
             return write_result(self, fn(_snapshot(self), *args, **kwargs))
         if fast is not None and self._data.flags.writeable:
             if fast(self._data, *args, **kwargs):
-                self._version_box[0] += 1
+                self._bump_version()
                 return self
         from ..autograd import grad_mode
         with grad_mode.no_grad():

@@ -22,11 +22,10 @@ class Adadelta(Optimizer):
         for group in self.param_groups:
             lr = _to_scalar(group["lr"])
             for p, grad, state, _ in self._steps(group):
-                self._run(_adadelta_kernel, (p._data, grad._data, state["square_avg"]._data,
-                                             state["acc_delta"]._data), 3,
-                          lr, group["rho"], group["eps"], group["weight_decay"],
-                          group["maximize"])
-                p._version_box[0] += 1  # written in place: saved copies go stale
+                self._update(p, _adadelta_kernel, (grad._data, state["square_avg"]._data,
+                                                   state["acc_delta"]._data), 3,
+                             lr, group["rho"], group["eps"], group["weight_decay"],
+                             group["maximize"])
         return loss
 
 

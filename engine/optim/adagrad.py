@@ -32,9 +32,8 @@ class Adagrad(Optimizer):
             # (a parameter added later with add_param_group gets its state on its first step)
             for p, grad, state, step_t in self._steps(group):
                 clr = lr / (1 + (float(step_t) - 1) * lr_decay)
-                self._run(_adagrad_kernel, (p._data, grad._data, state["sum"]._data), 3,
-                          clr, eps, weight_decay, maximize)
-                p._version_box[0] += 1  # written in place: saved copies go stale
+                self._update(p, _adagrad_kernel, (grad._data, state["sum"]._data), 3,
+                             clr, eps, weight_decay, maximize)
         return loss
 
 

@@ -41,8 +41,7 @@ class Adam(Optimizer):
                 step = float(step_t)
                 bias_correction2_sqrt = (1 - beta2 ** step) ** 0.5
                 step_size = lr / (1 - beta1 ** step) * bias_correction2_sqrt
-                arrays = (p._data, grad._data, state["exp_avg"]._data,
-                          state["exp_avg_sq"]._data)
+                arrays = (grad._data, state["exp_avg"]._data, state["exp_avg_sq"]._data)
                 if amsgrad:
                     arrays += (state["max_exp_avg_sq"]._data,)
                     kernel = _amsgrad_kernel
@@ -50,9 +49,8 @@ class Adam(Optimizer):
                     kernel = _adam_kernel
                 decay = 1 - lr * weight_decay if decoupled and weight_decay != 0 else 1
                 l2 = 0 if decoupled else weight_decay
-                self._run(kernel, arrays, 2, beta1, beta2, eps * bias_correction2_sqrt,
-                          step_size, decay, l2, maximize)
-                p._version_box[0] += 1  # written in place: saved copies go stale
+                self._update(p, kernel, arrays, 2, beta1, beta2, eps * bias_correction2_sqrt,
+                             step_size, decay, l2, maximize)
         return loss
 
 

@@ -24,11 +24,10 @@ class Adamax(Optimizer):
             beta1, beta2 = group["betas"]
             for p, grad, state, step_t in self._steps(group):
                 clr = lr / (1 - beta1 ** float(step_t))
-                self._run(_adamax_kernel, (p._data, grad._data, state["exp_avg"]._data,
-                                           state["exp_inf"]._data), 2,
-                          beta1, beta2, group["eps"], clr, group["weight_decay"],
-                          group["maximize"])
-                p._version_box[0] += 1  # written in place: saved copies go stale
+                self._update(p, _adamax_kernel, (grad._data, state["exp_avg"]._data,
+                                                 state["exp_inf"]._data), 2,
+                             beta1, beta2, group["eps"], clr, group["weight_decay"],
+                             group["maximize"])
         return loss
 
 

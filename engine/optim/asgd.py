@@ -29,12 +29,11 @@ class ASGD(Optimizer):
             for p, grad, state, step_t in self._steps(group):
                 step = float(step_t)
                 eta, mu = state["eta"]._data, state["mu"]._data
-                self._run(_asgd_kernel, (p._data, grad._data, state["ax"]._data), 2,
-                          float(eta), float(mu), lambd, group["weight_decay"],
-                          group["maximize"])
+                self._update(p, _asgd_kernel, (grad._data, state["ax"]._data), 2,
+                             float(eta), float(mu), lambd, group["weight_decay"],
+                             group["maximize"])
                 eta[...] = lr / (1 + lambd * lr * step) ** alpha
                 mu[...] = 1 / max(1, step - t0)
-                p._version_box[0] += 1  # written in place: saved copies go stale
         return loss
 
 

@@ -42,12 +42,11 @@ class NAdam(Optimizer):
                 grad_scale = -lr * (1.0 - mu) / (1.0 - product)
                 avg_scale = -lr * mu_next / (1.0 - product * mu_next)
                 decay = 1 - lr * weight_decay if decoupled and weight_decay != 0 else 1
-                self._run(_nadam_kernel, (p._data, grad._data, state["exp_avg"]._data,
-                                          state["exp_avg_sq"]._data), 3,
-                          beta1, beta2, 1 - beta2 ** step, group["eps"], grad_scale,
-                          avg_scale, decay, 0 if decoupled else weight_decay,
-                          group["maximize"])
-                p._version_box[0] += 1  # written in place: saved copies go stale
+                self._update(p, _nadam_kernel, (grad._data, state["exp_avg"]._data,
+                                                state["exp_avg_sq"]._data), 3,
+                             beta1, beta2, 1 - beta2 ** step, group["eps"], grad_scale,
+                             avg_scale, decay, 0 if decoupled else weight_decay,
+                             group["maximize"])
         return loss
 
 

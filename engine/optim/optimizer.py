@@ -1,8 +1,8 @@
 """Optimizer: parameter groups, per-parameter state, zero_grad and state_dict, as PyTorch has.
 
-Subclasses update parameters by writing straight into the arrays behind them (``p._data``)
-with in-place ufuncs (``out=``), so a step costs a few array passes per parameter and no
-autograd bookkeeping. Every in-place write moves the parameter's version counter on, as
+Subclasses update parameters through ``Optimizer._update``: a kernel writes straight into
+the arrays behind them with in-place ufuncs (``out=``), so a step costs a few array passes
+per parameter and no autograd bookkeeping, and the parameter's version counter moves on, as
 PyTorch's in-place ops do, so a graph that saved the old value refuses a stale backward.
 """
 import copy
@@ -237,7 +237,7 @@ class Optimizer:
                     else:
                         grad.requires_grad_(False)
                     grad._data.fill(0)
-                    grad._version_box[0] += 1
+                    grad._bump_version()
 
     def step(self, closure=None):
         raise NotImplementedError
@@ -332,10 +332,16 @@ class Optimizer:
             hook(self)
 
     # ---- running an update kernel ----------------------------------------------------------
-    def _run(self, kernel, arrays, n_tmp, *consts):
-        """Call ``kernel(xp, *arrays, *tmps, *consts)``, which updates arrays in place.
+    def _update(self, p, kernel, arrays, n_tmp, *consts):
+        """Update parameter ``p`` in place: ``kernel(xp, p's array, *arrays, *tmps,
+        *consts)`` writes it (and its state arrays), then p's version counter moves on, as
+        after PyTorch's in-place ops, so a graph that saved the old value refuses a stale
+        backward. ``arrays`` are arrays of p's shape (its gradient, its state) or None."""
+        self._run(kernel, (p._data,) + arrays, n_tmp, consts)
+        p._bump_version()
 
-        ``arrays`` are the parameter's data first, then arrays of its shape (or None).
+    def _run(self, kernel, arrays, n_tmp, consts):
+        """Call ``kernel(xp, *arrays, *tmps, *consts)``, which updates arrays in place.
 
         NumPy is memory-bound on a long chain of whole-array passes, so contiguous NumPy
         arrays are updated in cache-sized pieces: every pass of the kernel then reads data

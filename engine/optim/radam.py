@@ -38,12 +38,11 @@ class RAdam(Optimizer):
                          ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5
                         if rho_t > 5.0 else None)
                 decay = 1 - lr * weight_decay if decoupled and weight_decay != 0 else 1
-                self._run(_radam_kernel, (p._data, grad._data, state["exp_avg"]._data,
-                                          state["exp_avg_sq"]._data), 3,
-                          beta1, beta2, bias_correction1, bias_correction2 ** 0.5, lr,
-                          group["eps"], rect, decay, 0 if decoupled else weight_decay,
-                          group["maximize"])
-                p._version_box[0] += 1  # written in place: saved copies go stale
+                self._update(p, _radam_kernel, (grad._data, state["exp_avg"]._data,
+                                                state["exp_avg_sq"]._data), 3,
+                             beta1, beta2, bias_correction1, bias_correction2 ** 0.5, lr,
+                             group["eps"], rect, decay, 0 if decoupled else weight_decay,
+                             group["maximize"])
         return loss
 
 

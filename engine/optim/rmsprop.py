@@ -31,12 +31,11 @@ class RMSprop(Optimizer):
             weight_decay, momentum = group["weight_decay"], group["momentum"]
             centered, maximize = group["centered"], group["maximize"]
             for p, grad, state, _ in self._steps(group):
-                arrays = (p._data, grad._data, state["square_avg"]._data,
+                arrays = (grad._data, state["square_avg"]._data,
                           state["grad_avg"]._data if centered else None,
                           state["momentum_buffer"]._data if momentum > 0 else None)
-                self._run(_rmsprop_kernel, arrays, 3, lr, alpha, eps, weight_decay,
-                          momentum, maximize)
-                p._version_box[0] += 1  # written in place: saved copies go stale
+                self._update(p, _rmsprop_kernel, arrays, 3, lr, alpha, eps, weight_decay,
+                             momentum, maximize)
         return loss
 
 

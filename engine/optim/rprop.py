@@ -25,10 +25,9 @@ class Rprop(Optimizer):
             etaminus, etaplus = group["etas"]
             step_size_min, step_size_max = group["step_sizes"]
             for p, grad, state, _ in self._steps(group):
-                self._run(_rprop_kernel, (p._data, grad._data, state["prev"]._data,
-                                          state["step_size"]._data), 2,
-                          etaminus, etaplus, step_size_min, step_size_max, group["maximize"])
-                p._version_box[0] += 1  # written in place: saved copies go stale
+                self._update(p, _rprop_kernel, (grad._data, state["prev"]._data,
+                                                state["step_size"]._data), 2,
+                             etaminus, etaplus, step_size_min, step_size_max, group["maximize"])
         return loss
 
 

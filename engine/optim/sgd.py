@@ -32,17 +32,16 @@ class SGD(Optimizer):
                 if grad is None:
                     continue
                 if momentum == 0:
-                    self._run(_plain_kernel, (p._data, grad._data), 2, lr, weight_decay,
-                              maximize)
+                    self._update(p, _plain_kernel, (grad._data,), 2, lr, weight_decay,
+                                 maximize)
                 else:
                     state = self.state[p]
                     buf = state.get("momentum_buffer")
                     first = buf is None
                     if first:  # PyTorch starts the buffer as a copy of the first gradient
                         buf = state["momentum_buffer"] = zeros_state(p)
-                    self._run(_momentum_kernel, (p._data, grad._data, buf._data), 2, lr,
-                              weight_decay, maximize, momentum, dampening, nesterov, first)
-                p._version_box[0] += 1  # written in place: saved copies go stale
+                    self._update(p, _momentum_kernel, (grad._data, buf._data), 2, lr,
+                                 weight_decay, maximize, momentum, dampening, nesterov, first)
         return loss
 
 

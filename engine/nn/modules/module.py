@@ -344,7 +344,7 @@ class Module:
                     p.grad = g.detach()
                     g = p.grad
                 g._data[...] = 0
-                g._version_box[0] += 1
+                g._bump_version()
 
     def apply(self, fn):
         for module in self.children():
@@ -479,7 +479,7 @@ class Module:
                     from ... import _backend
                     src = _backend.to_device(src, param.device)
                 param._data[...] = src
-                param._version_box[0] += 1
+                param._bump_version()
         if strict:
             for key in state_dict:
                 if not key.startswith(prefix):

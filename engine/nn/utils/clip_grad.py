@@ -35,7 +35,7 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     if coef < 1.0:
         for g in grads:
             g._data *= g._data.dtype.type(coef)
-            g._version_box[0] += 1
+            g._bump_version()
     return tensor(total, dtype=grads[0].dtype)
 
 
@@ -45,4 +45,4 @@ def clip_grad_value_(parameters, clip_value, foreach=None):
     for g in _grads(parameters):
         xp = _backend.xp_of(g._data)
         xp.clip(g._data, -clip_value, clip_value, out=g._data)
-        g._version_box[0] += 1
+        g._bump_version()
