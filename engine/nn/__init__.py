@@ -1,8 +1,5 @@
 """engine.nn: modules, layers, losses, functional and init, as ``torch.nn``."""
-from ._allocator import keep_freed_memory as _keep_freed_memory
-
-_keep_freed_memory()
-from . import functional, init, utils  # noqa: F401,E402
+from . import functional, init, utils  # noqa: F401
 from .modules import *  # noqa: F401,F403
 from .modules import module as _module_mod
 from .parameter import Parameter  # noqa: F401
