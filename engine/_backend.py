@@ -39,10 +39,6 @@ def xp_of(array):
     return numpy
 
 
-def xp_for(device):
-    return cupy if device.type == "cuda" else numpy
-
-
 def to_numpy(array):
     """A host NumPy array for any backend array (no copy for NumPy)."""
     if cupy is not None and isinstance(array, cupy.ndarray):
@@ -61,9 +57,3 @@ def to_device(array, device):
             return cupy.asarray(array)
     return to_numpy(array)
 
-
-def device_of_array(array):
-    """(type, index) of the device that holds this array."""
-    if cupy is not None and isinstance(array, cupy.ndarray):
-        return "cuda", array.device.id
-    return "cpu", None

@@ -39,8 +39,6 @@ bool_ = dtype("bool", np.bool_, 0, "Bool")
 ALL = (float32, float64, float16, int64, int32, int16, int8, uint8, bool_)
 _BY_NP = {d.np: d for d in ALL}
 _BY_NAME = {d.name: d for d in ALL}
-ALIASES = {"float": float32, "double": float64, "half": float16, "long": int64, "int": int32,
-           "short": int16}
 
 _default_float = [float32]
 

@@ -10,11 +10,6 @@ def device_count():
     return _backend.cuda_device_count()
 
 
-def unavailable_reason():
-    """Why cuda tensors cannot be made on this machine (None when they can)."""
-    return _backend.cuda_unavailable_reason()
-
-
 def manual_seed(seed):
     from .random import manual_seed as seed_all
     seed_all(seed)

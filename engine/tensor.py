@@ -6,10 +6,9 @@ methods at the bottom of engine/__init__.py, so this file holds only state and i
 import numpy as np
 
 from . import _backend
-from ._device import CPU, as_device, device as Device
+from ._device import CPU
 from ._dtype import _BY_NP, ALL as ALL_DTYPES, from_numpy_dtype
 from ._size import Size
-from .autograd import grad_mode
 from .autograd.graph import AccumulateGrad, retain_grad_hook, run_backward
 
 def _legacy_type_name(t):
@@ -336,6 +335,3 @@ def _autograd():
 def is_tensor(obj):
     return isinstance(obj, Tensor)
 
-
-def get_device_of(t):
-    return t._device

@@ -139,8 +139,6 @@ def flat_indices(arg, geo):
 
 
 MaxPool2DWithIndicesBackward0, _MaxPoolAdjoint = linear_node("MaxPool2DWithIndicesBackward0")
-MaxPool1DWithIndicesBackward0 = type("MaxPool2DWithIndicesBackward0",
-                                     (MaxPool2DWithIndicesBackward0,), {})
 
 
 def max_pool(x, geo, node_cls=MaxPool2DWithIndicesBackward0):

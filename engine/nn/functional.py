@@ -382,7 +382,7 @@ def _inplace(result, input, inplace):
     """In-place activations write the result into the input (and take over its history)."""
     if not inplace:
         return result
-    from ..ops.inplace import check_inplace, write_result
+    from ..ops._base import check_inplace, write_result
     check_inplace(input)
     return write_result(input, result)
 

@@ -31,6 +31,3 @@ class Parameter(Tensor):
         raise TypeError("parameters are saved with engine.save(), which writes a safe format")
 
 
-def is_parameter(obj):
-    return isinstance(obj, Parameter)
-

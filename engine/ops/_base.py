@@ -85,6 +85,53 @@ def _write_into(out, result):
     return out
 
 
+# ---- in-place writes ----------------------------------------------------------------------
+# Under autograd an in-place op runs out of place on a snapshot of the old value (so what its
+# backward saves is the value before the write, as PyTorch keeps it); write_result copies the
+# result into the storage, moves the version counter on and moves the tensor onto the node.
+
+LEAF_MSG = "a leaf Variable that requires grad is being used in an in-place operation."
+
+
+def check_inplace(t):
+    if t._rg and t.grad_fn is None and _grad_state[0]:
+        raise RuntimeError(LEAF_MSG)
+
+
+def snapshot(t):
+    """A copy of t's current value that stands where t stands in the graph."""
+    s = _make(t._data.copy(), t._rg, t._device)
+    if t.grad_fn is not None:
+        set_history(s, t.grad_fn, t._output_nr)
+    elif t._rg:
+        s._acc = t._grad_edge()[0]  # gradients reaching the copy accumulate into t
+    return s
+
+
+def write_result(t, result):
+    """Store ``result`` into t's storage and make t the output of result's node."""
+    data = result._data
+    src, dst = _BY_NP[data.dtype], _BY_NP[t._data.dtype]
+    if src._category > dst._category:  # PyTorch's canCast: no float -> int, no int -> bool
+        raise RuntimeError(f"result type {src.legacy} can't be cast to the desired "
+                           f"output type {dst.legacy}")
+    if data.shape != t._data.shape:
+        shape = broadcast_shape(data.shape, t._data.shape)
+        if shape != t._data.shape:
+            raise RuntimeError(f"output with shape {list(t._data.shape)} doesn't match the "
+                               f"broadcast shape {list(shape)}")
+    t._data[...] = data
+    t._bump_version()
+    if result.grad_fn is not None:
+        if t._base is not None and t._base._rg:
+            raise RuntimeError(
+                "in-place operation on a view of a tensor that requires grad is not supported "
+                "by this engine: use the out-of-place op, or assign through indexing on the "
+                "base tensor (base[idx] = value)")
+        set_history(t, result.grad_fn)
+    return t
+
+
 # ---- operands -----------------------------------------------------------------------------
 
 def check_tensor(fn, name, pos, x):

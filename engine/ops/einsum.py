@@ -2,7 +2,7 @@
 pair of operands (so its gradient is those ops' gradients)."""
 import math
 
-from ._base import Tensor, check_tensor
+from ._base import check_tensor
 from .matmul import bmm
 
 

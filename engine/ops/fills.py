@@ -10,9 +10,8 @@ from .. import _backend
 from .._backend import xp_of
 from ..random import default_generator
 from ._base import (SCALARS, Node, Tensor, _grad_state, broadcast_error, broadcast_shape,
-                    const, record, wrap, zeros)
+                    check_inplace, const, record, snapshot, wrap, write_result, zeros)
 from .index import setitem
-from .inplace import _snapshot, check_inplace, write_result
 
 
 def fill_diagonal_(self, fill_value, wrap=False):
@@ -89,7 +88,7 @@ def _write_constant(self, arr, node_cls, extra=()):
     check_inplace(self)
     if _grad_state[0] and (self._rg or any(getattr(e, "_rg", False) for e in extra)):
         result = wrap(arr, self)
-        record(node_cls, result, (_snapshot(self),) + tuple(extra))
+        record(node_cls, result, (snapshot(self),) + tuple(extra))
         return write_result(self, result)
     _store(self._data, arr, uniform=False)
     self._bump_version()
@@ -144,7 +143,7 @@ def copy_(self, src, non_blocking=False):
     if _grad_state[0] and (self._rg or src._rg):
         arr = xp_of(self._data).broadcast_to(s, shape).astype(self._data.dtype)
         result = wrap(arr, self)
-        record(CopyBackwards, result, (_snapshot(self), src))
+        record(CopyBackwards, result, (snapshot(self), src))
         return write_result(self, result)
     _store(self._data, s, uniform=False)
     self._bump_version()

@@ -6,8 +6,8 @@ index copies, as in PyTorch. Both are differentiable, and so is assignment (Copy
 import numpy as np
 
 from .._backend import xp_of
-from ._base import Node, Tensor, _grad_state, _view, operands, record, wrap
-from .inplace import _LEAF_MSG, _snapshot, write_result
+from ._base import (Node, Tensor, _grad_state, _view, check_inplace, operands, record, snapshot,
+                    wrap, write_result)
 
 
 def _dims_taken(it):
@@ -236,10 +236,9 @@ def index_put(t, index, value, *, _node=IndexPutBackward0):
 
 
 def setitem(t, index, value):
-    if t._rg and t.grad_fn is None and _grad_state[0]:
-        raise RuntimeError(_LEAF_MSG)
+    check_inplace(t)
     if _grad_state[0] and (t._rg or (isinstance(value, Tensor) and value._rg)):
-        write_result(t, index_put(_snapshot(t), index, value, _node=CopySlices))
+        write_result(t, index_put(snapshot(t), index, value, _node=CopySlices))
         return
     idx = _convert(t, index)[0]
     if isinstance(value, Tensor):

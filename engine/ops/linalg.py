@@ -9,7 +9,6 @@ from .._backend import to_numpy, xp_of
 from ._base import (Node, Tensor, _grad_state, _wrap_dim, broadcast_error, check_tensor, const,
                     kept, normalize_dims, note_reduction, record, reduce_dims, same_device, wrap,
                     write_out)
-from .matmul import bmm
 
 
 def matrix_power(A, n):
