@@ -2,8 +2,9 @@
 
 A Node is what PyTorch calls a grad_fn. Each op defines its Node subclass next to its
 forward (see engine/ops/), named like PyTorch's (MulBackward0, ...), keeping only what its
-backward needs. ``backward`` is written with engine ops, so running it with grad mode on
-(create_graph=True) records a graph of the gradient itself: higher-order derivatives.
+backward needs, and hands it to ``record``, the one place that attaches nodes to outputs.
+``backward`` is written with engine ops, so running it with grad mode on (create_graph=True)
+records a graph of the gradient itself: higher-order derivatives.
 """
 import re
 import weakref
@@ -121,7 +122,7 @@ def record(node_cls, outputs, inputs, saved=None):
                     for i, out in enumerate(outputs):
                         if out is not None:
                             set_history(out, node, i)
-                else:
+                else:  # set_history(outputs, node), inlined: every op passes here
                     outputs.grad_fn = node
                     outputs._rg = True
                 return node

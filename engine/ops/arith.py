@@ -147,7 +147,7 @@ class FmodBackward1(Node):
         return g, (-g * (a / b).trunc() if self.needs_input_grad[1] else None)
 
 
-def _rounded_rest(array_fn, by_number, by_tensor):
+def _modulo(array_fn, by_number, by_tensor):
     def op(input, other, *, out=None):
         a, b, result = _binary(array_fn, input, other)
         if isinstance(b, Tensor):
@@ -158,8 +158,8 @@ def _rounded_rest(array_fn, by_number, by_tensor):
     return op
 
 
-remainder = _rounded_rest(lambda x, y: x % y, RemainderBackward0, RemainderBackward1)
-fmod = _rounded_rest(lambda x, y: xp_of(x if hasattr(x, "dtype") else y).fmod(x, y),
+remainder = _modulo(lambda x, y: x % y, RemainderBackward0, RemainderBackward1)
+fmod = _modulo(lambda x, y: xp_of(x if hasattr(x, "dtype") else y).fmod(x, y),
                      FmodBackward0, FmodBackward1)
 remainder.__name__, fmod.__name__ = "remainder", "fmod"
 
