@@ -33,7 +33,7 @@ def fill_diagonal_(self, fill_value, wrap=False):
     return self
 
 
-# ---- the special in-place writers ----------------------------------------------------------
+# ---- zero_, fill_, copy_ and the random fills ----------------------------------------------
 
 class ZeroBackward0(Node):
     def backward(self, g):

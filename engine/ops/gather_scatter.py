@@ -437,6 +437,8 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
     return result
 
 
+# ---- take / take_along_dim ----------------------------------------------------------------
+
 class TakeBackward0(Node):
     def backward(self, g):
         flat = zeros((self.numel,), g)

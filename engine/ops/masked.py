@@ -118,7 +118,7 @@ def masked_scatter(input, mask, source):
     return result
 
 
-# ---- where / nonzero / take ----------------------------------------------------------------
+# ---- where / nonzero -----------------------------------------------------------------------
 
 class WhereBackward0(Node):
     def backward(self, g):
