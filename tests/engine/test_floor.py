@@ -12,7 +12,7 @@ import engine
 import engine.nn as nn
 from engine.utils.hooks import RemovableHandle
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 ENGINE = ROOT / "engine"
 
 
