@@ -1,11 +1,16 @@
 """The sandbox: runs untrusted code in an isolated, limited child and yields its events.
 
-Server side: ``SandboxWorker`` (one warm worker process), ``run_in_sandbox`` (code in,
-events out; what executors and a Celery task call), ``SandboxLimits``/``resolve_limits``.
-Inside the sandbox: worker.py (the warm worker), child.py (one run), usercode.py,
-displays.py, torch_alias.py, seccomp.py. See docs/security.md.
-"""
-from playground.sandbox.limits import SandboxLimits, resolve_limits
-from playground.sandbox.service import SandboxWorker, run_in_sandbox
+Server side: ``SandboxSlot`` (one warm zygote process, running one ``RunSpec`` at a time),
+``run_in_sandbox`` (code in, events out, for scripts and tests), ``SandboxLimits``,
+``RunSpec``, devices.py (which devices this host's sandbox can use).
+Inside the sandbox: zygote.py (the warm process), child.py (one run), usercode.py,
+displays.py, metrics.py, torch_alias.py, seccomp.py. See docs/security.md.
 
-__all__ = ["SandboxLimits", "SandboxWorker", "resolve_limits", "run_in_sandbox"]
+Nothing here reads Django settings or imports the rest of the site: only this package,
+playground/events.py and the engine are mounted inside bubblewrap.
+"""
+from playground.sandbox.limits import SandboxLimits
+from playground.sandbox.slot import SandboxSlot, run_in_sandbox
+from playground.sandbox.spec import RunSpec
+
+__all__ = ["RunSpec", "SandboxLimits", "SandboxSlot", "run_in_sandbox"]

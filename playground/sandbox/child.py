@@ -1,4 +1,4 @@
-"""The run child: forked from a warm worker, locks itself down, then runs the user's code.
+"""The run child: forked from the warm zygote, locks itself down, then runs the user's code.
 
 Order matters: descriptors, limits and the uid drop happen before any user code, and a
 failure in any of them ends the child without running it. Events leave on fd 3 as one JSON
@@ -17,7 +17,7 @@ import types
 from playground.sandbox import displays, metrics, usercode
 
 EVENT_FD = 3
-# Exit codes the worker reads back (the user can fake them only for their own run).
+# Exit codes the zygote reads back (the user can fake them only for their own run).
 EXIT_OK, EXIT_USER_ERROR, EXIT_MEMORY, EXIT_SETUP_FAILED = 0, 1, 3, 70
 
 PR_SET_PDEATHSIG = 1
@@ -55,7 +55,7 @@ def _setup_descriptors(stdout_fd, stderr_fd, event_fd):
     for src, dst in ((devnull, 0), (stdout_fd, 1), (stderr_fd, 2), (event_fd, EVENT_FD)):
         if src != dst:
             os.dup2(src, dst)
-    os.closerange(EVENT_FD + 1, 1 << 16)  # nothing of the worker survives: no pipes, no files
+    os.closerange(EVENT_FD + 1, 1 << 16)  # nothing of the zygote survives: no pipes, no files
 
 
 def _apply_limits(limits, drop_uid):
@@ -82,7 +82,7 @@ def _drop_privileges(uid):
 
 
 def _fresh_randomness():
-    """A forked child starts with its worker's random state, so every run would draw the
+    """A forked child starts with its zygote's random state, so every run would draw the
     same numbers: reseed from the OS, as a fresh PyTorch process is seeded."""
     import random
 
@@ -104,7 +104,7 @@ def _lock_down(job, fds, config, seccomp_filter):
         _drop_privileges(config["uid"])
     elif os.geteuid() == 0:
         raise RuntimeError("refusing to run user code as root")
-    # Die with the worker (set after the uid change, which clears it).
+    # Die with the zygote (set after the uid change, which clears it).
     ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     if seccomp_filter is not None:
         seccomp_filter.load()
@@ -170,7 +170,7 @@ def main(pieces, fds, config, seccomp_filter):
         for piece in pieces:  # notebook mode: later cells may only lower the limits
             _apply_limits(piece["limits"], config.get("uid"))
             status = _run_guarded(piece, namespace)
-    finally:  # whatever happened, never fall back into the worker's code
+    finally:  # whatever happened, never fall back into the zygote's code
         for stream in (sys.stdout, sys.stderr):
             try:
                 stream.flush()

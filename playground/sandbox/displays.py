@@ -1,7 +1,7 @@
 """How values become "display" events (the value of a cell's final bare expression).
 
 Runs inside the sandbox child. Tensors get a structured display; anything else its repr.
-Helpers that user code calls to show something (e.g. a later ``show_graph(t)``) belong here.
+Helpers that user code calls to show something (``show_graph(t)``) belong here too.
 """
 import math
 
@@ -96,7 +96,7 @@ def display_event(value):
     return events.event("display", mime=TEXT_MIME, data=_clip(repr(value)))
 
 
-# -- show_graph(t): the autograd graph behind a tensor (added by the site engineer) ------------
+# -- show_graph(t): the autograd graph behind a tensor -------------------------------------------
 GRAPH_MIME = "application/vnd.playground.graph+json"
 MAX_GRAPH_NODES = 300
 

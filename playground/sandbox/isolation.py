@@ -1,11 +1,12 @@
-"""How a warm worker is started: the strongest isolation this host offers, said out loud.
+"""How a zygote (the warm process of a sandbox slot) is started: the strongest isolation
+this host offers, said out loud.
 
-Tiers, tried in order (settings.PLAYGROUND_SANDBOX_ISOLATION forces one):
+Tiers, tried in order (PLAYGROUND_SANDBOX_ISOLATION, handed down by the executor, forces one):
   bwrap    bubblewrap: private filesystem view (only Python, NumPy and the engine, read-only;
            a small tmpfs for run directories), and new network, PID, IPC and UTS namespaces
   unshare  util-linux unshare: network, PID and IPC namespaces, but the host's filesystem
   none     a plain process: rlimits, seccomp and the uid drop only
-The worker adds seccomp and the uid drop; every tier keeps every layer it can.
+The zygote adds seccomp and the uid drop; every tier keeps every layer it can.
 """
 import functools
 import logging
@@ -22,7 +23,7 @@ log = logging.getLogger("playground.sandbox")
 REPO = Path(__file__).resolve().parent.parent.parent
 SANDBOX_LIB = "/sandbox/lib"       # where the engine and this package appear inside bwrap
 RUNS_DIR_IN_BWRAP = "/tmp/runs"
-TMPFS_BYTES = 256 << 20            # every run directory of one worker together
+TMPFS_BYTES = 256 << 20            # every run directory of one zygote together
 WORKER_ENV = {
     "LANG": "C.UTF-8", "PATH": "/usr/bin:/bin",
     # Small BLAS thread pools and malloc arenas: the engine must work under RLIMIT_AS.
@@ -36,7 +37,7 @@ WORKER_CAPS = ("CAP_SETUID", "CAP_SETGID", "CAP_CHOWN", "CAP_FOWNER", "CAP_DAC_O
 
 def _bootstrap(lib_dir):
     return ("import sys; sys.path.insert(0, %r); "
-            "from playground.sandbox.worker import main; main()" % lib_dir)
+            "from playground.sandbox.zygote import main; main()" % lib_dir)
 
 
 def _python_dirs():
@@ -53,7 +54,7 @@ def bwrap_command(python):
             "--unshare-cgroup-try", "--die-with-parent", "--new-session",
             "--ro-bind", "/usr", "/usr"]
     if os.geteuid() == 0:
-        # The worker keeps only what it needs: set up the run's uid and directory, and kill
+        # The zygote keeps only what it needs: set up the run's uid and directory, and kill
         # what the run left. No CAP_SYS_ADMIN, CAP_NET_ADMIN, CAP_SYS_PTRACE...
         args += ["--cap-drop", "ALL"]
         for cap in WORKER_CAPS:
@@ -118,7 +119,7 @@ MISSING = {
 
 
 class Launch:
-    """How to start one worker: its command, environment, cwd and the layers it gives."""
+    """How to start one zygote: its command, environment, cwd and the layers it gives."""
 
     def __init__(self, tier, python):
         self.tier = tier
@@ -157,7 +158,7 @@ _choose_lock = threading.Lock()
 
 def choose(requested="auto", python=None):
     """The Launch for ``requested`` ("auto" = strongest that works here); logs what is missing."""
-    with _choose_lock:  # every worker slot asks at once; probe and log once
+    with _choose_lock:  # every slot asks at once; probe and log once
         return _choose(requested, python or sys.executable)
 
 

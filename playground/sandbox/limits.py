@@ -1,7 +1,7 @@
-"""Per-run limits: defaults per run kind, overridable from Django settings and per run.
+"""Per-run limits: what the sandbox enforces on one run, and how overrides are checked.
 
-Works without Django: ``resolve_limits`` reads ``settings.PLAYGROUND_LIMITS`` only when
-Django is configured, else uses the defaults below.
+The mechanism only: which kind of run gets which limits is the run policy's business
+(playground/policy.py), which hands the sandbox a resolved ``SandboxLimits``.
 """
 from dataclasses import asdict, dataclass, fields, replace
 
@@ -11,7 +11,7 @@ GiB = 1 << 30
 
 @dataclass(frozen=True)
 class SandboxLimits:
-    wall_s: float = 30.0                 # wall-clock time, enforced by the worker (SIGKILL)
+    wall_s: float = 30.0                 # wall-clock time, enforced by the zygote (SIGKILL)
     cpu_s: float = 30.0                  # CPU seconds (RLIMIT_CPU, all threads together)
     memory_bytes: int = 2 * GiB          # address space (RLIMIT_AS)
     output_bytes: int = 1 * MiB          # stdout + stderr + event bytes, then cut and stopped
@@ -46,32 +46,3 @@ class SandboxLimits:
                 raise ValueError(f"limit {key!r} must be finite")
             changes[key] = float(value) if known[key] in (float, "float") else int(value)
         return replace(self, **changes)
-
-
-# Run kinds and how they differ from the defaults above.
-DEFAULT_PROFILES = {
-    "snippet": {},
-    "api": {},
-    "training": {"wall_s": 600.0, "cpu_s": 600.0, "output_bytes": 4 * MiB},
-}
-
-
-def setting(name, default):
-    """``settings.<name>`` when Django is configured, else ``default`` (plain Python works)."""
-    try:
-        from django.conf import settings
-        if settings.configured:
-            return getattr(settings, name, default)
-    except ImportError:
-        pass
-    return default
-
-
-def resolve_limits(kind="snippet", overrides=None):
-    """Limits for a run of ``kind``: defaults, then settings.PLAYGROUND_LIMITS, then ``overrides``."""
-    profiles = {k: dict(v) for k, v in DEFAULT_PROFILES.items()}
-    for name, profile in (setting("PLAYGROUND_LIMITS", None) or {}).items():
-        profiles.setdefault(name, {}).update(profile)
-    if kind not in profiles:
-        raise ValueError(f"unknown run kind {kind!r}; known kinds: {', '.join(profiles)}")
-    return SandboxLimits().with_overrides(profiles[kind]).with_overrides(overrides)

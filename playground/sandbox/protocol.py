@@ -1,6 +1,6 @@
 """Reading untrusted line-delimited JSON safely: bounded lines, strict event checks.
 
-Used by the worker on the child's event pipe (hostile) and by the service on the worker's
+Used by the zygote on the child's event pipe (hostile) and by its slot on the zygote's
 output (trusted code, still checked: a bug there must not crash the service).
 """
 import json
@@ -8,7 +8,7 @@ import os
 
 from playground import events
 
-# What a run child may say; how a run ends is only ever said by the worker.
+# What a run child may say; how a run ends is only ever said by the zygote.
 CHILD_EVENT_TYPES = frozenset({"stdout", "stderr", "display", "metrics", "error"})
 _STRING_FIELDS = {"stdout": ("text",), "stderr": ("text",), "display": ("mime",),
                   "error": ("ename", "evalue", "traceback")}
@@ -81,7 +81,7 @@ def parse_child_event(line):
 
 
 def parse_service_event(obj):
-    """Check an event the worker sent: a dict of a known type carrying its fields."""
+    """Check an event the zygote sent: a dict of a known type carrying its fields."""
     if not isinstance(obj, dict):
         return None
     kind = obj.get("type")

@@ -2,7 +2,7 @@
 
 Default allow, then deny what user code never needs: new programs and processes (threads
 stay allowed), network sockets, and kernel interfaces that widen the attack surface. The
-filter is built once in the warm worker and only loaded in each forked run child.
+filter is built once in the warm zygote and only loaded in each forked run child.
 """
 import ctypes
 import ctypes.util

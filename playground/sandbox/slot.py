@@ -1,8 +1,10 @@
-"""The service side of one warm worker, and ``run_in_sandbox``: code in, events out.
+"""One sandbox slot: a warm zygote process (zygote.py, inside bwrap where available) kept
+alive on this host, running one ``RunSpec`` at a time; and ``run_in_sandbox``: code in,
+events out.
 
-``SandboxWorker.run`` is a plain generator of events, so the local executor's threads and
-a later Celery task call the same thing. A worker that dies, hangs or talks nonsense only
-ends the run it was running (as "killed"/"timeout") and is replaced.
+``SandboxSlot.run(spec)`` is a plain generator of events, so the local executor's threads
+and a Celery worker's tasks call the same thing. A zygote that dies, hangs or talks
+nonsense only ends the run it was running (as "killed"/"timeout") and is replaced.
 """
 import fcntl
 import json
@@ -18,15 +20,16 @@ import uuid
 
 from playground import events
 from playground.sandbox import isolation, protocol
-from playground.sandbox.limits import SandboxLimits, resolve_limits, setting
+from playground.sandbox.limits import SandboxLimits
+from playground.sandbox.spec import RunSpec
 
 log = logging.getLogger("playground.sandbox")
 
-READY_TIMEOUT_S = 60.0       # a cold worker imports NumPy and the engine
-GRACE_S = 5.0                # beyond the wall limit before the service kills the worker itself
-CANCEL_GRACE_S = 0.8         # the worker has this long to confirm a cancel
-MAX_WORKER_LINE = 32 << 20
-DEFAULT_UID_BASE = 61000
+READY_TIMEOUT_S = 60.0       # a cold zygote imports NumPy and the engine
+GRACE_S = 5.0                # beyond the wall limit before the slot kills the zygote itself
+CANCEL_GRACE_S = 0.8         # the zygote has this long to confirm a cancel
+MAX_ZYGOTE_LINE = 32 << 20
+DEFAULT_UID_BASE = 61000     # runs use uid DEFAULT_UID_BASE + slot (or the next free one) as root
 
 
 UID_LOCK_DIR = "/run/tensor-playground-uids"
@@ -37,7 +40,7 @@ class _UidClaim:
     """An exclusive, host-wide claim on one unprivileged uid, held while the fd is open.
 
     A run's cleanup kills every process of its uid (kill(-1) as that uid), so no two
-    workers on a host, in this process or any other (web processes, Celery workers), may
+    slots on a host, in this process or any other (web processes, Celery workers), may
     share one. The kernel drops the lock when its holder dies, so claims never go stale.
     """
 
@@ -59,15 +62,19 @@ def _claim_uid(preferred):
     raise RuntimeError(f"no free sandbox uid in {preferred}..{preferred + UID_RANGE - 1}")
 
 
-class SandboxWorker:
-    """One warm worker process (inside bwrap where available), restarted when it dies."""
+class SandboxSlot:
+    """One warm zygote process (inside bwrap where available), restarted when it dies.
 
-    def __init__(self, slot=0, isolation_tier=None, *, seccomp=True):
+    ``isolation_tier`` and ``uid_base`` come from the caller (the run policy's settings):
+    the sandbox reads no configuration of its own."""
+
+    def __init__(self, slot=0, isolation_tier="auto", *, uid_base=DEFAULT_UID_BASE,
+                 seccomp=True):
         self.slot = slot
+        self.uid_base = uid_base
         self.seccomp = seccomp  # False only to test the layers beneath it
-        self.launch = isolation.choose(isolation_tier or setting("PLAYGROUND_SANDBOX_ISOLATION",
-                                                                  "auto"))
-        self.lock = threading.Lock()      # guards writes to the worker's stdin
+        self.launch = isolation.choose(isolation_tier)
+        self.lock = threading.Lock()      # guards writes to the zygote's stdin
         self.busy = threading.Lock()      # one run at a time, whoever calls run()
         self.process = None
         self.reader = None
@@ -81,8 +88,7 @@ class SandboxWorker:
     def start(self):
         privileged = os.geteuid() == 0
         if privileged and self.uid_claim is None:
-            self.uid_claim = _claim_uid(setting("PLAYGROUND_SANDBOX_UID_BASE",
-                                                DEFAULT_UID_BASE) + self.slot)
+            self.uid_claim = _claim_uid(self.uid_base + self.slot)
         self.runs_dir = self.launch.runs_dir()
         config = {"runs_dir": self.runs_dir, "sandbox": self.launch.layers,
                   "uid": self.uid_claim.uid if privileged else None, "seccomp": self.seccomp}
@@ -91,7 +97,7 @@ class SandboxWorker:
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd="/", close_fds=True,
             start_new_session=True)
         os.set_blocking(self.process.stdout.fileno(), False)
-        self.reader = protocol.LineReader(self.process.stdout.fileno(), MAX_WORKER_LINE)
+        self.reader = protocol.LineReader(self.process.stdout.fileno(), MAX_ZYGOTE_LINE)
         self.pending = []
         self.sandbox = None
 
@@ -122,7 +128,7 @@ class SandboxWorker:
             for stream in (self.process.stdin, self.process.stdout):
                 stream.close()
         self.process = None
-        if self.launch.tier != "bwrap":  # inside bwrap it was a tmpfs, gone with the worker
+        if self.launch.tier != "bwrap":  # inside bwrap it was a tmpfs, gone with the zygote
             shutil.rmtree(self.runs_dir, ignore_errors=True)
         if self.uid_claim is not None:  # every process of that uid is gone: free it
             os.close(self.uid_claim.fd)
@@ -144,7 +150,7 @@ class SandboxWorker:
                 return False
 
     def _next(self, deadline):
-        """The next message from the worker; None on EOF or when ``deadline`` passed."""
+        """The next message from the zygote; None on EOF or when ``deadline`` passed."""
         while not self.pending:
             timeout = deadline - time.monotonic()
             if timeout <= 0:
@@ -166,7 +172,7 @@ class SandboxWorker:
 
     # -- a run --------------------------------------------------------------------------------
     def cancel(self, run_id):
-        """Ask the worker to stop ``run_id`` now; run() enforces it if the worker does not."""
+        """Ask the zygote to stop ``run_id`` now; run() enforces it if the zygote does not."""
         with self.lock:
             self.cancelled_ids.add(run_id)
             current = self.current_run
@@ -175,12 +181,13 @@ class SandboxWorker:
         current[1] = time.monotonic()
         return self._send({"op": "cancel", "run_id": run_id})
 
-    def run(self, code, limits, run_id):
-        """Yield the run's events, ending with exactly one "finished"."""
+    def run(self, spec):
+        """Yield the events of the run ``spec`` describes, ending with exactly one "finished"."""
         with self.busy:
-            yield from self._run(code, limits, run_id)
+            yield from self._run(spec)
 
-    def _run(self, code, limits, run_id):
+    def _run(self, spec):
+        run_id, limits = spec.run_id, spec.limits
         started = time.monotonic()
         if self.process is None or self.process.poll() is not None:
             log.warning("sandbox worker %d had died while idle; starting a new one", self.slot)
@@ -193,9 +200,9 @@ class SandboxWorker:
             return
         deadline = started + limits.wall_s + GRACE_S
         try:
-            if not self._send({"op": "run", "run_id": run_id, "code": code,
-                               "limits": limits.to_dict()}):
-                raise _WorkerLost("the sandbox worker is gone")
+            if not self._send({"op": "run", "run_id": run_id, "code": spec.code,
+                               "device": spec.device, "limits": limits.to_dict()}):
+                raise _ZygoteLost("the sandbox worker is gone")
             with self.lock:
                 self.current_run = [run_id, None]  # [id, when a cancel was asked]
                 cancelled_early = run_id in self.cancelled_ids
@@ -208,11 +215,11 @@ class SandboxWorker:
                 message = self._next(wait_until)
                 if message is None:
                     if self.current_run[1] is not None:
-                        raise _WorkerLost("cancel", events.CANCELLED, "the run was cancelled")
+                        raise _ZygoteLost("cancel", events.CANCELLED, "the run was cancelled")
                     if time.monotonic() >= deadline:
-                        raise _WorkerLost("hang", events.TIMEOUT,
+                        raise _ZygoteLost("hang", events.TIMEOUT,
                                           "the sandbox stopped responding and was restarted")
-                    raise _WorkerLost("the sandbox worker died unexpectedly")
+                    raise _ZygoteLost("the sandbox worker died unexpectedly")
                 if message.get("op") != "event" or message.get("run_id") != run_id:
                     continue
                 event = protocol.parse_service_event(message.get("event"))
@@ -221,7 +228,7 @@ class SandboxWorker:
                 yield event
                 if event["type"] == "finished":
                     return
-        except _WorkerLost as lost:
+        except _ZygoteLost as lost:
             log.warning("sandbox worker %d lost during run %s: %s", self.slot, run_id,
                         lost.args[0])
             self.restart()
@@ -243,29 +250,30 @@ def describe_layers(sandbox):
     return f"tier {sandbox.get('tier')}, active: {', '.join(on)}; missing: {missing}"
 
 
-class _WorkerLost(Exception):
+class _ZygoteLost(Exception):
     def __init__(self, reason, status=events.KILLED, message=None):
         super().__init__(reason)
         self.status = status
         self.message = message or reason
 
 
-_process_worker = None
-_process_worker_lock = threading.Lock()
+_process_slot = None
+_process_slot_lock = threading.Lock()
 
 
-def run_in_sandbox(code, *, kind="snippet", limits=None, run_id=None, worker=None):
+def run_in_sandbox(code, limits=None, *, run_id=None, device="cpu", slot=None):
     """Run ``code`` in a sandbox and yield its events (no run_id added).
 
-    For callers without a pool (a Celery task, a script): one warm worker per process is
-    started on first use and kept.
+    ``limits``: a SandboxLimits, or overrides of its defaults. For callers without a pool
+    (a script, a test): one warm slot per process is started on first use and kept.
     """
-    global _process_worker
+    global _process_slot
     if not isinstance(limits, SandboxLimits):
-        limits = resolve_limits(kind, limits)
-    if worker is None:
-        with _process_worker_lock:
-            if _process_worker is None:
-                _process_worker = SandboxWorker()
-            worker = _process_worker
-    yield from worker.run(code, limits, run_id or uuid.uuid4().hex)
+        limits = SandboxLimits().with_overrides(limits)
+    if slot is None:
+        with _process_slot_lock:
+            if _process_slot is None:
+                _process_slot = SandboxSlot()
+            slot = _process_slot
+    yield from slot.run(RunSpec(run_id=run_id or uuid.uuid4().hex, code=code, limits=limits,
+                                device=device))

@@ -1,4 +1,4 @@
-"""The warm worker: a long-lived process inside the sandbox that forks one child per run.
+"""The zygote: a long-lived, warm process inside the sandbox that forks one child per run.
 
 It is exec'd fresh (never forked from the server), so it holds no server state: no
 settings, no database connection, no SECRET_KEY. It pre-imports NumPy and the engine once,
@@ -6,9 +6,9 @@ then for each run read from stdin forks a child (see child.py), relays the child
 as checked events on its own stdout, enforces the wall clock, output and event-rate limits,
 kills everything the run left behind and says how the run ended.
 
-Protocol, one JSON object per line:
-  service -> worker  {"op": "run", "run_id", "code", "limits"} | {"op": "cancel", "run_id"}
-  worker -> service  {"op": "ready", "sandbox"} | {"op": "event", "run_id", "event"}
+Protocol with its slot (slot.py), one JSON object per line:
+  slot -> zygote  {"op": "run", "run_id", "code", "device", "limits"} | {"op": "cancel", "run_id"}
+  zygote -> slot  {"op": "ready", "sandbox"} | {"op": "event", "run_id", "event"}
 """
 import codecs
 import ctypes
@@ -26,9 +26,9 @@ import time
 from playground import events
 from playground.sandbox import child, protocol, torch_alias, usercode
 
-# Imported once in the worker so runs start warm. The standard modules a snippet commonly
+# Imported once in the zygote so runs start warm. The standard modules a snippet commonly
 # imports are here too: cheaper per run, and without bubblewrap a Python installed under a
-# 0700 home (e.g. /root/.pyenv) is readable only by the worker, not by the run's uid.
+# 0700 home (e.g. /root/.pyenv) is readable only by the zygote, not by the run's uid.
 PRELOAD = ("numpy", "engine", "engine.nn", "engine.nn.functional", "engine.optim",
            "engine.utils.data", "engine.utils.tensorboard", "json", "math", "random",
            "itertools", "functools", "collections", "dataclasses", "time", "typing", "ctypes",
@@ -48,7 +48,7 @@ def _fmt_bytes(n):
     return f"{n} bytes"
 
 
-class Worker:
+class Zygote:
     def __init__(self, config):
         self.config = config
         self.uid = config.get("uid")
@@ -67,8 +67,8 @@ class Worker:
                 importlib.import_module(name)
                 loaded.append(name)
             except ModuleNotFoundError:
-                pass  # the engine grows these over time
-            except Exception as exc:  # a half-written engine must not stop the worker
+                pass  # not installed here: a run that imports it gets the error itself
+            except Exception as exc:  # an engine that fails to import must not stop the zygote
                 problems.append(f"import {name}: {type(exc).__name__}: {exc}")
         torch_alias.install()
         why_not = "disabled by configuration"
@@ -98,7 +98,7 @@ class Worker:
             data = data[os.write(self.out_fd, data):]
 
     def next_message(self, timeout=None):
-        """The next control message, None on timeout; exits the worker when the service left."""
+        """The next control message, None on timeout; exits the zygote when its slot left."""
         while not self.pending:
             if timeout is not None and not select.select([0], [], [], timeout)[0]:
                 return None
@@ -110,7 +110,7 @@ class Worker:
                 if isinstance(message, dict):
                     self.pending.append(message)
             if self.control.eof and not self.pending:
-                os._exit(0)  # the service is gone: so are we (bwrap takes the rest)
+                os._exit(0)  # the slot is gone: so are we (bwrap takes the rest)
             if timeout is not None:
                 timeout = 0
         return self.pending.pop(0)
@@ -145,42 +145,43 @@ def _merge(into, event):
 class RunSupervisor:
     """One run: fork the child, relay and police its output, end it, report how it ended."""
 
-    def __init__(self, worker, job):
-        self.worker = worker
+    def __init__(self, zygote, job):
+        self.zygote = zygote
         self.run_id = job.get("run_id")
         self.code = job.get("code", "")
+        self.device = job.get("device", "cpu")  # reported back; the run itself uses the CPU
         self.limits = job["limits"]
         self.used_bytes = 0
         self.metric_points = 0
         self.metric_cap_noticed = False
         self.tokens = float(self.limits["events_per_s"])
         self.refilled_at = time.monotonic()
-        self.outcome = None  # set when the worker itself stops the run
+        self.outcome = None  # set when the zygote itself stops the run
         self.dropped = 0
         self.last_error = None
 
     def emit(self, event):
-        self.worker.send({"op": "event", "run_id": self.run_id, "event": event})
+        self.zygote.send({"op": "event", "run_id": self.run_id, "event": event})
         self.tokens -= 1
 
     # -- the run ------------------------------------------------------------------------------
     def execute(self):
         limits = self.limits
-        run_dir = tempfile.mkdtemp(prefix="run-", dir=self.worker.config["runs_dir"])
-        uid = self.worker.uid
+        run_dir = tempfile.mkdtemp(prefix="run-", dir=self.zygote.config["runs_dir"])
+        uid = self.zygote.uid
         if uid is not None:
             os.chown(run_dir, uid, uid)
         os.chmod(run_dir, 0o700)
         pipes = [os.pipe() for _ in range(3)]  # stdout, stderr, events
-        self.emit(events.event("status", status=events.RUNNING, sandbox=self.worker.sandbox,
-                               limits=limits))
+        self.emit(events.event("status", status=events.RUNNING, sandbox=self.zygote.sandbox,
+                               device=self.device, limits=limits))
         started = time.monotonic()
         for stream in (sys.stdout, sys.stderr):
             stream.flush()
         pid = os.fork()
         if pid == 0:
             child.main([{"code": self.code, "limits": limits, "run_dir": run_dir}],
-                       [w for _, w in pipes], self.worker.config, self.worker.seccomp)
+                       [w for _, w in pipes], self.zygote.config, self.zygote.seccomp)
         for _, w in pipes:
             os.close(w)
         readers = [r for r, _ in pipes]
@@ -236,10 +237,10 @@ class RunSupervisor:
 
     def check_control(self):
         """Handle control messages during a run; True when this run is cancelled."""
-        later = []  # "run" messages: the service sends one at a time, but keep any for after
+        later = []  # "run" messages: the slot sends one at a time, but keep any for after
         try:
             while True:  # every message that arrived, not just the first
-                message = self.worker.next_message(timeout=0)
+                message = self.zygote.next_message(timeout=0)
                 if message is None:
                     return False
                 if message.get("op") == "cancel" and message.get("run_id") == self.run_id:
@@ -248,7 +249,7 @@ class RunSupervisor:
                 if message.get("op") == "run":
                     later.append(message)
         finally:
-            self.worker.pending.extend(later)
+            self.zygote.pending.extend(later)
 
     # -- output -------------------------------------------------------------------------------
     def pump(self, fd, size=1 << 16):
@@ -341,7 +342,7 @@ class RunSupervisor:
                 kill(target, signal.SIGKILL)
             except (ProcessLookupError, PermissionError):
                 pass
-        uid = self.worker.uid
+        uid = self.zygote.uid
         if uid is None:
             return
         reaper = os.fork()
@@ -401,9 +402,9 @@ class RunSupervisor:
 
 def main(argv=None):
     config = json.loads((argv or sys.argv)[1])
-    worker = Worker(config)
-    worker.warm_up()
-    worker.serve()
+    zygote = Zygote(config)
+    zygote.warm_up()
+    zygote.serve()
 
 
 if __name__ == "__main__":
