@@ -9,6 +9,8 @@ import tempfile
 import warnings
 from pathlib import Path
 
+from playground.policy import DEFAULTS as POLICY
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -158,15 +160,19 @@ def env_int(name, default):
     return int(os.environ.get(name, default))
 
 
-PLAYGROUND_MAX_CODE_BYTES = env_int("PLAYGROUND_MAX_CODE_BYTES", 64 * 1024)
+# The run policy (devices, run kinds and their limits, code size, quotas, the local pool):
+# its defaults live in playground/policy.py, which reads the PLAYGROUND_* settings below once.
+PLAYGROUND_MAX_CODE_BYTES = env_int("PLAYGROUND_MAX_CODE_BYTES", POLICY.max_code_bytes)
 PLAYGROUND_MAX_STORED_OUTPUT = env_int("PLAYGROUND_MAX_STORED_OUTPUT", 1024 * 1024)  # per stream
 PLAYGROUND_MAX_STORED_DISPLAYS = env_int("PLAYGROUND_MAX_STORED_DISPLAYS", 200)
 # ...and their JSON in bytes, all together (one display may be 512 KiB).
 PLAYGROUND_MAX_STORED_DISPLAY_BYTES = env_int("PLAYGROUND_MAX_STORED_DISPLAY_BYTES", 8 << 20)
-PLAYGROUND_MAX_ACTIVE_RUNS_PER_CLIENT = env_int("PLAYGROUND_MAX_ACTIVE_RUNS_PER_CLIENT", 3)
-PLAYGROUND_RUNS_PER_MINUTE = env_int("PLAYGROUND_RUNS_PER_MINUTE", 30)
+PLAYGROUND_MAX_ACTIVE_RUNS_PER_CLIENT = env_int("PLAYGROUND_MAX_ACTIVE_RUNS_PER_CLIENT",
+                                                POLICY.active_runs_per_client)
+PLAYGROUND_RUNS_PER_MINUTE = env_int("PLAYGROUND_RUNS_PER_MINUTE", POLICY.runs_per_minute)
 # Queued or running runs from one address, whatever sessions they come with.
-PLAYGROUND_MAX_ACTIVE_RUNS_PER_ADDRESS = env_int("PLAYGROUND_MAX_ACTIVE_RUNS_PER_ADDRESS", 12)
+PLAYGROUND_MAX_ACTIVE_RUNS_PER_ADDRESS = env_int("PLAYGROUND_MAX_ACTIVE_RUNS_PER_ADDRESS",
+                                                 POLICY.active_runs_per_address)
 PLAYGROUND_HISTORY_LENGTH = env_int("PLAYGROUND_HISTORY_LENGTH", 50)
 # Runs still going that one websocket may follow at once (finished runs do not count).
 PLAYGROUND_MAX_WATCHES_PER_SOCKET = env_int("PLAYGROUND_MAX_WATCHES_PER_SOCKET", 20)
@@ -181,24 +187,29 @@ PLAYGROUND_SINK_FLUSH_SECONDS = float(os.environ.get("PLAYGROUND_SINK_FLUSH_SECO
 PLAYGROUND_API_READ_RATE = os.environ.get("PLAYGROUND_API_READ_RATE", "600/m")
 
 # --- execution service ---
-# Which executor runs code ("local": warm sandbox workers on this host) and how many at once.
-PLAYGROUND_EXECUTOR = os.environ.get("PLAYGROUND_EXECUTOR", "local")
-PLAYGROUND_POOL_SIZE = int(os.environ.get("PLAYGROUND_POOL_SIZE", 0)) or os.cpu_count() or 1
-PLAYGROUND_QUEUE_MAX = int(os.environ.get("PLAYGROUND_QUEUE_MAX", 100))
-PLAYGROUND_CLIENT_MAX_RUNNING = int(os.environ.get("PLAYGROUND_CLIENT_MAX_RUNNING", 2))
-PLAYGROUND_CLIENT_MAX_QUEUED = int(os.environ.get("PLAYGROUND_CLIENT_MAX_QUEUED", 5))
+# Which executor runs code ("local": warm sandboxes on this host, "celery": worker hosts)
+# and, embedded, how many sandboxes run at once (0: one per core) and how the pool shares them.
+PLAYGROUND_EXECUTOR = os.environ.get("PLAYGROUND_EXECUTOR", POLICY.executor)
+PLAYGROUND_POOL_SIZE = env_int("PLAYGROUND_POOL_SIZE", POLICY.pool_size)
+PLAYGROUND_QUEUE_MAX = env_int("PLAYGROUND_QUEUE_MAX", POLICY.queue_max)
+PLAYGROUND_CLIENT_MAX_RUNNING = env_int("PLAYGROUND_CLIENT_MAX_RUNNING", POLICY.running_per_client)
+PLAYGROUND_CLIENT_MAX_QUEUED = env_int("PLAYGROUND_CLIENT_MAX_QUEUED", POLICY.queued_per_client)
 # "auto" picks the strongest isolation that works here (bwrap, unshare, none); see
 # docs/security.md. Runs use uid PLAYGROUND_SANDBOX_UID_BASE + slot when the server is root.
-PLAYGROUND_SANDBOX_ISOLATION = os.environ.get("PLAYGROUND_SANDBOX_ISOLATION", "auto")
-PLAYGROUND_SANDBOX_UID_BASE = int(os.environ.get("PLAYGROUND_SANDBOX_UID_BASE", 61000))
-# Per run kind, overrides of playground.sandbox.limits.SandboxLimits (wall_s, cpu_s,
-# memory_bytes, output_bytes, events_per_s, open_files, file_size_bytes, threads, ...).
-PLAYGROUND_LIMITS = {
-    "snippet": {"wall_s": float(os.environ.get("PLAYGROUND_SNIPPET_WALL_S", 30))},
-    "api": {"wall_s": float(os.environ.get("PLAYGROUND_SNIPPET_WALL_S", 30))},
-    "training": {"wall_s": float(os.environ.get("PLAYGROUND_TRAINING_WALL_S", 600)),
-                 "cpu_s": float(os.environ.get("PLAYGROUND_TRAINING_WALL_S", 600))},
-}
+PLAYGROUND_SANDBOX_ISOLATION = os.environ.get("PLAYGROUND_SANDBOX_ISOLATION",
+                                              POLICY.sandbox_isolation)
+PLAYGROUND_SANDBOX_UID_BASE = env_int("PLAYGROUND_SANDBOX_UID_BASE", POLICY.sandbox_uid_base)
+# Per run kind, overrides of its limit profile in playground/policy.py (wall_s, cpu_s,
+# memory_bytes, output_bytes, events_per_s, open_files, file_size_bytes, threads, ...); a
+# kind named here that the policy lacks is a new kind.
+_LIMIT_VARIABLES = {"PLAYGROUND_SNIPPET_WALL_S": (("snippet", "api"), "wall_s"),
+                    "PLAYGROUND_TRAINING_WALL_S": (("training",), "wall_s"),
+                    "PLAYGROUND_TRAINING_CPU_S": (("training",), "cpu_s")}
+PLAYGROUND_LIMITS = {}
+for _variable, (_kinds, _limit) in _LIMIT_VARIABLES.items():
+    if os.environ.get(_variable):
+        for _kind in _kinds:
+            PLAYGROUND_LIMITS.setdefault(_kind, {})[_limit] = float(os.environ[_variable])
 # Scaled out (PLAYGROUND_EXECUTOR=celery): runs are Celery tasks on the "cpu"/"gpu" queues,
 # brokered by Redis; the rest of the Celery setup is in playground/celery.py. A worker
 # renews a lease on each of its runs in Redis; a run whose lease is gone this long is
