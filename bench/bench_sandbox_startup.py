@@ -15,6 +15,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from playground import policy  # noqa: E402
+from playground.executors.base import CallbackSink  # noqa: E402
 from playground.executors.local import LocalExecutor  # noqa: E402
 
 
@@ -37,7 +39,9 @@ def measure(ex, code, seen=None):
             first.append(now - start)
             done.set()
 
-    ex.submit(code, on_event, limits={"wall_s": 10})
+    spec = policy.run_spec(code, limits={"wall_s": 10})
+    ex.sink.watch(spec.run_id, on_event)
+    ex.submit(spec)
     done.wait(30)
     return first[0] * 1000, first[-1] * 1000
 
@@ -49,12 +53,12 @@ def report(name, samples):
 
 def main(runs=100):
     t = time.perf_counter()
-    ex = LocalExecutor(pool_size=2)
+    ex = LocalExecutor(CallbackSink(), pool_size=2)
     seen = []
     measure(ex, "print('warm')", seen)
     print(f"first run on a new pool finished after {1000 * (time.perf_counter() - t):.0f} ms")
     print("sandbox layers:", seen[0].get("sandbox"))
-    time.sleep(1)  # both workers warm
+    time.sleep(1)  # both slots warm
     firsts, totals = [], []
     for _ in range(runs):
         first, total = measure(ex, "print('hi')")

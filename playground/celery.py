@@ -4,25 +4,27 @@
     celery -A playground worker -Q gpu -n gpu1@%h -c 1        # a GPU host
 
 One task, ``playground.execute_run``, runs one stored run in the same sandbox as the local
-executor (playground/executors/celery_tasks.py). Settings named CELERY_* in
-playground/settings.py (or the environment, through it) override the defaults below.
+executor; it and the worker's runtime (started and stopped by Celery's worker signals) are
+in playground/executors/celery_tasks.py, which this app loads by name in worker processes
+only. Settings named CELERY_* in playground/settings.py (or the environment, through it)
+override the defaults below.
 """
 import os
 
-from celery import Celery, signals
+from celery import Celery
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "playground.settings")
 
 app = Celery("playground", include=["playground.executors.celery_tasks"])
 app.add_defaults({
     # A run is acknowledged when it ended, not when it was taken: a message whose worker
-    # died goes back to the queue. Claiming the run row (run_claims.claim) makes such a
+    # died goes back to the queue. Claiming the run row (the run store's claim) makes such a
     # second delivery a no-op, so nothing runs twice and nothing is dropped.
     "task_acks_late": True,
     "task_reject_on_worker_lost": True,
     "worker_prefetch_multiplier": 1,
     # Each run's work happens in its sandbox child process, so threads are enough here, and
-    # they let one process hold the sandbox workers, the leases and the cancel polling.
+    # they let one process hold the sandbox slots, the leases and the cancel polling.
     "worker_pool": "threads",
     "worker_cancel_long_running_tasks_on_connection_loss": False,
     "task_default_queue": "cpu",
@@ -35,30 +37,3 @@ app.add_defaults({
     "broker_transport_options": {"visibility_timeout": 3600},
 })
 app.config_from_object("django.conf:settings", namespace="CELERY")
-
-
-@signals.worker_ready.connect
-def _start_worker_runtime(sender=None, **_):
-    from playground.executors.celery_tasks import runtime
-
-    pool = getattr(sender.controller.pool_cls, "__module__", str(sender.controller.pool_cls))
-    if not pool.endswith((".thread", ".solo")):
-        # Tasks would run in child processes that hold no sandbox workers, leases or
-        # heartbeat: refuse loudly rather than take runs and never execute them.
-        import logging
-        import os
-
-        logging.getLogger("playground.executors").critical(
-            "playground workers need the threads pool (the default) or solo, not %s", pool)
-        logging.shutdown()
-        os._exit(2)
-    runtime.start(hostname=sender.hostname,
-                  queues=sorted(sender.app.amqp.queues.consume_from or ["cpu"]),
-                  concurrency=sender.controller.concurrency)
-
-
-@signals.worker_shutdown.connect
-def _stop_worker_runtime(**_):
-    from playground.executors.celery_tasks import runtime
-
-    runtime.stop()

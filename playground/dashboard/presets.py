@@ -8,6 +8,8 @@ decision-boundary heatmap with the data points every few epochs.
 import json
 import math
 
+from playground import policy
+
 DATASETS = {
     "circle": "a disc inside a ring",
     "xor": "the four quadrants (XOR)",
@@ -29,7 +31,7 @@ OPTIMIZER_LABELS = {"sgd": "SGD", "nesterov": "SGD + Nesterov momentum", "adam":
                     "rmsprop": "RMSprop"}
 DEFAULTS = {"dataset": "spiral", "samples": 400, "noise": 0.1, "train_fraction": 0.7,
             "model": "mlp", "hidden": [32, 32], "activation": "tanh", "optimizer": "adam",
-            "lr": 0.03, "batch_size": 32, "epochs": 200, "device": "cpu", "seed": 0}
+            "lr": 0.03, "batch_size": 32, "epochs": 200, "device": policy.DEFAULT_DEVICE, "seed": 0}
 BOUNDARY_GRID = 40          # cells a side of the decision-boundary heatmap
 BOUNDARY_UPDATES = 20       # about this many heatmaps a run
 
@@ -85,7 +87,7 @@ def validate(raw):
         "lr": _number(cfg, "lr", float, 1e-6, 10.0),
         "batch_size": _number(cfg, "batch_size", int, 1, 1024),
         "epochs": _number(cfg, "epochs", int, 1, 500),
-        "device": _choice(cfg, "device", ("cpu", "cuda")),
+        "device": _choice(cfg, "device", policy.current().device_names),
         "seed": _number(cfg, "seed", int, 0, 2**31 - 1),
     }
     hidden = cfg["hidden"]

@@ -15,7 +15,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
 
 from playground import events
-from playground.runs import devices, service
+from playground.runs import devices, lifecycle
 from playground.runs.api import request_throttle
 from playground.runs.models import Run
 
@@ -33,7 +33,7 @@ def _ensure_session(request):
 
 
 def _owner(request):
-    return service.owner_of(request.user, request.session.session_key,
+    return lifecycle.owner_of(request.user, request.session.session_key,
                             request.META.get("REMOTE_ADDR"))
 
 
@@ -63,7 +63,7 @@ def throttled(view):
 
 def _page_context(request):
     _ensure_session(request)
-    return {"gpu_unavailable": devices.gpu_unavailable_reason(), "csrf_token": get_token(request)}
+    return {"gpu_unavailable": devices.unavailable_reason("cuda"), "csrf_token": get_token(request)}
 
 
 # -- pages ---------------------------------------------------------------------------------------
@@ -160,10 +160,10 @@ def train_start(request):
     except presets.PresetError as exc:
         return _error(str(exc), 400)
     try:
-        run = service.start_run(code, cfg["device"], owner=_owner(request),
+        run = lifecycle.start_run(code, cfg["device"], owner=_owner(request),
                                 ip=request.META.get("REMOTE_ADDR"), user=request.user,
                                 kind="training", name=presets.run_name(cfg))
-    except service.RunRejected as exc:
+    except lifecycle.RunRejected as exc:
         return _error(exc.message, exc.status)
     return JsonResponse({"id": str(run.id), "url": run.get_absolute_url(), "code": code,
                          "name": run.name, "config": cfg}, status=201)

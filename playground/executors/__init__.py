@@ -1,26 +1,49 @@
 """Executors run submitted code in the sandbox and stream its events back.
 
-    from playground.executors import get_executor
-    ex = get_executor()      # process-wide, chosen by settings.PLAYGROUND_EXECUTOR
-    handle = ex.submit(code, on_event, run_id=None, device="cpu", kind="snippet",
-                       client="anon", limits=None)      # returns at once; handle.run_id
-    ex.cancel(run_id) -> bool;  ex.queue_position(run_id) -> int | None;  ex.shutdown()
+    from playground import executors, policy
+    executors.configure(sink=..., store=...)   # the runs app does this at startup
+    ex = executors.get_executor()    # process-wide, chosen by the policy (PLAYGROUND_EXECUTOR)
+    handle = ex.submit(policy.run_spec(code, run_id=..., device="cpu", kind="snippet",
+                                       client="anon"))     # returns at once; handle.run_id
+    ex.cancel(run_id) -> bool;  ex.queue_position(run_id) -> int | None
+    ex.unavailable_reason(device) -> str | None;  ex.capabilities();  ex.shutdown()
 
-``on_event(event)`` is called from a service thread, in order, for every event of the run
-(each with "run_id"), ending with exactly one "finished". "local" (default) is a warm worker
-pool on this host; "celery" sends each stored run as a task to a worker host (queue "cpu"
-or "gpu"), which runs it in the same sandbox and publishes the same events itself.
+The contract both executors keep (tests/test_executor_contract.py): every event of a run
+reaches pages in order, numbered, ending with exactly one "finished" (a refused run gets
+only that, status "rejected"). The events of executing it go to the sink, from whichever
+process executes it, never on the submitting thread; scaled out, what only the stored row
+can decide across processes (the run's place in the queue, a cancel before a worker took
+it, "worker lost") goes through the run store, which numbers and publishes it the same way.
+
+"local" (default) is a pool of warm sandbox slots on this host; "celery" sends each stored
+run as a task to a worker host (one queue per device), which runs it in the same sandbox
+and hands its events to the same sink there.
 """
 import atexit
 import threading
 
-from playground.sandbox.limits import setting
+from playground import policy
 
 EXECUTORS = {"local": "playground.executors.local.LocalExecutor",
              "celery": "playground.executors.celery_executor.CeleryExecutor"}
 
+_ports = {"sink": None, "store": None}
 _executor = None
+_built_for = None     # the policy fields the executor was built from
 _lock = threading.Lock()
+
+
+def configure(*, sink, store=None):
+    """Wire in the ports every executor of this process uses (see base.py)."""
+    _ports.update(sink=sink, store=store)
+
+
+def ports():
+    """(sink, store) as configured; a RuntimeError when no sink was configured."""
+    if _ports["sink"] is None:
+        raise RuntimeError("no event sink configured: call playground.executors.configure("
+                           "sink=...) first (the runs app does at startup)")
+    return _ports["sink"], _ports["store"]
 
 
 def _load(name):
@@ -31,13 +54,25 @@ def _load(name):
     return getattr(__import__(module, fromlist=[cls]), cls)
 
 
+def _shape(p):
+    """What the process-wide executor is built from: a change means a new one."""
+    return p.executor, p.slots, p.sandbox_isolation, p.sandbox_uid_base
+
+
 def get_executor():
-    """The process-wide executor, created on first use (workers warm up in the background)."""
-    global _executor
+    """The process-wide executor, created on first use (sandboxes warm up in the
+    background); built again when the policy it was built from changed (tests)."""
+    global _executor, _built_for
+    p = policy.current()
+    with _lock:
+        if _executor is not None and _built_for == _shape(p):
+            return _executor
+    shutdown_executor()
     with _lock:
         if _executor is None:
-            _executor = _load(setting("PLAYGROUND_EXECUTOR", "local"))()
-            atexit.register(shutdown_executor)
+            sink, store = ports()
+            _executor = _load(p.executor)(sink, store)
+            _built_for = _shape(p)
         return _executor
 
 
@@ -48,3 +83,6 @@ def shutdown_executor():
         executor, _executor = _executor, None
     if executor is not None:
         executor.shutdown()
+
+
+atexit.register(shutdown_executor)

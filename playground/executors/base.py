@@ -1,37 +1,106 @@
-"""What every executor shares: the interface the site calls, run handles, ordered delivery.
+"""The run contract between the site and its executors: the interface the site calls, the
+ports the executors call back through, run handles and ordered delivery.
 
-``on_event`` is never called on the submitting thread (it may be an asyncio loop): each run
-has an outbox drained in order by a small shared thread pool, so a slow callback of one run
+Ports: an executor is given an ``EventSink`` and (scaled out) a ``RunStore`` when it is
+created; the runs app implements both (playground/runs/sink.py, store.py) and wires them in
+at startup, so no executor imports the runs app.
+
+The sink is never called on the submitting thread (it may be an asyncio loop): each run has
+an outbox drained in order by a small shared thread pool, so a slow sink call for one run
 delays only that run.
 """
 import collections
 import logging
 import threading
 import time
-import uuid
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import NamedTuple, Protocol
 
-from playground import events
+from playground import events, policy
+from playground.sandbox.spec import RunSpec
 
 log = logging.getLogger("playground.executors")
 
-DEVICES = ("cpu", "cuda")
-MAX_CODE_BYTES = 256 * 1024
+
+# -- ports ----------------------------------------------------------------------------------
+class EventSink(Protocol):
+    """Where the events of executing a run go, in order, each with its "run_id", ending with
+    exactly one "finished"; nothing of a run is accepted after its "finished"."""
+
+    def emit(self, event): ...
+
+
+class CallbackSink:
+    """An EventSink for scripts, benchmarks and tests (the site's is the runs app's): each
+    run's events go to the callback watching it, registered before the run is submitted."""
+
+    def __init__(self):
+        self._callbacks = {}
+        self._lock = threading.Lock()
+
+    def watch(self, run_id, on_event):
+        if not callable(on_event):
+            raise TypeError("on_event must be callable")
+        with self._lock:
+            self._callbacks[str(run_id)] = on_event
+
+    def emit(self, event):
+        with self._lock:
+            on_event = (self._callbacks.pop if event["type"] == "finished"
+                        else self._callbacks.get)(event["run_id"], None)
+        if on_event is None:
+            log.warning("no callback watches run %s: its %s event is dropped", event["run_id"],
+                        event["type"])
+            return
+        on_event(event)
+
+
+class RunState(NamedTuple):
+    status: str
+    device: str
+
+
+class RunStore(Protocol):
+    """The stored runs, for executors whose runs outlive a process (scaled out). Each change
+    locks the run's row, checks the statuses it ``expected`` and stores and publishes its
+    event with the run's next sequence number, as the sink would; a change that finds the
+    run elsewhere does nothing and returns None, so any number of processes may try."""
+
+    def state(self, run_id) -> RunState | None: ...
+    def claim(self, run_id): ...  # queued -> running for the caller: the run (.spec()) or None
+    def announce(self, run_id, event, expected=(events.QUEUED, events.RUNNING)): ...
+    def finish(self, run_id, status, message, expected=(events.QUEUED, events.RUNNING)): ...
+    def announce_positions(self, device, limit=50): ...  # a run left the queue of ``device``
+    def queue_position(self, run_id) -> int | None: ...
+    def running(self) -> list: ...  # ids of the runs running anywhere
+    def queued(self, older_than_s, device=None) -> list: ...  # [(run_id, device)] waiting
+
+
+# -- what an executor can do ------------------------------------------------------------------
+@dataclass(frozen=True)
+class Capabilities:
+    """``devices``: every device of the policy -> None when runs can use it now, else why not
+    (a sentence for the user). ``queues``: the capacity behind each queue of runs, as
+    {"name", "devices", "workers", "slots", "busy", "waiting_in_broker"} (None: not known).
+    ``workers``: the worker hosts alive now (scaled out); ``problems``: what could not be
+    asked (for /status/)."""
+    devices: dict
+    queues: tuple
+    workers: tuple = ()
+    problems: tuple = ()
 
 
 class RunHandle:
-    """A submitted run: its id, and the ordered delivery of its events to ``on_event``."""
+    """A submitted run: its spec, and the ordered delivery of its events to the sink."""
 
-    def __init__(self, run_id, on_event, delivery_pool, *, client, kind, device, limits):
-        self.run_id = run_id
-        self.client = client
-        self.kind = kind
-        self.device = device
-        self.limits = limits
+    def __init__(self, spec, sink, delivery_pool):
+        self.spec = spec
+        self.run_id = spec.run_id
         self.submitted_at = time.monotonic()
         self.finished = threading.Event()
         self.final_event = None
-        self._on_event = on_event
+        self._sink = sink
         self._pool = delivery_pool
         self._outbox = collections.deque()
         self._lock = threading.Lock()
@@ -58,7 +127,7 @@ class RunHandle:
                                duration_ms=duration_ms))
 
     def wait(self, timeout=None):
-        """Block until every event, "finished" included, was handed to ``on_event``."""
+        """Block until every event, "finished" included, was handed to the sink."""
         return self.finished.wait(timeout)
 
     @property
@@ -73,9 +142,9 @@ class RunHandle:
                     return
                 event = self._outbox.popleft()
             try:
-                self._on_event(event)
-            except Exception:  # the consumer's bug must not stop the service
-                log.exception("on_event failed for run %s", self.run_id)
+                self._sink.emit(event)
+            except Exception:  # the sink's bug must not stop the service
+                log.exception("the event sink failed for run %s", self.run_id)
             if event["type"] == "finished":
                 self.finished.set()
 
@@ -83,42 +152,55 @@ class RunHandle:
 class Executor:
     """The interface the site uses; see playground/executors/__init__.py."""
 
-    def __init__(self, delivery_threads=4):
+    def __init__(self, sink, store=None, *, delivery_threads=4):
+        if not callable(getattr(sink, "emit", None)):
+            raise TypeError(f"sink must be an EventSink (with emit(event)), not {sink!r}")
+        self.sink = sink
+        self.store = store
         self._delivery = ThreadPoolExecutor(delivery_threads, thread_name_prefix="run-events")
 
-    def submit(self, code, on_event, *, run_id=None, device="cpu", kind="snippet",
-               client="anon", limits=None):
+    def submit(self, spec):
+        """Start (or queue) the run; returns its RunHandle at once. A run that cannot be
+        served ends with one "finished" event, status "rejected", saying why."""
         raise NotImplementedError
 
     def cancel(self, run_id):
+        """True when the run will end "cancelled" (it was queued or running), else False."""
         raise NotImplementedError
 
     def queue_position(self, run_id):
+        """1 for the next run to start, 2 behind it...; None unless the run is waiting."""
+        raise NotImplementedError
+
+    def unavailable_reason(self, device):
+        """None when runs on ``device`` can be served now, else why not (for the user)."""
+        raise NotImplementedError
+
+    def capabilities(self):
+        """A Capabilities: which devices runs can use now (and why not), and the capacity."""
         raise NotImplementedError
 
     def shutdown(self):
         self._delivery.shutdown(wait=True)
 
     # -- helpers for subclasses ---------------------------------------------------------------
-    def _new_handle(self, code, on_event, run_id, device, kind, client, limits):
-        """Check the caller's arguments (programming errors raise) and make the handle."""
-        from playground.sandbox.limits import resolve_limits
-        if not isinstance(code, str):
-            raise TypeError(f"code must be a str, not {type(code).__name__}")
-        if not callable(on_event):
-            raise TypeError("on_event must be callable")
-        if device not in DEVICES:
-            raise ValueError(f"unknown device {device!r}; use one of {', '.join(DEVICES)}")
-        resolved = resolve_limits(kind, limits)  # unknown kind / bad limits: ValueError
-        return RunHandle(str(run_id) if run_id is not None else uuid.uuid4().hex, on_event,
-                         self._delivery, client=str(client), kind=kind, device=device,
-                         limits=resolved)
+    def _new_handle(self, spec):
+        if not isinstance(spec, RunSpec):
+            raise TypeError(f"submit takes a RunSpec (see policy.run_spec), not "
+                            f"{type(spec).__name__}")
+        return RunHandle(spec, self.sink, self._delivery)
 
-    @staticmethod
-    def _refusal(handle, code):
+    def _device_reasons(self):
+        return {name: self.unavailable_reason(name) for name in policy.current().device_names}
+
+    def _refusal(self, spec):
         """Why this run cannot be accepted at all (user-facing reason), or None."""
-        if len(code.encode("utf-8", "surrogatepass")) > MAX_CODE_BYTES:
-            return f"the code is too long (more than {MAX_CODE_BYTES // 1024} KiB)"
-        if "\x00" in code:
+        cap = policy.current().max_code_bytes
+        if len(spec.code.encode("utf-8", "surrogatepass")) > cap:
+            return f"the code is too long (more than {cap // 1024} KiB)"
+        if "\x00" in spec.code:
             return "the code contains a NUL character"
-        return None
+        return self._device_refusal(spec.device)
+
+    def _device_refusal(self, device):
+        return self.unavailable_reason(device)

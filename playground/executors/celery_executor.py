@@ -1,21 +1,19 @@
 """The Celery executor (PLAYGROUND_EXECUTOR=celery): runs become tasks on worker hosts.
 
-The web process only sends the task (queue "cpu", or "gpu" for device "cuda") and answers
-questions about it; the worker that takes it stores and publishes every event itself
+The web process stores the run's place in the queue (run store), sends the task (its
+spec, as a dict) to the queue of the run's device and answers questions about it; the
+worker that takes it executes it and hands every event to the sink there
 (celery_tasks.py), so any web process can serve any run: its consumers hear the run's
-channel-layer group through Redis and replay the rest from the database.
-
-Unlike the local executor, ``submit`` runs stored runs only (the task reads the code from
-the Run row), and ``on_event`` hears only what the web process itself decides (a refusal);
-everything else reaches pages through the channel layer.
+channel-layer group through Redis and replay the rest from the database. The web process's
+own sink hears only what this process decides: a refusal.
 """
 import logging
 
-from playground import events
-from playground.runs.models import Run
+from playground import events, policy
+from playground.celery import app
 
-from . import fleet, run_claims
-from .base import Executor
+from . import fleet
+from .base import Capabilities, Executor
 from .reaper import ReaperThread
 
 log = logging.getLogger("playground.executors")
@@ -23,64 +21,89 @@ log = logging.getLogger("playground.executors")
 TASK = "playground.execute_run"
 
 
-def send_run(run_id, device, limits=None):
-    """Put the task of ``run_id`` on its device's queue."""
-    from playground.celery import app
-
-    app.send_task(TASK, args=[str(run_id)], kwargs={"limits": limits} if limits else {},
+def send_run(run_id, device, spec=None):
+    """Put the task of ``run_id`` on its device's queue (with its spec, when the caller has
+    it; without, the worker builds it from the stored run)."""
+    app.send_task(TASK, args=[str(run_id)], kwargs={"spec": spec.to_dict()} if spec else {},
                   queue=fleet.queue_for(device))
 
 
 class CeleryExecutor(Executor):
-    def __init__(self):
-        super().__init__(delivery_threads=2)
+    def __init__(self, sink, store):
+        if store is None:
+            raise TypeError("the Celery executor needs a RunStore: its runs are stored rows")
+        super().__init__(sink, store, delivery_threads=2)
         fleet.redis_url()  # no REDIS_URL: say so now, not on the first run
-        self._reaper = ReaperThread()
+        self._reaper = ReaperThread(store, send_run)
         self._reaper.start()
 
-    def submit(self, code, on_event, *, run_id=None, device="cpu", kind="snippet",
-               client="anon", limits=None):
-        handle = self._new_handle(code, on_event, run_id, device, kind, client, limits)
-        if not Run.objects.filter(pk=handle.run_id).exists():
-            raise ValueError(f"run {handle.run_id} is not stored: the Celery executor runs "
+    def submit(self, spec):
+        handle = self._new_handle(spec)
+        if self.store.state(spec.run_id) is None:
+            raise ValueError(f"run {spec.run_id} is not stored: the Celery executor runs "
                              f"stored runs (create the Run row first)")
-        reason = self._refusal(handle, code)
-        if reason is None and device == "cuda":
-            reason = fleet.gpu_unavailable_reason()
+        reason = self._refusal(spec)
         if reason is not None:
             handle.finish(events.REJECTED, reason, duration_ms=0)
             return handle
         # Stored before it is sent: the worker numbers its events after this one.
-        run_claims.announce(handle.run_id, events.event(
-            "status", status=events.QUEUED, queue_position=self.queue_position(handle.run_id)),
+        self.store.announce(spec.run_id, events.event(
+            "status", status=events.QUEUED, queue_position=self.queue_position(spec.run_id)),
             expected=(events.QUEUED,))
-        fleet.mark_enqueued(handle.run_id)
-        send_run(handle.run_id, device, limits)
+        fleet.mark_enqueued(spec.run_id)
+        send_run(spec.run_id, spec.device, spec)
         return handle
 
     def cancel(self, run_id):
         run_id = str(run_id)
-        ended = run_claims.finish(run_id, events.CANCELLED,
+        ended = self.store.finish(run_id, events.CANCELLED,
                                   "the run was cancelled before it started",
                                   expected=(events.QUEUED,))
         if ended:  # a worker that gets its message later finds it taken
-            device = Run.objects.filter(pk=run_id).values_list("device", flat=True).first()
-            run_claims.announce_positions(device)
+            self.store.announce_positions(self.store.state(run_id).device)
             return True
-        status = Run.objects.filter(pk=run_id).values_list("status", flat=True).first()
-        if status != events.RUNNING:
+        state = self.store.state(run_id)
+        if state is None or state.status != events.RUNNING:
             return False
         fleet.request_cancel(run_id)  # its worker, wherever it is, polls for this
         return True
 
     def queue_position(self, run_id):
-        """1 + the queued runs of the same queue stored before this one; None unless queued."""
-        run = Run.objects.filter(pk=run_id).values("status", "device", "queued_at").first()
-        if run is None or run["status"] != events.QUEUED:
-            return None
-        same_queue = ("cuda",) if run["device"] == "cuda" else ("cpu",)
-        return 1 + Run.objects.filter(status=events.QUEUED, device__in=same_queue,
-                                      queued_at__lt=run["queued_at"]).count()
+        """1 + the queued runs of the same device stored before this one; None unless queued."""
+        return self.store.queue_position(run_id)
+
+    def unavailable_reason(self, device):
+        if device == policy.DEFAULT_DEVICE:
+            return None  # its runs wait for a worker: there is always meant to be one
+        return fleet.unavailable_reason(device)
+
+    def capabilities(self):
+        problems = []
+        try:
+            workers = sorted(fleet.live_workers().values(), key=lambda w: w["hostname"])
+        except Exception as exc:
+            problems.append(f"Redis did not answer: {type(exc).__name__}: {exc}")
+            workers, unreachable = [], fleet.unreachable(exc)
+        else:
+            unreachable = None
+        p = policy.current()
+        devices = {d: None if d == policy.DEFAULT_DEVICE else
+                   unreachable or fleet.no_worker_reason(d, workers) for d in p.device_names}
+        queues = []
+        for device in p.devices:
+            serving = [w for w in workers if device.queue in w["queues"]]
+            try:
+                waiting = fleet.queue_depth(device.queue)
+            except Exception as exc:
+                waiting = None
+                problems.append(f"the broker did not answer for queue {device.queue}: "
+                                f"{type(exc).__name__}")
+            queues.append({"name": device.queue, "devices": (device.name,),
+                           "waiting_in_broker": waiting, "workers": len(serving),
+                           "slots": sum(w["concurrency"] for w in serving),
+                           "busy": sum(w["busy"] for w in serving)})
+        return Capabilities(devices=devices, queues=tuple(queues), workers=tuple(workers),
+                            problems=tuple(sorted(set(problems))))
 
     def shutdown(self):
         self._reaper.stop()

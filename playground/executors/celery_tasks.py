@@ -1,11 +1,12 @@
 """The worker side of the Celery executor: the task that executes one run, and what a worker
-process keeps beside its tasks (warm sandbox workers, leases, heartbeat, cancel polling).
+process keeps beside its tasks (warm sandbox slots, leases, heartbeat, cancel polling).
 
-A task takes the run row (run_claims.claim: a second delivery of the same message finds it
-taken and does nothing), runs the code through ``SandboxWorker.run`` exactly as the local
-executor does (same limits from settings, same statuses, same events) and hands every event
-to the site's own event sink, which stores batches in the shared database and publishes them
-to the run's channel-layer group (Redis), where any web process's consumers pick them up.
+A task claims the run through the run store (a second delivery of the same message finds it
+taken and does nothing), runs its spec through ``SandboxSlot.run`` exactly as the local
+executor does (same limits, same statuses, same events) and hands every event to the event
+sink wired in at startup (the runs app's), which stores batches in the shared database and
+publishes them to the run's channel-layer group (Redis), where any web process's consumers
+pick them up.
 """
 import logging
 import os
@@ -13,15 +14,16 @@ import queue
 import threading
 import time
 
+from celery import signals
 from django.db import DatabaseError, close_old_connections, connections
 
-from playground import events
+from playground import events, policy
 from playground.celery import app
-from playground.runs.sink import event_sink
-from playground.sandbox.limits import resolve_limits
-from playground.sandbox.service import SandboxWorker
+from playground.sandbox.slot import SandboxSlot
+from playground.sandbox.spec import RunSpec
 
-from . import fleet, run_claims
+from . import fleet, ports
+from .celery_executor import send_run
 from .reaper import ReaperThread
 
 log = logging.getLogger("playground.executors")
@@ -32,32 +34,34 @@ STUCK_EXIT_CODE = 75  # EX_TEMPFAIL: the supervisor (systemd Restart=always) sta
 
 
 class WorkerRuntime:
-    """Per worker process: sandbox workers by slot, the runs executing now, and a control
-    thread renewing leases and the heartbeat and passing on cancels."""
+    """Per worker process: sandbox slots, the runs executing now, and a control thread
+    renewing leases and the heartbeat and passing on cancels."""
 
     def __init__(self):
         self.hostname = None
         self.queues = ["cpu"]
         self.concurrency = 1
+        self.sink = self.store = None        # the ports, taken when the worker starts
         self._lock = threading.Lock()
-        self._idle = queue.LifoQueue()       # free SandboxWorkers, one per task thread
-        self._active = {}                    # run_id -> SandboxWorker executing it
+        self._idle = queue.LifoQueue()       # free SandboxSlots, one per task thread
+        self._active = {}                    # run_id -> SandboxSlot executing it
         self._cancelling = set()
         self._halt = threading.Event()
         self._threads = []
         self._last_task_at = time.monotonic()
         self._starved_since = None
 
-    # -- lifecycle (celery signals, playground/celery.py) -------------------------------------
+    # -- lifecycle (the celery signals below) --------------------------------------------------
     def start(self, hostname, queues, concurrency):
         self.hostname, self.queues, self.concurrency = hostname, list(queues), int(concurrency)
+        self.sink, self.store = ports()
         self._halt.clear()
-        # One sandbox worker per task thread, started now: they warm up (import NumPy and
+        # One sandbox slot per task thread, started now: they warm up (import NumPy and
         # the engine) side by side while the worker waits for its first run.
         for slot in range(self.concurrency):
-            self._idle.put(SandboxWorker(slot))  # its own uid: PLAYGROUND_SANDBOX_UID_BASE + slot
+            self._idle.put(self._new_slot(slot))
         control = threading.Thread(target=self._control_loop, daemon=True, name="run-control")
-        reaper = ReaperThread()
+        reaper = ReaperThread(self.store, send_run)
         self._threads = [control, reaper]
         for thread in self._threads:
             thread.start()
@@ -79,32 +83,36 @@ class WorkerRuntime:
             except Exception:
                 pass
 
-    def _take_sandbox(self):
-        """A sandbox worker whose process is alive (one that died between runs is replaced).
-        There are as many as task threads, so one is always free for a starting task."""
-        worker = self._idle.get()
-        if worker.process is None or worker.process.poll() is not None:
-            worker = self._replace(worker)
-        return worker
-
     @staticmethod
-    def _replace(worker):
+    def _new_slot(slot):
+        p = policy.current()  # its own uid: PLAYGROUND_SANDBOX_UID_BASE + slot, or the next free
+        return SandboxSlot(slot, p.sandbox_isolation, uid_base=p.sandbox_uid_base)
+
+    def _take_sandbox(self):
+        """A sandbox slot whose zygote is alive (one that died between runs is replaced).
+        There are as many as task threads, so one is always free for a starting task."""
+        sandbox = self._idle.get()
+        if sandbox.process is None or sandbox.process.poll() is not None:
+            sandbox = self._replace(sandbox)
+        return sandbox
+
+    def _replace(self, sandbox):
         try:
-            worker.stop()
-        except Exception:  # e.g. a broken pipe to a worker that died: it is gone anyway
+            sandbox.stop()
+        except Exception:  # e.g. a broken pipe to a zygote that died: it is gone anyway
             pass
-        return SandboxWorker(worker.slot)
+        return self._new_slot(sandbox.slot)
 
     # -- one run ------------------------------------------------------------------------------
-    def execute(self, run_id, limit_overrides=None):
+    def execute(self, run_id, spec=None):
+        """Claim and execute the stored run ``run_id``; ``spec`` (a dict) as it was built
+        where the run was created, or None to build it from the stored run."""
         self._last_task_at = time.monotonic()
-        run = run_claims.claim(run_id)
+        run = self.store.claim(run_id)
         if run is None:
             log.info("run %s is not queued any more (done, running elsewhere or cancelled): "
                      "not executed again", run_id)
             return "skipped"
-        log.info("run %s (%s, device %s) executing on %s", run_id, run.kind, run.device,
-                 self.hostname)
         # The runs behind it moved up: tell them, beside the run rather than before it.
         threading.Thread(target=self._announce_positions, args=(run.device,), daemon=True,
                          name="queue-positions").start()
@@ -113,29 +121,31 @@ class WorkerRuntime:
         except Exception:  # Redis away: the control loop renews it when Redis is back
             log.warning("could not take the lease of run %s", run_id)
         try:
-            limits = resolve_limits(run.kind, limit_overrides)
-        except ValueError as exc:
+            spec = RunSpec.from_dict(spec) if spec else run.spec()
+        except (TypeError, ValueError) as exc:
             self._emit(run_id, events.event("finished", status=events.REJECTED, duration_ms=0,
-                                            message=f"bad limits: {exc}"))
+                                            message=f"bad run spec: {exc}"))
             fleet.drop_lease(run_id)
             return "rejected"
-        worker = self._take_sandbox()
+        log.info("run %s (%s, device %s) executing on %s", run_id, spec.kind, spec.device,
+                 self.hostname)
+        sandbox = self._take_sandbox()
         with self._lock:
-            self._active[run_id] = worker
+            self._active[run_id] = sandbox
         try:
-            for event in worker.run(run.code, limits, run_id):
+            for event in sandbox.run(spec):
                 self._emit(run_id, event)
         except Exception as exc:  # never leave the run without its "finished"
             log.exception("sandbox failed on run %s", run_id)
             self._emit(run_id, events.event(
                 "finished", status=events.KILLED, duration_ms=None,
                 message=f"the sandbox service failed ({exc}); try again"))
-            worker = self._replace(worker)
+            sandbox = self._replace(sandbox)
         finally:
             with self._lock:
                 self._active.pop(run_id, None)
                 self._cancelling.discard(run_id)
-            self._idle.put(worker)
+            self._idle.put(sandbox)
             try:
                 fleet.drop_lease(run_id)
             except Exception:
@@ -143,18 +153,16 @@ class WorkerRuntime:
             close_old_connections()
         return "done"
 
-    @staticmethod
-    def _announce_positions(device):
+    def _announce_positions(self, device):
         try:
-            run_claims.announce_positions(device)
+            self.store.announce_positions(device)
         except Exception:
             log.exception("could not announce queue positions")
         finally:
             connections.close_all()  # this thread ends here: close, do not keep, its connection
 
-    @staticmethod
-    def _emit(run_id, event):
-        event_sink({**event, "run_id": run_id})
+    def _emit(self, run_id, event):
+        self.sink.emit({**event, "run_id": run_id})
 
     # -- control thread -----------------------------------------------------------------------
     def _control_loop(self):
@@ -194,19 +202,39 @@ class WorkerRuntime:
                       self.hostname, ",".join(self.queues), now - self._last_task_at)
             fleet.forget_worker(self.hostname)
             logging.shutdown()
-            os._exit(STUCK_EXIT_CODE)  # its sandbox workers see their pipe close and exit
+            os._exit(STUCK_EXIT_CODE)  # its zygotes see their pipe close and exit
 
 
 runtime = WorkerRuntime()
 
 
 @app.task(name="playground.execute_run", bind=True, max_retries=None)
-def execute_run(task, run_id, limits=None):
+def execute_run(task, run_id, spec=None):
     """Execute the stored run ``run_id`` (sent by CeleryExecutor.submit or the reaper)."""
     try:
-        return runtime.execute(str(run_id), limits)
+        return runtime.execute(str(run_id), spec)
     except DatabaseError as exc:  # could not even claim it: the database is away; later
         close_old_connections()
         log.warning("run %s: the database is unavailable (%s); trying again in %d s", run_id,
                     exc, DB_RETRY_S)
         raise task.retry(countdown=DB_RETRY_S) from exc
+
+
+@signals.worker_ready.connect
+def _start_worker_runtime(sender=None, **_):
+    pool = getattr(sender.controller.pool_cls, "__module__", str(sender.controller.pool_cls))
+    if not pool.endswith((".thread", ".solo")):
+        # Tasks would run in child processes that hold no sandbox slots, leases or
+        # heartbeat: refuse loudly rather than take runs and never execute them.
+        log.critical("playground workers need the threads pool (the default) or solo, not %s",
+                     pool)
+        logging.shutdown()
+        os._exit(2)
+    runtime.start(hostname=sender.hostname,
+                  queues=sorted(sender.app.amqp.queues.consume_from or ["cpu"]),
+                  concurrency=sender.controller.concurrency)
+
+
+@signals.worker_shutdown.connect
+def _stop_worker_runtime(**_):
+    runtime.stop()

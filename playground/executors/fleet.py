@@ -20,8 +20,11 @@ import threading
 
 from django.conf import settings
 
+from playground import policy
+
 PREFIX = "playground:"
-QUEUES = ("cpu", "gpu")
+NO_WORKER = ("no {label} worker is running right now (start one with: "
+             "celery -A playground worker -Q {queue})")
 CANCEL_TTL_S = 24 * 3600
 ENQUEUED_TTL_S = 7 * 24 * 3600
 
@@ -30,8 +33,8 @@ _clients_lock = threading.Lock()
 
 
 def queue_for(device):
-    """The Celery queue of a run on ``device``: CUDA runs need a GPU host."""
-    return "gpu" if device == "cuda" else "cpu"
+    """The Celery queue of a run on ``device`` (each device has its own worker hosts)."""
+    return policy.current().device(device).queue
 
 
 def lease_seconds():
@@ -91,14 +94,26 @@ def workers_on(queue):
     return [w for w in live_workers().values() if queue in w["queues"]]
 
 
-def gpu_unavailable_reason():
-    """None when a GPU worker is alive, else why CUDA runs cannot be served right now."""
+def unavailable_reason(device):
+    """None when a live worker serves the queue of ``device``, else why its runs cannot be
+    served right now."""
     try:
-        if workers_on("gpu"):
-            return None
+        workers = list(live_workers().values())
     except Exception as exc:  # Redis down: say so rather than queue runs nobody takes
-        return f"the run queue cannot be reached ({type(exc).__name__})"
-    return "no GPU worker is running right now (start one with: celery -A playground worker -Q gpu)"
+        return unreachable(exc)
+    return no_worker_reason(device, workers)
+
+
+def no_worker_reason(device, workers):
+    """None when one of ``workers`` (heartbeats) serves the queue of ``device``, else why not."""
+    device = policy.current().device(device)
+    if any(device.queue in w["queues"] for w in workers):
+        return None
+    return NO_WORKER.format(label=device.label, queue=device.queue)
+
+
+def unreachable(exc):
+    return f"the run queue cannot be reached ({type(exc).__name__})"
 
 
 # -- runs -------------------------------------------------------------------------------------

@@ -1,40 +1,42 @@
-"""The local executor: a pool of warm sandbox workers on this host, a fair queue, quotas.
+"""The local executor: a pool of warm sandbox slots on this host, a fair queue, quotas.
 
-One service thread per worker slot takes the next eligible run (oldest first, skipping
-clients already at their running limit), runs it through ``SandboxWorker.run`` and hands
-its events to the run's ordered outbox. Nothing here runs on the caller's thread except
-the bookkeeping in ``submit``/``cancel``/``queue_position``, which never waits on a run.
+One service thread per slot takes the next eligible run (oldest first, skipping clients
+already at their running limit), runs its spec through ``SandboxSlot.run`` and hands its
+events to the run's ordered outbox, which delivers them to the sink. Nothing here runs on
+the caller's thread except the bookkeeping in ``submit``/``cancel``/``queue_position``,
+which never waits on a run. Its numbers (slots, queue and per-client limits, isolation)
+come from the run policy unless given here.
 """
 import collections
 import logging
-import os
 import threading
 
-from playground import events
-from playground.executors.base import Executor
-from playground.sandbox.limits import setting
-from playground.sandbox.service import SandboxWorker
+from playground import events, policy
+from playground.executors.base import Capabilities, Executor
+from playground.sandbox import devices
+from playground.sandbox.slot import SandboxSlot
 
 log = logging.getLogger("playground.executors")
 
+NO_WORKERS = 'this server has no {} workers: run it with device "cpu"'
+
 
 class LocalExecutor(Executor):
-    def __init__(self, pool_size=None, *, max_queue=None, client_max_running=None,
-                 client_max_queued=None, isolation=None):
-        self.pool_size = int(pool_size or setting("PLAYGROUND_POOL_SIZE", None)
-                             or os.cpu_count() or 1)
-        super().__init__(delivery_threads=self.pool_size + 2)
-        self.max_queue = max_queue or setting("PLAYGROUND_QUEUE_MAX", 100)
-        self.client_max_running = (client_max_running
-                                   or setting("PLAYGROUND_CLIENT_MAX_RUNNING", 2))
-        self.client_max_queued = (client_max_queued
-                                  or setting("PLAYGROUND_CLIENT_MAX_QUEUED", 5))
-        self.isolation = isolation
+    def __init__(self, sink, store=None, *, pool_size=None, max_queue=None,
+                 client_max_running=None, client_max_queued=None, isolation=None):
+        p = policy.current()
+        self.pool_size = int(pool_size or p.slots)
+        super().__init__(sink, store, delivery_threads=self.pool_size + 2)
+        self.max_queue = max_queue or p.queue_max
+        self.client_max_running = client_max_running or p.running_per_client
+        self.client_max_queued = client_max_queued or p.queued_per_client
+        self.isolation = isolation or p.sandbox_isolation
+        self.uid_base = p.sandbox_uid_base
         self._cond = threading.Condition()
         self._queue = []                      # waiting RunHandles, oldest first
         self._running = {}                    # run_id -> (handle, slot)
         self._running_per_client = collections.Counter()
-        self._workers = [None] * self.pool_size
+        self._slots = [None] * self.pool_size
         self._stopping = False
         self._threads = [threading.Thread(target=self._serve, args=(slot,), daemon=True,
                                           name=f"sandbox-slot-{slot}")
@@ -43,13 +45,9 @@ class LocalExecutor(Executor):
             thread.start()
 
     # -- the interface ------------------------------------------------------------------------
-    def submit(self, code, on_event, *, run_id=None, device="cpu", kind="snippet",
-               client="anon", limits=None):
-        handle = self._new_handle(code, on_event, run_id, device, kind, client, limits)
-        handle.code = code
-        reason = self._refusal(handle, code)
-        if reason is None and device != "cpu":
-            reason = "this server has no GPU workers: run it with device \"cpu\""
+    def submit(self, spec):
+        handle = self._new_handle(spec)
+        reason = self._refusal(spec)
         with self._cond:
             if reason is None:
                 reason = self._quota_refusal(handle)
@@ -61,7 +59,7 @@ class LocalExecutor(Executor):
             self._queue.append(handle)
             position = len(self._queue)
             if (position > self._free_slots()
-                    or self._running_per_client[handle.client] >= self.client_max_running):
+                    or self._running_per_client[spec.client] >= self.client_max_running):
                 self._announce(handle, position)
             self._cond.notify_all()
         return handle
@@ -81,9 +79,9 @@ class LocalExecutor(Executor):
             return False
         handle, slot = entry
         handle.cancel_requested = True
-        worker = self._workers[slot]
-        if worker is not None:
-            worker.cancel(run_id)
+        sandbox = self._slots[slot]
+        if sandbox is not None:
+            sandbox.cancel(run_id)
         return True
 
     def queue_position(self, run_id):
@@ -92,6 +90,16 @@ class LocalExecutor(Executor):
                 if handle.run_id == str(run_id):
                     return index + 1
         return None
+
+    def unavailable_reason(self, device):
+        return devices.unavailable_reason(device)
+
+    def capabilities(self):
+        reasons = self._device_reasons()
+        served = tuple(name for name, why_not in reasons.items() if why_not is None)
+        return Capabilities(devices=reasons, queues=({
+            "name": "local", "devices": served, "workers": 1, "slots": self.pool_size,
+            "busy": None, "waiting_in_broker": None},))
 
     def shutdown(self):
         with self._cond:
@@ -105,9 +113,9 @@ class LocalExecutor(Executor):
             self.cancel(run_id)
         for thread in self._threads:
             thread.join(timeout=10)
-        for worker in self._workers:
-            if worker is not None:
-                worker.stop()
+        for sandbox in self._slots:
+            if sandbox is not None:
+                sandbox.stop()
         super().shutdown()
 
     # -- internals ----------------------------------------------------------------------------
@@ -117,11 +125,16 @@ class LocalExecutor(Executor):
     def _find_queued(self, run_id):
         return next((h for h in self._queue if h.run_id == run_id), None)
 
+    def _device_refusal(self, device):
+        if self.unavailable_reason(device) is None:
+            return None
+        return NO_WORKERS.format(policy.current().device(device).label)
+
     def _quota_refusal(self, handle):
         if self._stopping:
             return "the server is shutting down"
-        client = handle.client
-        queued = sum(1 for h in self._queue if h.client == client)
+        client = handle.spec.client
+        queued = sum(1 for h in self._queue if h.spec.client == client)
         running = self._running_per_client[client]
         if running + queued >= self.client_max_running + self.client_max_queued:
             return (f"too many runs at once: you already have {running} running and {queued} "
@@ -133,7 +146,7 @@ class LocalExecutor(Executor):
 
     def _next_eligible(self):
         for handle in self._queue:
-            if self._running_per_client[handle.client] < self.client_max_running:
+            if self._running_per_client[handle.spec.client] < self.client_max_running:
                 return handle
         return None
 
@@ -158,7 +171,7 @@ class LocalExecutor(Executor):
                 self._cond.wait()
             self._queue.remove(handle)
             self._running[handle.run_id] = (handle, slot)
-            self._running_per_client[handle.client] += 1
+            self._running_per_client[handle.spec.client] += 1
             if self._queue:
                 self._announce_positions()
             return handle
@@ -166,13 +179,14 @@ class LocalExecutor(Executor):
     def _release(self, handle):
         with self._cond:
             self._running.pop(handle.run_id, None)
-            self._running_per_client[handle.client] -= 1
-            if self._running_per_client[handle.client] <= 0:
-                del self._running_per_client[handle.client]
+            client = handle.spec.client
+            self._running_per_client[client] -= 1
+            if self._running_per_client[client] <= 0:
+                del self._running_per_client[client]
             self._cond.notify_all()
 
     def _serve(self, slot):
-        self._start_worker(slot)  # warm before the first run arrives
+        self._start_slot(slot)  # warm before the first run arrives
         while True:
             handle = self._take(slot)
             if handle is None:
@@ -185,23 +199,24 @@ class LocalExecutor(Executor):
             finally:
                 self._release(handle)
 
-    def _start_worker(self, slot):
+    def _start_slot(self, slot):
         try:
-            self._workers[slot] = worker = SandboxWorker(slot, self.isolation)
-            worker.wait_ready()
+            self._slots[slot] = sandbox = SandboxSlot(slot, self.isolation,
+                                                      uid_base=self.uid_base)
+            sandbox.wait_ready()
         except Exception as exc:
-            log.exception("sandbox slot %d could not start a worker", slot)
+            log.exception("sandbox slot %d could not start its zygote", slot)
             return exc
         return None
 
     def _run_one(self, slot, handle):
-        if self._workers[slot] is None:
-            problem = self._start_worker(slot)
+        if self._slots[slot] is None:
+            problem = self._start_slot(slot)
             if problem is not None:
                 handle.finish(events.KILLED, f"the sandbox could not start: {problem}")
                 return
-        worker = self._workers[slot]
+        sandbox = self._slots[slot]
         if getattr(handle, "cancel_requested", False):
-            worker.cancel(handle.run_id)  # asked between _take and here: run() honours it
-        for event in worker.run(handle.code, handle.limits, handle.run_id):
+            sandbox.cancel(handle.run_id)  # asked between _take and here: run() honours it
+        for event in sandbox.run(handle.spec):
             handle.emit(event)

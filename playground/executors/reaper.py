@@ -1,47 +1,50 @@
 """The reaper: no run stays "running" or "queued" forever because a process died.
 
 Every web process and every worker runs one (a daemon thread ticking every lease/3 s); the
-row locks of run_claims make them agree, so it does not matter how many there are.
+run store's row locks make them agree, so it does not matter how many there are.
 
 - A running run whose lease (renewed by its worker every lease/4 s) has been gone for half a
   lease across two looks is "failed: worker lost". Two looks, so a Redis restart (leases
   gone until the workers renew them a moment later) ends no healthy run.
 - A queued run whose task message is gone (fleet's "enqueued" marker missing: Redis came
   back empty, or the web process died between storing and sending it) is sent again.
-- A queued CUDA run while no GPU worker has been alive for three leases is failed with a
-  message saying so, instead of waiting for a GPU host that is not coming.
+- A queued run on a device other than the default (a GPU) while no worker has served that
+  device's queue for three leases is failed with a message saying so, instead of waiting
+  for a host that is not coming.
 """
 import logging
 import threading
 import time
-from datetime import timedelta
 
 from django.db import close_old_connections
-from django.utils import timezone
 
-from playground import events
-from playground.runs.models import Run
+from playground import events, policy
 
-from . import fleet, run_claims
+from . import fleet
 
 log = logging.getLogger("playground.executors")
 
 WORKER_LOST = "worker lost: the worker executing this run stopped (killed, or its host went down)"
-NO_GPU_WORKER = ("no GPU worker took this run: none has been running for {:g} s "
-                 "(start one with: celery -A playground worker -Q gpu)")
+NO_WORKER = ("no {label} worker took this run: none has been running for {grace:g} s "
+             "(start one with: celery -A playground worker -Q {queue})")
 
 
 class Reaper:
-    def __init__(self):
+    """``store``: the RunStore; ``resend(run_id, device)``: put a run's task on its queue
+    again (the Celery executor's ``send_run``)."""
+
+    def __init__(self, store, resend):
+        self.store = store
+        self.resend = resend
         self._lease_missing_since = {}   # run_id -> monotonic time its lease was first missed
         self._lease_missing_looks = {}
-        self._gpu_missing_since = None
+        self._worker_missing_since = {}  # device -> monotonic time its queue had no worker
 
     def tick(self):
-        """One look at every active run: {"lost": [...], "resent": [...], "no_gpu": [...]}."""
+        """One look at every active run: {"lost": [...], "resent": [...], "no_worker": [...]}."""
         lease = fleet.lease_seconds()
         done = {"lost": self._reap_lost(lease), "resent": self._resend_lost_messages(lease),
-                "no_gpu": self._fail_gpu_runs_without_worker(lease)}
+                "no_worker": self._fail_runs_without_worker(lease)}
         for kind, run_ids in done.items():
             for run_id in run_ids:
                 log.warning("reaper: run %s %s", run_id, kind.replace("_", " "))
@@ -49,8 +52,7 @@ class Reaper:
 
     def _reap_lost(self, lease):
         now = time.monotonic()
-        running = [str(r) for r in Run.objects.filter(status=events.RUNNING)
-                   .values_list("id", flat=True)]
+        running = [str(r) for r in self.store.running()]
         held = fleet.leased(running)
         lost = []
         for run_id in list(self._lease_missing_since):
@@ -63,7 +65,7 @@ class Reaper:
             since = self._lease_missing_since.setdefault(run_id, now)
             looks = self._lease_missing_looks[run_id] = self._lease_missing_looks.get(run_id, 0) + 1
             if looks >= 2 and now - since >= lease / 2:
-                if run_claims.finish(run_id, events.FAILED, WORKER_LOST,
+                if self.store.finish(run_id, events.FAILED, WORKER_LOST,
                                      expected=(events.RUNNING,)):
                     lost.append(run_id)
                 self._lease_missing_since.pop(run_id, None)
@@ -71,47 +73,44 @@ class Reaper:
         return lost
 
     def _resend_lost_messages(self, lease):
-        from .celery_executor import send_run
-
-        cutoff = timezone.now() - timedelta(seconds=lease)
-        queued = dict((str(r), d) for r, d in Run.objects.filter(
-            status=events.QUEUED, queued_at__lt=cutoff).values_list("id", "device"))
+        queued = {str(r): d for r, d in self.store.queued(older_than_s=lease)}
         if not queued:
             return []
         present = fleet.enqueued(list(queued))
         resent = []
         for run_id, device in queued.items():
             if run_id not in present and fleet.mark_enqueued(run_id, only_if_missing=True):
-                send_run(run_id, device)
+                self.resend(run_id, device)
                 resent.append(run_id)
         return resent
 
-    def _fail_gpu_runs_without_worker(self, lease):
-        if fleet.workers_on("gpu"):
-            self._gpu_missing_since = None
-            return []
-        now = time.monotonic()
-        if self._gpu_missing_since is None:
-            self._gpu_missing_since = now
-        grace = 3 * lease
-        if now - self._gpu_missing_since < grace:
-            return []
+    def _fail_runs_without_worker(self, lease):
+        now, grace = time.monotonic(), 3 * lease
+        workers = list(fleet.live_workers().values())
         failed = []
-        cutoff = timezone.now() - timedelta(seconds=grace)
-        for run_id in Run.objects.filter(status=events.QUEUED, device="cuda",
-                                         queued_at__lt=cutoff).values_list("id", flat=True):
-            if run_claims.finish(str(run_id), events.FAILED, NO_GPU_WORKER.format(grace),
-                                 expected=(events.QUEUED,)):
-                failed.append(str(run_id))
+        for device in policy.current().devices:
+            if device.name == policy.DEFAULT_DEVICE:
+                continue  # its runs wait for a worker: there is always meant to be one
+            if fleet.no_worker_reason(device.name, workers) is None:
+                self._worker_missing_since.pop(device.name, None)
+                continue
+            since = self._worker_missing_since.setdefault(device.name, now)
+            if now - since < grace:
+                continue
+            message = NO_WORKER.format(label=device.label, queue=device.queue, grace=grace)
+            for run_id, _ in self.store.queued(older_than_s=grace, device=device.name):
+                if self.store.finish(str(run_id), events.FAILED, message,
+                                     expected=(events.QUEUED,)):
+                    failed.append(str(run_id))
         return failed
 
 
 class ReaperThread(threading.Thread):
     """Runs ``Reaper.tick`` every lease/3 seconds until ``stop()``; survives any error."""
 
-    def __init__(self):
+    def __init__(self, store, resend):
         super().__init__(daemon=True, name="run-reaper")
-        self.reaper = Reaper()
+        self.reaper = Reaper(store, resend)
         self._halt = threading.Event()
 
     def run(self):

@@ -16,7 +16,9 @@ from ninja import NinjaAPI, Schema
 from ninja.errors import HttpError
 from ninja.throttling import AnonRateThrottle
 
-from . import service
+from playground import policy
+
+from . import lifecycle
 from .models import Metric, Run
 
 class AddressThrottle(AnonRateThrottle):
@@ -38,7 +40,7 @@ api = NinjaAPI(title="Tensor playground API", version="1", urls_namespace="api",
 # -- schemas -------------------------------------------------------------------------------------
 class RunIn(Schema):
     code: str
-    device: Literal["cpu", "cuda"] = "cpu"
+    device: Literal[policy.DEFAULTS.device_names] = policy.DEFAULT_DEVICE
     name: str = ""
 
 
@@ -98,7 +100,7 @@ class Detail(Schema):
 
 
 # -- errors: every one is JSON with a "detail" ---------------------------------------------------
-@api.exception_handler(service.RunRejected)
+@api.exception_handler(lifecycle.RunRejected)
 def run_rejected(request, exc):
     return api.create_response(request, {"detail": exc.message}, status=exc.status)
 
@@ -106,7 +108,7 @@ def run_rejected(request, exc):
 # -- helpers -------------------------------------------------------------------------------------
 def caller(request):
     session_key = request.session.session_key if hasattr(request, "session") else None
-    return service.owner_of(request.user, session_key, request.META.get("REMOTE_ADDR"))
+    return lifecycle.owner_of(request.user, session_key, request.META.get("REMOTE_ADDR"))
 
 
 def refuse_cross_site(request):
@@ -171,9 +173,9 @@ def create_run(request):
     name = body.get("name", "")
     if not isinstance(name, str):
         raise HttpError(400, '"name" must be a string')
-    run = service.start_run(body["code"], body.get("device", "cpu"), owner=caller(request),
-                            ip=request.META.get("REMOTE_ADDR"), user=request.user, kind="api",
-                            name=name[:200])
+    run = lifecycle.start_run(body["code"], body.get("device", policy.DEFAULT_DEVICE),
+                              owner=caller(request), ip=request.META.get("REMOTE_ADDR"),
+                              user=request.user, kind="api", name=name[:200])
     run.refresh_from_db(fields=["status"])
     return 201, {"id": run.id, "status": run.status, "url": run.get_absolute_url()}
 
@@ -187,7 +189,7 @@ def list_runs(request):
 @api.get("/runs/{run_id}/", response={200: RunDetail, 404: Detail}, summary="A run in full")
 def run_detail(request, run_id: str):
     run = get_run(run_id)
-    position = None if run.is_finished else service.executor().queue_position(str(run.id))
+    position = None if run.is_finished else lifecycle.executor().queue_position(str(run.id))
     return {**summary(run), "code": run.code, "message": run.message,
             "queue_position": position, "started_at": run.started_at,
             "finished_at": run.finished_at, "stdout": run.stdout, "stderr": run.stderr,
@@ -200,7 +202,7 @@ def run_detail(request, run_id: str):
 def cancel_run(request, run_id: str):
     refuse_cross_site(request)
     run = get_run(run_id)
-    detail = service.cancel_run(run, caller(request))
+    detail = lifecycle.cancel_run(run, caller(request))
     return 202, {"id": run.id, "status": run.status, "detail": detail}
 
 

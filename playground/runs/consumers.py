@@ -11,9 +11,10 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
+from playground import policy
 from playground.events import QUEUED
 
-from . import service
+from . import lifecycle
 from .models import Run
 from .publish import group_name, remember_consumer_loop
 from .replay import stored_events
@@ -115,10 +116,10 @@ class RunConsumer(AsyncWebsocketConsumer):
     async def start_run(self, message):
         if "code" not in message:
             raise Invalid('"run" needs "code": the Python source to run')
-        device = message.get("device", "cpu")
+        device = message.get("device", policy.DEFAULT_DEVICE)
         try:
             run_id = await database_sync_to_async(self._create_run)(message["code"], device)
-        except service.RunRejected as exc:
+        except lifecycle.RunRejected as exc:
             raise Invalid(exc.message) from None
         # Subscribe before the executor starts, so no event of this run is missed.
         self.watching[run_id] = 0
@@ -127,24 +128,24 @@ class RunConsumer(AsyncWebsocketConsumer):
         await database_sync_to_async(self._submit)(run_id)
 
     def _create_run(self, code, device):
-        kind = service.guess_kind(code) if isinstance(code, str) else "snippet"
-        run = service.create_run(code, device, owner=self.owner(), ip=self.client_ip(),
-                                 user=self.scope.get("user"), kind=kind)
+        kind = lifecycle.guess_kind(code) if isinstance(code, str) else "snippet"
+        run = lifecycle.create_run(code, device, owner=self.owner(), ip=self.client_ip(),
+                                   user=self.scope.get("user"), kind=kind)
         return str(run.id)
 
     def _submit(self, run_id):
         try:
-            service.submit(Run.objects.get(pk=run_id))
-        except service.RunRejected:
+            lifecycle.submit(Run.objects.get(pk=run_id))
+        except lifecycle.RunRejected:
             pass  # the sink already published a "finished" event saying why
 
     async def cancel_run(self, message):
         run = await self._run_from(message)
         try:
             # Off the shared DB thread: cancelling a lost run may wait a moment for it.
-            await database_sync_to_async(service.cancel_run, thread_sensitive=False)(
+            await database_sync_to_async(lifecycle.cancel_run, thread_sensitive=False)(
                 run, self.owner())
-        except service.RunRejected as exc:
+        except lifecycle.RunRejected as exc:
             raise Invalid(exc.message) from None
 
     async def watch_run(self, message):
@@ -159,7 +160,7 @@ class RunConsumer(AsyncWebsocketConsumer):
         await self.channel_layer.group_add(group_name(run_id), self.channel_name)
         # Subscribed first, then read: whatever is stored after this read is published after
         # the subscription, and whatever the read saw is skipped by its sequence number.
-        position = (await database_sync_to_async(service.executor().queue_position)(run_id)
+        position = (await database_sync_to_async(lifecycle.executor().queue_position)(run_id)
                     if run.status == QUEUED else None)  # the Celery executor asks the DB
         replay, last_seq = await database_sync_to_async(stored_events)(run_id, position)
         self.watching[run_id] = last_seq
@@ -221,7 +222,7 @@ class RunConsumer(AsyncWebsocketConsumer):
     # -- who is asking -------------------------------------------------------------------------
     def owner(self):
         session = self.scope.get("session")
-        return service.owner_of(self.scope.get("user"),
+        return lifecycle.owner_of(self.scope.get("user"),
                                 getattr(session, "session_key", None), self.client_ip())
 
     def client_ip(self):

@@ -1,18 +1,14 @@
 """What a run was and what it showed: everything a user saw streaming is stored here, so a
-reload or a late visitor sees the whole run."""
+reload or a late visitor sees the whole run.
+
+Its device, kind and status are checked where they are decided (the run policy, the event
+vocabulary), not by column choices: a new device, kind or status needs no migration."""
 import uuid
 
 from django.conf import settings
 from django.db import models
 
-from playground import events
-
-DEVICES = ("cpu", "cuda")
-KINDS = ("snippet", "training", "api")
-
-
-def _choices(values):
-    return [(v, v) for v in values]
+from playground import events, policy
 
 
 class Run(models.Model):
@@ -25,10 +21,9 @@ class Run(models.Model):
     client_ip = models.GenericIPAddressField(null=True, blank=True)
     name = models.CharField(max_length=200, blank=True)
     code = models.TextField()
-    device = models.CharField(max_length=8, choices=_choices(DEVICES), default="cpu")
-    kind = models.CharField(max_length=16, choices=_choices(KINDS), default="snippet")
-    status = models.CharField(max_length=16, choices=_choices(events.STATUSES),
-                              default=events.QUEUED)
+    device = models.CharField(max_length=8, default=policy.DEFAULT_DEVICE)
+    kind = models.CharField(max_length=16, default="snippet")
+    status = models.CharField(max_length=16, default=events.QUEUED)
     message = models.TextField(blank=True)  # the human message of the "finished" event
     queued_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
@@ -63,6 +58,11 @@ class Run(models.Model):
 
     def get_absolute_url(self):
         return f"/runs/{self.id}/"
+
+    def spec(self):
+        """What an executor needs to run it (policy.run_spec: its kind's limits resolved)."""
+        return policy.run_spec(self.code, run_id=str(self.id), device=self.device,
+                               kind=self.kind, client=self.owner)
 
     @property
     def error(self):

@@ -5,8 +5,9 @@ and Metric rows in one transaction, then publishes it to the channel-layer group
 ``run.<id>``. Because a batch is stored before it is published and carries sequence
 numbers, a page can subscribe, replay what is stored and drop live events it already has.
 
-Workers on other hosts (a later Celery executor) call the same ``event_sink`` with the same
-events: the sink needs only the database and the channel layer.
+It is the executors' EventSink port (executors/base.py), wired in at startup (apps.py): the
+local executor's threads and the Celery workers on other hosts hand it the same events; it
+needs only the database and the channel layer.
 """
 import json
 import logging
@@ -54,11 +55,11 @@ class EventSink:
         self._buffers = {}
         self._lock = threading.Lock()
 
-    # -- entry point: executor.submit(..., on_event=event_sink) --------------------------------
+    # -- entry point: the executors' EventSink port ------------------------------------------
     def __call__(self, event):
-        self.handle(event)
+        self.emit(event)
 
-    def handle(self, event):
+    def emit(self, event):
         run_id = str(event.get("run_id", ""))
         if event.get("type") not in events.EVENT_FIELDS or not run_id:
             log.warning("sink dropped a malformed event: %r", event)
@@ -96,8 +97,8 @@ class EventSink:
 
     def finish_lost_run(self, run_id, status, message):
         """Close a run the executor no longer knows (e.g. the server restarted under it)."""
-        self.handle(events.event("finished", run_id=str(run_id), status=status,
-                                 duration_ms=None, message=message))
+        self.emit(events.event("finished", run_id=str(run_id), status=status,
+                               duration_ms=None, message=message))
 
     # -- internals -----------------------------------------------------------------------------
     def _buffer(self, run_id):

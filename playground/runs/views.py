@@ -2,11 +2,12 @@
 from pathlib import Path
 
 import plotly
-from django.conf import settings
 from django.http import FileResponse, Http404
 from django.shortcuts import render
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
+
+from playground import policy
 
 from . import devices
 from .examples import EXAMPLES
@@ -20,8 +21,8 @@ def _page_context(request):
     if not request.session.session_key:
         request.session["playground"] = True
         request.session.save()
-    return {"gpu_unavailable": devices.gpu_unavailable_reason(),
-            "max_code_bytes": settings.PLAYGROUND_MAX_CODE_BYTES}
+    return {"gpu_unavailable": devices.unavailable_reason("cuda"),
+            "max_code_bytes": policy.current().max_code_bytes}
 
 
 @require_GET

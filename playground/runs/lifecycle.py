@@ -1,26 +1,24 @@
-"""Starting and cancelling runs: the one place that checks input and quotas, creates the Run
-row and hands the code to the executor. The websocket consumer and the REST API both call it."""
+"""A run's life on the site: the one place that checks input and quotas, creates the Run
+row, hands its spec to the executor and cancels it. The websocket consumer, the REST API
+and the dashboard all call it."""
 import time
 from datetime import timedelta
 
-from django.conf import settings
 from django.utils import timezone
 
-from playground import events
+from playground import events, policy
+from playground.executors import get_executor
 
 from . import devices
-from .models import DEVICES, Run
+from .models import Run
 from .sink import event_sink
-
 
 LOST_RUN_GRACE_S = 1.5
 
 
 def executor():
-    """The execution service, imported on first use: loading pages or running management
-    commands must not start worker pools."""
-    from playground.executors import get_executor
-
+    """The process-wide executor; created on first use (by a page, a run or a question
+    about one), so management commands never start sandboxes."""
     return get_executor()
 
 
@@ -56,32 +54,33 @@ def check_text(field, text):
 
 
 def validate(code, device):
+    p = policy.current()
     if not isinstance(code, str):
         raise RunRejected('"code" must be a string of Python source', 400)
     if not code.strip():
         raise RunRejected('"code" is empty: write some Python to run', 400)
     size = len(check_text("code", code))
-    if size > settings.PLAYGROUND_MAX_CODE_BYTES:
-        raise RunRejected(f'"code" is {size} bytes; the limit is '
-                          f'{settings.PLAYGROUND_MAX_CODE_BYTES} bytes', 413)
-    if device not in DEVICES:
-        raise RunRejected(f'"device" must be one of {", ".join(DEVICES)}, not {device!r}', 400)
-    if device == "cuda":
-        reason = devices.gpu_unavailable_reason()
-        if reason:
-            raise RunRejected(f"GPU runs are not available: {reason}", 409)
+    if size > p.max_code_bytes:
+        raise RunRejected(f'"code" is {size} bytes; the limit is {p.max_code_bytes} bytes', 413)
+    if device not in p.device_names:
+        raise RunRejected(f'"device" must be one of {", ".join(p.device_names)}, '
+                          f'not {device!r}', 400)
+    reason = devices.unavailable_reason(device)
+    if reason:
+        raise RunRejected(f"{p.device(device).label} runs are not available: {reason}", 409)
 
 
 def check_quota(owner, ip):
+    p = policy.current()
     active = Run.objects.filter(owner=owner, status__in=(events.QUEUED, events.RUNNING)).count()
-    limit = settings.PLAYGROUND_MAX_ACTIVE_RUNS_PER_CLIENT
+    limit = p.active_runs_per_client
     if active >= limit:
         raise RunRejected(f"you already have {active} runs queued or running (the limit is "
                           f"{limit}); wait for one to finish or stop it", 429)
     # A session costs one page load: a client that drops its cookie for each run is a new
     # "person" every time. Its address stays the same, so active runs are capped per
     # address too (more generously: a classroom shares one).
-    per_address = settings.PLAYGROUND_MAX_ACTIVE_RUNS_PER_ADDRESS
+    per_address = p.active_runs_per_address
     if ip and Run.objects.filter(client_ip=ip, status__in=(events.QUEUED, events.RUNNING)
                                  ).count() >= per_address:
         raise RunRejected(f"your network address already has {per_address} runs queued or "
@@ -89,13 +88,14 @@ def check_quota(owner, ip):
     since = timezone.now() - timedelta(minutes=1)
     recent = Run.objects.filter(queued_at__gte=since)
     recent = recent.filter(client_ip=ip) if ip else recent.filter(owner=owner)
-    per_minute = settings.PLAYGROUND_RUNS_PER_MINUTE
+    per_minute = p.runs_per_minute
     if recent.count() >= per_minute:
         raise RunRejected(f"too many runs: the limit is {per_minute} a minute; try again shortly",
                           429)
 
 
-def create_run(code, device="cpu", *, owner, ip=None, user=None, kind="snippet", name=""):
+def create_run(code, device=policy.DEFAULT_DEVICE, *, owner, ip=None, user=None, kind="snippet",
+               name=""):
     """Validate, check quotas and store the Run (queued). Returns it, not yet submitted."""
     validate(code, device)
     check_text("name", name)
@@ -106,16 +106,15 @@ def create_run(code, device="cpu", *, owner, ip=None, user=None, kind="snippet",
 
 
 def submit(run):
-    """Hand a stored run to the executor; its events flow to the event sink."""
+    """Hand a stored run's spec to the executor; its events flow to the event sink."""
     try:
-        executor().submit(run.code, event_sink, run_id=str(run.id), device=run.device,
-                              kind=run.kind, client=run.owner)
+        executor().submit(run.spec())
     except Exception as exc:  # the service refused it (shutting down, bad limits...)
         event_sink.finish_lost_run(run.id, events.REJECTED, f"The executor refused the run: {exc}")
         raise RunRejected(f"the executor refused the run: {exc}", 503) from exc
 
 
-def start_run(code, device="cpu", **who):
+def start_run(code, device=policy.DEFAULT_DEVICE, **who):
     run = create_run(code, device, **who)
     submit(run)
     return run
@@ -144,7 +143,7 @@ def cancel_run(run, owner):
 
 def guess_kind(code):
     """A run that steps an optimizer after a backward pass is training: it gets the longer
-    "training" limits of the execution service; anything else is a snippet."""
+    "training" limits of the run policy; anything else is a snippet."""
     return "training" if ".backward(" in code and ".step(" in code else "snippet"
 
 
