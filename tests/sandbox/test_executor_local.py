@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from playground import events
+from playground import events, policy
+from playground.executors.base import CallbackSink
 from playground.executors.local import LocalExecutor
 
 LIMITS = {"wall_s": 3, "cpu_s": 2}
@@ -17,15 +18,15 @@ REPO = Path(__file__).resolve().parents[2]
 
 @pytest.fixture(scope="module")
 def executor():
-    ex = LocalExecutor(pool_size=2)
+    ex = LocalExecutor(CallbackSink(), pool_size=2)
     yield ex
     ex.shutdown()
 
 
 @pytest.fixture
 def single():
-    """One worker slot and tight per-client quotas, to see queueing and rejection."""
-    ex = LocalExecutor(pool_size=1, client_max_running=1, client_max_queued=2)
+    """One sandbox slot and tight per-client quotas, to see queueing and rejection."""
+    ex = LocalExecutor(CallbackSink(), pool_size=1, client_max_running=1, client_max_queued=2)
     yield ex
     ex.shutdown()
 
@@ -56,10 +57,13 @@ class Recorder:
         return self.events[-1]
 
 
-def submit(ex, code, **kw):
-    rec = Recorder()
-    handle = ex.submit(code, rec, limits=kw.pop("limits", LIMITS), **kw)
-    return handle, rec
+def submit(ex, code, on_event=None, **kw):
+    """Submit ``code`` (the RunSpec built as the site builds it); its events go to
+    ``on_event``, a new Recorder unless given."""
+    rec = Recorder() if on_event is None else on_event
+    spec = policy.run_spec(code, limits=kw.pop("limits", LIMITS), **kw)
+    ex.sink.watch(spec.run_id, rec)
+    return ex.submit(spec), rec
 
 
 def test_a_run_streams_events_in_order_from_a_service_thread(executor):
@@ -214,17 +218,21 @@ def test_per_client_limits_reject_with_a_reason(single):
 
 def test_bad_arguments_raise_clear_errors(executor):
     with pytest.raises(ValueError, match="unknown run kind 'notebook'"):
-        executor.submit("pass", print, kind="notebook")
+        submit(executor, "pass", print, kind="notebook")
     with pytest.raises(ValueError, match="unknown limit 'walltime'"):
-        executor.submit("pass", print, limits={"walltime": 3})
+        submit(executor, "pass", print, limits={"walltime": 3})
     with pytest.raises(ValueError, match="must be a positive number"):
-        executor.submit("pass", print, limits={"wall_s": -1})
+        submit(executor, "pass", print, limits={"wall_s": -1})
     with pytest.raises(ValueError, match="unknown device 'tpu'"):
-        executor.submit("pass", print, device="tpu")
+        submit(executor, "pass", print, device="tpu")
     with pytest.raises(TypeError, match="code must be a str"):
-        executor.submit(b"pass", print)
+        submit(executor, b"pass", print)
     with pytest.raises(TypeError, match="on_event must be callable"):
-        executor.submit("pass", None)
+        executor.sink.watch("some-run", None)
+    with pytest.raises(TypeError, match="submit takes a RunSpec"):
+        executor.submit("pass")
+    with pytest.raises(TypeError, match="sink must be an EventSink"):
+        LocalExecutor(print)
 
 
 def test_unservable_runs_are_rejected_with_a_reason(executor):
@@ -240,6 +248,7 @@ def test_kinds_pick_limit_profiles(executor):
     handle, rec = submit(executor, "pass", kind="training", limits=None)
     handle.wait(30)
     assert rec.events[0]["limits"]["wall_s"] == 600
+    assert rec.events[0]["device"] == "cpu"  # the spec reached the sandbox whole
     handle, rec = submit(executor, "pass", kind="api", limits=None)
     handle.wait(30)
     assert rec.events[0]["limits"]["wall_s"] == 30
@@ -252,7 +261,7 @@ def test_a_failing_callback_does_not_stop_the_service(executor):
         calls.append(event)
         raise RuntimeError("consumer bug")
 
-    handle = executor.submit("print(1)", broken, limits=LIMITS)
+    handle, _ = submit(executor, "print(1)", broken)
     assert handle.wait(30)
     assert calls[-1]["type"] == "finished"
     handle, rec = submit(executor, "print(2)")
@@ -260,22 +269,31 @@ def test_a_failing_callback_does_not_stop_the_service(executor):
 
 
 def test_get_executor_is_a_singleton_configured_from_settings(settings):
+    from playground import executors
     from playground.executors import get_executor, shutdown_executor
     shutdown_executor()
+    wired = executors.ports()  # the runs app's, wired in at startup
+    executors.configure(sink=CallbackSink())  # to see the events here, not in the database
     settings.PLAYGROUND_POOL_SIZE = 1
     try:
         ex = get_executor()
         assert get_executor() is ex and ex.pool_size == 1
         rec = Recorder()
-        assert ex.submit("print('via get_executor')", rec).wait(30)
+        handle, _ = submit(ex, "print('via get_executor')", rec)
+        assert handle.wait(30)
         assert rec.output() == "via get_executor\n"
     finally:
         shutdown_executor()
+        executors.configure(sink=wired[0], store=wired[1])
 
 
 def test_works_without_django_configured():
-    code = ("import sys\nfrom playground.executors import get_executor\n"
-            "got = []\nh = get_executor().submit('print(6 * 7)', got.append)\n"
+    code = ("import sys\nfrom playground import executors, policy\n"
+            "from playground.executors.base import CallbackSink\n"
+            "sink = CallbackSink()\nexecutors.configure(sink=sink)\n"
+            "spec = policy.run_spec('print(6 * 7)')\ngot = []\n"
+            "sink.watch(spec.run_id, got.append)\n"
+            "h = executors.get_executor().submit(spec)\n"
             "assert h.wait(60)\nprint(got[-1]['status'], ''.join(e.get('text', '') for e in got).strip())\n"
             "from django.conf import settings\nprint(settings.configured)")
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
@@ -286,7 +304,7 @@ def test_works_without_django_configured():
 
 
 def test_a_weaker_isolation_tier_says_what_is_missing():
-    ex = LocalExecutor(pool_size=1, isolation="none")
+    ex = LocalExecutor(CallbackSink(), pool_size=1, isolation="none")
     try:
         handle, rec = submit(ex, "print(sum(range(10)))")
         assert handle.wait(60)
@@ -299,13 +317,13 @@ def test_a_weaker_isolation_tier_says_what_is_missing():
 
 
 def test_worker_start_logs_the_active_layers(caplog):
-    from playground.sandbox.service import SandboxWorker
+    from playground.sandbox.slot import SandboxSlot
     caplog.set_level("INFO", logger="playground.sandbox")
-    worker = SandboxWorker(slot=5, isolation_tier="none")
+    sandbox = SandboxSlot(slot=5, isolation_tier="none")
     try:
-        worker.wait_ready()
+        sandbox.wait_ready()
     finally:
-        worker.stop()
+        sandbox.stop()
     line = next(r.getMessage() for r in caplog.records if "ready" in r.getMessage())
     assert line.startswith("sandbox worker 5 ready: tier none, active: ")
     assert "rlimits" in line and "missing: bubblewrap" in line

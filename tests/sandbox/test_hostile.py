@@ -12,8 +12,11 @@ import time
 
 import pytest
 
-from playground import events
+from playground import events, policy
+from playground.executors.base import CallbackSink
 from playground.executors.local import LocalExecutor
+from playground.sandbox.slot import SandboxSlot
+from tests.sandbox.test_executor_local import submit
 
 SECRET = "s3cr3t-" + secrets.token_hex(16)
 LIMITS = {"wall_s": 2, "cpu_s": 1}
@@ -23,7 +26,7 @@ LIMITS = {"wall_s": 2, "cpu_s": 1}
 def executor():
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("SECRET_KEY", SECRET)  # the server's environment holds a secret
-        ex = LocalExecutor(pool_size=2)
+        ex = LocalExecutor(CallbackSink(), pool_size=2)
         yield ex
         ex.shutdown()
 
@@ -35,7 +38,7 @@ def layers(executor):
 
 def run(executor, code, **limits):
     got = []
-    handle = executor.submit(code, got.append, limits={**LIMITS, **limits})
+    handle, _ = submit(executor, code, got.append, limits={**LIMITS, **limits})
     assert handle.wait(60), "the run never finished"
     assert [e["type"] for e in got].count("finished") == 1
     assert got[-1]["type"] == "finished"
@@ -276,8 +279,8 @@ def test_flooding_the_event_pipe_hits_the_output_limit(executor):
 
 def test_forged_run_id_cannot_reach_another_run(executor):
     other = []
-    victim = executor.submit("import time\ntime.sleep(1)\nprint('victim')", other.append,
-                             limits={"wall_s": 20})
+    victim, _ = submit(executor, "import time\ntime.sleep(1)\nprint('victim')", other.append,
+                       limits={"wall_s": 20})
     code = ("import os\nos.write(3, b'{\"type\": \"stdout\", \"text\": \"forged\", "
             f"\"run_id\": \"{victim.run_id}\"}}\\n')")
     evs = check(executor, code, events.SUCCEEDED)
@@ -290,9 +293,7 @@ def test_cancel_kills_setsid_grandchildren_even_without_seccomp():
     """The layer under seccomp: when processes can be made, cancel still ends every one."""
     if os.geteuid() != 0:
         pytest.skip("needs root: the run's processes are found by their own uid")
-    from playground.sandbox.service import SandboxWorker
-    from playground.sandbox.limits import resolve_limits
-    worker = SandboxWorker(slot=7, seccomp=False)
+    worker = SandboxSlot(slot=7, seccomp=False)
     try:
         worker.wait_ready()
         uid = 61000 + 7
@@ -301,7 +302,7 @@ def test_cancel_kills_setsid_grandchildren_even_without_seccomp():
                 "    os.setsid()\n    if libc.fork() == 0:\n        time.sleep(600)\n"
                 "    os._exit(0)\nprint('spawned', flush=True)\ntime.sleep(600)")
         seen = []
-        for event in worker.run(code, resolve_limits("snippet", {"wall_s": 20}), "grand"):
+        for event in worker.run(policy.run_spec(code, limits={"wall_s": 20}, run_id="grand")):
             seen.append(event)
             if event.get("text", "").startswith("spawned"):
                 assert len(_processes_of(uid)) >= 2
@@ -327,34 +328,32 @@ def _processes_of(uid):
 
 
 def test_a_worker_that_dies_mid_run_only_ends_that_run():
-    from playground.sandbox.limits import resolve_limits
-    from playground.sandbox.service import SandboxWorker
-    worker = SandboxWorker(slot=6)
+    worker = SandboxSlot(slot=6)
     try:
         seen = []
-        for event in worker.run("print('up', flush=True)\nimport time\ntime.sleep(60)",
-                                resolve_limits("snippet", {"wall_s": 20}), "doomed"):
+        for event in worker.run(policy.run_spec(
+                "print('up', flush=True)\nimport time\ntime.sleep(60)", limits={"wall_s": 20},
+                run_id="doomed")):
             seen.append(event)
             if event.get("text") == "up\n":
                 os.killpg(worker.process.pid, 9)  # the whole sandbox, from outside
         assert seen[-1]["status"] == events.KILLED
         assert seen[-1]["message"] == "the sandbox worker died unexpectedly"
-        after = list(worker.run("print('again')", resolve_limits("snippet"), "next"))
+        after = list(worker.run(policy.run_spec("print('again')", run_id="next")))
         assert after[-1]["status"] == events.SUCCEEDED and output(after) == "again\n"
     finally:
         worker.stop()
 
 
 def test_worker_reads_every_control_message_during_a_run():
-    from playground.sandbox.limits import resolve_limits
-    from playground.sandbox.service import SandboxWorker
-    worker = SandboxWorker(slot=5)
+    worker = SandboxSlot(slot=5)
     try:
         worker.wait_ready()
         pid = worker.process.pid
         seen = []
-        for event in worker.run("print('up', flush=True)\nimport time\ntime.sleep(60)",
-                                resolve_limits("snippet", {"wall_s": 30}), "mine"):
+        for event in worker.run(policy.run_spec(
+                "print('up', flush=True)\nimport time\ntime.sleep(60)", limits={"wall_s": 30},
+                run_id="mine")):
             seen.append(event)
             if event.get("text") == "up\n":
                 worker._send({"op": "cancel", "run_id": "someone-else"})  # stale, ignored
@@ -371,14 +370,12 @@ def test_replacing_os_exit_does_not_keep_the_run_alive(executor):
 
 
 def test_a_worker_that_died_while_idle_is_replaced_before_the_next_run():
-    from playground.sandbox.limits import resolve_limits
-    from playground.sandbox.service import SandboxWorker
-    worker = SandboxWorker(slot=6)
+    worker = SandboxSlot(slot=6)
     try:
         worker.wait_ready()
         os.killpg(worker.process.pid, 9)
         worker.process.wait()
-        got = list(worker.run("print('fresh')", resolve_limits("snippet"), "after-death"))
+        got = list(worker.run(policy.run_spec("print('fresh')", run_id="after-death")))
         assert got[-1]["status"] == events.SUCCEEDED and output(got) == "fresh\n"
     finally:
         worker.stop()

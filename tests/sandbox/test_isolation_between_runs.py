@@ -4,14 +4,15 @@ import re
 
 import pytest
 
+from playground.executors.base import CallbackSink
 from playground.executors.local import LocalExecutor
-from playground.sandbox import service
+from playground.sandbox import slot
 from tests.sandbox.test_executor_local import submit
 
 
 @pytest.fixture(scope="module")
 def executor():
-    ex = LocalExecutor(pool_size=1)
+    ex = LocalExecutor(CallbackSink(), pool_size=1)
     yield ex
     ex.shutdown()
 
@@ -34,8 +35,8 @@ def test_each_run_draws_fresh_random_numbers_unless_seeded(executor):
 def test_workers_on_one_host_never_share_a_run_uid():
     # Two workers for the same slot (as two web processes or Celery workers on one host
     # would make): a run's cleanup kills every process of its uid, so they must differ.
-    first = service.SandboxWorker(slot=0)
-    second = service.SandboxWorker(slot=0)
+    first = slot.SandboxSlot(slot=0)
+    second = slot.SandboxSlot(slot=0)
     try:
         assert first.uid_claim.uid != second.uid_claim.uid
         taken = first.uid_claim.uid
@@ -45,4 +46,4 @@ def test_workers_on_one_host_never_share_a_run_uid():
         first.stop()
         second.stop()
     assert first.uid_claim is None and second.uid_claim is None
-    assert taken >= service.DEFAULT_UID_BASE
+    assert taken >= slot.DEFAULT_UID_BASE

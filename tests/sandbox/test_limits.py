@@ -1,7 +1,8 @@
-"""Limits: defaults per run kind, settings overrides, per-run overrides, bad values."""
+"""Limits: defaults per run kind (the policy), settings overrides, per-run overrides, bad values."""
 import pytest
 
-from playground.sandbox.limits import GiB, MiB, SandboxLimits, resolve_limits
+from playground.policy import resolve_limits
+from playground.sandbox.limits import GiB, MiB, SandboxLimits
 
 
 def test_defaults_match_the_issue():

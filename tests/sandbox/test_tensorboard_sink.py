@@ -10,6 +10,7 @@ import pytest
 from engine.utils.tensorboard import SummaryWriter, log, progress, set_sink
 from engine.utils.tensorboard import helpers, sinks
 from playground import events
+from playground.policy import resolve_limits
 from playground.sandbox import metrics, run_in_sandbox
 
 
@@ -122,7 +123,7 @@ def test_a_sandboxed_run_delivers_every_point_at_about_ten_events_a_second():
             "    w.add_scalar('loss', 1.0 / (i + 1), i)\n"
             "log_metric('nan', float('nan'), step=0)\n"
             "print('done')\n")
-    got = list(run_in_sandbox(code, kind="training"))
+    got = list(run_in_sandbox(code, resolve_limits("training")))
     finished = got[-1]
     assert finished["type"] == "finished" and finished["status"] == "succeeded", got[-3:]
     batches = [e for e in got if e["type"] == "metrics"]

@@ -45,9 +45,11 @@ def test_a_body_that_is_not_declared_json_is_refused():
 
 
 def test_gpu_runs_are_refused_with_the_reason_when_there_is_no_gpu(monkeypatch):
-    from playground.runs import devices
+    from playground.executors.local import LocalExecutor
 
-    monkeypatch.setattr(devices, "gpu_unavailable_reason", lambda: "no CUDA device is visible")
+    # The page, the API and the socket ask the executor which devices it can serve.
+    monkeypatch.setattr(LocalExecutor, "unavailable_reason", lambda self, device:
+                        "no CUDA device is visible" if device == "cuda" else None)
     res = post(Client(), {"code": "print(1)", "device": "cuda"})
     assert res.status_code == 409
     assert res.json()["detail"] == "GPU runs are not available: no CUDA device is visible"

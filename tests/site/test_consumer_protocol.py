@@ -150,9 +150,11 @@ async def test_live_events_already_replayed_are_not_sent_twice():
 
 
 async def test_gpu_runs_without_a_gpu_are_invalid_with_the_reason(monkeypatch):
-    from playground.runs import devices
+    from playground.executors.local import LocalExecutor
 
-    monkeypatch.setattr(devices, "gpu_unavailable_reason", lambda: "no CUDA device is visible")
+    # The page, the API and the socket ask the executor which devices it can serve.
+    monkeypatch.setattr(LocalExecutor, "unavailable_reason", lambda self, device:
+                        "no CUDA device is visible" if device == "cuda" else None)
     comm = await connected()
     await comm.send_json_to({"type": "run", "code": "print(1)", "device": "cuda"})
     assert await comm.receive_json_from(timeout=5) == {

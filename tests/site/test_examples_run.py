@@ -1,22 +1,32 @@
 """Every example of the examples menu runs on its own in the real sandbox and succeeds."""
 import pytest
 
-from playground.executors import get_executor
+from playground.executors.base import CallbackSink
+from playground.executors.local import LocalExecutor
 from playground.runs.examples import EXAMPLES
-from playground.runs.service import guess_kind
+from playground.runs.lifecycle import guess_kind
+from tests.sandbox.test_executor_local import submit
 
-def run_example(example):
+
+@pytest.fixture(scope="module")
+def executor():
+    ex = LocalExecutor(CallbackSink())
+    yield ex
+    ex.shutdown()
+
+
+def run_example(executor, example):
     events = []
-    handle = get_executor().submit(example["code"], events.append,
-                                   kind=guess_kind(example["code"]))
+    handle, _ = submit(executor, example["code"], events.append,
+                       kind=guess_kind(example["code"]), limits=None)
     assert handle.wait(700), f"{example['slug']} never finished"
     return events
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("example", EXAMPLES, ids=[ex["slug"] for ex in EXAMPLES])
-def test_example_runs_alone_and_succeeds(example):
-    events = run_example(example)
+def test_example_runs_alone_and_succeeds(executor, example):
+    events = run_example(executor, example)
     errors = [e for e in events if e["type"] == "error"]
     assert not errors, f"{errors[0]['ename']}: {errors[0]['evalue']} (line {errors[0]['line']})"
     finished = events[-1]

@@ -31,9 +31,11 @@ def test_playground_page_gives_the_browser_a_session_for_its_websocket():
 
 
 def test_gpu_option_is_disabled_with_a_reason_when_there_is_no_gpu(monkeypatch):
-    from playground.runs import devices
+    from playground.executors.local import LocalExecutor
 
-    monkeypatch.setattr(devices, "gpu_unavailable_reason", lambda: "no CUDA device here")
+    # The page, the API and the socket ask the executor which devices it can serve.
+    monkeypatch.setattr(LocalExecutor, "unavailable_reason",
+                        lambda self, device: "no CUDA device here" if device == "cuda" else None)
     html = Client().get("/").content.decode()
     assert '<option value="cuda" disabled>' in html
     assert "GPU: no CUDA device here." in html
