@@ -8,9 +8,9 @@
     ex.cancel(run_id) -> bool;  ex.queue_position(run_id) -> int | None
     ex.unavailable_reason(device) -> str | None;  ex.capabilities();  ex.shutdown()
 
-The contract both executors keep (tests/test_executor_contract.py): every event of a run
-reaches pages in order, numbered, ending with exactly one "finished" (a refused run gets
-only that, status "rejected"). The events of executing it go to the sink, from whichever
+The contract both executors keep (tests/scaleout/test_executor_contract.py): every event of
+a run reaches pages in order, numbered, ending with exactly one "finished" (a refused run
+gets only that, status "rejected"). The events of executing it go to the sink, from whichever
 process executes it, never on the submitting thread; scaled out, what only the stored row
 can decide across processes (the run's place in the queue, a cancel before a worker took
 it, "worker lost") goes through the run store, which numbers and publishes it the same way.

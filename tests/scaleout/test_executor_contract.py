@@ -76,6 +76,7 @@ def celery_pool():
         mp.setenv("REDIS_URL", REDIS_TEST_URL)  # leases long: no reaper look during a test
         mp.setattr(app.conf, "broker_url", REDIS_TEST_URL)
         mp.setattr(app.conf, "worker_hijack_root_logger", False)
+        _forget_broker_connections(app)  # made for another broker by an earlier test
         fleet.client().flushdb()
         with start_worker(app, pool="threads", concurrency=1, perform_ping_check=False,
                           queues=["cpu"], hostname="contract@test"):
@@ -91,8 +92,8 @@ def celery_pool():
 
 
 def _forget_broker_connections(app):
-    """Celery keeps the broker connections it made (with the producers on them): drop ours,
-    so a later test that points the app at another broker gets connections to that one."""
+    """Celery keeps the broker connections it made (with the producers on them), whatever
+    broker the app is pointed at later: drop them, so the next sends go where it points."""
     if app._pool is not None:
         app._pool.force_close_all()
     app._after_fork()  # what Celery itself calls to start over: no pool, no producers
