@@ -31,7 +31,8 @@ OPTIMIZER_LABELS = {"sgd": "SGD", "nesterov": "SGD + Nesterov momentum", "adam":
                     "rmsprop": "RMSprop"}
 DEFAULTS = {"dataset": "spiral", "samples": 400, "noise": 0.1, "train_fraction": 0.7,
             "model": "mlp", "hidden": [32, 32], "activation": "tanh", "optimizer": "adam",
-            "lr": 0.03, "batch_size": 32, "epochs": 200, "device": policy.DEFAULT_DEVICE, "seed": 0}
+            "lr": 0.03, "batch_size": 32, "epochs": 200, "device": policy.DEFAULT_DEVICE,
+            "seed": 0}
 BOUNDARY_GRID = 40          # cells a side of the decision-boundary heatmap
 BOUNDARY_UPDATES = 20       # about this many heatmaps a run
 

@@ -34,7 +34,7 @@ def _ensure_session(request):
 
 def _owner(request):
     return lifecycle.owner_of(request.user, request.session.session_key,
-                            request.META.get("REMOTE_ADDR"))
+                              request.META.get("REMOTE_ADDR"))
 
 
 def _error(message, status):
@@ -161,8 +161,8 @@ def train_start(request):
         return _error(str(exc), 400)
     try:
         run = lifecycle.start_run(code, cfg["device"], owner=_owner(request),
-                                ip=request.META.get("REMOTE_ADDR"), user=request.user,
-                                kind="training", name=presets.run_name(cfg))
+                                  ip=request.META.get("REMOTE_ADDR"), user=request.user,
+                                  kind="training", name=presets.run_name(cfg))
     except lifecycle.RunRejected as exc:
         return _error(exc.message, exc.status)
     return JsonResponse({"id": str(run.id), "url": run.get_absolute_url(), "code": code,

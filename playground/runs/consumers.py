@@ -223,7 +223,7 @@ class RunConsumer(AsyncWebsocketConsumer):
     def owner(self):
         session = self.scope.get("session")
         return lifecycle.owner_of(self.scope.get("user"),
-                                getattr(session, "session_key", None), self.client_ip())
+                                  getattr(session, "session_key", None), self.client_ip())
 
     def client_ip(self):
         client = self.scope.get("client")
