@@ -35,7 +35,13 @@ END = "<!-- api-coverage:end -->"
 NAMESPACES = ("torch", "torch.Tensor", "torch.nn", "torch.nn.functional", "torch.nn.init",
               "torch.linalg", "torch.special", "torch.fft", "torch.optim",
               "torch.optim.lr_scheduler", "torch.utils.data", "torch.distributions",
-              "torch.autograd", "torch.cuda")
+              "torch.autograd", "torch.cuda",
+              # probed by scripts at the top (issue 12): only for the missing-name message
+              "torch.accelerator", "torch.backends", "torch.backends.cpu", "torch.backends.cuda",
+              "torch.backends.cudnn", "torch.backends.mha", "torch.backends.mkl",
+              "torch.backends.mkldnn", "torch.backends.mps", "torch.backends.openmp",
+              "torch.backends.opt_einsum", "torch.onnx", "torch.distributed",
+              "torch.nn.parallel")
 USES_ALL = {"torch.utils.data", "torch.distributions"}  # their public API is their __all__
 
 
@@ -195,6 +201,8 @@ def read_torch_api():
     import torch.optim.lr_scheduler  # noqa: F401
     import torch.utils.data  # noqa: F401
     import torch.distributions  # noqa: F401
+    import torch.onnx  # noqa: F401
+    import torch.nn.parallel  # noqa: F401
     api = {}
     for namespace in NAMESPACES:
         holder = torch.Tensor if namespace == "torch.Tensor" else \

@@ -132,6 +132,27 @@ from . import optim, utils  # noqa: E402,F401
 from .utils import data as _utils_data  # noqa: E402,F401  (torch.utils.data, as in PyTorch)
 
 
+# ---- device and backend probing, legacy constructors, process-wide switches ------------------
+from ._device import get_default_device, set_default_device  # noqa: E402,F401
+from ._layout import (layout, memory_format, strided, contiguous_format,  # noqa: E402,F401
+                      channels_last, channels_last_3d, preserve_format)
+from ._config import (use_deterministic_algorithms,  # noqa: E402,F401
+                      are_deterministic_algorithms_enabled,
+                      is_deterministic_algorithms_warn_only_enabled,
+                      set_deterministic_debug_mode, get_deterministic_debug_mode,
+                      get_num_threads, set_num_threads, get_num_interop_threads,
+                      set_num_interop_threads, init_num_threads, set_float32_matmul_precision,
+                      get_float32_matmul_precision, set_flush_denormal, set_warn_always,
+                      is_warn_always_enabled, compile)
+from .autograd.grad_mode import is_inference_mode_enabled  # noqa: E402,F401
+from .autograd.anomaly_mode import (is_anomaly_enabled,  # noqa: E402,F401
+                                    is_anomaly_check_nan_enabled, set_anomaly_enabled)
+from ._legacy import tensortype, CPU_TYPES as _LEGACY_TYPES  # noqa: E402,F401
+from . import accelerator, backends, distributed, onnx, version  # noqa: E402,F401
+
+globals().update(_LEGACY_TYPES)  # torch.FloatTensor, torch.LongTensor, ...
+
+
 def _install_missing_name_hooks():
     """A PyTorch name the engine lacks says so (engine/_missing.py), in every namespace
     user code reaches as torch.*; Tensor attributes too."""

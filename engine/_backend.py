@@ -32,6 +32,21 @@ def cuda_device_count():
     return 0 if cuda_unavailable_reason() else cupy.cuda.runtime.getDeviceCount()
 
 
+def storage_offset(array):
+    """Elements from the start of the memory ``array`` views to its first element."""
+    if cupy is not None and isinstance(array, cupy.ndarray):
+        return (array.data.ptr - array.data.mem.ptr) // array.itemsize
+    root, node = array, array.base
+    for _ in range(64):  # through views and the helper objects as_strided puts between them
+        if node is None:
+            break
+        if isinstance(node, numpy.ndarray):
+            root = node
+        node = getattr(node, "base", None)
+    start = root.__array_interface__["data"][0]
+    return (array.__array_interface__["data"][0] - start) // array.itemsize
+
+
 def xp_of(array):
     """NumPy or CuPy, whichever owns this array."""
     if cupy is not None and isinstance(array, cupy.ndarray):
@@ -55,5 +70,9 @@ def to_device(array, device):
                                "engine.cuda.is_available() is False on this machine.")
         with cupy.cuda.Device(device.index or 0):
             return cupy.asarray(array)
+    if device.type != "cpu":
+        raise RuntimeError(f"Cannot put a tensor on {device}: this playground's engine has no "
+                           f"'{device.type}' backend (tensors live on 'cpu', and on 'cuda' "
+                           "where a GPU is present)")
     return to_numpy(array)
 

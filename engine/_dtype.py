@@ -3,6 +3,7 @@ import numpy as np
 
 
 class dtype:
+    __module__ = "torch"
     __slots__ = ("name", "np", "is_floating_point", "is_signed", "itemsize", "_category",
                  "legacy")
 
@@ -53,7 +54,7 @@ def get_default_dtype():
 
 def set_default_dtype(d):
     if not isinstance(d, dtype) or not d.is_floating_point:
-        raise TypeError(f"only floating-point types are supported as the default type, got {d}")
+        raise TypeError("only floating-point types are supported as the default type")
     _default_float[0] = d
 
 
@@ -159,6 +160,7 @@ def can_cast(from_, to):
 
 
 class finfo:
+    __module__ = "torch"
     """Machine limits of a floating dtype, with PyTorch's field names."""
 
     def __init__(self, type=None):
@@ -180,6 +182,7 @@ class finfo:
 
 
 class iinfo:
+    __module__ = "torch"
     def __init__(self, type):
         d = to_dtype(type)
         if d.is_floating_point:

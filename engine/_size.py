@@ -3,6 +3,10 @@
 
 class Size(tuple):
     __slots__ = ()
+    __module__ = "torch"
+
+    def __reduce__(self):  # through a function of the engine's: plain pickle needs no torch
+        return (_size, (tuple(self),))
 
     def __repr__(self):
         return f"torch.Size([{', '.join(str(s) for s in self)}])"
@@ -21,3 +25,7 @@ class Size(tuple):
 
     def __add__(self, other):
         return Size(tuple.__add__(self, tuple(other)))
+
+
+def _size(values):
+    return Size(values)

@@ -4,7 +4,7 @@ import numbers
 import numpy as np
 
 from . import _backend
-from ._device import as_device
+from ._device import as_device, factory_device
 from ._dtype import from_numpy_dtype, get_default_dtype, int64, scalar_dtype, to_dtype
 from .random import default_generator
 from .tensor import Tensor, _make
@@ -18,7 +18,7 @@ def _finish(arr, dtype, device, requires_grad):
             arr = arr.astype(dtype.np)
     else:
         from_numpy_dtype(arr.dtype)  # TypeError for dtypes PyTorch does not have
-    device = as_device(device)
+    device = factory_device(device)
     if device.type != "cpu":
         arr = _backend.to_device(arr, device)
     t = _make(arr, device=device)

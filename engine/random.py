@@ -3,6 +3,7 @@ import numpy as np
 
 
 class Generator:
+    __module__ = "torch._C"  # <torch._C.Generator object at 0x...>, as PyTorch prints it
     def __init__(self, device="cpu"):
         self.device = device
         self.seed()  # like PyTorch: each process starts from a fresh random seed

@@ -9,7 +9,8 @@ from . import _backend
 from ._device import CPU
 from ._dtype import _BY_NP, ALL as ALL_DTYPES, from_numpy_dtype
 from ._size import Size
-from .autograd.graph import AccumulateGrad, retain_grad_hook, run_backward
+from .autograd.graph import AccumulateGrad, _add_hook, retain_grad_hook, run_backward
+from .autograd.grad_mode import _inference
 
 def _legacy_type_name(t):
     """'torch.FloatTensor' / 'torch.cuda.FloatTensor', as Tensor.type() and errors name it."""
@@ -27,10 +28,18 @@ class Tensor:
     _acc = None              # AccumulateGrad node of a leaf, made on first use
     _device = CPU
     _retains_grad = False
+    _inference = False       # made inside inference_mode
     __array_priority__ = 1000  # numpy scalars defer to our reflected operators
+    __module__ = "torch"      # <class 'torch.Tensor'>, as PyTorch prints it
+
+    def __new__(cls, *args, **kwargs):
+        """The legacy constructor: torch.Tensor(data), torch.Tensor(*sizes), torch.Tensor()
+        (engine/_legacy.py); a subclass's super().__new__(cls, ...) lands here too."""
+        from ._legacy import tensor_new
+        return tensor_new(cls, *args, **kwargs)
 
     def __init__(self, *args, **kwargs):
-        raise TypeError("create tensors with engine.tensor(...), engine.zeros(...), etc.")
+        pass  # __new__ built it
 
     # ---- identity ------------------------------------------------------------------------
     @property
@@ -57,6 +66,96 @@ class Tensor:
     @property
     def is_cuda(self):
         return self._device.type == "cuda"
+
+    # ---- PyTorch's probes of where and how a tensor is stored ---------------------------------
+    # Tensors here are dense and strided, on the CPU or on cuda; the other backends PyTorch
+    # names (mps, xpu, meta, ...) never hold one, so their probes answer False.
+
+    @property
+    def is_cpu(self):
+        return self._device.type == "cpu"
+
+    is_mps = is_xpu = is_meta = is_ipu = is_maia = is_mtia = is_xla = is_hpu = \
+        is_nested = is_quantized = is_sparse = is_sparse_csr = is_mkldnn = is_vulkan = \
+        property(lambda self: False)
+
+    @property
+    def layout(self):
+        from ._layout import strided
+        return strided
+
+    name = None  # named tensors are not supported: every tensor's name is None, as unnamed
+
+    def get_device(self):
+        """-1 for a CPU tensor, else the cuda device's index."""
+        return -1 if self._device.type == "cpu" else (self._device.index or 0)
+
+    def storage_offset(self):
+        """Elements between the start of the storage and this tensor's first element."""
+        return _backend.storage_offset(self._data)
+
+    @property
+    def nbytes(self):
+        return self._data.nbytes
+
+    def dim_order(self):
+        """Dims from outermost to innermost in memory (by stride, ties in dim order)."""
+        strides = self.stride()
+        return tuple(sorted(range(len(strides)), key=lambda d: -strides[d]))
+
+    def is_inference(self):
+        return self._inference
+
+    def is_pinned(self, device=None):
+        return False
+
+    def pin_memory(self, device=None):
+        from . import accelerator
+        accelerator.require_available()
+        return self.clone()  # a host copy: pages are not locked here, a copy is what it gives
+
+    def is_complex(self):
+        return False  # the engine has no complex dtypes
+
+    def is_conj(self):
+        return False
+
+    def is_neg(self):
+        return False
+
+    def is_signed(self):
+        return self.dtype.is_signed
+
+    def is_same_size(self, other):
+        return self._data.shape == other._data.shape
+
+    def is_nonzero(self):
+        if self._data.size == 0:
+            raise RuntimeError("Boolean value of Tensor with no values is ambiguous")
+        if self._data.size > 1:
+            raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
+        return bool(self._data.reshape(()).item())
+
+    def is_set_to(self, tensor):
+        """Same storage, offset, sizes and strides."""
+        return self.data_ptr() == tensor.data_ptr() and self.dtype is tensor.dtype and \
+            self._data.shape == tensor._data.shape and self.stride() == tensor.stride()
+
+    def to_dense(self, dtype=None, *, masked_grad=None):
+        return self if dtype is None else self.to(dtype)
+
+    def as_subclass(self, cls):
+        """A tensor of class ``cls`` sharing this one's data, without its autograd history."""
+        t = _view(self, self._data, track_base=False)
+        t.__class__ = cls
+        return t
+
+    def module_load(self, other, assign=False):
+        """How load_state_dict turns a state_dict value into this parameter's new value."""
+        return other.detach() if assign else self.copy_(other).detach()
+
+    def xpu(self, device=None, non_blocking=False, memory_format=None):
+        return self.to(device="xpu" if device is None else device)
 
     @property
     def ndim(self):
@@ -93,15 +192,17 @@ class Tensor:
         return self._data.__array_interface__["data"][0] if self._device is CPU else \
             self._data.data.ptr
 
-    def type(self, dtype=None):
-        if dtype is None:
-            return _legacy_type_name(self)
-        if isinstance(dtype, str):
-            for d in ALL_DTYPES:
-                if dtype.endswith(f".{d.legacy}Tensor"):
-                    return self.to(dtype=d)
-            raise ValueError(f"invalid type: '{dtype}'")
-        return self.to(dtype=dtype)
+    const_data_ptr = data_ptr
+
+    def type(self, dtype=None, non_blocking=False, **kwargs):
+        """'torch.FloatTensor', or a cast to a dtype or legacy type (engine/_legacy.py)."""
+        from ._legacy import type_method
+        return type_method(self, dtype, non_blocking, **kwargs)
+
+    def new(self, *args, **kwargs):
+        """The legacy t.new(...): like torch.Tensor(...), in t's dtype and device."""
+        from ._legacy import new
+        return new(self, *args, **kwargs)
 
     @property
     def _version(self):
@@ -169,6 +270,19 @@ class Tensor:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
         node, idx = self._grad_edge()
         return node._add_tensor_hook(idx, hook)
+
+    def register_post_accumulate_grad_hook(self, hook):
+        """hook(tensor) after a backward pass has accumulated into this leaf's .grad."""
+        if not self._rg:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self.grad_fn is not None:
+            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf "
+                               "tensors")
+        hooks = self.__dict__.get("_post_accumulate_grad_hooks")
+        if hooks is None:
+            from collections import OrderedDict
+            hooks = self._post_accumulate_grad_hooks = OrderedDict()
+        return _add_hook(hooks, hook)
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         fn = self.grad_fn
@@ -269,22 +383,68 @@ class Tensor:
             return self.item().__format__(spec)
         return object.__format__(self, spec) if spec else repr(self)
 
+    # ---- copy and pickle, as PyTorch's tensors do ---------------------------------------------
+    # copy.copy shares the data (a new leaf over the same storage); deepcopy copies data, grad
+    # and attributes; pickle writes the values (engine.save writes PyTorch's checkpoint format).
+
+    def _user_attributes(self):
+        """The Python attributes user code set on this tensor (PyTorch copies them too)."""
+        return {k: v for k, v in self.__dict__.items() if k not in _INTERNAL}
+
+    def __copy__(self):
+        new = _make(self._data, self._rg, self._device)
+        new.__class__ = type(self)
+        new.__dict__.update(self._user_attributes())
+        return new
+
     def __reduce_ex__(self, protocol):
-        raise TypeError("tensors are saved with engine.save(), which writes a safe format")
+        return (_rebuild_tensor, (_class_ref(type(self)), _backend.to_numpy(self._data),
+                                  str(self._device), self._rg, self._user_attributes()))
 
     def __deepcopy__(self, memo):
         if self.grad_fn is not None:
             raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) "
                                "support the deepcopy protocol at the moment.")
-        new = _make(self._data.copy(), self._rg)
-        if type(self) is not Tensor:
-            new.__class__ = type(self)
-            new.__dict__.update({k: v for k, v in self.__dict__.items()
-                                 if k not in new.__dict__})
+        import copy
+        new = _make(self._data.copy(), self._rg, self._device)
+        memo[id(self)] = new
+        new.__class__ = type(self)
+        new.__dict__.update(copy.deepcopy(self._user_attributes(), memo))
         if self.grad is not None:
             new.grad = self.grad.__deepcopy__(memo)
-        memo[id(self)] = new
         return new
+
+
+# What the engine itself keeps in a tensor's __dict__ (everything else is the user's).
+_INTERNAL = frozenset(("_data", "_version_box", "_rg", "grad", "grad_fn", "_output_nr", "_base",
+                       "_acc", "_device", "_retains_grad", "_inference", "_output_of",
+                       "_post_accumulate_grad_hooks"))
+
+
+def _class_ref(cls):
+    """A tensor class as pickle can name it without a ``torch`` module: None for Tensor, the
+    engine's (module, name) for a class that shows itself under a torch.* path."""
+    if cls is Tensor:
+        return None
+    if cls.__module__.split(".")[0] == "torch":
+        return (cls.__module__, cls.__qualname__)
+    return cls
+
+
+def _rebuild_tensor(cls, array, device, requires_grad, state):
+    """Unpickle a tensor written by Tensor.__reduce_ex__."""
+    from ._device import as_device
+    device = as_device(device)
+    t = _make(array if device.type == "cpu" else _backend.to_device(array, device),
+              device=device)
+    if isinstance(cls, tuple):
+        from ._torch_names import engine_object
+        cls = engine_object(*cls)
+    if cls is not None:
+        t.__class__ = cls
+    t._rg = bool(requires_grad)
+    t.__dict__.update(state)
+    return t
 
 
 # ---- construction helpers (used by every op; keep them tiny) -------------------------------
@@ -298,6 +458,8 @@ def _make(data, requires_grad=False, device=None):
     t = _new(Tensor)
     t._data = data
     t._version_box = [0]
+    if _inference[0]:
+        t._inference = True
     if requires_grad:
         t._rg = True
     if device is not None and device.type != "cpu":
@@ -314,6 +476,8 @@ def _view(src, data, track_base=True):
         t._base = src._base if src._base is not None else src
     if src._device is not CPU:
         t._device = src._device
+    if src._inference or _inference[0]:
+        t._inference = True
     return t
 
 

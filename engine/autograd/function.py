@@ -4,6 +4,8 @@ from .graph import Node, record
 
 
 class FunctionCtx:
+    __module__ = "torch.autograd.function"
+
     def save_for_backward(self, *tensors):
         self.to_save = tensors
 
@@ -23,6 +25,8 @@ class _FunctionNode(Node):
 
 
 class Function:
+    __module__ = "torch.autograd.function"
+
     @staticmethod
     def forward(ctx, *args, **kwargs):
         raise NotImplementedError("You must implement the forward function for custom "
@@ -57,6 +61,7 @@ def _node_class(fn_cls):
     """The grad_fn class of a Function's outputs, '<Name>Backward', made once per Function."""
     node_cls = fn_cls.__dict__.get("_node_cls")
     if node_cls is None:
-        node_cls = type(fn_cls.__name__ + "Backward", (_FunctionNode,), {})
+        node_cls = type(fn_cls.__name__ + "Backward", (_FunctionNode,),
+                        {"__module__": "torch.autograd.function"})
         fn_cls._node_cls = node_cls
     return node_cls

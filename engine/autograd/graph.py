@@ -11,9 +11,10 @@ import weakref
 from collections import OrderedDict
 
 from ..utils.hooks import RemovableHandle
-from . import grad_mode
+from . import anomaly_mode, grad_mode
 
 _grad_state = grad_mode._state
+_anomaly = anomaly_mode._state
 
 _FREED_MSG = (
     "Trying to backward through the graph a second time (or directly access saved tensors "
@@ -32,6 +33,13 @@ class Node:
     _fresh_grads = True     # its backward returns new arrays (user Functions may not)
     __slots__ = ("next_functions", "needs_input_grad", "_in_meta", "_saved", "_versions",
                  "_released", "_tensor_hooks", "_retained", "__dict__", "__weakref__")
+
+    def __init_subclass__(cls, **kwargs):
+        # PyTorch's grad_fn classes are C++ classes: type(y.grad_fn) prints
+        # <class 'MulBackward0'>, with no module path.
+        super().__init_subclass__(**kwargs)
+        if "__module__" not in cls.__dict__ or cls.__module__.startswith("engine"):
+            cls.__module__ = "builtins"
 
     def __init__(self, inputs=()):
         edges, needs, meta = [], [], []
@@ -153,6 +161,10 @@ class AccumulateGrad(Node):
         else:
             var.grad._data += grad._data
             var.grad._bump_version()
+        hooks = var.__dict__.get("_post_accumulate_grad_hooks")
+        if hooks:
+            for hook in list(hooks.values()):
+                hook(var)
 
 
 def _fresh_copy(t):
@@ -271,6 +283,8 @@ def run_backward(roots, retain_graph, create_graph, capture=None):
                 if node._released:
                     raise RuntimeError(_FREED_MSG)
                 results = _call(node, grads)
+                if _anomaly[0] and _anomaly[1]:
+                    anomaly_mode.check_nan(node, results)
                 if not retain_graph:
                     node.release()
             n_results = len(results)

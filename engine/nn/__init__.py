@@ -6,3 +6,5 @@ from .parameter import Parameter  # noqa: F401
 
 register_module_forward_hook = _module_mod.register_module_forward_hook
 register_module_forward_pre_hook = _module_mod.register_module_forward_pre_hook
+from . import parallel  # noqa: E402,F401
+from .parallel import DataParallel  # noqa: E402,F401

@@ -27,7 +27,4 @@ class Parameter(Tensor):
 
     __str__ = __repr__
 
-    def __reduce_ex__(self, protocol):
-        raise TypeError("parameters are saved with engine.save(), which writes a safe format")
-
 

@@ -1,0 +1,142 @@
+"""Process-wide switches of torch.*: determinism, threads, matmul precision, warnings,
+anomaly detection, and torch.compile.
+
+What each does here: set_num_threads limits the BLAS threads NumPy's matmul uses (through
+threadpoolctl); the deterministic switches are recorded and answered (every engine op is
+deterministic already); the matmul precision is recorded and read by
+torch.backends.cuda.matmul.allow_tf32 (the engine's arithmetic is not changed by it);
+torch.compile returns what it is given, as a no-op backend would.
+"""
+import warnings
+
+_state = {"deterministic": False, "deterministic_warn_only": False, "warn_always": False,
+          "matmul_precision": "highest", "interop_threads": 1}
+
+
+# ---- determinism ----------------------------------------------------------------------------
+
+def use_deterministic_algorithms(mode, *, warn_only=False):
+    if not isinstance(mode, bool):
+        raise TypeError("_set_deterministic_algorithms(): argument 'mode' (position 1) must be "
+                        f"bool, not {type(mode).__name__}")
+    _state["deterministic"] = mode
+    _state["deterministic_warn_only"] = bool(warn_only) and mode
+
+
+def are_deterministic_algorithms_enabled():
+    return _state["deterministic"]
+
+
+def is_deterministic_algorithms_warn_only_enabled():
+    return _state["deterministic_warn_only"]
+
+
+_DEBUG_MODES = ("default", "warn", "error")
+
+
+def set_deterministic_debug_mode(debug_mode):
+    if isinstance(debug_mode, str):
+        if debug_mode not in _DEBUG_MODES:
+            raise RuntimeError("invalid value of debug_mode, expected one of `default`, `warn`, "
+                               f"`error`, but got {debug_mode}")
+        debug_mode = _DEBUG_MODES.index(debug_mode)
+    elif not isinstance(debug_mode, int) or isinstance(debug_mode, bool):
+        raise TypeError(f"debug_mode must be str or int, but got {type(debug_mode)}")
+    if debug_mode not in (0, 1, 2):
+        raise RuntimeError(f"invalid value of debug_mode, expected 0, 1, or 2, but got "
+                           f"{debug_mode}")
+    use_deterministic_algorithms(debug_mode > 0, warn_only=debug_mode == 1)
+
+
+def get_deterministic_debug_mode():
+    if not _state["deterministic"]:
+        return 0
+    return 1 if _state["deterministic_warn_only"] else 2
+
+
+# ---- threads --------------------------------------------------------------------------------
+
+def _blas_limits():
+    import threadpoolctl
+    return threadpoolctl
+
+
+def get_num_threads():
+    """The threads NumPy's BLAS (the engine's matmul) runs on."""
+    infos = [i for i in _blas_limits().threadpool_info() if i.get("user_api") == "blas"]
+    return infos[0]["num_threads"] if infos else 1
+
+
+def set_num_threads(num):
+    if not isinstance(num, int) or isinstance(num, bool) or num <= 0:
+        raise RuntimeError("set_num_threads expects a positive integer")
+    _blas_limits().threadpool_limits(limits=num, user_api="blas")
+
+
+def get_num_interop_threads():
+    """The engine runs ops one after another: its inter-op pool is one thread, unless
+    set_num_interop_threads recorded another number."""
+    return _state["interop_threads"]
+
+
+def set_num_interop_threads(num):
+    if not isinstance(num, int) or isinstance(num, bool) or num <= 0:
+        raise RuntimeError("Expected positive number of threads")
+    _state["interop_threads"] = num
+
+
+def init_num_threads():
+    """PyTorch initialises its thread pools here; NumPy's are ready already."""
+
+
+# ---- numerics and warnings ------------------------------------------------------------------
+
+_PRECISIONS = ("highest", "high", "medium")
+
+
+def set_float32_matmul_precision(precision):
+    if precision not in _PRECISIONS:
+        warnings.warn(f"{precision} is not one of 'highest', 'high', or 'medium'; the current"
+                      "setFloat32MatmulPrecision call has no effect.", UserWarning, stacklevel=2)
+        return
+    _state["matmul_precision"] = precision
+
+
+def get_float32_matmul_precision():
+    return _state["matmul_precision"]
+
+
+def set_flush_denormal(mode):
+    """False: NumPy offers no switch to flush denormals (PyTorch answers False too where the
+    CPU cannot)."""
+    return False
+
+
+def set_warn_always(b):
+    _state["warn_always"] = bool(b)
+
+
+def is_warn_always_enabled():
+    return _state["warn_always"]
+
+
+# ---- torch.compile --------------------------------------------------------------------------
+
+_COMPILE_MODES = ("default", "reduce-overhead", "max-autotune", "max-autotune-no-cudagraphs")
+
+
+def compile(model=None, *, fullgraph=False, dynamic=None, backend="inductor", mode=None,
+            options=None, disable=False):
+    """A no-op backend: returns the module or function unchanged (used as a decorator, with
+    or without arguments, too). The engine runs every op eagerly; there is nothing to fuse."""
+    if mode is not None and options is not None:
+        raise RuntimeError("Either mode or options can be specified, but both can't be "
+                           "specified at the same time.")
+    if mode is not None and mode not in _COMPILE_MODES:
+        raise RuntimeError(f"Unrecognized mode={mode}, should be one of: "
+                           f"{', '.join(_COMPILE_MODES)}")
+    if model is None:
+        return lambda fn: fn
+    if not callable(model):
+        raise RuntimeError("Model must be callable")
+    return model

@@ -1,0 +1,76 @@
+"""torch.backends.cuda: is a GPU backend built in (CuPy importable), and the cuBLAS and
+scaled-dot-product-attention switches scripts set. The switches are recorded; CuPy's kernels
+compute the same either way."""
+from .. import _backend, _config
+
+
+def is_built():
+    return _backend.cupy is not None
+
+
+class cuBLASModule:
+    """``torch.backends.cuda.matmul``: allow_tf32 follows
+    torch.set_float32_matmul_precision, as in PyTorch."""
+    _settings = {"allow_fp16_reduced_precision_reduction": True,
+                 "allow_fp16_reduced_precision_reduction_split_k": True,
+                 "allow_bf16_reduced_precision_reduction": True,
+                 "allow_bf16_reduced_precision_reduction_split_k": True,
+                 "allow_fp16_accumulation": False, "fp32_precision": "none"}
+
+    def __getattr__(self, name):
+        if name == "allow_tf32":
+            return _config.get_float32_matmul_precision() != "highest"
+        if name in self._settings:
+            return self._settings[name]
+        raise AttributeError("Unknown attribute " + name)
+
+    def __setattr__(self, name, value):
+        if name == "allow_tf32":
+            _config.set_float32_matmul_precision("high" if value else "highest")
+            return
+        if name in self._settings:
+            self._settings[name] = value
+            return
+        raise AttributeError("Unknown attribute " + name)
+
+
+matmul = cuBLASModule()
+
+# scaled_dot_product_attention backends: which kernels PyTorch may pick on a GPU
+_sdp = {"flash": True, "mem_efficient": True, "math": True, "cudnn": True}
+
+
+def flash_sdp_enabled():
+    return _sdp["flash"]
+
+
+def enable_flash_sdp(enabled):
+    _sdp["flash"] = bool(enabled)
+
+
+def mem_efficient_sdp_enabled():
+    return _sdp["mem_efficient"]
+
+
+def enable_mem_efficient_sdp(enabled):
+    _sdp["mem_efficient"] = bool(enabled)
+
+
+def math_sdp_enabled():
+    return _sdp["math"]
+
+
+def enable_math_sdp(enabled):
+    _sdp["math"] = bool(enabled)
+
+
+def cudnn_sdp_enabled():
+    return _sdp["cudnn"]
+
+
+def enable_cudnn_sdp(enabled):
+    _sdp["cudnn"] = bool(enabled)
+
+
+def is_flash_attention_available():
+    return False

@@ -1,0 +1,14 @@
+"""torch.nn.parallel: DataParallel as PyTorch runs it on one device, and
+DistributedDataParallel, which needs torch.distributed (not available here)."""
+import sys
+
+from .data_parallel import DataParallel, data_parallel  # noqa: F401
+from .distributed import DistributedDataParallel  # noqa: F401
+
+
+def _missing_names():
+    from ... import _missing
+    _missing.install(sys.modules[__name__], "torch.nn.parallel")
+
+
+_missing_names()
