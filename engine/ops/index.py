@@ -3,6 +3,8 @@
 Basic indexing (ints, slices, None, ...) returns a view; anything with a tensor or list
 index copies, as in PyTorch. Both are differentiable, and so is assignment (CopySlices).
 """
+import warnings
+
 import numpy as np
 
 from .._backend import xp_of
@@ -61,10 +63,29 @@ def set_at(data, idx, value):
         data[idx] = value
 
 
+_SEQUENCE_AS_TUPLE = (
+    "Using a non-tuple sequence for multidimensional indexing is deprecated and will be changed "
+    "in pytorch 2.9; use x[tuple(seq)] instead of x[seq]. In pytorch 2.9 this will be "
+    "interpreted as tensor index, x[torch.tensor(seq)], which will result either in an error or "
+    "a different result")
+
+
+def _sequence_as_tuple(index):
+    """PyTorch 2.13 still reads a short list holding a sequence, slice, tensor, None or
+    ``...`` (x[[[0, 1], [1, 2]]], x[[range(2)]]) as the tuple of its items, with a warning."""
+    if len(index) >= 32:
+        return False
+    return any(isinstance(it, (list, tuple, range, slice, Tensor)) or it is None or
+               it is Ellipsis for it in index)
+
+
 def _convert(t, index):
     """Our index -> (backend index, is_advanced, last basic kind for the grad_fn name)."""
     if index.__class__ is _IntsFirst:
         return index, True, None
+    if index.__class__ is list and _sequence_as_tuple(index):
+        warnings.warn(_SEQUENCE_AS_TUPLE, UserWarning, stacklevel=3)
+        index = tuple(index)
     items = index if isinstance(index, tuple) else (index,)
     out, advanced, last = [], False, None
     xp = xp_of(t._data)
@@ -78,6 +99,9 @@ def _convert(t, index):
                 last = "int"
                 continue
             out.append(it._data)
+            advanced = True
+        elif isinstance(it, range):  # x[range(3)]: the indices it yields, as a list would
+            out.append(xp.arange(it.start, it.stop, it.step, dtype=np.int64))
             advanced = True
         elif isinstance(it, list) or (not isinstance(it, np.generic) and (
                 hasattr(it, "__array_interface__") or hasattr(it, "__cuda_array_interface__"))):
