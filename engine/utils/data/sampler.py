@@ -9,6 +9,8 @@ from ...random import Generator, default_generator
 
 
 T_co = TypeVar("T_co", covariant=True)
+_CHUNK = 32             # RandomSampler's draws with replacement, per call (PyTorch's size)
+_WEIGHTED_CHUNK = 4096  # WeightedRandomSampler's
 
 
 class Sampler(Generic[T_co]):
@@ -58,7 +60,11 @@ class RandomSampler(Sampler):
         n = len(self.data_source)
         generator = self.generator if self.generator is not None else _fresh_generator()
         if self.replacement:
-            yield from randint(0, n, (self.num_samples,), generator=generator).tolist()
+            # In chunks of 32, as PyTorch draws them: num_samples may be 10**10 (an endless
+            # loader), and nothing of that size is ever allocated.
+            for _ in range(self.num_samples // _CHUNK):
+                yield from randint(0, n, (_CHUNK,), generator=generator).tolist()
+            yield from randint(0, n, (self.num_samples % _CHUNK,), generator=generator).tolist()
             return
         for _ in range(self.num_samples // n):
             yield from randperm(n, generator=generator).tolist()
@@ -104,8 +110,15 @@ class WeightedRandomSampler(Sampler):
 
     def __iter__(self):
         generator = self.generator if self.generator is not None else _fresh_generator()
-        yield from multinomial(self.weights, self.num_samples, self.replacement,
-                               generator=generator).tolist()
+        if not self.replacement:  # num_samples <= len(weights): one draw
+            yield from multinomial(self.weights, self.num_samples, False,
+                                   generator=generator).tolist()
+            return
+        # Draws with replacement are independent: in chunks, so a huge num_samples costs
+        # no memory.
+        for start in range(0, self.num_samples, _WEIGHTED_CHUNK):
+            count = min(_WEIGHTED_CHUNK, self.num_samples - start)
+            yield from multinomial(self.weights, count, True, generator=generator).tolist()
 
     def __len__(self):
         return self.num_samples
