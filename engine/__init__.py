@@ -143,14 +143,45 @@ from ._config import (use_deterministic_algorithms,  # noqa: E402,F401
                       get_num_threads, set_num_threads, get_num_interop_threads,
                       set_num_interop_threads, init_num_threads, set_float32_matmul_precision,
                       get_float32_matmul_precision, set_flush_denormal, set_warn_always,
-                      is_warn_always_enabled, compile)
+                      is_warn_always_enabled, compile, get_device_module,
+                      thread_safe_generator)
 from .autograd.grad_mode import is_inference_mode_enabled  # noqa: E402,F401
 from .autograd.anomaly_mode import (is_anomaly_enabled,  # noqa: E402,F401
                                     is_anomaly_check_nan_enabled, set_anomaly_enabled)
 from ._legacy import tensortype, CPU_TYPES as _LEGACY_TYPES  # noqa: E402,F401
-from . import accelerator, backends, distributed, onnx, version  # noqa: E402,F401
+from . import accelerator, backends, cpu, distributed, onnx, version  # noqa: E402,F401
 
 globals().update(_LEGACY_TYPES)  # torch.FloatTensor, torch.LongTensor, ...
+
+# ---- more ops: elementwise, statistics, ..., and the in-place variants PyTorch has ------------
+from .ops import pointwise as _pointwise, stats as _stats, strided as _strided  # noqa: E402
+from .ops import build as _build, inplace as _inplace  # noqa: E402
+from ._windows import (hann_window, hamming_window, blackman_window,  # noqa: E402,F401
+                       bartlett_window, kaiser_window)
+from ._legacy import typename, is_storage  # noqa: E402,F401
+from ._vmap import vmap  # noqa: E402,F401
+
+for _m in (_pointwise, _stats, _strided, _build):
+    _install(_m)
+_inplace.install_more(Tensor, globals())
+
+
+def _more_dunders():
+    """x << n, x >> n (and reflected), and the augmented assignments PyTorch does in place."""
+    T, shift = Tensor, _pointwise
+    T.__lshift__ = lambda s, o: shift.bitwise_left_shift(s, o)
+    T.__rshift__ = lambda s, o: shift.bitwise_right_shift(s, o)
+    T.__rlshift__ = lambda s, o: shift.bitwise_left_shift(o, s)
+    T.__rrshift__ = lambda s, o: shift.bitwise_right_shift(o, s)
+    for dunder, method in (("__ilshift__", "bitwise_left_shift_"),
+                           ("__irshift__", "bitwise_right_shift_"), ("__iand__", "bitwise_and_"),
+                           ("__ior__", "bitwise_or_"), ("__ixor__", "bitwise_xor_"),
+                           ("__imod__", "remainder_"), ("__ifloordiv__", "floor_divide_"),
+                           ("__ipow__", "pow_")):
+        setattr(T, dunder, lambda s, o, _m=method: getattr(s, _m)(o))
+
+
+_more_dunders()
 
 
 def _install_missing_name_hooks():

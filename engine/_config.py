@@ -140,3 +140,25 @@ def compile(model=None, *, fullgraph=False, dynamic=None, backend="inductor", mo
     if not callable(model):
         raise RuntimeError("Model must be callable")
     return model
+
+
+# ---- device modules and generators ---------------------------------------------------------
+
+def get_device_module(device=None):
+    """torch.cuda for a cuda device, torch.cpu for the CPU (None: the current accelerator's)."""
+    from . import cpu, cuda
+    from ._device import as_device
+    from .accelerator import current_accelerator
+    d = as_device(device) if device is not None else (current_accelerator() or as_device("cpu"))
+    if d.type == "cuda":
+        return cuda
+    if d.type == "cpu":
+        return cpu
+    raise RuntimeError(f"Device '{d.type}' does not have a corresponding module registered as "
+                       f"'torch.{d.type}'.")
+
+
+def thread_safe_generator():
+    """None: the engine's DataLoader runs no thread workers, so the global generator serves
+    (PyTorch returns None outside a thread worker too)."""
+    return None

@@ -169,3 +169,21 @@ def type_method(self, dtype=None, non_blocking=False, **kwargs):
     device = (self.device if self.device.type == "cuda" else as_device("cuda")) if cuda \
         else as_device("cpu")
     return self.to(dtype=target, device=device)
+
+
+def typename(obj):
+    """'torch.FloatTensor' for a tensor, else the object's module.qualname (torch.* paths)."""
+    if isinstance(obj, Tensor):
+        return obj.type()
+    module = getattr(obj, "__module__", "") or ""
+    qualname = getattr(obj, "__qualname__", None) or getattr(obj, "__name__", None)
+    if qualname is None:
+        module, qualname = type(obj).__module__ or "", type(obj).__qualname__
+    if module.split(".")[0] == "engine":
+        module = "torch" + module[len("engine"):]
+    return qualname if module in ("", "builtins") else f"{module}.{qualname}"
+
+
+def is_storage(obj):
+    """False: the engine has no storage objects (tensors hold arrays)."""
+    return False

@@ -254,7 +254,11 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=N
 
 def bernoulli(input, p=None, *, generator=None):
     gen = (generator or default_generator).numpy
-    probs = input._data if p is None else np.full(input.shape, p)
+    probs = _backend.to_numpy(input._data) if p is None else np.full(input.shape, p)
+    if probs.size and not ((probs >= 0) & (probs <= 1)).all():
+        raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.  (Could "
+                           "this error message be improved?  If so, please report an "
+                           "enhancement request to PyTorch.)")
     return _finish((gen.random(probs.shape) < probs).astype(input._data.dtype), input.dtype,
                    input.device, False)
 
@@ -273,10 +277,140 @@ def multinomial(input, num_samples, replacement=False, *, generator=None):
     return _finish(out if input.dim() == 2 else out[0], int64, input.device, False)
 
 
+def poisson(input, generator=None):
+    """Samples of Poisson distributions with the given rates (not differentiable)."""
+    if not input.dtype.is_floating_point:
+        raise NotImplementedError(f'"poisson_cpu" not implemented for \'{input.dtype.legacy}\'')
+    rates = _backend.to_numpy(input._data)
+    if rates.size and not (rates >= 0).all():
+        raise RuntimeError("invalid Poisson rate, expected rate to be non-negative")
+    draws = (generator or default_generator).numpy.poisson(rates)
+    return _finish(np.asarray(draws), input.dtype, input.device, False)
+
+
+def binomial(count, prob, generator=None):
+    """Samples of Binomial(count, prob), elementwise."""
+    if not count.dtype.is_floating_point:
+        raise ValueError(f"binomial only supports floating-point dtypes for count, got: "
+                         f"{count.dtype.legacy}")
+    n = _backend.to_numpy(count._data).astype(np.int64)
+    p = np.clip(_backend.to_numpy(prob._data).astype(np.float64), 0, 1)
+    draws = (generator or default_generator).numpy.binomial(n, p)
+    return _finish(np.asarray(draws), count.dtype, count.device, False)
+
+
+# ---- more factories: scalars, strides, buffers, DLPack ------------------------------------------
+
+def scalar_tensor(s, *, dtype=None, layout=None, device=None, pin_memory=False,
+                  requires_grad=False):
+    return _finish(np.array(s, dtype=np.float64), _float_dtype(dtype), device, requires_grad)
+
+
+def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=False):
+    """A tensor over obj's memory when it can be (a tensor, a NumPy array), else a copy;
+    copy=True always copies, copy=False refuses to."""
+    if isinstance(obj, Tensor) or isinstance(obj, np.ndarray):
+        src = obj if isinstance(obj, Tensor) else from_numpy(obj)
+        target = to_dtype(dtype) if dtype is not None else src.dtype
+        if copy is False and target is not src.dtype:
+            raise ValueError(f"can't alias tensor with dtype '{src.dtype.legacy}' into dtype "
+                             f"'{target.legacy}'.")
+        out = src.to(dtype=target, device=device, copy=bool(copy))
+    else:
+        if copy is False:
+            raise ValueError(f"can't alias {type(obj).__name__} into a tensor: copy=False "
+                             "needs a tensor or an array")
+        out = tensor(obj, dtype=dtype, device=device)
+    if requires_grad:
+        out.requires_grad_(True)
+    return out
+
+
+def empty_strided(size, stride, *, dtype=None, layout=None, device=None, requires_grad=False,
+                  pin_memory=False):
+    """A zeroed tensor whose elements sit at the given strides (in elements)."""
+    d = _float_dtype(dtype)
+    size, stride = tuple(int(s) for s in size), tuple(int(s) for s in stride)
+    if len(size) != len(stride):
+        raise RuntimeError("mismatch in length of strides and shape")
+    span = 1 + sum((n - 1) * st for n, st in zip(size, stride)) if 0 not in size else 0
+    buf = np.zeros(max(span, 0), dtype=d.np)
+    arr = np.lib.stride_tricks.as_strided(buf, size, tuple(st * d.itemsize for st in stride))
+    if factory_device(device).type != "cpu":  # CuPy gets a contiguous copy
+        arr = np.ascontiguousarray(arr)
+    return _finish(arr, d, device, requires_grad)
+
+
+def empty_permuted(size, physical_layout, *, dtype=None, layout=None, device=None,
+                   requires_grad=False, pin_memory=False):
+    """A zeroed tensor of ``size`` laid out in memory in the dim order ``physical_layout``."""
+    size = tuple(int(s) for s in size)
+    order = tuple(int(p) for p in physical_layout)
+    if sorted(order) != list(range(len(size))):
+        raise RuntimeError(f"Dimension mismatch: physical_layout {list(order)} is not a "
+                           f"permutation of the dims of size {list(size)}")
+    d = _float_dtype(dtype)
+    physical = np.zeros(tuple(size[p] for p in order), dtype=d.np)
+    return _finish(physical.transpose(np.argsort(order)), d, device, requires_grad)
+
+
+def frombuffer(buffer, *, dtype, count=-1, offset=0, requires_grad=False):
+    """A 1-D tensor over a Python buffer's memory (writes go through to it)."""
+    d = to_dtype(dtype)
+    arr = np.frombuffer(buffer, dtype=d.np, count=count, offset=offset)
+    if not arr.flags.writeable:
+        import warnings
+        warnings.warn("The given buffer is not writable, and PyTorch does not support "
+                      "non-writable tensors. This means you can write to the underlying "
+                      "(supposedly non-writable) buffer using the tensor. You may want to copy "
+                      "the buffer to protect its data or make it writable before converting it "
+                      "to a tensor.", UserWarning, stacklevel=2)
+        arr = np.frombuffer(bytearray(arr.tobytes()), dtype=d.np)
+    t = _make(arr)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def from_dlpack(ext_tensor):
+    """A tensor over the memory of any DLPack producer (NumPy, CuPy, PyTorch, JAX...)."""
+    if isinstance(ext_tensor, Tensor):
+        return ext_tensor
+    capsule_only = type(ext_tensor).__name__ == "PyCapsule"
+    if not capsule_only:
+        device_type = ext_tensor.__dlpack_device__()[0] if hasattr(
+            ext_tensor, "__dlpack_device__") else 1
+        if device_type == 2:  # kDLCUDA
+            arr = _backend.cupy.from_dlpack(ext_tensor)
+            return _make(arr, device=as_device(f"cuda:{arr.device.id}"))
+        return from_numpy(np.from_dlpack(ext_tensor))
+    return from_numpy(np.from_dlpack(_Capsule(ext_tensor)))
+
+
+class _Capsule:
+    """A bare DLPack capsule (torch.utils.dlpack.to_dlpack's) dressed as a producer."""
+
+    def __init__(self, capsule):
+        self.capsule = capsule
+
+    def __dlpack__(self, stream=None, **kwargs):
+        return self.capsule
+
+    def __dlpack_device__(self):
+        return (1, 0)
+
+
+def to_dlpack(tensor):
+    """A DLPack capsule over the tensor's memory."""
+    return tensor._data.__dlpack__()
+
+
 __all__ = ["tensor", "as_tensor", "from_numpy", "zeros", "ones", "empty", "full", "zeros_like",
            "ones_like", "empty_like", "full_like", "arange", "linspace", "logspace", "eye",
            "rand", "randn", "randint", "randperm", "rand_like", "randn_like", "randint_like",
-           "normal", "bernoulli", "multinomial"]
+           "normal", "bernoulli", "multinomial", "poisson", "binomial", "scalar_tensor",
+           "asarray", "empty_strided", "empty_permuted", "frombuffer", "from_dlpack",
+           "to_dlpack"]
 
 
 # ---- Tensor.new_*: same dtype and device as the tensor unless told otherwise --------------
@@ -302,6 +436,15 @@ def _new_tensor(self, data, *, dtype=None, device=None, requires_grad=False):
                   requires_grad=requires_grad)
 
 
+def _new_empty_strided(self, size, stride, *, dtype=None, device=None, requires_grad=False):
+    return empty_strided(size, stride, dtype=dtype or self.dtype,
+                         device=device if device is not None else self.device,
+                         requires_grad=requires_grad)
+
+
 EXTRA_METHODS = {"new_zeros": _new_factory(zeros), "new_ones": _new_factory(ones),
                  "new_empty": _new_factory(empty), "new_full": _new_full,
-                 "new_tensor": _new_tensor}
+                 "new_tensor": _new_tensor, "new_empty_strided": _new_empty_strided,
+                 "bernoulli": bernoulli, "multinomial": multinomial,
+                 "__dlpack__": lambda self, *args, **kw: self._data.__dlpack__(*args, **kw),
+                 "__dlpack_device__": lambda self: self._data.__dlpack_device__()}

@@ -27,3 +27,6 @@ max, min, sort, topk, kthvalue, median, nanmedian, mode, cummax, cummin = (
     _return_type(name) for name in ("max", "min", "sort", "topk", "kthvalue", "median",
                                     "nanmedian", "mode", "cummax", "cummin"))
 aminmax = _return_type("aminmax", ("min", "max"))
+frexp = _return_type("frexp", ("mantissa", "exponent"))
+histogram = _return_type("histogram", ("hist", "bin_edges"))
+histogramdd = _return_type("histogramdd", ("hist", "bin_edges"))

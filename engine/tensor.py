@@ -98,6 +98,11 @@ class Tensor:
     def nbytes(self):
         return self._data.nbytes
 
+    @property
+    def grad_dtype(self):
+        """The dtype .grad must have: the tensor's own."""
+        return self.dtype
+
     def dim_order(self):
         """Dims from outermost to innermost in memory (by stride, ties in dim order)."""
         strides = self.stride()

@@ -70,6 +70,18 @@ class RandomBackward0(ZeroBackward0):
     pass
 
 
+class CauchyBackward0(ZeroBackward0):
+    pass
+
+
+class GeometricBackward0(ZeroBackward0):
+    pass
+
+
+class LogNormalBackward0(ZeroBackward0):
+    pass
+
+
 _OVERLAP_MSG = ("unsupported operation: more than one element of the written-to tensor refers "
                 "to a single memory location. Please clone() the tensor before performing the "
                 "operation.")
@@ -182,8 +194,37 @@ def bernoulli_(self, p=0.5, *, generator=None):
 
 
 def exponential_(self, lambd=1.0, *, generator=None):
+    if not lambd > 0:
+        raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={lambd}")
     arr = _gen(generator).exponential(1.0 / lambd, self._data.shape)
     return _random_fill(self, arr, ExponentialBackward0)
+
+
+def cauchy_(self, median=0.0, sigma=1.0, *, generator=None):
+    _floating_fill("cauchy", self)
+    arr = median + sigma * _gen(generator).standard_cauchy(self._data.shape)
+    return _random_fill(self, arr, CauchyBackward0)
+
+
+def log_normal_(self, mean=1.0, std=2.0, *, generator=None):
+    _floating_fill("log_normal", self)
+    if not std > 0:
+        raise RuntimeError(f"log_normal_ expects std > 0.0, but found std={std}")
+    arr = _gen(generator).lognormal(mean, std, self._data.shape)
+    return _random_fill(self, arr, LogNormalBackward0)
+
+
+def geometric_(self, p, *, generator=None):
+    """Trials until the first success: values 1, 2, ... with P(k) = (1-p)^(k-1) p."""
+    if not 0 < p < 1:
+        raise RuntimeError(f"geometric_ expects p to be in (0, 1), but got p={p:g}")
+    arr = _gen(generator).geometric(p, self._data.shape)
+    return _random_fill(self, arr, GeometricBackward0)
+
+
+def _floating_fill(name, t):
+    if not t.dtype.is_floating_point:
+        raise NotImplementedError(f'"{name}_cpu" not implemented for \'{t.dtype.legacy}\'')
 
 
 def random_(self, from_=0, to=None, *, generator=None):
@@ -203,6 +244,95 @@ def random_(self, from_=0, to=None, *, generator=None):
     return _random_fill(self, arr, RandomBackward0)
 
 
+# ---- Python functions over the elements, and storage reshaping (CPU, no autograd) ----------
+
+def _host_only(self, name):
+    if self._rg:
+        raise RuntimeError(f"Can't call {name}() on Variable that requires grad. Use "
+                           f"var.detach().{name}() instead.")
+    if self._device.type != "cpu":
+        raise TypeError(f"{name}_ is only implemented on CPU tensors")
+
+
+def _map_values(self, name, fn, *others):
+    """self[i] = fn(self[i], other[i], ...), the values cast back to self's dtype."""
+    _host_only(self, name)
+    shape = self._data.shape
+    columns = [self._data.reshape(-1).tolist()] + \
+        [np.broadcast_to(o._data, shape).reshape(-1).tolist() for o in others]
+    values = [fn(*items) for items in zip(*columns)]
+    self._data[...] = np.array(values, dtype=np.float64 if self.dtype.is_floating_point else
+                               None).reshape(shape).astype(self._data.dtype)
+    self._bump_version()
+    return self
+
+
+def apply_(self, callable):
+    return _map_values(self, "apply_", callable)
+
+
+def map_(self, tensor, callable):
+    return _map_values(self, "map_", callable, tensor)
+
+
+def map2_(self, x, y, callable):
+    return _map_values(self, "map2_", callable, x, y)
+
+
+def resize_(self, *sizes, memory_format=None):
+    """The tensor takes the new shape: its first elements kept, new ones zero (PyTorch leaves
+    them uninitialised)."""
+    if self._rg:
+        raise RuntimeError("cannot resize variables that require grad")
+    shape = tuple(sizes[0]) if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)) \
+        else tuple(sizes)
+    old = self._data.reshape(-1)
+    n = int(np.prod(shape)) if shape else 1
+    xp = xp_of(self._data)
+    if n <= old.size:
+        self._data = old[:n].reshape(shape)
+    else:
+        grown = xp.zeros(n, dtype=old.dtype)
+        grown[:old.size] = old
+        self._data = grown.reshape(shape)
+    self._bump_version()
+    return self
+
+
+def resize_as_(self, the_template, memory_format=None):
+    return resize_(self, tuple(the_template.shape))
+
+
+def set_(self, source=None, storage_offset=0, size=None, stride=None):
+    """With a tensor: this tensor now views source's data (shape, dtype and all); with no
+    argument: an empty tensor."""
+    check_inplace(self)
+    if source is None:
+        self._data = xp_of(self._data).zeros(0, dtype=self._data.dtype)
+    elif isinstance(source, Tensor):
+        if size is not None:
+            source = source.as_strided(size, stride if stride is not None else
+                                       _contiguous_strides(size), storage_offset)
+        self._data, self._device = source._data, source._device
+        self._version_box = source._version_box
+    else:
+        raise TypeError(f"set_(): argument 'source' must be Tensor, not "
+                        f"{type(source).__name__} (storages are not supported)")
+    self._bump_version()
+    return self
+
+
+def _contiguous_strides(size):
+    strides, step = [], 1
+    for n in reversed(tuple(size)):
+        strides.append(step)
+        step *= max(int(n), 1)
+    return tuple(reversed(strides))
+
+
 EXTRA_METHODS = {"zero_": zero_, "fill_": fill_, "copy_": copy_, "fill_diagonal_": fill_diagonal_,
                  "uniform_": uniform_, "normal_": normal_, "bernoulli_": bernoulli_,
-                 "exponential_": exponential_, "random_": random_}
+                 "exponential_": exponential_, "random_": random_, "cauchy_": cauchy_,
+                 "log_normal_": log_normal_, "geometric_": geometric_, "apply_": apply_,
+                 "map_": map_, "map2_": map2_, "resize_": resize_, "resize_as_": resize_as_,
+                 "set_": set_}

@@ -7,7 +7,7 @@ version counter moves on (catching saved tensors that went stale), and the tenso
 is rebased onto the new node.
 """
 from .._backend import xp_of
-from ._base import Tensor, _grad_state, check_inplace, snapshot, write_result
+from ._base import Tensor, _grad_state, check_inplace, set_history, snapshot, write_result
 
 
 def _recording(t, args):
@@ -63,3 +63,53 @@ def _fast_div(data, other, rounding_mode=None):
 
 def _fast_mul(data, other):
     return _fast_binary("multiply")(data, other)
+
+
+def make_inplace_view(fn):
+    """The ``name_`` method of a view op (t_, transpose_, squeeze_, ...): the tensor itself
+    becomes the view, over the same storage, its history moved onto the view's node."""
+    def method(self, *args, **kwargs):
+        check_inplace(self)
+        result = fn(self, *args, **kwargs)
+        self._data = result._data
+        if result.grad_fn is not None:
+            set_history(self, result.grad_fn, result._output_nr)
+        return self
+    method.__name__ = fn.__name__ + "_"
+    return method
+
+
+# The rest of PyTorch's in-place variants (engine/__init__.py makes the first ones): each made
+# from its out-of-place op, unless an op module wrote it already.
+MORE_INPLACE = (
+    "absolute", "addbmm", "addmm", "addmv", "addr", "baddbmm", "bitwise_and", "bitwise_or",
+    "bitwise_xor", "bitwise_not", "bitwise_left_shift", "bitwise_right_shift", "cumprod",
+    "cumsum", "divide", "multiply", "subtract", "true_divide", "negative", "eq", "ne", "lt",
+    "le", "gt", "ge", "greater", "greater_equal", "less", "less_equal", "not_equal",
+    "logical_and", "logical_or", "logical_xor", "logical_not", "exp2", "fix", "gcd", "lcm",
+    "heaviside", "hypot", "copysign", "ldexp", "log10", "log2", "nextafter", "renorm", "sgn",
+    "tan", "deg2rad", "rad2deg", "scatter_reduce", "arctan2", "index_reduce", "put")
+REMADE = ("index_put",)  # engine/__init__.py made these from an older op: made again
+VIEW_INPLACE = ("t", "transpose", "squeeze", "unsqueeze", "swapaxes", "swapdims", "as_strided")
+# torch.<name> functions that are the in-place methods (torch.abs_(x) is x.abs_()).
+TOP_LEVEL = (
+    "abs_", "ceil_", "clamp_", "clamp_max_", "clamp_min_", "clip_", "cos_", "erf_", "exp_",
+    "expm1_", "fix_", "floor_", "frac_", "log10_", "log1p_", "log2_", "log_", "nan_to_num_",
+    "neg_", "negative_", "reciprocal_", "relu_", "round_", "rsqrt_", "sigmoid_", "sin_",
+    "sqrt_", "square_", "tan_", "tanh_", "trunc_", "zero_", "fill_", "deg2rad_", "rad2deg_",
+    "exp2_", "gcd_", "lcm_", "ldexp_", "conj_physical_", "detach_", "index_put_",
+    "as_strided_", "addmv_", "resize_as_")
+
+
+def install_more(tensor_cls, namespace):
+    for name in MORE_INPLACE + REMADE:
+        fn = getattr(tensor_cls, name, None)
+        if fn is not None and (name in REMADE or not hasattr(tensor_cls, name + "_")):
+            setattr(tensor_cls, name + "_", make_inplace(fn))
+    for name in VIEW_INPLACE:
+        fn = getattr(tensor_cls, name, None)
+        if fn is not None:
+            setattr(tensor_cls, name + "_", make_inplace_view(fn))
+    for name in TOP_LEVEL:
+        if name not in namespace and hasattr(tensor_cls, name):
+            namespace[name] = getattr(tensor_cls, name)

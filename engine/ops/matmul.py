@@ -292,6 +292,34 @@ def addmv(input, mat, vec, *, beta=1, alpha=1, out=None):
     return write_out(out, result)
 
 
+class AddrBackward0(Node):
+    def backward(self, g):
+        vec1, vec2 = self.saved_tensors
+        return _scaled_grads(g, self.beta, self.alpha, lambda: mv(g, vec2),
+                             lambda: mv(g.t(), vec1), self.needs_input_grad)
+
+
+def addr(input, vec1, vec2, *, beta=1, alpha=1, out=None):
+    """beta * input + alpha * outer(vec1, vec2), input broadcast to the outer product."""
+    for name, pos, t in (("vec1", 2, vec1), ("vec2", 3, vec2)):
+        check_tensor("addr", name, pos, t)
+    if vec1._data.ndim != 1 or vec2._data.ndim != 1:
+        raise RuntimeError(f"addr: Expected 1-D argument vec1, but got {vec1._data.ndim}-D"
+                           if vec1._data.ndim != 1 else
+                           f"addr: Expected 1-D argument vec2, but got {vec2._data.ndim}-D")
+    same_device(vec1, vec2)
+    same_device(input, vec1)
+    product = vec1._data[:, None] * vec2._data[None, :]
+    try:  # input broadcasts to the outer product's shape
+        result = wrap(_add_scaled(product, input, beta, alpha), vec1)
+    except ValueError:
+        raise broadcast_error(input._data.shape, product.shape) from None
+    node = record(AddrBackward0, result, (input, vec1, vec2), (vec1, vec2))
+    if node is not None:
+        node.alpha, node.beta = alpha, beta
+    return write_out(out, result)
+
+
 def _check_batches(fn, input, batch1, batch2):
     check_tensor(fn, "batch1", 2, batch1)
     check_tensor(fn, "batch2", 3, batch2)
@@ -576,6 +604,6 @@ def kron(input, other, *, out=None):
 
 
 __all__ = ["matmul", "mm", "bmm", "mv", "dot", "vdot", "outer", "ger", "addmm", "addmv",
-           "baddbmm", "addbmm", "trace", "tensordot", "inner", "kron"]
+           "baddbmm", "addbmm", "trace", "tensordot", "inner", "kron", "addr"]
 NOT_METHODS = {"tensordot"}
 EXTRA_METHODS = {"__matmul__": _matmul_dunder, "__rmatmul__": _rmatmul_dunder}
