@@ -11,8 +11,8 @@ import numpy as np
 
 from .._backend import xp_of
 from .._dtype import _BY_NP, get_default_dtype
-from ._base import (Node, Tensor, broadcast_error, check_tensor, const, operands, record,
-                    to_float, wrap, write_out)
+from ._base import (Node, Tensor, _grad_state, broadcast_error, check_tensor, const, operands,
+                    record, recomputed, to_float, wrap, write_out)
 from .. import return_types
 
 
@@ -41,6 +41,8 @@ def _pair(name, input, other, fn, *, other_tensor=True, kinds="biuf", float_resu
 class HypotBackward0(Node):
     def backward(self, g):
         a, b, out = self.saved_tensors
+        if _grad_state[0]:  # create_graph: the output as a function of the inputs
+            out = hypot(a, b)
         return (g * a / out if self.needs_input_grad[0] else None,
                 g * b / out if self.needs_input_grad[1] else None)
 
@@ -263,8 +265,8 @@ def logaddexp2(input, other, *, out=None):
 
 class Exp2Backward0(Node):
     def backward(self, g):
-        (out,) = self.saved_tensors
-        return (g * out * math.log(2.0),)
+        x, out = self.saved_tensors
+        return (g * recomputed(x, out, exp2) * math.log(2.0),)
 
 
 def exp2(input, *, out=None):
@@ -272,7 +274,7 @@ def exp2(input, *, out=None):
     result = wrap(xp_of(xd).exp2(xd), input)
     node = record(Exp2Backward0, result, (input,))
     if node is not None:
-        node.save(result.detach())
+        node.save(input, result.detach())
     return write_out(out, result)
 
 

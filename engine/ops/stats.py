@@ -12,8 +12,8 @@ from .._backend import xp_of
 from .._dtype import get_default_dtype, int64
 from .. import return_types
 from .shape import cat
-from ._base import (Node, Tensor, _wrap_dim, check_tensor, const, kept_shape, record, wrap,
-                    write_out)
+from ._base import (Node, Tensor, _grad_state, _wrap_dim, check_tensor, const, kept_shape,
+                    record, recomputed, wrap, write_out)
 
 
 def _float_only(name, input, kernel=None):
@@ -308,15 +308,16 @@ def kthvalue(input, k, dim=-1, keepdim=False, *, out=None):
 class LogcumsumexpBackward0(Node):
     def backward(self, g):
         """grad_i = sum_{j>=i} g_j exp(x_i - out_j), split by the sign of g so each part is a
-        log-sum-exp (stable, as PyTorch computes it)."""
+        log-sum-exp (stable, as PyTorch computes it). Where a part is empty its log is a huge
+        negative number rather than -inf, so that the double backward meets no inf - inf."""
         x, out = self.saved_tensors
         d = self.dim
+        out = recomputed(x, out, lambda t: logcumsumexp(t, d))
         xp = xp_of(g._data)
-        neg_inf = const(xp.full(g._data.shape, -xp.inf, g._data.dtype), g)
-        pos = (g > 0)
-        log_pos = g.masked_fill(~pos, 1).log().where(pos, neg_inf)
-        negs = (g < 0)
-        log_neg = (-g).masked_fill(~negs, 1).log().where(negs, neg_inf)
+        tiny = const(xp.full(g._data.shape, np.finfo(g._data.dtype).min / 4, g._data.dtype), g)
+        pos, neg = g > 0, g < 0
+        log_pos = g.masked_fill(~pos, 1).log().where(pos, tiny)
+        log_neg = (-g).masked_fill(~neg, 1).log().where(neg, tiny)
 
         def reverse_lcse(t):
             return logcumsumexp(t.flip(d), d).flip(d)
@@ -489,10 +490,18 @@ def _vector_norm_data(data, p, axes):
     return (a ** p).sum(axis=axes, keepdims=True) ** (1.0 / p)
 
 
+def _vector_norm(x, p, axes):
+    """The p-norm over axes (kept), with engine ops: differentiable."""
+    if math.isinf(p):
+        return x.abs().amax(axes, keepdim=True) if p > 0 else x.abs().amin(axes, keepdim=True)
+    return x.abs().pow(p).sum(axes, keepdim=True).pow(1.0 / p)
+
+
 class RenormBackward0(Node):
     def backward(self, g):
         (x,) = self.saved_tensors
-        norm = const(_vector_norm_data(x._data, self.p, self.axes), g)
+        norm = _vector_norm(x, self.p, self.axes) if _grad_state[0] else \
+            const(_vector_norm_data(x._data, self.p, self.axes), g)
         over = norm > self.maxnorm
         denom = norm + 1e-7
         factor = (self.maxnorm / denom).where(over, const(x._data.dtype.type(1), g))
@@ -525,6 +534,8 @@ class DistBackward0(Node):
     def backward(self, g):
         a, b, out = self.saved_tensors
         diff = a - b
+        if _grad_state[0] and self.p not in (0.0,):  # create_graph: out as a function of a, b
+            out = _vector_norm(diff, self.p, tuple(builtins_range(diff.ndim))).reshape(())
         shape = (1,) * diff.ndim
         grad = g * _pnorm_grad(diff, out.reshape(shape), self.p)
         ga = grad.sum_to_size(a.shape) if self.needs_input_grad[0] else None

@@ -353,7 +353,7 @@ class IndexReduceBackward0(Node):
         gx = gd
         if inc:
             gx_t = xp.moveaxis(gd, d, 0) * others(x_t, zeros, nonzero_prod, out_t)
-            gx = xp.where(touched, xp.moveaxis(gx_t, 0, d), 0)
+            gx = xp.where(touched, xp.moveaxis(gx_t, 0, d), gd)
         else:
             gx = xp.where(touched, 0, gd)
         gs = g_at * others(src_t, zeros[idx], nonzero_prod[idx], out_t[idx])
@@ -502,14 +502,10 @@ def detach(input):
     return input.detach()
 
 
-def detach_(input):
-    return input.detach_()
-
-
 __all__ = ["as_strided", "as_strided_scatter", "diagonal_scatter", "select_scatter",
            "slice_scatter", "put", "index_put", "index_reduce", "split_with_sizes",
            "narrow_copy", "unsafe_split", "unsafe_chunk", "unsafe_split_with_sizes",
            "repeat_interleave", "unravel_index", "nonzero_static", "fill", "detach",
-           "detach_", "alias_copy", "slice_copy", "resize_as"]
-NOT_METHODS = {"unravel_index", "fill", "detach", "detach_", "alias_copy", "slice_copy"}
+           "alias_copy", "slice_copy", "resize_as"]
+NOT_METHODS = {"unravel_index", "fill", "detach", "alias_copy", "slice_copy"}
 NOT_FUNCTIONS = {"resize_as"}
