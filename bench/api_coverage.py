@@ -100,7 +100,7 @@ EXCLUDED = [
     Exclusion("complex numbers (the engine has no complex dtypes)",
               ("torch", "torch.Tensor", "torch.linalg", "torch.fft"),
               names={"complex", "polar", "view_as_complex", "view_as_real", "imag", "cdouble",
-                     "cfloat", "chalf", "eig", "eigvals"},
+                     "cfloat", "chalf", "eig", "eigvals", "stft", "istft"},
               rule=lambda name, api: name in api["torch.fft"] and name not in FFT_REAL),
     Exclusion("bfloat16 (the engine has no bfloat16 dtype)", ("torch.Tensor",),
               names={"bfloat16"}),

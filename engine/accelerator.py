@@ -5,8 +5,9 @@ build of PyTorch is, GPU or not) and available when a GPU answers. Without one, 
 need a device raise PyTorch's "Cannot access accelerator device when none is available.".
 """
 import collections
+import sys
 
-from . import _backend
+from . import _backend, _missing
 from ._device import device as _Device
 
 _NONE_AVAILABLE = "Cannot access accelerator device when none is available."
@@ -69,6 +70,7 @@ set_device_idx = set_device_index
 class device_index:
     """``with torch.accelerator.device_index(i):`` makes device i current inside the block
     (None: no switch)."""
+    __module__ = "torch.accelerator"
 
     def __init__(self, device):
         self.idx = device
@@ -169,10 +171,4 @@ def get_memory_info(device_index=None):
         return tuple(_backend.cupy.cuda.runtime.memGetInfo())
 
 
-def _missing_names():
-    import sys
-    from . import _missing
-    _missing.install(sys.modules[__name__], "torch.accelerator")
-
-
-_missing_names()
+_missing.install(sys.modules[__name__], "torch.accelerator")  # PyTorch names it lacks say so

@@ -1,4 +1,7 @@
 """torch.cpu: the device-module API (as torch.cuda has it) for the CPU, which is always there."""
+import sys
+
+from . import _missing
 
 
 def is_available():
@@ -23,3 +26,6 @@ def set_device(device):
 
 def synchronize(device=None):
     """CPU ops finish before they return: nothing to wait for."""
+
+
+_missing.install(sys.modules[__name__], "torch.cpu")  # PyTorch names it lacks say so

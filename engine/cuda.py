@@ -34,6 +34,7 @@ def set_device(device):
 
 class device:
     """``with torch.cuda.device(i):`` runs the block with device i current (None: no switch)."""
+    __module__ = "torch.cuda"
 
     def __init__(self, device):
         self.idx = device

@@ -2,6 +2,8 @@
 groups, collectives) is not part of this playground's engine."""
 import sys
 
+from . import _missing
+
 
 def is_available():
     return False
@@ -17,9 +19,4 @@ def init_process_group(*args, **kwargs):
                        "process")
 
 
-def _missing_names():
-    from . import _missing
-    _missing.install(sys.modules[__name__], "torch.distributed")
-
-
-_missing_names()
+_missing.install(sys.modules[__name__], "torch.distributed")  # PyTorch names it lacks say so

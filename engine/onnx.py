@@ -2,6 +2,9 @@
 engine does not have, so export refuses with a message that says so."""
 import sys
 
+from . import _missing
+
+
 _REFUSAL = ("torch.onnx.{} is not available in this playground's engine: ONNX export traces "
             "the model with PyTorch's JIT, which the engine does not have. Save the weights "
             "with torch.save(model.state_dict(), path) and export with PyTorch itself.")
@@ -19,9 +22,4 @@ def is_in_onnx_export():
     return False
 
 
-def _missing_names():
-    from . import _missing
-    _missing.install(sys.modules[__name__], "torch.onnx")
-
-
-_missing_names()
+_missing.install(sys.modules[__name__], "torch.onnx")  # PyTorch names it lacks say so

@@ -7,7 +7,7 @@ import numpy as np
 
 from . import _backend
 from ._device import CPU
-from ._dtype import _BY_NP, ALL as ALL_DTYPES, from_numpy_dtype
+from ._dtype import _BY_NP, from_numpy_dtype
 from ._size import Size
 from .autograd.graph import AccumulateGrad, _add_hook, retain_grad_hook, run_backward
 from .autograd.grad_mode import _inference

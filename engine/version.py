@@ -1,4 +1,8 @@
 """torch.version: what scripts print when they report their setup."""
+import sys
+
+from . import _missing
+
 __version__ = "2.13.0"
 git_version = "engine"
 debug = False
@@ -18,3 +22,6 @@ def _cuda_runtime():
 
 
 cuda = _cuda_runtime()
+
+
+_missing.install(sys.modules[__name__], "torch.version")  # PyTorch names it lacks say so

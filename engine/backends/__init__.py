@@ -8,7 +8,7 @@ without changing the arithmetic.
 import contextlib
 import sys
 
-from . import cpu, cuda, cudnn, mha, mkl, mkldnn, mps, openmp, opt_einsum  # noqa: F401
+from . import cpu, cuda, cudnn, mha, mkl, mkldnn, mps, openmp, opt_einsum  # noqa: F401  (torch.backends.X)
 
 
 def _flags_context(module, names):

@@ -11,6 +11,7 @@ def is_built():
 class cuBLASModule:
     """``torch.backends.cuda.matmul``: allow_tf32 follows
     torch.set_float32_matmul_precision, as in PyTorch."""
+    __module__ = "torch.backends.cuda"
     _settings = {"allow_fp16_reduced_precision_reduction": True,
                  "allow_fp16_reduced_precision_reduction_split_k": True,
                  "allow_bf16_reduced_precision_reduction": True,

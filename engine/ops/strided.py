@@ -10,9 +10,8 @@ so that double backward works.
 import numpy as np
 
 from .._backend import xp_of
-from .._dtype import int64
-from ._base import (Node, Tensor, _view, _wrap_dim, broadcast_error, check_tensor, const,
-                    operands, record, wrap, write_out)
+from ._base import (Node, Tensor, _view, _wrap_dim, check_tensor, const, operands, record,
+                    wrap)
 
 
 # ---- as_strided ---------------------------------------------------------------------------------

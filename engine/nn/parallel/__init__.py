@@ -2,13 +2,9 @@
 DistributedDataParallel, which needs torch.distributed (not available here)."""
 import sys
 
+from ... import _missing
 from .data_parallel import DataParallel, data_parallel  # noqa: F401
 from .distributed import DistributedDataParallel  # noqa: F401
 
 
-def _missing_names():
-    from ... import _missing
-    _missing.install(sys.modules[__name__], "torch.nn.parallel")
-
-
-_missing_names()
+_missing.install(sys.modules[__name__], "torch.nn.parallel")  # PyTorch names it lacks say so
