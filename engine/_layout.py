@@ -3,8 +3,8 @@ is dense and strided (torch.strided); memory formats are accepted where PyTorch 
 and change nothing (NumPy and CuPy arrays keep their own strides)."""
 
 
-class layout:
-    __module__ = "torch"
+class _Named:
+    """A singleton named torch.<name>, pickled as a reference to that singleton."""
     __slots__ = ("name",)
 
     def __init__(self, name):
@@ -14,21 +14,17 @@ class layout:
         return f"torch.{self.name}"
 
     def __reduce__(self):
-        return (_named, ("layout", self.name))
+        return (_named, (self.name,))
 
 
-class memory_format:
+class layout(_Named):
     __module__ = "torch"
-    __slots__ = ("name",)
+    __slots__ = ()
 
-    def __init__(self, name):
-        self.name = name
 
-    def __repr__(self):
-        return f"torch.{self.name}"
-
-    def __reduce__(self):
-        return (_named, ("memory_format", self.name))
+class memory_format(_Named):
+    __module__ = "torch"
+    __slots__ = ()
 
 
 strided = layout("strided")
@@ -38,5 +34,5 @@ channels_last_3d = memory_format("channels_last_3d")
 preserve_format = memory_format("preserve_format")
 
 
-def _named(kind, name):
+def _named(name):
     return globals()[name]

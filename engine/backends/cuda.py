@@ -41,36 +41,21 @@ matmul = cuBLASModule()
 _sdp = {"flash": True, "mem_efficient": True, "math": True, "cudnn": True}
 
 
-def flash_sdp_enabled():
-    return _sdp["flash"]
+def _sdp_switch(kernel):
+    """(<kernel>_sdp_enabled, enable_<kernel>_sdp) over one entry of _sdp."""
+    def enabled():
+        return _sdp[kernel]
+
+    def enable(enabled):
+        _sdp[kernel] = bool(enabled)
+    enabled.__name__, enable.__name__ = f"{kernel}_sdp_enabled", f"enable_{kernel}_sdp"
+    return enabled, enable
 
 
-def enable_flash_sdp(enabled):
-    _sdp["flash"] = bool(enabled)
-
-
-def mem_efficient_sdp_enabled():
-    return _sdp["mem_efficient"]
-
-
-def enable_mem_efficient_sdp(enabled):
-    _sdp["mem_efficient"] = bool(enabled)
-
-
-def math_sdp_enabled():
-    return _sdp["math"]
-
-
-def enable_math_sdp(enabled):
-    _sdp["math"] = bool(enabled)
-
-
-def cudnn_sdp_enabled():
-    return _sdp["cudnn"]
-
-
-def enable_cudnn_sdp(enabled):
-    _sdp["cudnn"] = bool(enabled)
+flash_sdp_enabled, enable_flash_sdp = _sdp_switch("flash")
+mem_efficient_sdp_enabled, enable_mem_efficient_sdp = _sdp_switch("mem_efficient")
+math_sdp_enabled, enable_math_sdp = _sdp_switch("math")
+cudnn_sdp_enabled, enable_cudnn_sdp = _sdp_switch("cudnn")
 
 
 def is_flash_attention_available():

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import engine as torch
-from tests.engine.torch_outcomes import outcome, same
+from tests.engine.torch_outcomes import recorded_test
 
 nan, inf = math.nan, math.inf  # as the recorded values print them
 RECORDED = [('torch.block_diag(torch.tensor([[1, 2]]), torch.tensor([[3], [4]]), torch.tensor(5))',
@@ -246,11 +246,7 @@ RECORDED = [('torch.block_diag(torch.tensor([[1, 2]]), torch.tensor([[3], [4]]),
  ('(torch.zeros(2).fill_(5).geometric_(0.5) >= 1).all()',
   ('ok', ('tensor', 'torch.bool', (), True, False, None)))]
 
-
-@pytest.mark.parametrize("expr, expected", RECORDED, ids=[e for e, _ in RECORDED])
-def test_outcome_like_pytorch(expr, expected):
-    got = outcome(expr, {"torch": torch, "np": np, "math": math})
-    assert same(got, expected), (got, expected)
+test_outcome_like_pytorch = recorded_test(RECORDED, torch)
 
 
 # ---- gradients, memory sharing, statistics of the random fills ------------------------------------

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import engine as torch
-from tests.engine.torch_outcomes import outcome, same
+from tests.engine.torch_outcomes import recorded_test
 
 nan, inf = math.nan, math.inf  # as the recorded values print them
 RECORDED = [('torch.hypot(torch.tensor([3.,1.]), torch.tensor([4.,1.]))',
@@ -247,11 +247,7 @@ RECORDED = [('torch.hypot(torch.tensor([3.,1.]), torch.tensor([4.,1.]))',
  ('torch.tensor([-1., 2.]).lcm_(torch.tensor([1., 2.]))',
   ('error', 'NotImplementedError', '"lcm_cpu" not implemented for \'Float\''))]
 
-
-@pytest.mark.parametrize("expr, expected", RECORDED, ids=[e for e, _ in RECORDED])
-def test_outcome_like_pytorch(expr, expected):
-    got = outcome(expr, {"torch": torch, "np": np, "math": math})
-    assert same(got, expected), (got, expected)
+test_outcome_like_pytorch = recorded_test(RECORDED, torch)
 
 
 # ---- gradients (finite differences) -------------------------------------------------------------

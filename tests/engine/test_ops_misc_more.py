@@ -7,10 +7,9 @@ differences below."""
 import math
 
 import numpy as np
-import pytest
 
 import engine as torch
-from tests.engine.torch_outcomes import outcome, same
+from tests.engine.torch_outcomes import recorded_test
 
 nan, inf = math.nan, math.inf  # as the recorded values print them
 RECORDED = [("torch.segment_reduce(torch.tensor([1., 2., 3., 4.]), 'sum', lengths=torch.tensor([1, 3]))",
@@ -75,11 +74,7 @@ RECORDED = [("torch.segment_reduce(torch.tensor([1., 2., 3., 4.]), 'sum', length
  ('torch.cpu.current_device()', ('ok', ('value', 'cpu'))),
  ('torch.cpu.synchronize()', ('ok', ('value', None)))]
 
-
-@pytest.mark.parametrize("expr, expected", RECORDED, ids=[e for e, _ in RECORDED])
-def test_outcome_like_pytorch(expr, expected):
-    got = outcome(expr, {"torch": torch, "np": np, "math": math})
-    assert same(got, expected), (got, expected)
+test_outcome_like_pytorch = recorded_test(RECORDED, torch)
 
 
 def test_segment_reduce_gradient():

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import engine as torch
-from tests.engine.torch_outcomes import outcome, same
+from tests.engine.torch_outcomes import recorded_test
 
 nan, inf = math.nan, math.inf  # as the recorded values print them
 RECORDED = [('torch.histc(torch.tensor([1., 2, 1, 4, 2.5]), bins=4, min=0, max=4)',
@@ -304,11 +304,7 @@ RECORDED = [('torch.histc(torch.tensor([1., 2, 1, 4, 2.5]), bins=4, min=0, max=4
  ('torch.gradient(torch.tensor([1, 4, 9, 16]))',
   ('ok', ('tuple', [('tensor', 'torch.float32', (4,), [3.0, 4.0, 6.0, 7.0], False, None)])))]
 
-
-@pytest.mark.parametrize("expr, expected", RECORDED, ids=[e for e, _ in RECORDED])
-def test_outcome_like_pytorch(expr, expected):
-    got = outcome(expr, {"torch": torch, "np": np, "math": math})
-    assert same(got, expected), (got, expected)
+test_outcome_like_pytorch = recorded_test(RECORDED, torch)
 
 
 # ---- gradients (finite differences) -------------------------------------------------------------

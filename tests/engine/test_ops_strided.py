@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import engine as torch
-from tests.engine.torch_outcomes import outcome, same
+from tests.engine.torch_outcomes import recorded_test
 
 nan, inf = math.nan, math.inf  # as the recorded values print them
 RECORDED = [('torch.as_strided(torch.arange(9.), (2, 2), (1, 2))',
@@ -226,11 +226,7 @@ RECORDED = [('torch.as_strided(torch.arange(9.), (2, 2), (1, 2))',
   ('ok',
    ('tensor', 'torch.float32', (2, 3), [[2.0, 3.0, 4.0], [3.0, 5.0, 7.0]], True, 'AddrBackward0')))]
 
-
-@pytest.mark.parametrize("expr, expected", RECORDED, ids=[e for e, _ in RECORDED])
-def test_outcome_like_pytorch(expr, expected):
-    got = outcome(expr, {"torch": torch, "np": np, "math": math})
-    assert same(got, expected), (got, expected)
+test_outcome_like_pytorch = recorded_test(RECORDED, torch)
 
 
 # ---- gradients (finite differences) and views -----------------------------------------------------

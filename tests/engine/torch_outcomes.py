@@ -4,6 +4,7 @@ values, requires_grad and grad_fn name; for an error its type and message."""
 import math
 
 import numpy as np
+import pytest
 
 
 def outcome(expr, env):
@@ -37,3 +38,13 @@ def same(got, expected, rtol=1e-5, atol=1e-6):
         return isinstance(got, (list, tuple)) and len(got) == len(expected) and \
             all(same(g, e, rtol, atol) for g, e in zip(got, expected))
     return got == expected or (isinstance(got, float) and np.isclose(got, expected))
+
+
+def recorded_test(recorded, torch):
+    """The test that each (expression, outcome) of ``recorded`` comes out the same on the
+    engine (``torch`` is the engine module the expressions run against)."""
+    @pytest.mark.parametrize("expr, expected", recorded, ids=[e for e, _ in recorded])
+    def test_outcome_like_pytorch(expr, expected):
+        got = outcome(expr, {"torch": torch, "np": np, "math": math})
+        assert same(got, expected), (got, expected)
+    return test_outcome_like_pytorch
