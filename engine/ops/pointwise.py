@@ -431,44 +431,18 @@ def conj_physical_(self):
     return self
 
 
-def is_complex(input):
-    return False
+def _method_as_function(name):
+    """torch.<name>(t, ...) for a query Tensor has as a method (is_complex, numel, ...)."""
+    def fn(input, *args):
+        return getattr(input, name)(*args)
+    fn.__name__ = name
+    return fn
 
 
-def is_conj(input):
-    return False
-
-
-def is_neg(input):
-    return False
-
-
-def is_floating_point(input):
-    return input.dtype.is_floating_point
-
-
-def is_signed(input):
-    return input.dtype.is_signed
-
-
-def is_nonzero(input):
-    return input.is_nonzero()
-
-
-def is_same_size(input, other):
-    return input.is_same_size(other)
-
-
-def is_inference(input):
-    return input.is_inference()
-
-
-def numel(input):
-    return input.numel()
-
-
-def get_device(input):
-    return input.get_device()
+(is_complex, is_conj, is_neg, is_floating_point, is_signed, is_nonzero, is_same_size,
+ is_inference, numel, get_device) = (_method_as_function(name) for name in (
+    "is_complex", "is_conj", "is_neg", "is_floating_point", "is_signed", "is_nonzero",
+    "is_same_size", "is_inference", "numel", "get_device"))
 
 
 def result_type(tensor1, tensor2):
