@@ -14,8 +14,9 @@ MAX_REPR_CHARS = 100_000
 
 
 def is_tensor(value):
-    """Duck-typed engine tensor: no import of the engine needed to recognise one."""
-    return (type(value).__module__.startswith("engine")
+    """Duck-typed engine tensor: no import of the engine needed to recognise one (its class
+    shows PyTorch's path, torch.Tensor, as PyTorch's does)."""
+    return (type(value).__module__.split(".")[0] in ("engine", "torch")
             and all(hasattr(value, a) for a in ("shape", "dtype", "device", "tolist")))
 
 
