@@ -296,7 +296,7 @@ def test_cancel_kills_setsid_grandchildren_even_without_seccomp():
     worker = SandboxSlot(slot=7, seccomp=False)
     try:
         worker.wait_ready()
-        uid = 61000 + 7
+        uid = worker.uid_claim.uid  # 61007, or the next free one when another pool holds it
         code = ("import os, time, ctypes\nlibc = ctypes.CDLL(None)\n"
                 "if libc.fork() == 0:  # around the audit hook, as an attacker would\n"
                 "    os.setsid()\n    if libc.fork() == 0:\n        time.sleep(600)\n"
