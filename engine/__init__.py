@@ -29,6 +29,7 @@ from .ops import fills as _fills, gather_scatter as _gather_scatter, masked as _
 from .ops import sorting as _sorting  # noqa: E402
 from .ops import einsum as _einsum, linalg as _linalg, matmul as _matmul  # noqa: E402
 from . import linalg, return_types  # noqa: E402,F401  (torch.linalg, torch.return_types)
+from . import special  # noqa: E402,F401  (torch.special)
 
 __version__ = "2.13.0"
 
@@ -61,6 +62,22 @@ for _m in (_arith, _unary, _reduce, _shape, _convert, _gather_scatter, _masked, 
     _install(_m)
 for _name, _fn in _creation.EXTRA_METHODS.items():  # new_zeros, new_ones, ...
     setattr(Tensor, _name, _fn)
+
+# Inverse trig, hyperbolic and special functions: torch.X, Tensor.X, Tensor.X_, torch.X_.
+from .ops import special as _special_ops, trig as _trig  # noqa: E402
+
+
+def _install_with_inplace(module, torch_inplace):
+    from .ops.inplace import make_inplace
+    _install(module)
+    for name in module.INPLACE:
+        setattr(Tensor, name + "_", make_inplace(getattr(Tensor, name)))
+    for name in torch_inplace:  # torch.acos_(t): the same as t.acos_()
+        globals()[name + "_"] = getattr(Tensor, name + "_")
+
+
+_install_with_inplace(_trig, _trig.INPLACE)
+_install_with_inplace(_special_ops, ("erfc", "i0", "logit", "xlogy"))
 
 
 def _inplace_methods():
@@ -190,7 +207,7 @@ def _install_missing_name_hooks():
     import sys
     from . import _missing
     for name in ("", ".nn", ".nn.functional", ".nn.init", ".linalg", ".optim",
-                 ".optim.lr_scheduler", ".utils.data", ".autograd", ".cuda"):
+                 ".optim.lr_scheduler", ".utils.data", ".autograd", ".cuda", ".special"):
         _missing.install(sys.modules["engine" + name], "torch" + name)
     Tensor.__getattr__ = _missing.tensor_getattr
 

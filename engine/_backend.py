@@ -76,3 +76,29 @@ def to_device(array, device):
                            "where a GPU is present)")
     return to_numpy(array)
 
+
+
+def scipy_special(array):
+    """scipy.special for NumPy arrays, cupyx.scipy.special for CuPy arrays; imported on first
+    use, so ``import engine`` does not pay for SciPy."""
+    if cupy is not None and isinstance(array, cupy.ndarray):
+        import cupyx.scipy.special as special
+    else:
+        import scipy.special as special
+    return special
+
+
+def special_function(name, array):
+    """The ``scipy.special`` function ``name`` for ``array``'s backend. A function CuPy
+    lacks runs on the host and its result comes back to the array's GPU."""
+    special = scipy_special(array)
+    fn = getattr(special, name, None)
+    if fn is not None:
+        return fn
+    import scipy.special as host_special
+    host_fn = getattr(host_special, name)
+
+    def on_host(*args, **kwargs):
+        args = [to_numpy(a) if isinstance(a, cupy.ndarray) else a for a in args]
+        return cupy.asarray(host_fn(*args, **kwargs))
+    return on_host

@@ -294,3 +294,37 @@ def apply_linear(x, forward_map, adjoint, node_cls, out_data=None):
         node.forward_map = forward_map
         node.adjoint = adjoint
     return out
+
+
+# ---- elementwise functions of floating values --------------------------------------------
+
+def float_work(data):
+    """The array an elementwise float function works on, and the dtype of its result:
+    integers and bools compute in the default float dtype (int -> float32, as in PyTorch),
+    float16 computes in float32 and is rounded back."""
+    data = to_float(data)
+    if data.dtype.itemsize < 4:
+        return data.astype(np.float32), data.dtype
+    return data, data.dtype
+
+
+def float_unary(node_cls, fn, *, keep="input", name=None):
+    """The op ``op(input, *, out=None)`` computing ``fn(xp, array)`` on floating values.
+    ``node_cls`` is its backward (None: PyTorch defines no derivative, the result does not
+    require grad); ``keep="output"`` saves the result too (a detached alias) beside the input,
+    for a backward cheapest from it (see ``recomputed``)."""
+    def op(input, *, out=None):
+        check_tensor(op.__name__, "input", 1, input)
+        work, dtype = float_work(input._data)
+        result = wrap(_backend.xp_of(work).asarray(fn(_backend.xp_of(work), work))
+                      .astype(dtype, copy=False), input)
+        if node_cls is not None and _grad_state[0] and input._rg:
+            saved = (input,)
+            if keep == "output":
+                alias = result.detach()
+                alias._output_of = node_cls.__name__  # names it in version errors
+                saved = (input, alias)
+            record(node_cls, result, (input,), saved)
+        return write_out(out, result)
+    op.__name__ = name or fn.__name__
+    return op

@@ -8,7 +8,7 @@ import math
 
 import numpy
 
-from .._backend import xp_of
+from .._backend import special_function, xp_of
 from ._base import Node, record, recomputed, to_float, wrap, write_out
 
 
@@ -209,21 +209,11 @@ _exact_erf = numpy.frompyfunc(math.erf, 1, 1)
 
 
 def erf_array(xp, x):
-    """erf (NumPy has none): exact (math.erf) for float64 on the CPU, CuPy's on the GPU, and
-    for float32 on the CPU Numerical Recipes' erfc Chebyshev fit (relative error below
-    1.2e-7, a float32 ulp)."""
-    if xp is not numpy:
-        from cupyx.scipy.special import erf as cupy_erf
-        return cupy_erf(x)
-    if x.dtype == numpy.float64:
+    """erf (NumPy has none): exact (math.erf, as PyTorch's) for float64 on the CPU, SciPy's
+    (CuPy's on the GPU) otherwise."""
+    if xp is numpy and x.dtype == numpy.float64:
         return _exact_erf(x).astype(numpy.float64)
-    z = xp.abs(x)
-    t = 1.0 / (1.0 + 0.5 * z)
-    poly = -z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (
-        0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (
-            1.48851587 + t * (-0.82215223 + t * 0.17087277))))))))
-    erfc = t * xp.exp(poly)
-    return xp.where(x >= 0, 1.0 - erfc, erfc - 1.0).astype(x.dtype, copy=False)
+    return special_function("erf", x)(x).astype(x.dtype, copy=False)
 
 
 def _relu(xp, x):
@@ -256,11 +246,27 @@ frac = _unary(FracBackward0, lambda xp, x: x - xp.trunc(x), keep=None)
 _round0 = _unary(RoundBackward0, lambda xp, x: xp.round(x), floating=False, keep=None)
 
 
-def round(input, *, decimals=0):
+class RoundBackward1(ZeroGradBackward):
+    pass
+
+
+def _round_decimals(decimals):
+    """PyTorch's kernel: nearbyint(x * 10^d) / 10^d, or nearbyint(x / 10^-d) * 10^-d for
+    negative d, in the tensor's own precision."""
+    def fn(xp, x):
+        scale = x.dtype.type(10.0 ** (decimals if decimals > 0 else -decimals))
+        return xp.round(x * scale) / scale if decimals > 0 else xp.round(x / scale) * scale
+    return fn
+
+
+def round(input, *, decimals=0, out=None):
     if decimals == 0:
-        return _round0(input)
-    scale = 10.0 ** decimals
-    return _round0(input * scale) / scale
+        return _round0(input, out=out)
+    if input._data.dtype.kind != "f":
+        from .._dtype import _BY_NP
+        raise NotImplementedError("\"round_cpu\" not implemented for "
+                                  f"'{_BY_NP[input._data.dtype].legacy}'")
+    return _unary(RoundBackward1, _round_decimals(decimals), keep=None)(input, out=out)
 
 
 __all__ = ["exp", "log", "log1p", "log2", "log10", "expm1", "sqrt", "rsqrt", "abs",
