@@ -29,7 +29,7 @@ from .ops import fills as _fills, gather_scatter as _gather_scatter, masked as _
 from .ops import sorting as _sorting  # noqa: E402
 from .ops import einsum as _einsum, linalg as _linalg, matmul as _matmul  # noqa: E402
 from . import linalg, return_types  # noqa: E402,F401  (torch.linalg, torch.return_types)
-from . import special  # noqa: E402,F401  (torch.special)
+from . import fft, special  # noqa: E402,F401  (torch.fft, torch.special)
 
 __version__ = "2.13.0"
 
@@ -207,7 +207,7 @@ def _install_missing_name_hooks():
     import sys
     from . import _missing
     for name in ("", ".nn", ".nn.functional", ".nn.init", ".linalg", ".optim",
-                 ".optim.lr_scheduler", ".utils.data", ".autograd", ".cuda", ".special"):
+                 ".optim.lr_scheduler", ".utils.data", ".autograd", ".cuda", ".special", ".fft"):
         _missing.install(sys.modules["engine" + name], "torch" + name)
     Tensor.__getattr__ = _missing.tensor_getattr
 
