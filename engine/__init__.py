@@ -79,6 +79,13 @@ def _install_with_inplace(module, torch_inplace):
 _install_with_inplace(_trig, _trig.INPLACE)
 _install_with_inplace(_special_ops, ("erfc", "i0", "logit", "xlogy"))
 
+# Factorizations and solvers under their torch.X / Tensor.X names (torch.linalg's: linalg.py).
+from .ops import decomp as _decomp, solvers as _solvers  # noqa: E402
+for _m in (_decomp, _solvers):
+    globals().update(_m.TORCH_NAMES)
+    for _name, _fn in _m.TENSOR_METHODS.items():
+        setattr(Tensor, _name, _fn)
+
 
 def _inplace_methods():
     from .ops.inplace import _fast_binary, _fast_div, _fast_mul, make_inplace

@@ -102,3 +102,15 @@ def special_function(name, array):
         args = [to_numpy(a) if isinstance(a, cupy.ndarray) else a for a in args]
         return cupy.asarray(host_fn(*args, **kwargs))
     return on_host
+
+
+def on_host(fn, *arrays):
+    """fn on NumPy copies of the arrays (for SciPy/LAPACK routines CuPy lacks); results
+    (an array or a tuple of them) come back to the GPU when an input was there."""
+    on_gpu = cupy is not None and any(isinstance(a, cupy.ndarray) for a in arrays)
+    result = fn(*[to_numpy(a) for a in arrays])
+    if not on_gpu:
+        return result
+    if isinstance(result, tuple):
+        return tuple(cupy.asarray(r) for r in result)
+    return cupy.asarray(result)

@@ -328,3 +328,33 @@ def float_unary(node_cls, fn, *, keep="input", name=None):
         return write_out(out, result)
     op.__name__ = name or fn.__name__
     return op
+
+
+# ---- linear algebra inputs ----------------------------------------------------------------
+
+def check_matrix(fn, A, name="A", square=False):
+    """A's array after PyTorch's checks of a linalg input (``fn`` as its messages name the
+    op): at least 2 dims, square matrices when asked, float32 or float64."""
+    data = A._data
+    if data.ndim < 2:
+        raise RuntimeError(f"{fn}: The input tensor {name} must have at least 2 dimensions.")
+    if square and data.shape[-1] != data.shape[-2]:
+        raise RuntimeError(f"{fn}: {name} must be batches of square matrices, but they are "
+                           f"{data.shape[-2]} by {data.shape[-1]} matrices")
+    if data.dtype.kind not in "fc":
+        raise RuntimeError(f"{fn}: Expected a floating point or complex tensor as input. Got "
+                           f"{A.dtype.legacy}")
+    if data.dtype.itemsize < 4:
+        raise RuntimeError(f"{fn}: Low precision dtypes not supported. Got {A.dtype.legacy}")
+    return data
+
+
+_warned = set()
+
+
+def warn_once(message):
+    """A UserWarning shown once per process, as PyTorch's TORCH_WARN_ONCE (deprecations)."""
+    if message not in _warned:
+        _warned.add(message)
+        import warnings
+        warnings.warn(message, UserWarning, stacklevel=3)

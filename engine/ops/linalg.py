@@ -252,7 +252,8 @@ def _norm_not_empty(data, dims, name, dim):
 
 
 def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
-    """'fro', 1, -1, inf, -inf matrix norms over the two dims (composed of engine ops)."""
+    """'fro', 'nuc', 1, -1, 2, -2, inf, -inf matrix norms over the two dims (composed of
+    engine ops; 'nuc' and +-2 of the singular values)."""
     if A._data.ndim < 2:
         raise RuntimeError("linalg.matrix_norm: The input tensor A must have at least 2 "
                            "dimensions.")
@@ -260,9 +261,15 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
     if ord == "fro":
         return vector_norm(A, 2, (d0, d1), keepdim, dtype=dtype)
     if ord in ("nuc", 2, -2):
-        raise NotImplementedError(f"linalg.matrix_norm: ord={ord!r} needs singular values, "
-                                  "which this engine does not compute; use 'fro', 1, -1, inf "
-                                  "or -inf")
+        from .decomp import svdvals  # (decomp builds on this module)
+        if dtype is not None:
+            A = A.to(dtype=dtype)
+        s = svdvals(A.movedim((d0, d1), (-2, -1)))
+        out = s.sum(-1) if ord == "nuc" else s.amax(-1) if ord == 2 else s.amin(-1)
+        if keepdim:
+            for d in sorted((d0, d1)):
+                out = out.unsqueeze(d)
+        return out
     if isinstance(ord, str) or ord not in (1, -1, math.inf, -math.inf):
         raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
     if dtype is not None:
