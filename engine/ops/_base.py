@@ -358,3 +358,79 @@ def warn_once(message):
         _warned.add(message)
         import warnings
         warnings.warn(message, UserWarning, stacklevel=3)
+
+
+# ---- linear algebra helpers (factorizations and solvers share them) ----------------------
+
+def lapack(name, array):
+    """The LAPACK (or BLAS) routine ``name`` for the array's dtype (d... or s...)."""
+    import scipy.linalg
+    getter = scipy.linalg.get_blas_funcs if name in ("trsm",) else scipy.linalg.get_lapack_funcs
+    return getter((name,), (array,))[0]
+
+
+def each_matrix(fn, batch, *arrays):
+    """fn on each matrix (or vector) of host arrays whose leading dims are ``batch``;
+    its results (an array or a tuple of them) stacked back over the batch."""
+    results = None
+    for idx in np.ndindex(*batch):
+        out = fn(*[a[idx] for a in arrays])
+        out = out if isinstance(out, tuple) else (out,)
+        if results is None:
+            results = tuple(np.empty(batch + np.shape(o), dtype=np.asarray(o).dtype)
+                            for o in out)
+        for r, o in zip(results, out):
+            r[idx] = o
+    if results is None:  # an empty batch: shapes from one call on zeros
+        probe = fn(*[np.zeros(a.shape[len(batch):], a.dtype) for a in arrays])
+        probe = probe if isinstance(probe, tuple) else (probe,)
+        results = tuple(np.empty(batch + np.shape(p), np.asarray(p).dtype) for p in probe)
+    return results if len(results) > 1 else results[0]
+
+
+def trsm(a, b, upper, left, unitriangular):
+    """X with op(A) X = B (left) or X A = B: BLAS trsm, which (as PyTorch's) gives inf/nan
+    for a zero on the diagonal instead of raising."""
+    def one(a, b):
+        routine = lapack("trsm", a)
+        return routine(1.0, a, b, side=0 if left else 1, lower=0 if upper else 1,
+                    diag=1 if unitriangular else 0)
+    batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    a = np.broadcast_to(a, batch + a.shape[-2:])
+    b = np.broadcast_to(b, batch + b.shape[-2:])
+    return each_matrix(one, batch, a, b).astype(a.dtype, copy=False)
+
+
+def getrf(a):
+    """One matrix: (LU, 1-based pivots, info) from LAPACK's getrf."""
+    lu, piv, info = lapack("getrf", a)(a)
+    return lu.astype(a.dtype, copy=False), (piv + 1).astype(np.int32), np.int32(max(info, 0))
+
+
+def lu_permutation(xp, pivots, m, dtype):
+    """The matrix P of A = P L U from LAPACK's 1-based row interchanges."""
+    batch = pivots.shape[:-1]
+    perm = xp.broadcast_to(xp.arange(m), batch + (m,)).copy()
+    for i in range(pivots.shape[-1]):
+        j = (pivots[..., i] - 1).astype(np.int64)[..., None]
+        pi = perm[..., i:i + 1].copy()
+        pj = xp.take_along_axis(perm, j, -1)
+        perm[..., i:i + 1] = pj
+        xp.put_along_axis(perm, j, pi, -1)
+    P = xp.zeros(batch + (m, m), dtype)
+    xp.put_along_axis(P, perm[..., None, :], 1, -2)  # P[perm[i], i] = 1
+    return P
+
+
+def unpack_lu(LU):
+    """(L, U) tensors from a packed LU (engine ops: they carry the gradient)."""
+    m, n = LU.shape[-2:]
+    k = min(m, n)
+    L = LU[..., :, :k].tril(-1) + eye_like(LU, m, k)
+    U = LU[..., :k, :].triu()
+    return L, U
+
+
+def eye_like(t, n, m=None):
+    """A constant n x m identity in t's dtype and device."""
+    return const(_backend.xp_of(t._data).eye(n, m, dtype=t._data.dtype), t)

@@ -8,45 +8,16 @@ import numpy as np  # shape arithmetic and host LAPACK calls; array work goes th
 
 from .. import return_types
 from .._backend import on_host, xp_of
-from ._base import (Node, Tensor, _grad_state, check_matrix, check_tensor, const, record,
-                    recomputed, warn_once, wrap, write_out)
+from ._base import (Node, _grad_state, check_matrix, check_tensor, const, each_matrix, getrf,
+                    eye_like, lapack, lu_permutation, record, recomputed, trsm, unpack_lu,
+                    warn_once, wrap, write_out)
 from .linalg import LinAlgError
 
 
 # ---- helpers --------------------------------------------------------------------------------
 
-def _lapack(name, array):
-    """The LAPACK (or BLAS) routine ``name`` for the array's dtype (d... or s...)."""
-    import scipy.linalg
-    getter = scipy.linalg.get_blas_funcs if name in ("trsm",) else scipy.linalg.get_lapack_funcs
-    return getter((name,), (array,))[0]
-
-
-def _each_matrix(fn, batch, *arrays):
-    """fn on each matrix (or vector) of host arrays whose leading dims are ``batch``;
-    its results (an array or a tuple of them) stacked back over the batch."""
-    results = None
-    for idx in np.ndindex(*batch):
-        out = fn(*[a[idx] for a in arrays])
-        out = out if isinstance(out, tuple) else (out,)
-        if results is None:
-            results = tuple(np.empty(batch + np.shape(o), dtype=np.asarray(o).dtype)
-                            for o in out)
-        for r, o in zip(results, out):
-            r[idx] = o
-    if results is None:  # an empty batch: shapes from one call on zeros
-        probe = fn(*[np.zeros(a.shape[len(batch):], a.dtype) for a in arrays])
-        probe = probe if isinstance(probe, tuple) else (probe,)
-        results = tuple(np.empty(batch + np.shape(p), np.asarray(p).dtype) for p in probe)
-    return results if len(results) > 1 else results[0]
-
-
 def _int32(xp, array):
     return xp.asarray(array, dtype=np.int32)
-
-
-def _eye_like(t, n, m=None):
-    return const(xp_of(t._data).eye(n, m, dtype=t._data.dtype), t)
 
 
 def _zero_grad(g, like):
@@ -61,19 +32,6 @@ def _no_derivative(op_name, exc=RuntimeError, message=None):
 
 
 # ---- triangular solves ---------------------------------------------------------------------
-
-def _trsm(a, b, upper, left, unitriangular):
-    """X with op(A) X = B (left) or X A = B: BLAS trsm, which (as PyTorch's) gives inf/nan
-    for a zero on the diagonal instead of raising."""
-    def one(a, b):
-        trsm = _lapack("trsm", a)
-        return trsm(1.0, a, b, side=0 if left else 1, lower=0 if upper else 1,
-                    diag=1 if unitriangular else 0)
-    batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
-    a = np.broadcast_to(a, batch + a.shape[-2:])
-    b = np.broadcast_to(b, batch + b.shape[-2:])
-    return _each_matrix(one, batch, a, b).astype(a.dtype, copy=False)
-
 
 class LinalgSolveTriangularBackward0(Node):
     def backward(self, g):
@@ -104,7 +62,7 @@ def solve_triangular(A, B, *, upper, left=True, unitriangular=False, out=None):
         eq = "AX = B" if left else "XA = B"
         raise RuntimeError(f"{fn}: Incompatible shapes of A and B for the equation {eq} "
                            f"({a.shape[-2]}x{a.shape[-1]} and {b.shape[-2]}x{b.shape[-1]})")
-    x = on_host(lambda a, b: _trsm(a, b, upper, left, unitriangular), a, b)
+    x = on_host(lambda a, b: trsm(a, b, upper, left, unitriangular), a, b)
     result = wrap(x, A)
     node = record(LinalgSolveTriangularBackward0, result, (A, B))
     if node is not None:
@@ -158,7 +116,7 @@ def triangular_solve(b, A, upper=True, transpose=False, unitriangular=False, *, 
 def _potrf(a):
     """One matrix: LAPACK's partial factor and info (the order of the first leading minor
     that is not positive-definite, 0 if none), as PyTorch's cholesky_ex returns them."""
-    c, info = _lapack("potrf", a)(a, lower=1, clean=1)
+    c, info = lapack("potrf", a)(a, lower=1, clean=1)
     return np.tril(c).astype(a.dtype, copy=False), np.int32(max(info, 0))
 
 
@@ -188,7 +146,7 @@ def _cholesky(fn, A, upper, check_errors):
     except np.linalg.LinAlgError:
         pass
     if factor is None:
-        factor, info = on_host(lambda a: _each_matrix(_potrf, batch, a), data)
+        factor, info = on_host(lambda a: each_matrix(_potrf, batch, a), data)
     else:
         info = xp.zeros(batch, dtype=np.int32)
     if check_errors:
@@ -263,7 +221,7 @@ class LinalgEighBackward0(Node):
         VtgV = V.mT @ gV
         VtgV = 0.5 * (VtgV - VtgV.mT)  # the skew-symmetric part: V stays orthogonal
         n = L.shape[-1]
-        E = L.unsqueeze(-2) - L.unsqueeze(-1) + _eye_like(L, n)  # L_j - L_i, 1 on the diagonal
+        E = L.unsqueeze(-2) - L.unsqueeze(-1) + eye_like(L, n)  # L_j - L_i, 1 on the diagonal
         inner = VtgV / E
         if gL is not None:
             inner = inner + gL.diag_embed()
@@ -319,7 +277,7 @@ class LinalgSvdBackward0(Node):
                 return (None,)
             return (U @ (gS.unsqueeze(-1) * Vh) if m >= n else (U * gS.unsqueeze(-2)) @ Vh,)
         S2 = S * S
-        E = S2.unsqueeze(-2) - S2.unsqueeze(-1) + _eye_like(S, k)
+        E = S2.unsqueeze(-2) - S2.unsqueeze(-1) + eye_like(S, k)
         UtgU = (lambda X: X - X.mT)(U.mT @ gU) if gU is not None else None
         VtgV = (lambda X: X - X.mT)(Vh @ gVh.mT) if gVh is not None else None
         if UtgU is not None and VtgV is not None:
@@ -463,42 +421,12 @@ def qr_legacy(input, some=True, *, out=None):
 
 # ---- lu ------------------------------------------------------------------------------------
 
-def _getrf(a):
-    """One matrix: (LU, 1-based pivots, info) from LAPACK's getrf."""
-    lu, piv, info = _lapack("getrf", a)(a)
-    return lu.astype(a.dtype, copy=False), (piv + 1).astype(np.int32), np.int32(max(info, 0))
-
-
 def _lu_factor_data(fn, A, pivot):
     data = check_matrix(fn, A)
     if not pivot:
         raise RuntimeError(f"{fn}: LU without pivoting is not implemented on the CPU")
     batch = data.shape[:-2]
-    return on_host(lambda a: _each_matrix(_getrf, batch, a), data)
-
-
-def _permutation(xp, pivots, m, dtype):
-    """The matrix P of A = P L U from LAPACK's 1-based row interchanges."""
-    batch = pivots.shape[:-1]
-    perm = xp.broadcast_to(xp.arange(m), batch + (m,)).copy()
-    for i in range(pivots.shape[-1]):
-        j = (pivots[..., i] - 1).astype(np.int64)[..., None]
-        pi = perm[..., i:i + 1].copy()
-        pj = xp.take_along_axis(perm, j, -1)
-        perm[..., i:i + 1] = pj
-        xp.put_along_axis(perm, j, pi, -1)
-    P = xp.zeros(batch + (m, m), dtype)
-    xp.put_along_axis(P, perm[..., None, :], 1, -2)  # P[perm[i], i] = 1
-    return P
-
-
-def _unpack(LU):
-    """(L, U) tensors from a packed LU (engine ops: they carry the gradient)."""
-    m, n = LU.shape[-2:]
-    k = min(m, n)
-    L = LU[..., :, :k].tril(-1) + _eye_like(LU, m, k)
-    U = LU[..., :k, :].triu()
-    return L, U
+    return on_host(lambda a: each_matrix(getrf, batch, a), data)
 
 
 def _lu_backward(P, L, U, gL, gU):
@@ -527,7 +455,7 @@ class LinalgLuFactorExBackward0(Node):
         A, LU, P = self.saved_tensors
         if _grad_state[0]:
             LU = lu_factor(A)[0]
-        L, U = _unpack(LU)
+        L, U = unpack_lu(LU)
         k = min(A.shape[-2:])
         return (_lu_backward(P, L, U, gLU[..., :, :k].tril(-1), gLU[..., :k, :].triu()),)
 
@@ -541,7 +469,7 @@ def _factor_ex(fn, A, pivot, check_errors):
     node = None
     if _grad_state[0] and A.requires_grad:
         node = record(LinalgLuFactorExBackward0, (LU, None, None), (A,))
-        P = wrap(_permutation(xp_of(lu_data), piv, lu_data.shape[-2], lu_data.dtype), A)
+        P = wrap(lu_permutation(xp_of(lu_data), piv, lu_data.shape[-2], lu_data.dtype), A)
         node.save(A, LU.detach(), P)
     return LU, pivots, info
 
@@ -597,10 +525,10 @@ def lu(A, *, pivot=True, out=None):
     """(P, L, U) with A = P L U: P a permutation, L unit lower trapezoidal, U upper."""
     lu_data, piv, _ = _lu_factor_data("linalg.lu", A, pivot)
     xp = xp_of(lu_data)
-    P = wrap(_permutation(xp, piv, lu_data.shape[-2], lu_data.dtype), A)
+    P = wrap(lu_permutation(xp, piv, lu_data.shape[-2], lu_data.dtype), A)
     from ..autograd.grad_mode import no_grad
     with no_grad():
-        L, U = _unpack(wrap(lu_data, A))
+        L, U = unpack_lu(wrap(lu_data, A))
     node = record(LinalgLuBackward0, (None, L, U), (A,))
     if node is not None:
         node.save(A, P, L.detach(), U.detach())
@@ -630,13 +558,13 @@ def lu_unpack(LU_data, LU_pivots, unpack_data=True, unpack_pivots=True, *, out=N
     data = LU_data._data
     xp = xp_of(data)
     empty = lambda: wrap(xp.zeros((0,), data.dtype), LU_data)  # noqa: E731
-    P = wrap(_permutation(xp, LU_pivots._data, data.shape[-2], data.dtype), LU_data) \
+    P = wrap(lu_permutation(xp, LU_pivots._data, data.shape[-2], data.dtype), LU_data) \
         if unpack_pivots else empty()
     L = U = None
     if unpack_data:
         from ..autograd.grad_mode import no_grad
         with no_grad():
-            L, U = _unpack(LU_data)
+            L, U = unpack_lu(LU_data)
         node = record(LuUnpackBackward0, (None, L, U), (LU_data,))
         if node is not None:
             node.shape = data.shape[-2:]
@@ -659,7 +587,7 @@ NotImplementedLdlFactor.__name__ = NotImplementedLdlSolve.__name__ = "NotImpleme
 
 
 def _sytrf(a):
-    ld, ipiv, info = _lapack("sytrf", a)(a, lower=1)
+    ld, ipiv, info = lapack("sytrf", a)(a, lower=1)
     return np.tril(ld).astype(a.dtype, copy=False), ipiv.astype(np.int32), np.int32(max(info, 0))
 
 
@@ -667,7 +595,7 @@ def ldl_factor_ex(A, *, hermitian=False, check_errors=False, out=None):
     """(LD, pivots, info): LAPACK's sytrf (Bunch-Kaufman) factorization of symmetric A."""
     fn = "torch.linalg.ldl_factor_ex"
     data = check_matrix(fn, A, square=True)
-    ld, piv, info = on_host(lambda a: _each_matrix(_sytrf, data.shape[:-2], a), data)
+    ld, piv, info = on_host(lambda a: each_matrix(_sytrf, data.shape[:-2], a), data)
     LD, pivots, info = wrap(ld, A), wrap(piv, A), wrap(info, A)
     if check_errors and bool(np.any(_to_host(info._data))):
         raise LinAlgError(f"{fn}: The factorization could not be completed because the input "
@@ -691,9 +619,9 @@ def ldl_solve(LD, pivots, B, *, hermitian=False, out=None):
     batch = np.broadcast_shapes(ld.shape[:-2], b.shape[:-2], pivots._data.shape[:-1])
 
     def solve(ld, piv, b):
-        x, info = _lapack("sytrs", ld)(ld, piv, b, lower=1)
+        x, info = lapack("sytrs", ld)(ld, piv, b, lower=1)
         return x.astype(ld.dtype, copy=False)
-    x = on_host(lambda ld, piv, b: _each_matrix(
+    x = on_host(lambda ld, piv, b: each_matrix(
         solve, batch, np.broadcast_to(ld, batch + ld.shape[-2:]),
         np.broadcast_to(piv, batch + piv.shape[-1:]), np.broadcast_to(b, batch + b.shape[-2:])),
         ld, pivots._data, b)
@@ -712,9 +640,9 @@ def geqrf(input, *, out=None):
     data = check_matrix("geqrf", input)
 
     def one(a):
-        qr_, tau, _, _ = _lapack("geqrf", a)(a)
+        qr_, tau, _, _ = lapack("geqrf", a)(a)
         return qr_.astype(a.dtype, copy=False), tau.astype(a.dtype, copy=False)
-    a, tau = (wrap(x, input) for x in on_host(lambda d: _each_matrix(one, d.shape[:-2], d),
+    a, tau = (wrap(x, input) for x in on_host(lambda d: each_matrix(one, d.shape[:-2], d),
                                                 data))
     record(GeqrfBackward0, (a, tau), (input,))
     return write_out(out, return_types.geqrf((a, tau)), "geqrf")
@@ -742,8 +670,8 @@ def _reflector_chain(A, tau):
     right to left: returns [X_0 = Q, X_1, ..., X_k = E] and the reflector vectors V."""
     m, n = A.shape[-2:]
     k = tau.shape[-1]
-    V = A[..., :, :k].tril(-1) + _eye_like(A, m, k)
-    X = A.detach() * 0 + _eye_like(A, m, n)
+    V = A[..., :, :k].tril(-1) + eye_like(A, m, k)
+    X = A.detach() * 0 + eye_like(A, m, n)
     chain = [X]
     for i in reversed(range(k)):
         v = V[..., :, i:i + 1]
@@ -784,9 +712,9 @@ def householder_product(A, tau, *, out=None):
     def one(a, t):
         if t.shape[-1] == 0:
             return np.eye(*a.shape, dtype=a.dtype)
-        q, _, _ = _lapack("orgqr", a)(a, t)
+        q, _, _ = lapack("orgqr", a)(a, t)
         return q.astype(a.dtype, copy=False)
-    q = on_host(lambda a, t: _each_matrix(one, a.shape[:-2], a, t), data, tau._data)
+    q = on_host(lambda a, t: each_matrix(one, a.shape[:-2], a, t), data, tau._data)
     result = wrap(q, A)
     record(LinalgHouseholderProductBackward0, result, (A, tau), (A, tau))
     return write_out(out, result)

@@ -12,8 +12,9 @@ import numpy as np  # shape arithmetic and host LAPACK calls; array work goes th
 from .. import return_types
 from .._backend import on_host, to_numpy, xp_of
 from ._base import (CPP_NAMES, Node, Tensor, _grad_state, check_matrix, check_tensor, const,
-                    record, warn_once, wrap, write_out)
-from .decomp import cholesky_ex, eigh, lu_factor_ex, solve_triangular, svd, svdvals
+                    each_matrix, getrf, lu_permutation, record, trsm, unpack_lu, warn_once,
+                    wrap, write_out)
+from .decomp import lu_factor_ex, solve_triangular, svdvals
 from .linalg import LinalgInvExBackward0 as _InvBackward, inv, matrix_norm, solve
 
 
@@ -105,10 +106,9 @@ class LinalgLuSolveBackward0(Node):
             g_opA = -(gB @ X.mT) if left else -(X.mT @ gB)
             gA = g_opA.mT if adjoint else g_opA
             # A = P L U with L, U packed in LU: the gradient of each triangle
-            from .decomp import _permutation, _unpack
-            P = const(_permutation(xp_of(LU._data), pivots._data, LU.shape[-2],
+            P = const(lu_permutation(xp_of(LU._data), pivots._data, LU.shape[-2],
                                    LU._data.dtype), LU)
-            L, U = _unpack(LU)
+            L, U = unpack_lu(LU)
             PtgA = P.mT @ gA
             gLU = (PtgA @ U.mT).tril(-1) + (L.mT @ PtgA).triu()
         return gLU, None, (gB if need[2] else None)
@@ -125,9 +125,8 @@ def lu_solve(LU, pivots, B, *, left=True, adjoint=False, out=None):
                            f"type {LU.dtype.legacy} and B of type {B.dtype.legacy} instead")
     xp = xp_of(lu)
     from ..autograd.grad_mode import no_grad
-    from .decomp import _unpack
     with no_grad():
-        L, U = _unpack(LU)
+        L, U = unpack_lu(LU)
         if left != adjoint:  # A X = B, or X A^T = B, i.e. A X^T = B^T
             rhs = B if left else B.mT
             batch = np.broadcast_shapes(lu.shape[:-2], rhs._data.shape[:-2])
@@ -178,11 +177,10 @@ def _lu_info(data):
 def _solve_by_lu(a, b):
     """A^-1 B through LU without a singularity check: inf/nan where a pivot is zero, as
     LAPACK leaves them."""
-    from .decomp import _getrf, _trsm
-    lu, piv, _ = _getrf(a)
+    lu, piv, _ = getrf(a)
     pb = _permute_rows(np, b, piv)
-    y = _trsm(lu, pb, upper=False, left=True, unitriangular=True)
-    return _trsm(lu, y, upper=True, left=True, unitriangular=False)
+    y = trsm(lu, pb, upper=False, left=True, unitriangular=True)
+    return trsm(lu, y, upper=True, left=True, unitriangular=False)
 
 
 def inv_ex(A, *, check_errors=False, out=None):
@@ -197,8 +195,7 @@ def inv_ex(A, *, check_errors=False, out=None):
         inv(A)  # raises PyTorch's singular-matrix message
     else:
         eye = xp.broadcast_to(xp.eye(data.shape[-1], dtype=data.dtype), data.shape)
-        from .decomp import _each_matrix
-        inverse = wrap(on_host(lambda a, e: _each_matrix(_solve_by_lu, data.shape[:-2], a, e),
+        inverse = wrap(on_host(lambda a, e: each_matrix(_solve_by_lu, data.shape[:-2], a, e),
                                data, eye), A)
     info = wrap(info, A)
     node = record(LinalgInvExBackward0, (inverse, None), (A,))
@@ -221,8 +218,7 @@ def solve_ex(A, B, *, left=True, check_errors=False, out=None):
     if not left:
         a, bb = a.swapaxes(-1, -2), bb.swapaxes(-1, -2)
     batch = np.broadcast_shapes(a.shape[:-2], bb.shape[:-2])
-    from .decomp import _each_matrix
-    x = on_host(lambda a, b: _each_matrix(_solve_by_lu, batch, np.broadcast_to(
+    x = on_host(lambda a, b: each_matrix(_solve_by_lu, batch, np.broadcast_to(
         a, batch + a.shape[-2:]), np.broadcast_to(b, batch + b.shape[-2:])), a, bb)
     if not left:
         x = x.swapaxes(-1, -2)
@@ -355,8 +351,7 @@ def lstsq(A, B, rcond=None, *, driver=None, out=None):
     def one(a, b):
         x, _, rank, sv = np.linalg.lstsq(a, b, rcond=rcond_)
         return x.astype(a.dtype, copy=False), np.int64(rank), sv.astype(a.dtype, copy=False)
-    from .decomp import _each_matrix
-    x, rank, sv = on_host(lambda a, b: _each_matrix(
+    x, rank, sv = on_host(lambda a, b: each_matrix(
         one, batch, np.broadcast_to(a, batch + a.shape[-2:]),
         np.broadcast_to(b, batch + b.shape[-2:])), a, bb)
     xp = xp_of(a)
