@@ -154,6 +154,7 @@ from . import nn  # noqa: E402,F401
 from .serialization import save, load  # noqa: E402,F401
 from . import optim, utils  # noqa: E402,F401
 from .utils import data as _utils_data  # noqa: E402,F401  (torch.utils.data, as in PyTorch)
+from . import distributions  # noqa: E402,F401  (torch.distributions)
 
 
 # ---- device and backend probing, legacy constructors, process-wide switches ------------------
@@ -214,7 +215,7 @@ def _install_missing_name_hooks():
     import sys
     from . import _missing
     for name in ("", ".nn", ".nn.functional", ".nn.init", ".linalg", ".optim",
-                 ".optim.lr_scheduler", ".utils.data", ".autograd", ".cuda", ".special", ".fft"):
+                 ".optim.lr_scheduler", ".utils.data", ".autograd", ".cuda", ".special", ".fft", ".distributions"):
         _missing.install(sys.modules["engine" + name], "torch" + name)
     Tensor.__getattr__ = _missing.tensor_getattr
 
