@@ -3,8 +3,8 @@
 shapes, validation messages, reparameterized rsample and closed-form KL divergences.
 
 Samples come from the engine's random generator (engine.manual_seed makes them repeatable;
-they are not PyTorch's random streams). Not here yet: transforms and TransformedDistribution,
-and the rarer families (see the coverage list in docs/engine.md)."""
+they are not PyTorch's random streams). Not here yet: the rarer families (see the coverage
+list in docs/engine.md)."""
 from . import constraints  # noqa: F401
 from .discrete import (Bernoulli, Binomial, Categorical, Geometric,  # noqa: F401
                        OneHotCategorical, OneHotCategoricalStraightThrough, Poisson)
@@ -12,15 +12,38 @@ from .distribution import Distribution, ExponentialFamily  # noqa: F401
 from .gamma import Beta, Chi2, Dirichlet, Gamma  # noqa: F401
 from .independent import Independent  # noqa: F401
 from .kl import kl_divergence, register_kl  # noqa: F401
+from .more_families import (MixtureSameFamily, Multinomial, NegativeBinomial,  # noqa: F401
+                            StudentT)
+from . import transforms  # noqa: F401
+from .transformed_distribution import (TransformedDistribution, biject_to,  # noqa: F401
+                                       transform_to)
+from .transformed_families import (Gumbel, HalfCauchy, InverseGamma,  # noqa: F401
+                                   Kumaraswamy, LogisticNormal, Pareto, RelaxedBernoulli,
+                                   RelaxedOneHotCategorical, Weibull)
+from .transforms import (AbsTransform, AffineTransform, CatTransform,  # noqa: F401
+                         ComposeTransform, CumulativeDistributionTransform, ExpTransform,
+                         IndependentTransform, LowerCholeskyTransform,
+                         PositiveDefiniteTransform, PowerTransform, ReshapeTransform,
+                         SigmoidTransform, SoftmaxTransform, SoftplusTransform, StackTransform,
+                         StickBreakingTransform, TanhTransform, Transform, identity_transform)
 from .multivariate_normal import MultivariateNormal  # noqa: F401
 from .univariate import (Cauchy, Exponential, HalfNormal, Laplace, LogNormal,  # noqa: F401
                          Normal, Uniform)
 
-__all__ = ["Bernoulli", "Beta", "Binomial", "Categorical", "Cauchy", "Chi2", "Dirichlet",
-           "Distribution", "Exponential", "ExponentialFamily", "Gamma", "Geometric",
-           "HalfNormal", "Independent", "Laplace", "LogNormal", "MultivariateNormal", "Normal",
-           "OneHotCategorical", "OneHotCategoricalStraightThrough", "Poisson", "Uniform",
-           "kl_divergence", "register_kl"]
+__all__ = ["AbsTransform", "AffineTransform", "Bernoulli", "Beta", "Binomial", "CatTransform",
+           "Categorical", "Cauchy", "Chi2", "ComposeTransform",
+           "CumulativeDistributionTransform", "Dirichlet", "Distribution", "ExpTransform",
+           "Exponential", "ExponentialFamily", "Gamma", "Geometric", "Gumbel", "HalfCauchy",
+           "HalfNormal", "Independent", "IndependentTransform", "InverseGamma", "Kumaraswamy",
+           "Laplace", "LogNormal", "LogisticNormal", "LowerCholeskyTransform",
+           "MixtureSameFamily", "Multinomial", "MultivariateNormal", "NegativeBinomial",
+           "Normal", "OneHotCategorical", "OneHotCategoricalStraightThrough", "Pareto",
+           "Poisson", "PositiveDefiniteTransform", "PowerTransform", "RelaxedBernoulli",
+           "RelaxedOneHotCategorical", "ReshapeTransform", "SigmoidTransform",
+           "SoftmaxTransform", "SoftplusTransform", "StackTransform", "StickBreakingTransform",
+           "StudentT", "TanhTransform", "Transform", "TransformedDistribution", "Uniform",
+           "Weibull", "biject_to", "identity_transform", "kl_divergence", "register_kl",
+           "transform_to"]
 
 
 
@@ -37,7 +60,15 @@ def _as_torch_names():
              "MultivariateNormal": "multivariate_normal", "Normal": "normal",
              "OneHotCategorical": "one_hot_categorical",
              "OneHotCategoricalStraightThrough": "one_hot_categorical", "Poisson": "poisson",
-             "Uniform": "uniform"}
+             "Uniform": "uniform", "Gumbel": "gumbel", "HalfCauchy": "half_cauchy",
+             "InverseGamma": "inverse_gamma", "Kumaraswamy": "kumaraswamy",
+             "LogisticNormal": "logistic_normal", "MixtureSameFamily": "mixture_same_family",
+             "Multinomial": "multinomial", "NegativeBinomial": "negative_binomial",
+             "Pareto": "pareto", "RelaxedBernoulli": "relaxed_bernoulli",
+             "RelaxedOneHotCategorical": "relaxed_categorical", "StudentT": "studentT",
+             "TransformedDistribution": "transformed_distribution", "Weibull": "weibull"}
+    homes.update({name: "transforms" for name in transforms.__all__
+                  if name != "identity_transform"})
     for name, home in homes.items():
         globals()[name].__module__ = f"torch.distributions.{home}"
 

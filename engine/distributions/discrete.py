@@ -211,8 +211,9 @@ class Binomial(_Binary):
         if self._validate_args:
             self._validate_sample(value)
         n, logits = self.total_count, self.logits
-        normalize = (n * logits.clamp(min=0) + n * (-logits.abs()).exp().log1p()
-                     - (n + 1).lgamma())
+        # max(logits, 0) written as PyTorch does, so its gradient at 0 is 1/2
+        clamped = (logits.clamp(min=0) + logits - logits.clamp(max=0)) / 2
+        normalize = n * clamped + n * (-logits.abs()).exp().log1p() - (n + 1).lgamma()
         return value * logits - (value + 1).lgamma() - (n - value + 1).lgamma() - normalize
 
     def entropy(self):

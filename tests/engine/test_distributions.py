@@ -69,6 +69,42 @@ CASES = {
         [[0.5, -1.0], [[1.5, 0.3], [0.2, 0.9]]], [0.2, -0.7], False, False),
     "Independent": (lambda D, m, p: D.Independent(D.Normal(p[0], p[1]), 1),
                     [[0.5, -1.0], [1.5, 0.3]], [0.2, -0.7], False, False),
+    "Gumbel": (lambda D, m, p: D.Gumbel(p[0], p[1]), [[0.5, -1.0], [1.5, 0.3]], [0.2, -0.7],
+               True, False),
+    "HalfCauchy": (lambda D, m, p: D.HalfCauchy(p[0]), [[1.5, 0.3]], [0.2, 1.7], True, False),
+    "Pareto": (lambda D, m, p: D.Pareto(p[0], p[1]), [[1.0, 0.5], [2.5, 3.0]], [1.2, 2.0],
+               True, False),
+    "Weibull": (lambda D, m, p: D.Weibull(p[0], p[1]), [[1.5, 0.3], [0.5, 3.0]], [0.2, 1.7],
+                True, False),
+    "InverseGamma": (lambda D, m, p: D.InverseGamma(p[0], p[1]), [[0.5, 3.0], [1.5, 0.3]],
+                     [0.2, 1.7], False, False),
+    "Kumaraswamy": (lambda D, m, p: D.Kumaraswamy(p[0], p[1]), [[0.5, 3.0], [1.5, 0.3]],
+                    [0.2, 0.7], False, False),
+    "StudentT": (lambda D, m, p: D.StudentT(p[0], p[1], p[2]),
+                 [[0.5, 3.0], [0.5, -1.0], [1.5, 0.3]], [0.2, -0.7], False, False),
+    "Multinomial": (lambda D, m, p: D.Multinomial(5, p[0]),
+                    [[[0.2, 0.5, 0.3], [0.1, 0.6, 0.3]]], [[1.0, 2.0, 2.0], [0.0, 5.0, 0.0]],
+                    False, False),
+    "NegativeBinomial": (lambda D, m, p: D.NegativeBinomial(3.0, p[0]), [[0.3, 0.8]],
+                         [3.0, 0.0], False, False),
+    "MixtureSameFamily": (lambda D, m, p: D.MixtureSameFamily(
+        D.Categorical(p[0]), D.Normal(p[1], p[2])), [[0.2, 0.8], [0.5, -1.0], [1.5, 0.3]],
+        [0.2], False, False),
+    "RelaxedBernoulli": (lambda D, m, p: D.RelaxedBernoulli(m.tensor(0.5, dtype=m.float64),
+                                                            p[0]),
+                         [[0.3, 0.8]], [0.3, 0.9], False, False),
+    "RelaxedOneHotCategorical": (lambda D, m, p: D.RelaxedOneHotCategorical(
+        m.tensor(0.5, dtype=m.float64), p[0]), [[[0.2, 0.5, 0.3], [0.1, 0.6, 0.3]]],
+        [[0.2, 0.5, 0.3], [0.1, 0.6, 0.3]], False, False),
+    "LogisticNormal": (lambda D, m, p: D.LogisticNormal(p[0], p[1]), [[0.5, -1.0], [1.5, 0.3]],
+                       [0.2, 0.5, 0.3], False, False),
+    "TransformedDistribution_tanh": (lambda D, m, p: D.TransformedDistribution(
+        D.Normal(p[0], p[1]), [D.transforms.TanhTransform()]), [[0.5, -1.0], [1.5, 0.3]],
+        [0.2, -0.7], False, False),
+    "TransformedDistribution_affine_exp": (lambda D, m, p: D.TransformedDistribution(
+        D.Normal(p[0], p[1]), [D.transforms.ExpTransform(),
+                               D.transforms.AffineTransform(1.0, 2.0)]),
+        [[0.5, -1.0], [1.5, 0.3]], [1.5, 3.0], True, False),
 }
 MOMENTS = ("mean", "mode", "variance", "stddev")
 # KL(p || q): q's parameters (p's are the case's)
@@ -82,7 +118,9 @@ KL_Q = {
     "Categorical": [[[0.1, 0.6, 0.3], [0.2, 0.5, 0.3]]],
     "OneHotCategorical": [[[0.1, 0.6, 0.3], [0.2, 0.5, 0.3]]],
     "MultivariateNormal_covariance": [[0.45, -0.75], [[1.25, 0.29], [0.21, 0.77]]],
-    "Independent": [[0.45, -0.75], [1.25, 0.29]],
+    "Independent": [[0.45, -0.75], [1.25, 0.29]], "Gumbel": [[0.45, -0.75], [1.25, 0.29]],
+    "Pareto": [[0.9, 2.0], [2.0, 2.5]], "TransformedDistribution_tanh": [[0.45, -0.75],
+                                                                        [1.25, 0.29]],
 }
 
 
@@ -105,7 +143,11 @@ def test_values_like_pytorch(case):
     assert repr(d) == expected["repr"]
     assert (tuple(d.batch_shape), tuple(d.event_shape)) == tuple(map(tuple, expected["shapes"]))
     for moment in MOMENTS:
-        _close(getattr(d, moment), expected[moment])
+        if expected[moment] is None:  # PyTorch does not define it for this family
+            with pytest.raises(NotImplementedError):
+                getattr(d, moment)
+        else:
+            _close(getattr(d, moment), expected[moment])
     _close(d.log_prob(v), expected["log_prob"])
     if expected["entropy"] is None:
         with pytest.raises(NotImplementedError):
@@ -353,3 +395,82 @@ def test_torch_distributions_import_under_the_alias():
     assert out == ["Normal(loc: 0.0, scale: 1.0) GreaterThan(lower_bound=0.0) True",
                    "torch.distributions.Wishart is not implemented by this playground's engine "
                    "(see the coverage list)"]
+
+
+# ---- transforms ---------------------------------------------------------------------------
+
+T = D.transforms
+# transform(x), log_abs_det_jacobian(x, y) for x = [[0.3, -1.2, 0.8]] (|x| for the power),
+# recorded with torch.distributions.transforms
+TRANSFORMS = {
+    "ExpTransform()": ([[1.3498588075760032, 0.30119421191220214, 2.225540928492468]],
+                       [[0.3, -1.2, 0.8]]),
+    "SigmoidTransform()": ([[0.574442516811659, 0.23147521650098238, 0.6899744811276125]],
+                           [[-1.4087104889370543, -1.7265649346760623, -1.5422013318955554]]),
+    "TanhTransform()": ([[0.2913126124515909, -0.8336546070121552, 0.664036770267849]],
+                        [[-0.08868153985188065, -1.1873779431880092, -0.5815071206567871]]),
+    "SoftplusTransform()": ([[0.8543552444685272, 0.26328246733803123, 1.1711006659477778]],
+                            [[-0.5543552444685271, -1.4632824673380311, -0.3711006659477777]]),
+    "AffineTransform(1.0, -2.0)": ([[0.4, 3.4, -0.6000000000000001]],
+                                   [[0.6931471805599453] * 3]),
+    "PowerTransform(2.0)": ([[0.09, 1.44, 0.6400000000000001]],
+                            [[-0.5108256237659907, 0.8754687373538999, 0.47000362924573574]]),
+    "StickBreakingTransform()": ([[0.3103224420123704, 0.09026916871088567, 0.41357649237475935,
+                                   0.18583189690198457]], [-6.14092828322128]),
+    "ComposeTransform([ExpTransform(), AffineTransform(0.5, 3.0)])": (
+        [[4.549576422728009, 1.4035826357366064, 7.176622785477404]],
+        [[1.3986122886681098, -0.10138771133189017, 1.8986122886681098]]),
+    "IndependentTransform(SigmoidTransform(), 1)": (
+        [[0.574442516811659, 0.23147521650098238, 0.6899744811276125]], [-4.677476755508672]),
+}
+
+
+def _transform(spec):
+    return eval(spec.replace("PowerTransform(2.0)", "PowerTransform(f64(2.0))"), {
+        "f64": f64, **{name: getattr(T, name) for name in T.__all__}})
+
+
+@pytest.mark.parametrize("spec", sorted(TRANSFORMS))
+def test_transforms_like_pytorch(spec):
+    t = _transform(spec)
+    x = f64([[0.3, -1.2, 0.8]])
+    x = x.abs() if "Power" in spec else x
+    y = t(x)
+    expected_y, expected_log_det = TRANSFORMS[spec]
+    _close(y, expected_y)
+    _close(t.inv(y), x.tolist(), 1e-6)
+    _close(t.log_abs_det_jacobian(x, y), expected_log_det)
+
+
+def test_transform_reprs_inverses_and_constraint_registries():
+    assert repr(T.ComposeTransform([T.ExpTransform(), T.AffineTransform(0.0, 2.0)])) == \
+        "ComposeTransform(\n    ExpTransform(),\n    AffineTransform()\n)"
+    assert repr(T.ExpTransform().inv) == "_InverseTransform(ExpTransform())"
+    assert repr(T.identity_transform) == "ComposeTransform(\n    \n)"
+    assert T.ExpTransform() == T.ExpTransform() and T.ExpTransform().inv.inv == T.ExpTransform()
+    assert (repr(T.TanhTransform().codomain), T.ExpTransform().sign) == (
+        "Interval(lower_bound=-1.0, upper_bound=1.0)", 1)
+    C = D.constraints
+    assert repr(D.biject_to(C.unit_interval)) == "SigmoidTransform()"
+    assert repr(D.biject_to(C.simplex)) == "StickBreakingTransform()"
+    assert repr(D.transform_to(C.simplex)) == "SoftmaxTransform()"
+    assert repr(D.biject_to(C.positive)) == ("ComposeTransform(\n    ExpTransform(),\n    "
+                                             "AffineTransform()\n)")
+    raises(NotImplementedError, "Cannot transform _Boolean constraints",
+           lambda: D.biject_to(C.boolean))
+    # biject_to maps unconstrained values into the support
+    u = f64([-3.0, 0.0, 2.5])
+    assert C.positive.check(D.biject_to(C.positive)(u)).all()
+    assert C.interval(-1.0, 4.0).check(D.biject_to(C.interval(-1.0, 4.0))(u)).all()
+
+
+def test_tanh_squashed_gaussian_as_in_soft_actor_critic():
+    engine.manual_seed(0)
+    mu = engine.zeros(4, 2, requires_grad=True)
+    std = engine.ones(4, 2, requires_grad=True)
+    policy = D.TransformedDistribution(D.Normal(mu, std), [T.TanhTransform(cache_size=1)])
+    action = policy.rsample()
+    assert ((action > -1) & (action < 1)).all()
+    log_prob = policy.log_prob(action).sum(-1)
+    (log_prob.sum() + action.sum()).backward()
+    assert mu.grad.shape == (4, 2) and std.grad is not None
