@@ -22,17 +22,6 @@ def _one_of(probs, logits):
         raise ValueError("Either `probs` or `logits` must be specified, but not both.")
 
 
-def _expand_params(self, new, batch_shape, event_shape=()):
-    """new (an uninitialized copy) with self's given parameterization expanded."""
-    batch_shape = Size(batch_shape)
-    shape = tuple(batch_shape) + tuple(event_shape)
-    for name in ("probs", "logits"):
-        if name in self.__dict__:
-            setattr(new, name, getattr(self, name).expand(*shape))
-            new._param = getattr(new, name)
-    return batch_shape
-
-
 class _Binary(Distribution):
     """Distributions with a success probability: probs in [0, 1], or log-odds logits."""
     arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
@@ -68,11 +57,7 @@ class Bernoulli(_Binary, ExponentialFamily):
         super().__init__(batch, validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(Bernoulli, _instance)
-        batch_shape = _expand_params(self, new, batch_shape)
-        Distribution.__init__(new, batch_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
+        return self._expanded(Bernoulli, batch_shape, _instance, ("probs", "logits"))
 
     @property
     def mean(self):
@@ -119,11 +104,7 @@ class Geometric(_Binary):
         super().__init__(batch, validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(Geometric, _instance)
-        batch_shape = _expand_params(self, new, batch_shape)
-        Distribution.__init__(new, batch_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
+        return self._expanded(Geometric, batch_shape, _instance, ("probs", "logits"))
 
     @property
     def mean(self):
@@ -178,12 +159,8 @@ class Binomial(_Binary):
                          validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(Binomial, _instance)
-        batch_shape = _expand_params(self, new, batch_shape)
-        new.total_count = self.total_count.expand(*batch_shape)
-        Distribution.__init__(new, batch_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
+        return self._expanded(Binomial, batch_shape, _instance,
+                              ("probs", "logits", "total_count"))
 
     @constraints.dependent_property(is_discrete=True, event_dim=0)
     def support(self):
@@ -256,12 +233,8 @@ class Categorical(Distribution):
         super().__init__(batch, validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(Categorical, _instance)
-        batch_shape = _expand_params(self, new, batch_shape, (self._num_events,))
-        new._num_events = self._num_events
-        Distribution.__init__(new, batch_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
+        return self._expanded(Categorical, batch_shape, _instance, ("probs", "logits"),
+                              (self._num_events,), share=("_num_events",))
 
     @lazy_property
     def logits(self):
@@ -333,10 +306,8 @@ class OneHotCategorical(Distribution):
         super().__init__(param[:-1], param[-1:], validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(OneHotCategorical, _instance)
+        new = self._expanded(OneHotCategorical, batch_shape, _instance)
         new._categorical = self._categorical.expand(Size(batch_shape))
-        Distribution.__init__(new, Size(batch_shape), self.event_shape, validate_args=False)
-        new._validate_args = self._validate_args
         return new
 
     @property
@@ -408,11 +379,7 @@ class Poisson(ExponentialFamily):
         super().__init__(batch, validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(Poisson, _instance)
-        new.rate = self.rate.expand(*Size(batch_shape))
-        Distribution.__init__(new, Size(batch_shape), validate_args=False)
-        new._validate_args = self._validate_args
-        return new
+        return self._expanded(Poisson, batch_shape, _instance, ("rate",))
 
     @property
     def mean(self):

@@ -65,6 +65,24 @@ class Distribution:
     def expand(self, batch_shape, _instance=None):
         raise NotImplementedError
 
+    def _expanded(self, cls, batch_shape, _instance=None, params=(), param_event=(),
+                  share=()):
+        """What expand() returns: an instance of cls with the parameter tensors ``params``
+        (those this one holds) expanded to batch_shape + param_event, the attributes
+        ``share`` shared, the new shapes, and this one's validation setting."""
+        new = self._get_checked_instance(cls, _instance)
+        batch_shape = Size(batch_shape)
+        for name in params:
+            if name in self.__dict__:
+                setattr(new, name, self.__dict__[name].expand(*batch_shape, *param_event))
+        for name in share:
+            setattr(new, name, getattr(self, name))
+        if "_param" in self.__dict__:  # probs or logits, whichever was given
+            new._param = new.__dict__.get("probs", new.__dict__.get("logits"))
+        Distribution.__init__(new, batch_shape, self.event_shape, validate_args=False)
+        new._validate_args = self._validate_args
+        return new
+
     # ---- what subclasses define ------------------------------------------------------------
     @property
     def arg_constraints(self):

@@ -10,7 +10,7 @@ from .._backend import to_numpy
 from .._size import Size
 from ..ops._base import Node, const, record, wrap
 from . import constraints
-from .distribution import Distribution, ExponentialFamily
+from .distribution import ExponentialFamily
 from .utils import broadcast_all, draw
 
 __all__ = ["Gamma", "Chi2", "Beta", "Dirichlet"]
@@ -60,13 +60,7 @@ class Gamma(ExponentialFamily):
                          validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(Gamma, _instance)
-        batch_shape = Size(batch_shape)
-        new.concentration = self.concentration.expand(batch_shape)
-        new.rate = self.rate.expand(batch_shape)
-        Distribution.__init__(new, batch_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
+        return self._expanded(Gamma, batch_shape, _instance, ("concentration", "rate"))
 
     @property
     def mean(self):
@@ -133,12 +127,8 @@ class Dirichlet(ExponentialFamily):
         super().__init__(shape[:-1], shape[-1:], validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(Dirichlet, _instance)
-        batch_shape = Size(batch_shape)
-        new.concentration = self.concentration.expand(*batch_shape, *self.event_shape)
-        Distribution.__init__(new, batch_shape, self.event_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
+        return self._expanded(Dirichlet, batch_shape, _instance, ("concentration",),
+                              tuple(self.event_shape))
 
     def rsample(self, sample_shape=Size()):
         """Normalized gamma samples (their gradient flows through the gamma samples)."""
@@ -195,10 +185,8 @@ class Beta(ExponentialFamily):
         super().__init__(self._dirichlet.batch_shape, validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(Beta, _instance)
+        new = self._expanded(Beta, batch_shape, _instance)
         new._dirichlet = self._dirichlet.expand(Size(batch_shape))
-        Distribution.__init__(new, Size(batch_shape), validate_args=False)
-        new._validate_args = self._validate_args
         return new
 
     @property

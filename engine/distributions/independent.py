@@ -26,13 +26,10 @@ class Independent(Distribution):
         super().__init__(Size(shape[:cut]), Size(shape[cut:]), validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(Independent, _instance)
-        batch_shape = Size(batch_shape)
+        new = self._expanded(Independent, batch_shape, _instance,
+                             share=("reinterpreted_batch_ndims",))
         extra = tuple(self.event_shape[:self.reinterpreted_batch_ndims])
         new.base_dist = self.base_dist.expand(Size(tuple(batch_shape) + extra))
-        new.reinterpreted_batch_ndims = self.reinterpreted_batch_ndims
-        Distribution.__init__(new, batch_shape, self.event_shape, validate_args=False)
-        new._validate_args = self._validate_args
         return new
 
     @property

@@ -6,7 +6,7 @@ import numbers
 from .. import creation
 from .._size import Size
 from . import constraints
-from .discrete import Binomial, Categorical, _Binary, _one_of, _expand_params
+from .discrete import Binomial, Categorical, _Binary, _one_of
 from .distribution import Distribution
 from .gamma import Chi2, Gamma
 from .utils import broadcast_all
@@ -32,13 +32,8 @@ class StudentT(Distribution):
         super().__init__(self.df.size(), validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(StudentT, _instance)
-        batch_shape = Size(batch_shape)
-        new.df, new.loc, new.scale = (t.expand(*batch_shape) for t in
-                                      (self.df, self.loc, self.scale))
-        new._chi2 = self._chi2.expand(batch_shape)
-        Distribution.__init__(new, batch_shape, validate_args=False)
-        new._validate_args = self._validate_args
+        new = self._expanded(StudentT, batch_shape, _instance, ("df", "loc", "scale"))
+        new._chi2 = self._chi2.expand(Size(batch_shape))
         return new
 
     @property
@@ -93,12 +88,9 @@ class Multinomial(Distribution):
         super().__init__(shape[:-1], shape[-1:], validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(Multinomial, _instance)
-        new.total_count = self.total_count
+        new = self._expanded(Multinomial, batch_shape, _instance, share=("total_count",))
         new._categorical = self._categorical.expand(Size(batch_shape))
         new._binomial = Binomial(self.total_count, new._categorical.probs)
-        Distribution.__init__(new, Size(batch_shape), self.event_shape, validate_args=False)
-        new._validate_args = self._validate_args
         return new
 
     @constraints.dependent_property(is_discrete=True, event_dim=1)
@@ -172,12 +164,8 @@ class NegativeBinomial(_Binary):
         super().__init__(param.size(), validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(NegativeBinomial, _instance)
-        batch_shape = _expand_params(self, new, batch_shape)
-        new.total_count = self.total_count.expand(*batch_shape)
-        Distribution.__init__(new, batch_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
+        return self._expanded(NegativeBinomial, batch_shape, _instance,
+                              ("probs", "logits", "total_count"))
 
     @property
     def mean(self):
@@ -243,16 +231,11 @@ class MixtureSameFamily(Distribution):
                          validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(MixtureSameFamily, _instance)
-        batch_shape = Size(batch_shape)
+        new = self._expanded(MixtureSameFamily, batch_shape, _instance,
+                             share=("_num_component", "_event_ndims"))
         new._component_distribution = self._component_distribution.expand(
             Size(tuple(batch_shape) + (self._num_component,)))
-        new._mixture_distribution = self._mixture_distribution.expand(batch_shape)
-        new._num_component = self._num_component
-        new._event_ndims = self._event_ndims
-        Distribution.__init__(new, batch_shape, new._component_distribution.event_shape,
-                              validate_args=False)
-        new._validate_args = self._validate_args
+        new._mixture_distribution = self._mixture_distribution.expand(Size(batch_shape))
         return new
 
     @constraints.dependent_property

@@ -74,17 +74,11 @@ class MultivariateNormal(Distribution):
             self._unbroadcasted_scale_tril = _precision_to_scale_tril(precision_matrix)
 
     def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(MultivariateNormal, _instance)
-        batch_shape = Size(batch_shape)
-        loc_shape = tuple(batch_shape) + tuple(self.event_shape)
-        cov_shape = loc_shape + tuple(self.event_shape)
-        new.loc = self.loc.expand(*loc_shape)
-        new._unbroadcasted_scale_tril = self._unbroadcasted_scale_tril
-        for name in ("covariance_matrix", "scale_tril", "precision_matrix"):
-            if name in self.__dict__:
-                setattr(new, name, getattr(self, name).expand(*cov_shape))
-        Distribution.__init__(new, batch_shape, self.event_shape, validate_args=False)
-        new._validate_args = self._validate_args
+        n = tuple(self.event_shape)
+        new = self._expanded(MultivariateNormal, batch_shape, _instance,
+                             ("covariance_matrix", "scale_tril", "precision_matrix"), n * 2,
+                             share=("_unbroadcasted_scale_tril",))
+        new.loc = self.loc.expand(*Size(batch_shape), *n)
         return new
 
     @lazy_property

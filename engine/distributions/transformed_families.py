@@ -349,15 +349,8 @@ class LogitRelaxedBernoulli(Distribution):
                          validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(LogitRelaxedBernoulli, _instance)
-        new.temperature = self.temperature
-        for name in ("probs", "logits"):
-            if name in self.__dict__:
-                setattr(new, name, getattr(self, name).expand(*Size(batch_shape)))
-                new._param = getattr(new, name)
-        Distribution.__init__(new, Size(batch_shape), validate_args=False)
-        new._validate_args = self._validate_args
-        return new
+        return self._expanded(LogitRelaxedBernoulli, batch_shape, _instance,
+                              ("probs", "logits"), share=("temperature",))
 
     @lazy_property
     def logits(self):
@@ -429,11 +422,9 @@ class ExpRelaxedCategorical(Distribution):
         super().__init__(shape[:-1], shape[-1:], validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(ExpRelaxedCategorical, _instance)
-        new.temperature = self.temperature
+        new = self._expanded(ExpRelaxedCategorical, batch_shape, _instance,
+                             share=("temperature",))
         new._categorical = self._categorical.expand(Size(batch_shape))
-        Distribution.__init__(new, Size(batch_shape), self.event_shape, validate_args=False)
-        new._validate_args = self._validate_args
         return new
 
     @property
