@@ -6,9 +6,9 @@ import math
 import numpy as np  # shape arithmetic only; array work goes through xp_of
 
 from .._backend import to_numpy, xp_of
-from ._base import (Node, Tensor, _grad_state, _wrap_dim, broadcast_error, check_tensor, const,
-                    kept, normalize_dims, note_reduction, record, reduce_dims, same_device, wrap,
-                    write_out)
+from ._base import (Node, Tensor, _grad_state, _wrap_dim, broadcast_error, check_matrix,
+                    check_tensor, const, kept, normalize_dims, note_reduction, record,
+                    reduce_dims, same_device, wrap, write_out)
 
 
 def matrix_power(A, n):
@@ -320,19 +320,7 @@ class LinAlgError(RuntimeError):
 
 
 def _square_float(fn, A):
-    data = A._data
-    if data.ndim < 2:
-        raise RuntimeError(f"linalg.{fn}: The input tensor A must have at least 2 dimensions.")
-    if data.shape[-1] != data.shape[-2]:
-        raise RuntimeError(f"linalg.{fn}: A must be batches of square matrices, but they are "
-                           f"{data.shape[-2]} by {data.shape[-1]} matrices")
-    if data.dtype.kind not in "fc":
-        raise RuntimeError(f"linalg.{fn}: Expected a floating point or complex tensor as input. "
-                           f"Got {A.dtype.legacy}")
-    if data.dtype.itemsize < 4:
-        raise RuntimeError(f"linalg.{fn}: Low precision dtypes not supported. Got "
-                           f"{A.dtype.legacy}")
-    return data
+    return check_matrix(f"linalg.{fn}", A, square=True)
 
 
 def _zero_pivot(matrix):
