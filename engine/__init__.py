@@ -215,7 +215,8 @@ def _install_missing_name_hooks():
     import sys
     from . import _missing
     for name in ("", ".nn", ".nn.functional", ".nn.init", ".linalg", ".optim",
-                 ".optim.lr_scheduler", ".utils.data", ".autograd", ".cuda", ".special", ".fft", ".distributions"):
+                 ".optim.lr_scheduler", ".utils.data", ".autograd", ".cuda", ".special",
+                 ".fft", ".distributions"):
         _missing.install(sys.modules["engine" + name], "torch" + name)
     Tensor.__getattr__ = _missing.tensor_getattr
 

@@ -77,7 +77,6 @@ def to_device(array, device):
     return to_numpy(array)
 
 
-
 def scipy_special(array):
     """scipy.special for NumPy arrays, cupyx.scipy.special for CuPy arrays; imported on first
     use, so ``import engine`` does not pay for SciPy."""

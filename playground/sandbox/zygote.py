@@ -30,7 +30,9 @@ from playground.sandbox import child, protocol, torch_alias, usercode
 # imports are here too: cheaper per run, and without bubblewrap a Python installed under a
 # 0700 home (e.g. /root/.pyenv) is readable only by the zygote, not by the run's uid.
 PRELOAD = ("numpy", "engine", "engine.nn", "engine.nn.functional", "engine.optim",
-           "engine.utils.data", "engine.utils.tensorboard", "json", "math", "random",
+           "engine.utils.data", "engine.utils.tensorboard",
+           "scipy.special", "scipy.linalg",  # the engine imports them on first use (erf, ...)
+           "json", "math", "random",
            "itertools", "functools", "collections", "dataclasses", "time", "typing", "ctypes",
            "threading", "socket", "encodings.idna", "glob", "re", "string", "copy", "decimal",
            "fractions", "statistics", "datetime", "operator", "heapq", "bisect", "pathlib",
