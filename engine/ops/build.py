@@ -1,11 +1,11 @@
-"""Tensors built out of others: block_diag, cartesian_prod, combinations, diagflat, vander;
+"""Tensors built out of others: block_diag, cartesian_prod, combinations, diagflat;
 set membership (isin) and reversed subtraction (rsub) as torch.* functions."""
 import itertools
 
 import numpy as np
 
 from .._backend import xp_of
-from .._dtype import int64, promote_types
+from .._dtype import promote_types
 from ._base import Node, Tensor, const, record, wrap
 from .shape import diag, meshgrid, stack
 
@@ -74,24 +74,6 @@ def diagflat(input, offset=0):
     return diag(input.reshape(-1), offset)
 
 
-def vander(x, N=None, increasing=False):
-    """Columns of powers of x: x**(N-1) ... x**0 (or ascending when increasing)."""
-    if x.ndim != 1:
-        raise RuntimeError("x must be a one-dimensional tensor.")
-    n = x.shape[0] if N is None else N
-    if n < 0:
-        raise RuntimeError("N must be non-negative.")
-    if not x.dtype.is_floating_point:
-        x = x.to(int64)
-    if n == 0:
-        return x.new_empty((x.shape[0], 0))
-    from .shape import cat
-    ones = x.new_ones((x.shape[0], 1))
-    powers = cat([ones, x.unsqueeze(1).expand(x.shape[0], n - 1)], 1).cumprod(1) \
-        if n > 1 else ones
-    return powers if increasing else powers.flip(1)
-
-
 def isin(elements, test_elements, *, assume_unique=False, invert=False):
     """Whether each of ``elements`` occurs in ``test_elements`` (either may be a number)."""
     from ..creation import tensor
@@ -113,6 +95,6 @@ def rsub(input, other, *, alpha=1):
     return (input * alpha if alpha != 1 else input).rsub(other)
 
 
-__all__ = ["block_diag", "cartesian_prod", "combinations", "diagflat", "vander", "isin",
+__all__ = ["block_diag", "cartesian_prod", "combinations", "diagflat", "isin",
            "rsub"]
-NOT_METHODS = {"block_diag", "cartesian_prod", "combinations", "vander", "isin", "rsub"}
+NOT_METHODS = {"block_diag", "cartesian_prod", "combinations", "isin", "rsub"}

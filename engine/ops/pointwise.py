@@ -1,5 +1,5 @@
 """More elementwise ops: hypot, copysign, heaviside, gcd/lcm, ldexp/frexp, float_power,
-fmax/fmin, nextafter, logaddexp(2), exp2, deg2rad/rad2deg, sign tests, bit shifts, and the
+fmax/fmin, nextafter, logaddexp(2), sign tests, bit shifts, and the
 complex-number API as it reads on real tensors (angle, conj, real, ...).
 
 Dtype rules, messages and grad_fn names are PyTorch 2.13's; each backward is written with
@@ -12,7 +12,7 @@ import numpy as np
 from .._backend import xp_of
 from .._dtype import _BY_NP, get_default_dtype
 from ._base import (Node, Tensor, _grad_state, broadcast_error, check_tensor, const, operands,
-                    record, recomputed, to_float, wrap, write_out)
+                    record, to_float, wrap, write_out)
 from .. import return_types
 
 
@@ -263,47 +263,7 @@ def logaddexp2(input, other, *, out=None):
     return write_out(out, result)
 
 
-class Exp2Backward0(Node):
-    def backward(self, g):
-        x, out = self.saved_tensors
-        return (g * recomputed(x, out, exp2) * math.log(2.0),)
-
-
-def exp2(input, *, out=None):
-    xd = to_float(input._data)
-    result = wrap(xp_of(xd).exp2(xd), input)
-    node = record(Exp2Backward0, result, (input,))
-    if node is not None:
-        node.save(input, result.detach())
-    return write_out(out, result)
-
-
-# ---- deg2rad, rad2deg, fix, sgn, positive ---------------------------------------------------
-
-class Deg2RadBackward0(Node):
-    factor = math.pi / 180.0
-
-    def backward(self, g):
-        return (g * self.factor,)
-
-
-class Rad2DegBackward0(Deg2RadBackward0):
-    factor = 180.0 / math.pi
-
-
-def _scaled(node_cls):
-    def op(input, *, out=None):
-        xd = to_float(input._data)
-        result = wrap((xd * node_cls.factor).astype(xd.dtype, copy=False), input)
-        record(node_cls, result, (input,))
-        return write_out(out, result)
-    return op
-
-
-deg2rad = _scaled(Deg2RadBackward0)
-rad2deg = _scaled(Rad2DegBackward0)
-deg2rad.__name__, rad2deg.__name__ = "deg2rad", "rad2deg"
-
+# ---- fix, sgn, positive (exp2, deg2rad, rad2deg are in ops/trig.py) -----------------------
 
 def fix(input, *, out=None):
     from .unary import trunc
@@ -460,8 +420,8 @@ def result_type(tensor1, tensor2):
 
 
 __all__ = ["hypot", "copysign", "heaviside", "gcd", "lcm", "ldexp", "frexp", "float_power",
-           "fmax", "fmin", "nextafter", "logaddexp", "logaddexp2", "exp2", "deg2rad",
-           "rad2deg", "fix", "sgn", "positive", "signbit", "isposinf", "isneginf", "isreal",
+           "fmax", "fmin", "nextafter", "logaddexp", "logaddexp2",
+           "fix", "sgn", "positive", "signbit", "isposinf", "isneginf", "isreal",
            "bitwise_left_shift", "bitwise_right_shift", "angle", "conj", "conj_physical",
            "resolve_conj", "resolve_neg", "real", "adjoint", "is_complex", "is_conj", "is_neg",
            "is_floating_point", "is_signed", "is_nonzero", "is_same_size", "is_inference",
