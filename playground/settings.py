@@ -57,6 +57,8 @@ MIDDLEWARE = [
     "playground.runs.middleware.JsonApiErrors",
     "playground.runs.middleware.ContentSecurityPolicy",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The visitor's language: the switch's cookie, else the browser's Accept-Language.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -77,6 +79,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+                "playground.i18n.catalog_url",
             ],
         },
     },
@@ -120,16 +124,30 @@ else:
                                   "CONFIG": {"capacity": 1000}}}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-LANGUAGE_CODE = "en-us"
+LANGUAGE_CODE = "en"
+# The interface's languages (the tutorial this site grew from is in Chinese). Translations
+# are in locale/ (.po and their compiled .mo, both committed: see docs/i18n.md).
+LANGUAGES = [("en", "English"), ("zh-hans", "简体中文")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600   # the switch remembers the choice for a year
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
-# Serve static files straight from the finders, so the one start command needs no collectstatic.
-WHITENOISE_USE_FINDERS = True
+# collectstatic (which .ci/setup runs) writes each file under a name with its hash, gzipped,
+# and a manifest; WhiteNoise then serves those with a cache of a year (the name changes with
+# the content) and compressed. Modules' imports of each other are rewritten to the hashed
+# names too. Without collectstatic (a fresh clone, DEBUG) pages use the plain names, served
+# straight from static/ by the finders: see playground/static_storage.py.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "playground.static_storage.HashedStaticFiles"},
+}
+STATIC_COLLECTED = (STATIC_ROOT / "staticfiles.json").exists()
+WHITENOISE_USE_FINDERS = DEBUG or not STATIC_COLLECTED
 WHITENOISE_AUTOREFRESH = DEBUG
 # ...and staticfiles/ only exists once someone ran collectstatic: not worth a warning.
 warnings.filterwarnings("ignore", message="No directory at: .*staticfiles")

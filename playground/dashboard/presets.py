@@ -38,19 +38,26 @@ BOUNDARY_UPDATES = 20       # about this many heatmaps a run
 
 
 class PresetError(ValueError):
-    """A form value that cannot be trained; the message names the field."""
+    """A form value that cannot be trained; the message names the field, and ``field`` is its
+    form name (the page marks that input)."""
+
+    def __init__(self, message, field=None):
+        super().__init__(message)
+        self.field = field
 
 
-def _number(cfg, key, kind, low, high):
+def _number(cfg, key, kind, low, high, field=None):
+    field = field or key
     value = cfg[key]
     # Finite first: int() of an infinity or NaN raises, and JSON may carry both.
     if isinstance(value, bool) or not isinstance(value, (int, float)) or (
             isinstance(value, float) and not math.isfinite(value)) or (
             kind is int and value != int(value)):
         raise PresetError(f'"{key}" must be {"an integer" if kind is int else "a number"}, '
-                          f"not {_short(value)}")
+                          f"not {_short(value)}", field)
     if not low <= value <= high:  # exact for any int: no conversion to float
-        raise PresetError(f'"{key}" must be between {low:g} and {high:g}, not {_short(value)}')
+        raise PresetError(f'"{key}" must be between {low:g} and {high:g}, not {_short(value)}',
+                          field)
     return kind(value)
 
 
@@ -65,7 +72,7 @@ def _short(value):
 def _choice(cfg, key, options):
     value = cfg[key]
     if value not in options:
-        raise PresetError(f'"{key}" must be one of {", ".join(options)}, not {value!r}')
+        raise PresetError(f'"{key}" must be one of {", ".join(options)}, not {value!r}', key)
     return value
 
 
@@ -93,12 +100,13 @@ def validate(raw):
     }
     hidden = cfg["hidden"]
     if not isinstance(hidden, list) or len(hidden) > 4:
-        raise PresetError('"hidden" must be a list of at most 4 layer widths, e.g. [16, 16]')
-    out["hidden"] = [_number({"hidden layer width": h}, "hidden layer width", int, 1, 256)
-                     for h in hidden]
+        raise PresetError('"hidden" must be a list of at most 4 layer widths, e.g. [16, 16]',
+                          "hidden")
+    out["hidden"] = [_number({"hidden layer width": h}, "hidden layer width", int, 1, 256,
+                             "hidden") for h in hidden]
     if out["model"] == "cnn" and out["dataset"] != "digits":
         raise PresetError('the small CNN is for images: choose "digits" as the dataset, '
-                          "or the MLP")
+                          "or the MLP", "model")
     return out
 
 
@@ -106,6 +114,26 @@ def run_name(cfg):
     model = "CNN" if cfg["model"] == "cnn" else \
         "MLP " + ("x".join(map(str, cfg["hidden"])) or "linear") + f" {cfg['activation']}"
     return f"{cfg['dataset']} · {model} · {cfg['optimizer']} lr={cfg['lr']:g}"
+
+
+def preview(raw):
+    """The 2-D data set a preset would train on, before it runs: {"x", "y", "label", "test"}
+    (test: the points held out for testing), or None for the digits. The same generator source
+    and seed as the generated code, so the preview is exactly the run's data. It is our own
+    code (the constants above with checked numbers), never the user's."""
+    cfg = validate(raw)
+    if cfg["dataset"] not in TWO_D:
+        return None
+    import numpy as np
+
+    namespace = {"np": np, "rng": np.random.default_rng(cfg["seed"])}
+    exec(_DATA_2D[cfg["dataset"]], namespace)   # defines make_data(n, noise), as the run does
+    x, y = namespace["make_data"](cfg["samples"], noise=cfg["noise"])
+    order = namespace["rng"].permutation(len(x))
+    test = np.zeros(len(x), dtype=bool)
+    test[order[int(cfg["train_fraction"] * len(x)):]] = True
+    return {"x": np.round(x[:, 0], 4).tolist(), "y": np.round(x[:, 1], 4).tolist(),
+            "label": y.astype(int).tolist(), "test": test.tolist()}
 
 
 # -- code generation ----------------------------------------------------------------------------

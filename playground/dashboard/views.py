@@ -37,8 +37,11 @@ def _owner(request):
                               request.META.get("REMOTE_ADDR"))
 
 
-def _error(message, status):
-    return JsonResponse({"detail": message}, status=status)
+def _error(message, status, field=None):
+    body = {"detail": message}
+    if field:
+        body["field"] = field   # the form input the page marks
+    return JsonResponse(body, status=status)
 
 
 def _get_run(run_id):
@@ -146,8 +149,19 @@ def train_code(request):
     try:
         cfg, code = presets.generate(_json_body(request))
     except presets.PresetError as exc:
-        return _error(str(exc), 400)
+        return _error(str(exc), 400, exc.field)
     return JsonResponse({"config": cfg, "code": code, "name": presets.run_name(cfg)})
+
+
+@require_POST
+@throttled
+def train_preview(request):
+    """The 2-D points a preset would train on (null for the digits), to show before Start."""
+    try:
+        points = presets.preview(_json_body(request))
+    except presets.PresetError as exc:
+        return _error(str(exc), 400, exc.field)
+    return JsonResponse({"points": points}, json_dumps_params={"separators": (",", ":")})
 
 
 @require_POST
@@ -158,7 +172,7 @@ def train_start(request):
     try:
         cfg, code = presets.generate(_json_body(request))
     except presets.PresetError as exc:
-        return _error(str(exc), 400)
+        return _error(str(exc), 400, exc.field)
     try:
         run = lifecycle.start_run(code, cfg["device"], owner=_owner(request),
                                   ip=request.META.get("REMOTE_ADDR"), user=request.user,

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET
 
 from playground import policy
 
-from . import devices
+from . import devices, lifecycle
 from .examples import EXAMPLES
 from .models import Run
 
@@ -22,7 +22,8 @@ def _page_context(request):
         request.session["playground"] = True
         request.session.save()
     return {"gpu_unavailable": devices.unavailable_reason("cuda"),
-            "max_code_bytes": policy.current().max_code_bytes}
+            "max_code_bytes": policy.current().max_code_bytes,
+            "max_running": policy.current().running_per_client}
 
 
 @require_GET
@@ -38,7 +39,9 @@ def run_page(request, run_id):
     if run is None:
         raise Http404("No such run.")
     context = _page_context(request)
-    context["run"] = run
+    owner = lifecycle.owner_of(request.user, request.session.session_key,
+                             request.META.get("REMOTE_ADDR"))
+    context.update(run=run, is_owner=run.owner == owner)   # the owner gets a Stop button
     return render(request, "runs/run.html", context)
 
 

@@ -1,6 +1,7 @@
 /* One Plotly chart per metric tag for a set of runs: TensorBoard's debiased EMA smoothing,
    NaN/inf marks, and redraws coalesced to at most ~10 a second. */
-import { el, plotlyText, whenPlotlyReady } from "./dom.js";
+import { PLOT_CONFIG, el, plotlyText, whenPlotlyReady } from "./dom.js";
+import { gettext } from "./i18n.js";
 
 export const PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2",
   "#17becf", "#bcbd22", "#7f7f7f"];
@@ -22,9 +23,21 @@ export function smoothEMA(values, weight) {
   return out;
 }
 
+/* A number as the tables and charts show it: 4 significant digits, in exponent form below 0.01
+   and from 100000 on, so one column never mixes 0.001125 with 8.131e-4. */
+export function fmtNumber(v) {
+  if (v === null || v === undefined) return "–";
+  if (!Number.isFinite(v)) return String(v);
+  const a = Math.abs(v);
+  if (a !== 0 && (a < 1e-2 || a >= 1e5)) return v.toExponential(3).replace(/\.?0+e/, "e");
+  return String(Number(v.toPrecision(4)));
+}
+
 export class ChartGrid {
-  constructor(container, { groupByPrefix = false, emptyText = "No metrics yet.", plotClass = "" } = {}) {
+  constructor(container, { groupByPrefix = false, emptyText = gettext("No metrics yet."), plotClass = "",
+    stepLabel = gettext("step") } = {}) {
     this.container = container;
+    this.stepLabel = stepLabel;     // what a step is on this page ("epoch" on the train page)
     this.plotClass = plotClass;
     this.groupByPrefix = groupByPrefix;
     this.emptyText = emptyText;
@@ -114,13 +127,13 @@ export class ChartGrid {
       const smoothed = smoothing > 0;
       traces.push({
         type: "scatter", mode: "lines", x, y: s.value, name: label + (smoothed ? " (raw)" : ""),
-        legendgroup: label, showlegend: false, hoverinfo: smoothed ? "skip" : undefined,
+        legendgroup: label, showlegend: false, hoverinfo: smoothed ? "skip" : undefined, hovertemplate: smoothed ? undefined : "%{y:.4~g}",
         line: { color: colour, width: 1, dash }, opacity: smoothed ? 0.25 : 1,
         meta: { raw: true },
       });
       if (smoothed) {
         traces.push({ type: "scatter", mode: "lines", x, y: smoothEMA(s.value, smoothing),
-          name: label, legendgroup: label, line: { color: colour, width: 2, dash } });
+          name: label, legendgroup: label, line: { color: colour, width: 2, dash }, hovertemplate: "%{y:.4~g}" });
       } else {
         traces[traces.length - 1].showlegend = true;
       }
@@ -130,19 +143,23 @@ export class ChartGrid {
         const y = finite.length ? Math.max(...finite) : 0;
         traces.push({ type: "scatter", mode: "markers", x: bad.map((j) => x[j]), y: bad.map(() => y),
           name: `${label}: NaN/inf`, legendgroup: label, showlegend: false,
-          marker: { symbol: "x", color: "#b42318", size: 9 }, hovertemplate: "NaN or inf at %{x}<extra></extra>" });
+          marker: { symbol: "x", color: "#b42318", size: 9 }, hovertemplate: `${gettext("NaN or inf at")} %{x}<extra></extra>` });
       }
     });
     const layout = {
       uirevision: key,       // zoom and pan survive live updates
       margin: { t: 24, r: 12, b: 40, l: 52 }, height: 270,
       hovermode: "x unified", showlegend: true,
-      legend: { orientation: "h", x: 1, xanchor: "right", y: 1.02, yanchor: "bottom", font: { size: 11 } },
-      xaxis: { title: { text: { step: "step", relative: "seconds since start", wall: "wall time" }[xAxis] },
+      // Left: Plotly's toolbar sits at the top right and would cover a legend there.
+      legend: { orientation: "h", x: 0, xanchor: "left", y: 1.02, yanchor: "bottom", font: { size: 11 } },
+      xaxis: { title: { text: { step: this.stepLabel, relative: gettext("seconds since start"), wall: gettext("wall time") }[xAxis] },
         type: xAxis === "wall" ? "date" : "linear" },
-      yaxis: { type: logY ? "log" : "linear", exponentformat: "e" },
+      // Log scale: one label per power of ten, all in one format (Plotly's default labels the
+      // 2s and 5s between them with a bare digit: "2, 5, 2, 0.1, 5").
+      yaxis: logY ? { type: "log", dtick: 1, tickformat: ".1~e", minor: { ticks: "outside", ticklen: 3, showgrid: true } }
+        : { type: "linear", exponentformat: "e", tickformat: "~g" },
     };
-    Plotly.react(div, traces, layout, { responsive: true, displaylogo: false });
+    Plotly.react(div, traces, layout, PLOT_CONFIG);
     div.dataset.points = String(traces.filter((t) => t.meta && t.meta.raw).reduce((a, t) => a + t.y.length, 0));
   }
 }

@@ -2,26 +2,20 @@
    and the picked runs' curves compared in one chart grid, with the newest pick's histograms
    and heatmaps below. */
 import { EVENT, STATUS } from "/protocol.js";
-import { ChartGrid, PALETTE } from "./chart-grid.js";
+import { ChartGrid, PALETTE, fmtNumber } from "./chart-grid.js";
 import { el, whenPlotlyReady } from "./dom.js";
 import { drawHeatmaps, drawHistograms } from "./histograms.js";
+import { LANG, gettext, interpolate, ngettext } from "./i18n.js";
 import { fmtDuration, progressNode } from "./progress.js";
 import { RunData, feedRunEvent } from "./run-data.js";
 import { RunSocket, showConnection } from "./socket.js";
 import { showStatus } from "./status.js";
 
-function fmtNumber(v) {
-  if (v === null || v === undefined) return "–";
-  if (!Number.isFinite(v)) return String(v);
-  const a = Math.abs(v);
-  return a !== 0 && (a < 1e-3 || a >= 1e5) ? v.toExponential(3) : v.toPrecision(4).replace(/\.?0+$/, "");
-}
-
 function startDashboard(root) {
   const $ = (sel) => root.querySelector(sel);
   const runs = new Map();          // id -> RunData
   const selected = [];             // ids, in the order picked (colour = position)
-  const grid = new ChartGrid($("#charts"), { emptyText: "Pick runs on the left to chart them." });
+  const grid = new ChartGrid($("#charts"), { emptyText: gettext("Pick runs in the list to chart them.") });
   const watched = new Set();
   let filter = null;
 
@@ -62,7 +56,7 @@ function startDashboard(root) {
 
   async function loadList() {
     const res = await fetch("/dashboard/api/runs/", { credentials: "same-origin" });
-    if (!res.ok) { $("#runs-note").textContent = `Could not load runs (HTTP ${res.status}).`; return; }
+    if (!res.ok) { $("#runs-note").textContent = interpolate(gettext("Could not load runs (HTTP %(status)s)."), { status: res.status }); return; }
     const { runs: list } = await res.json();
     const body = $("#runs-body");
     body.replaceChildren();
@@ -71,23 +65,26 @@ function startDashboard(root) {
       body.append(row(data));
       if (!data.finished) watch(data.id);
     }
-    $("#runs-note").textContent = list.length ? "" : "No runs yet: run some code that logs metrics, or train a preset.";
+    $("#runs-note").textContent = list.length ? "" : gettext("No runs yet: run some code that logs metrics, or train a preset.");
     applyFilter();
   }
 
   function row(data) {
     const s = data.summary;
-    const box = el("input", { type: "checkbox", class: "pick", "aria-label": `chart ${s.name || s.id}` });
+    const box = el("input", { type: "checkbox", class: "pick", "aria-label": interpolate(gettext("chart %(name)s"), { name: s.name || s.id }) });
     box.checked = selected.includes(data.id);
     box.addEventListener("change", () => toggle(data.id, box.checked));
+    // data-label: the column's name, shown beside each value when the table is a list of
+    // cards (narrow screens, dashboard.css).
+    const cell = (cls, label, ...content) => el("td", { class: cls, "data-label": label }, ...content);
     const tr = el("tr", { "data-run-id": data.id, "data-name": s.name || "" },
-      el("td", {}, box, el("span", { class: "swatch" })),
-      el("td", { class: "name" }, el("a", { href: s.url, title: s.name }, s.name || s.id)),
-      el("td", { class: "run-state" }), el("td", { class: "device" }, s.device),
-      el("td", { class: "started" }, s.started_at ? new Date(s.started_at).toLocaleString() : "–"),
-      el("td", { class: "duration" }), el("td", { class: "last-loss num" }), el("td", { class: "best-loss num" }),
-      el("td", { class: "progress" }),
-      el("td", { class: "export" },
+      el("td", { class: "pick-cell" }, box, el("span", { class: "swatch" })),
+      cell("name", gettext("Name"), el("a", { href: s.url, title: s.name }, s.name || s.id)),
+      cell("run-state", gettext("Status")), cell("device", gettext("Device"), s.device),
+      cell("started", gettext("Started"), s.started_at ? new Date(s.started_at).toLocaleString(LANG) : "–"),
+      cell("duration", gettext("Duration")), cell("last-loss num", gettext("Last loss")), cell("best-loss num", gettext("Best loss")),
+      cell("progress", gettext("Progress")),
+      cell("export", gettext("Export"),
         el("a", { href: `/api/runs/${data.id}/metrics.csv`, download: "", class: "csv" }, "CSV"), " ",
         el("a", { href: `/api/runs/${data.id}/metrics.json`, download: "", class: "json" }, "JSON")));
     fillRow(tr, data);
@@ -162,7 +159,7 @@ function startDashboard(root) {
       note.textContent = "";
       $("#filter").removeAttribute("aria-invalid");
     } catch (err) {
-      note.textContent = `Not a regular expression: ${err.message}`;
+      note.textContent = interpolate(gettext("Not a regular expression: %(error)s"), { error: err.message });
       $("#filter").setAttribute("aria-invalid", "true");
       return;
     }
@@ -172,7 +169,7 @@ function startDashboard(root) {
       tr.hidden = !show;
       shown += show;
     }
-    $("#runs-count").textContent = `${shown} run${shown === 1 ? "" : "s"}`;
+    $("#runs-count").textContent = interpolate(ngettext("%(n)s run", "%(n)s runs", shown), { n: shown });
   }
 
   $("#filter").addEventListener("input", applyFilter);

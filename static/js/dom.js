@@ -21,15 +21,37 @@ export function plotlyText(value) {
   return String(value).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
 
+/* Every chart's Plotly config: no logo, no "share"/cloud buttons (nothing leaves the site),
+   download as PNG kept. */
+export const PLOT_CONFIG = Object.freeze({
+  responsive: true, displaylogo: false, showSendToCloud: false, showEditInChartStudio: false,
+  showLink: false, modeBarButtonsToRemove: ["sendDataToCloud", "editInChartStudio"],
+});
+
+/* plotly.js (1.5 MB) is fetched the first time a page draws a chart, not with every page:
+   base.html names its (hashed) URL on <body data-plotly-src>. */
+let plotlyLoading = null;
+export function loadPlotly() {
+  if (window.Plotly) return Promise.resolve(window.Plotly);
+  if (!plotlyLoading) {
+    plotlyLoading = new Promise((resolve, reject) => {
+      const script = el("script", { src: document.body.dataset.plotlySrc });
+      script.addEventListener("load", () => resolve(window.Plotly));
+      script.addEventListener("error", () => { plotlyLoading = null; reject(new Error("plotly.js did not load")); });
+      document.head.append(script);
+    });
+  }
+  return plotlyLoading;
+}
+
 /* Run fn once plotly.js has loaded and the new element is in the page (a plot drawn into a
    detached element gets plotly's default size instead of its box's). */
 export function whenPlotly(fn) {
-  if (window.Plotly && document.readyState === "complete") requestAnimationFrame(() => fn());
-  else window.addEventListener("load", () => requestAnimationFrame(() => fn()), { once: true });
+  loadPlotly().then(() => requestAnimationFrame(() => fn()), (err) => console.error(err));
 }
 
-/* Run fn now if plotly.js is there, else once the page has loaded it. */
+/* Run fn as soon as plotly.js is there. */
 export function whenPlotlyReady(fn) {
   if (window.Plotly) fn();
-  else window.addEventListener("load", fn, { once: true });
+  else loadPlotly().then(() => fn(), (err) => console.error(err));
 }

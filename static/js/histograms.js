@@ -1,6 +1,7 @@
 /* Histograms over time and heatmaps (e.g. a decision boundary) of a run, from the displays
    its code sent (which hostile code can forge: anything malformed is skipped). */
-import { el } from "./dom.js";
+import { PLOT_CONFIG, el } from "./dom.js";
+import { gettext, interpolate } from "./i18n.js";
 
 /* Coordinates from a display (which hostile code can forge) as numbers, anything else null. */
 function numbers(values) {
@@ -35,20 +36,21 @@ export function drawHistograms(container, histograms) {
     let box = container.querySelector(`[data-histogram="${CSS.escape(tag)}"]`);
     if (!box) {
       box = el("figure", { class: "metric-chart histogram-chart", "data-histogram": tag },
-        el("figcaption", {}, `${tag} (histogram over steps)`), el("div", { class: "plot" }));
+        el("figcaption", {}, interpolate(gettext("%(tag)s (histogram over steps)"), { tag })), el("div", { class: "plot" }));
       container.append(box);
     }
     Plotly.react(box.querySelector(".plot"), [{
       type: "heatmap", x: numbers(list.map((h) => h.step)), y: centres, z, colorscale: "Blues", reversescale: false,
-      hovertemplate: "step %{x}<br>value %{y:.3g}<br>count %{z}<extra></extra>",
+      hovertemplate: `${gettext("step")} %{x}<br>${gettext("value")} %{y:.3g}<br>${gettext("count")} %{z}<extra></extra>`,
     }], { uirevision: tag, height: 260, margin: { t: 8, r: 12, b: 36, l: 52 },
-      xaxis: { title: { text: "step" } }, yaxis: { title: { text: "value" } } },
-    { responsive: true, displaylogo: false });
+      xaxis: { title: { text: gettext("step") } }, yaxis: { title: { text: gettext("value") } } },
+    PLOT_CONFIG);
   }
 }
 
-/* The newest heatmap of each tag (e.g. a decision boundary) with its points on top. */
-export function drawHeatmaps(container, heatmaps) {
+/* The newest heatmap of each tag (e.g. a decision boundary) with its points on top; `at` says
+   what its step is ("%(tag)s at epoch %(step)s" on the train page). */
+export function drawHeatmaps(container, heatmaps, at = gettext("%(tag)s at step %(step)s")) {
   const latest = {};
   for (const h of heatmaps) {
     if (!h || typeof h.tag !== "string" || !Array.isArray(h.z) || !Array.isArray(h.x) || !Array.isArray(h.y)) continue;
@@ -67,7 +69,7 @@ export function drawHeatmaps(container, heatmaps) {
       container.append(box);
     }
     box.dataset.step = h.step;
-    box.querySelector("figcaption").textContent = `${tag} at step ${h.step}`;
+    box.querySelector("figcaption").textContent = interpolate(at, { tag, step: h.step });
     const traces = [{ type: "heatmap", x: h.x, y: h.y, z: h.z, zmin: 0, zmax: 1, colorscale: "RdBu",
       opacity: 0.75, hovertemplate: "(%{x:.2f}, %{y:.2f}): %{z:.2f}<extra></extra>" }];
     if (h.points) {
@@ -78,6 +80,6 @@ export function drawHeatmaps(container, heatmaps) {
     Plotly.react(box.querySelector(".plot"), traces, { uirevision: tag, height: 340, showlegend: false,
       margin: { t: 8, r: 8, b: 30, l: 36 }, xaxis: { range: [h.x[0], h.x[h.x.length - 1]] },
       yaxis: { range: [h.y[0], h.y[h.y.length - 1]], scaleanchor: "x" } },
-    { responsive: true, displaylogo: false });
+    PLOT_CONFIG);
   }
 }

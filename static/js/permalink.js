@@ -1,29 +1,43 @@
-/* A run's permalink: the code read-only, and the whole run replayed (then followed live). */
+/* A run's permalink: the code read-only, and the whole run replayed (then followed live). Its
+   owner gets a Stop button while it is active. */
 import { EVENT } from "/protocol.js";
 import { OutputView } from "./render.js";
+import { gettext } from "./i18n.js";
 import { RunSocket, showConnection } from "./socket.js";
-import { showStatus } from "./status.js";
+import { isFinal, showStatus } from "./status.js";
 
 const page = document.querySelector(".permalink-page");
 const runId = page.dataset.runId;
 const statusEl = document.getElementById("run-status");
+const stopBtn = document.getElementById("stop");   // only for the run's owner
 const editor = CodeMirror.fromTextArea(document.getElementById("code"), {
   mode: "python", lineNumbers: true, readOnly: true, viewportMargin: Infinity,
-  screenReaderLabel: "Code of this run (read-only)",
+  screenReaderLabel: gettext("Code of this run (read-only)"),
 });
 const view = new OutputView(document.getElementById("output"), {
   onErrorLine: (line) => { if (line >= 1 && line <= editor.lineCount()) editor.addLineClass(line - 1, "background", "cm-error-line"); },
 });
+showStatus(statusEl, statusEl.textContent.trim());   // the server wrote the raw status
 let first = true;
 const socket = new RunSocket({
   onMessage: (msg) => {
-    if (msg.type === "invalid") { view.notice(msg.message); return; }
+    if (msg.type === "invalid") { view.notice(msg.message); if (stopBtn) stopBtn.disabled = false; return; }
     if (msg.run_id !== runId) return;
     if (first) { view.reset(); first = false; }   // the replay replaces the server-rendered copy
     view.handle(msg);
-    if (msg.type === EVENT.STATUS || msg.type === EVENT.FINISHED) showStatus(statusEl, msg.status);
+    if (msg.type === EVENT.STATUS || msg.type === EVENT.FINISHED) {
+      showStatus(statusEl, msg.status);
+      if (stopBtn) stopBtn.hidden = isFinal(msg.status);
+    }
   },
   onState: showConnection,
   onReconnect: () => { first = true; socket.send({ type: "watch", run_id: runId }); },
 });
+if (stopBtn) {
+  stopBtn.addEventListener("click", () => {
+    stopBtn.disabled = true;
+    showStatus(statusEl, "stopping", gettext("stopping…"));
+    socket.send({ type: "cancel", run_id: runId });
+  });
+}
 socket.send({ type: "watch", run_id: runId });

@@ -1,9 +1,11 @@
 /* Renders a run's event stream (live or replayed) into an output element. Shared by the
    playground and the permalink page. */
 import { EVENT, MIME } from "/protocol.js";
-import { el, plotlyText, whenPlotly } from "./dom.js";
+import { PLOT_CONFIG, el, whenPlotly } from "./dom.js";
+import { drawGraph } from "./graph.js";
+import { gettext, interpolate, ngettext } from "./i18n.js";
 import { RunCharts } from "./output-charts.js";
-import { showStatus } from "./status.js";
+import { showStatus, statusLabel } from "./status.js";
 
 const HEATMAP_MAX_CELLS = 10000;
 
@@ -65,7 +67,7 @@ export class OutputView {
       tag(`shape (${(t.shape || []).join(", ")})`), tag(t.dtype), tag(t.device),
       t.requires_grad ? tag("requires_grad") : null,
       t.grad_fn ? tag(`grad_fn=${t.grad_fn}`) : null,
-      t.truncated ? tag("values truncated") : null);
+      t.truncated ? tag(gettext("values truncated")) : null);
     const body = el("pre", {}, t.repr || "");
     const card = el("div", { class: "tensor", "data-shape": JSON.stringify(t.shape || []) }, head, body);
     const cells = (t.shape || []).reduce((a, b) => a * b, 1);
@@ -77,8 +79,8 @@ export class OutputView {
         card.append(plot);
         whenPlotly(() => Plotly.newPlot(plot, [{ z: t.values, type: "heatmap", colorscale: "Viridis" }],
           { margin: { t: 10, r: 10, b: 30, l: 30 }, yaxis: { autorange: "reversed" } },
-          { responsive: true, displaylogo: false }));
-      } }, "Heatmap"));
+          PLOT_CONFIG));
+      } }, gettext("Heatmap")));
     }
     if (t.graph) {
       let graph = null;
@@ -86,15 +88,17 @@ export class OutputView {
         if (graph) { graph.remove(); graph = null; return; }
         graph = this.graphCard(t.graph);
         card.append(graph);
-      } }, "Graph"));
+      } }, gettext("Graph")));
     }
     return card;
   }
 
   graphCard(g) {
-    const box = el("div", { class: "graph", role: "img",
-      "aria-label": `autograd graph with ${g.nodes.length} nodes` });
-    whenPlotly(() => drawGraph(box, g));
+    const box = el("figure", { class: "graph", role: "group", "aria-label": interpolate(
+      ngettext("autograd graph with %(n)s node", "autograd graph with %(n)s nodes", g.nodes.length), { n: g.nodes.length }) });
+    requestAnimationFrame(() => drawGraph(box, g).catch((err) => {
+      box.replaceChildren(el("p", { class: "notice" }, interpolate(gettext("The graph could not be drawn: %(error)s"), { error: err.message })));
+    }));
     return box;
   }
 
@@ -107,9 +111,12 @@ export class OutputView {
   }
 
   finished(msg) {
-    const ms = msg.duration_ms == null ? "" : ` in ${(msg.duration_ms / 1000).toFixed(2)} s`;
+    const status = statusLabel(msg.status);
+    let text = msg.duration_ms == null ? status : interpolate(gettext("%(status)s in %(seconds)s s"),
+      { status, seconds: (msg.duration_ms / 1000).toFixed(2) });
+    if (msg.message) text += ` — ${msg.message}`;
     const line = el("p", { class: msg.type });   // classed by its event, as the streams are
-    showStatus(line, msg.status, `${msg.status}${ms}${msg.message ? " — " + msg.message : ""}`);
+    showStatus(line, msg.status, text);
     this.container.append(line);
     this.scroll();
   }
@@ -120,53 +127,4 @@ export class OutputView {
   }
 
   scroll() { this.container.scrollTop = this.container.scrollHeight; }
-}
-
-/* Lay the autograd graph out in layers (the tensor on top, each input below what it feeds) and draw it
-   with plotly, which gives pan, zoom and hover. */
-function drawGraph(box, g) {
-  const children = {};
-  for (const e of g.edges) (children[e.to] = children[e.to] || []).push(e.from);
-  const depth = {};
-  const root = g.root || (g.nodes[0] && g.nodes[0].id);
-  const visit = (id, d) => {
-    if (depth[id] !== undefined && depth[id] >= d) return;
-    depth[id] = d;
-    for (const c of children[id] || []) visit(c, d + 1);
-  };
-  if (root !== undefined) visit(root, 0);
-  const maxDepth = Math.max(0, ...Object.values(depth));
-  const layers = {};
-  for (const n of g.nodes) {
-    const d = depth[n.id] ?? maxDepth;
-    (layers[d] = layers[d] || []).push(n);
-  }
-  const pos = {};
-  for (const [d, nodes] of Object.entries(layers)) {
-    // Odd layers shift a little sideways, so an edge that skips a layer does not run
-    // hidden behind the nodes in between.
-    const shift = (Number(d) % 2) * 0.4;
-    nodes.forEach((n, i) => { pos[n.id] = [i - (nodes.length - 1) / 2 + shift, Number(d)]; });
-  }
-  const colour = { tensor: "#2357c6", leaf: "#1f7a3a", function: "#9a6700" };
-  const nodeTrace = {
-    type: "scatter", mode: "markers+text", textposition: "middle right",
-    x: g.nodes.map((n) => pos[n.id][0]), y: g.nodes.map((n) => pos[n.id][1]),
-    text: g.nodes.map((n) => plotlyText(n.shape ? `${n.name} (${n.shape.join("×") || "scalar"})` : n.name)),
-    hovertext: g.nodes.map((n) => [n.name, n.kind, n.shape ? `shape (${n.shape.join(", ")})` : null]
-      .filter(Boolean).map(plotlyText).join("<br>")),
-    hoverinfo: "text",
-    marker: { size: 16, symbol: g.nodes.map((n) => (n.kind === "function" ? "circle" : "square")),
-              color: g.nodes.map((n) => colour[n.kind] || "#555") },
-  };
-  const arrows = g.edges.filter((e) => pos[e.from] && pos[e.to]).map((e) => ({
-    x: pos[e.to][0], y: pos[e.to][1], ax: pos[e.from][0], ay: pos[e.from][1],
-    xref: "x", yref: "y", axref: "x", ayref: "y", showarrow: true, arrowhead: 2,
-    arrowwidth: 1.2, arrowcolor: "#888", standoff: 9, startstandoff: 9, text: "",
-  }));
-  Plotly.newPlot(box, [nodeTrace], {
-    showlegend: false, dragmode: "pan", hovermode: "closest", annotations: arrows,
-    margin: { t: 10, r: 10, b: 10, l: 10 },
-    xaxis: { visible: false, range: [-3, 4] }, yaxis: { visible: false, autorange: "reversed" },
-  }, { responsive: true, scrollZoom: true, displaylogo: false });
 }

@@ -1,4 +1,5 @@
 /* The websocket to /ws/runs/: reconnects with backoff and tells the page what it is doing. */
+import { gettext } from "./i18n.js";
 export class RunSocket {
   constructor({ onMessage, onState, onReconnect }) {
     this.onMessage = onMessage;
@@ -50,6 +51,6 @@ export function showConnection(state) {
   const badge = document.getElementById("connection");
   if (!badge) return;
   badge.dataset.state = state;
-  badge.textContent = { connecting: "connecting…", open: "connected",
-                        reconnecting: "reconnecting…" }[state] || state;
+  badge.textContent = { connecting: gettext("connecting…"), open: gettext("connected"),
+                        reconnecting: gettext("reconnecting…") }[state] || state;
 }

@@ -2,33 +2,36 @@
    its loss/accuracy curves, decision boundary and progress stream in over the websocket. */
 import { EVENT, STATUS } from "/protocol.js";
 import { ChartGrid, PALETTE } from "./chart-grid.js";
-import { whenPlotlyReady } from "./dom.js";
+import { PLOT_CONFIG, whenPlotly, whenPlotlyReady } from "./dom.js";
 import { drawHeatmaps } from "./histograms.js";
+import { gettext, interpolate } from "./i18n.js";
 import { progressNode } from "./progress.js";
 import { RunData, feedRunEvent } from "./run-data.js";
 import { RunSocket, showConnection } from "./socket.js";
-import { isFinal, showStatus } from "./status.js";
+import { isFinal, showStatus, statusLabel } from "./status.js";
 
 const $ = (id) => document.getElementById(id);
 const form = $("train-form");
 const statusEl = $("train-status"), startBtn = $("start"), stopBtn = $("stop");
-const grid = new ChartGrid($("charts"), { groupByPrefix: true, emptyText: "Start a run to see its curves." });
+// The presets log one point per epoch: the x axis says so.
+const grid = new ChartGrid($("charts"), { groupByPrefix: true, emptyText: gettext("Start a run to see its curves."),
+  stepLabel: gettext("epoch") });
 grid.options.smoothing = 0;
 let current = null;      // RunData of the run shown
 let active = false;
 
 const socket = new RunSocket({
   onMessage: (msg) => {
-    if (msg.type === "invalid") { $("form-error").textContent = msg.message; return; }
+    if (msg.type === "invalid") { showError(msg.message); return; }
     if (!current || msg.run_id !== current.id) return;
     feedRunEvent(current, msg);
     if (msg.type === EVENT.STDOUT || msg.type === EVENT.STDERR) $("train-output").append(msg.text);
     if (msg.type === EVENT.ERROR) $("train-output").append(`${msg.ename}: ${msg.evalue}\n`);
     if (msg.type === EVENT.STATUS) setStatus(msg.status === STATUS.QUEUED && msg.queue_position
-      ? `${msg.status} (position ${msg.queue_position})` : msg.status, msg.status);
+      ? interpolate(gettext("queued (position %(n)s)"), { n: msg.queue_position }) : statusLabel(msg.status), msg.status);
     if (msg.type === EVENT.FINISHED) {
       active = false;
-      setStatus(`${msg.status}${msg.message ? " — " + msg.message : ""}`, msg.status);
+      setStatus(`${statusLabel(msg.status)}${msg.message ? " — " + msg.message : ""}`, msg.status);
       stopBtn.disabled = true; startBtn.disabled = false;
     }
   },
@@ -39,6 +42,26 @@ const socket = new RunSocket({
 function setStatus(text, status) { showStatus(statusEl, status, text); }
 
 function csrf() { return form.querySelector("[name=csrfmiddlewaretoken]").value; }
+
+/* A form value the page or the server refused: the message, and its input marked and focused. */
+class FieldError extends Error {
+  constructor(message, field) { super(message); this.field = field; }
+}
+
+function showError(message, field = null) {
+  clearError();
+  $("form-error").textContent = message;
+  const input = field && form.elements[field];
+  if (input && input.setAttribute) {
+    input.setAttribute("aria-invalid", "true");
+    input.focus();
+  }
+}
+
+function clearError() {
+  $("form-error").textContent = "";
+  form.querySelectorAll("[aria-invalid]").forEach((n) => n.removeAttribute("aria-invalid"));
+}
 
 /* The form as the preset the server checks (it names any field that is wrong). */
 function config() {
@@ -53,9 +76,9 @@ function config() {
     noise: num("noise"), train_fraction: num("train_fraction"), samples: num("samples"),
   };
   for (const [k, v] of Object.entries(cfg)) {
-    if (typeof v === "number" && !Number.isFinite(v)) throw new Error(`"${k}" needs a number`);
+    if (typeof v === "number" && !Number.isFinite(v)) throw new FieldError(interpolate(gettext('"%(field)s" needs a number'), { field: k }), k);
   }
-  if (hidden.some((h) => !Number.isInteger(h))) throw new Error('"hidden layers": whole numbers separated by commas');
+  if (hidden.some((h) => !Number.isInteger(h))) throw new FieldError(gettext('"hidden layers": whole numbers separated by commas'), "hidden");
   if (cfg.dataset === "digits") { delete cfg.noise; delete cfg.samples; }
   return cfg;
 }
@@ -64,25 +87,47 @@ async function post(url, body) {
   const res = await fetch(url, { method: "POST", credentials: "same-origin",
     headers: { "Content-Type": "application/json", "X-CSRFToken": csrf() }, body: JSON.stringify(body) });
   const data = await res.json().catch(() => ({ detail: `HTTP ${res.status}` }));
-  if (!res.ok) throw new Error(data.detail || `HTTP ${res.status}`);
+  if (!res.ok) throw new FieldError(data.detail || `HTTP ${res.status}`, data.field || null);
   return data;
 }
 
 async function start(e) {
   e.preventDefault();
-  $("form-error").textContent = "";
+  clearError();
+  clearResults();   // whatever happens next, the last run's results are not this form's
   let cfg;
-  try { cfg = config(); } catch (err) { $("form-error").textContent = err.message; return; }
+  try { cfg = config(); } catch (err) { refused(err); return; }
   startBtn.disabled = true;
-  setStatus("starting…", "submitting");
+  setStatus(gettext("starting…"), "submitting");
   let run;
   try { run = await post("/dashboard/api/train/", cfg); } catch (err) {
-    $("form-error").textContent = err.message; setStatus("not started", STATUS.REJECTED); startBtn.disabled = false; return;
+    refused(err); startBtn.disabled = false; return;
   }
   show(run);
   active = true;
   stopBtn.disabled = false;
   socket.send({ type: "watch", run_id: run.id });
+}
+
+function refused(err) {
+  showError(err.message, err.field);
+  setStatus(gettext("not started"), STATUS.REJECTED);
+}
+
+/* No run shown: charts, boundary, output, progress and links of the last one cleared. */
+function clearResults() {
+  if (current) current.onChange = () => {};
+  current = null;
+  active = false;
+  stopBtn.disabled = true;
+  grid.setRuns([]);
+  $("heatmaps").querySelectorAll("figure").forEach((f) => f.remove());
+  $("heatmaps").hidden = true;
+  $("train-output").textContent = "";
+  $("progress").replaceChildren();
+  $("run-links").hidden = true;
+  $("code-preview").hidden = true;
+  history.replaceState(null, "", location.pathname);
 }
 
 function show(run) {
@@ -94,6 +139,7 @@ function show(run) {
     $("progress").replaceChildren(progressNode(current.progressInfo(), current.finished));
   };
   grid.setRuns([{ data: current, colour: PALETTE[0], label: run.name }]);
+  $("data-preview").hidden = true;   // the run's own boundary plot shows the data from now on
   $("heatmaps").querySelectorAll("figure").forEach((f) => f.remove());
   $("train-output").textContent = "";
   $("code-preview").textContent = run.code;
@@ -109,22 +155,53 @@ function drawLater() {      // heatmaps change every few epochs: no need to redr
   if (heatTimer) return;
   heatTimer = setTimeout(() => {
     heatTimer = null;
-    whenPlotlyReady(() => drawHeatmaps($("heatmaps"), current.heatmaps));
+    if (current) whenPlotlyReady(() => drawHeatmaps($("heatmaps"), current.heatmaps, gettext("%(tag)s at epoch %(step)s")));
   }, 250);
 }
 
 function stop() {
   if (current) socket.send({ type: "cancel", run_id: current.id });
-  setStatus("stopping…", "stopping");
+  setStatus(gettext("stopping…"), "stopping");
 }
 
 async function showCode() {
-  $("form-error").textContent = "";
+  clearError();
   try {
     const { code } = await post("/dashboard/api/train/code/", config());
     $("code-preview").textContent = code;
     $("code-preview").hidden = false;
-  } catch (err) { $("form-error").textContent = err.message; }
+  } catch (err) { showError(err.message, err.field); }
+}
+
+/* The data set, drawn before Start (the server generates it as the run will: same seed). */
+let previewTimer = null, previewSeq = 0;
+function previewLater() {
+  clearTimeout(previewTimer);
+  previewTimer = setTimeout(preview, 250);
+}
+
+async function preview() {
+  if (current) return;   // a run is shown: its boundary plot has the data
+  const seq = ++previewSeq;
+  let points;
+  try { ({ points } = await post("/dashboard/api/train/preview/", config())); } catch (err) { return; }
+  const box = $("data-preview");
+  if (seq !== previewSeq || current) return;
+  box.hidden = !points;
+  if (!points) return;
+  const trace = (test, label) => {
+    const idx = points.x.map((_, i) => i).filter((i) => points.test[i] === test && points.label[i] === label);
+    return { type: "scatter", mode: "markers", x: idx.map((i) => points.x[i]), y: idx.map((i) => points.y[i]),
+      name: `${gettext("class")} ${label} · ${test ? gettext("test") : gettext("train")}`, hoverinfo: "skip",
+      marker: { size: 6, color: test ? "rgba(0,0,0,0)" : (label ? "#b2182b" : "#1f4e9c"),
+        line: { width: 1.5, color: label ? "#b2182b" : "#1f4e9c" } } };
+  };
+  const plot = box.querySelector(".plot");
+  plot.dataset.points = String(points.x.length);
+  whenPlotly(() => Plotly.react(plot, [trace(false, 0), trace(false, 1), trace(true, 0), trace(true, 1)],
+    { height: 340, margin: { t: 8, r: 8, b: 30, l: 36 }, showlegend: true,
+      legend: { orientation: "h", x: 0, y: -0.12, yanchor: "top", font: { size: 11 } }, yaxis: { scaleanchor: "x" } },
+    PLOT_CONFIG));
 }
 
 function syncFields() {
@@ -142,6 +219,11 @@ function syncFields() {
 form.addEventListener("submit", start);
 form.addEventListener("input", syncFields);
 form.addEventListener("change", syncFields);
+form.addEventListener("input", (e) => { e.target.removeAttribute("aria-invalid"); });
+for (const name of ["dataset", "samples", "noise", "train_fraction"]) {
+  form.elements[name].addEventListener("input", previewLater);
+  form.elements[name].addEventListener("change", previewLater);
+}
 stopBtn.addEventListener("click", stop);
 $("show-code").addEventListener("click", showCode);
 $("smoothing").addEventListener("input", (e) => {
@@ -151,9 +233,10 @@ $("smoothing").addEventListener("input", (e) => {
 $("log-y").addEventListener("change", (e) => grid.setOptions({ logY: e.target.checked }));
 syncFields();
 
-// Reopened with ?run=<id>: show that run again, live if it still runs.
+// Reopened with ?run=<id>: show that run again, live if it still runs; else preview the data.
 const again = new URLSearchParams(location.search).get("run");
-if (again) {
+if (!again) preview();
+else {
   fetch(`/api/runs/${again}/`, { credentials: "same-origin" }).then((r) => (r.ok ? r.json() : null)).then((run) => {
     if (!run) return;
     show({ id: run.id, name: run.name, url: run.url, code: run.code });

@@ -22,11 +22,22 @@ def _free_port():
         return s.getsockname()[1]
 
 
+@pytest.fixture(scope="session")
+def collected_static(tmp_path_factory):
+    """static/ collected as in production (hashed names, gzip, rewritten module imports), into
+    a folder of the test session: the pages under test are what this checkout holds."""
+    root = tmp_path_factory.mktemp("staticfiles")
+    subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
+                   cwd=ROOT, env={**os.environ, "STATIC_ROOT": str(root)}, check=True)
+    return root
+
+
 @pytest.fixture(scope="module")
-def daphne_server(tmp_path_factory):
+def daphne_server(tmp_path_factory, collected_static):
     """daphne serving the site on a free port, on its own SQLite file."""
     tmp = tmp_path_factory.mktemp("live")
     env = {**os.environ, "SQLITE_PATH": str(tmp / "db.sqlite3"), "DEBUG": "0",
+           "STATIC_ROOT": str(collected_static),
            "PLAYGROUND_SECRET_FILE": str(tmp / "secret"), "PYTHONUNBUFFERED": "1"}
     subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT,
                    env=env, check=True)
