@@ -84,13 +84,13 @@ def test_draw_an_autograd_graph(page):
     page.click("#run")
     page.wait_for_selector("#run-status[data-status=succeeded]")
     page.wait_for_selector(".output > .graph .graph-node")
-    labels = page.inner_text(".output > .graph svg")
+    labels = page.text_content(".output > .graph svg")
     for name in ("MulBackward0", "AddBackward0", "AccumulateGrad", "tensor"):
         assert name in labels
     # The displayed tensor has a grad_fn, so it has a Graph button drawing the same graph.
     page.click(".tensor .graph-toggle")
     page.wait_for_selector(".tensor .graph .graph-node")
-    assert "AddBackward0" in page.inner_text(".tensor .graph svg")
+    assert "AddBackward0" in page.text_content(".tensor .graph svg")
 
 
 def test_a_dropped_socket_reconnects_and_reattaches_to_the_run(page):
