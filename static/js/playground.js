@@ -114,8 +114,6 @@ function submit(code) {
   runBtn.disabled = true;
   const example = examples.find((x) => x.code === code);
   socket.send({ type: "run", code, device: $("device").value, ...(example ? { name: example.title } : {}) });
-  // On a phone the output is below the editor: bring it into view.
-  if (matchMedia("(max-width: 800px)").matches) $("output-pane").scrollIntoView({ behavior: "smooth", block: "start" });
 }
 
 function stop() {
@@ -163,6 +161,8 @@ function handle(msg) {
     runBtn.disabled = false;
     history.replaceState(null, "", `?run=${current}`);
     loadHistory();
+    // On a phone the output is below the editor: bring it into view as the run starts.
+    if (matchMedia("(max-width: 800px)").matches) $("output-pane").scrollIntoView({ block: "start" });
     return;
   }
   if (msg.run_id && msg.run_id !== current) {
