@@ -7,6 +7,8 @@ from playground import events
 from playground.runs.downsample import DEFAULT_MAX_POINTS, downsample
 from playground.runs.models import Metric, Run
 
+from . import presets
+
 def loss_tag(names):
     """The series the run list calls "loss": "loss" itself, else a train loss, else any."""
     candidates = sorted(n for n in names if "loss" in n.lower()
@@ -58,6 +60,7 @@ def run_summary(run):
         "tags": sorted(n for n in counts if not n.startswith(events.PROGRESS_METRIC)),
         "points": sum(counts.values()),
         "progress": progress_of(run, counts),
+        "preset": preset_of(run),
     }
 
 
@@ -97,9 +100,26 @@ def run_displays(run, mime):
 
 
 def export_rows(run):
-    """(name, step, value, wall_time) of every point, in the order they are charted."""
-    return Metric.objects.filter(run=run).order_by("name", "step", "id").values_list(
+    """(name, step, value, wall_time) of every point, in the order they are charted; progress
+    bars (``__progress__/...``) are the page's bookkeeping, not the run's data, and stay out."""
+    return Metric.objects.filter(run=run).exclude(name=events.PROGRESS_METRIC).exclude(
+        name__startswith=events.PROGRESS_METRIC + "/").order_by("name", "step", "id").values_list(
         "name", "step", "value", "wall_time").iterator(chunk_size=10_000)
+
+
+def preset_of(run):
+    """The train page's settings of a run it generated (its code's "# Preset: {...}" line, see
+    presets.generate), for the dashboard's side-by-side table; None for any other run."""
+    if run.kind != "training":
+        return None
+    for line in run.code.splitlines()[:5]:
+        if line.startswith(presets.PRESET_LINE):
+            try:
+                preset = json.loads(line[len(presets.PRESET_LINE):])
+            except ValueError:
+                return None
+            return preset if isinstance(preset, dict) else None
+    return None
 
 
 def json_dumps(obj):

@@ -154,10 +154,9 @@ export class ChartGrid {
       legend: { orientation: "h", x: 0, xanchor: "left", y: 1.02, yanchor: "bottom", font: { size: 11 } },
       xaxis: { title: { text: { step: this.stepLabel, relative: gettext("seconds since start"), wall: gettext("wall time") }[xAxis] },
         type: xAxis === "wall" ? "date" : "linear" },
-      // Log scale: one label per power of ten, all in one format (Plotly's default labels the
-      // 2s and 5s between them with a bare digit: "2, 5, 2, 0.1, 5").
-      yaxis: logY ? { type: "log", dtick: 1, tickformat: ".1~e", minor: { ticks: "outside", ticklen: 3, showgrid: true } }
-        : { type: "linear", exponentformat: "e", tickformat: "~g" },
+      // Log scale: every label a whole number (Plotly's default labels the 2s and 5s between
+      // powers of ten with a bare digit: "2, 5, 0.01, 2, 5, 0.1").
+      yaxis: logY ? { type: "log", tickformat: ".2~g" } : { type: "linear", exponentformat: "e", tickformat: "~g" },
     };
     Plotly.react(div, traces, layout, PLOT_CONFIG);
     div.dataset.points = String(traces.filter((t) => t.meta && t.meta.raw).reduce((a, t) => a + t.y.length, 0));

@@ -130,6 +130,29 @@ function startDashboard(root) {
       return { data: d, colour: colourOf(id), label: d.summary.name || id.slice(0, 8) };
     }));
     drawExtras();
+    showHyperparameters();
+  }
+
+  /* The picked runs that the train page made, their settings side by side; a setting that
+     differs between them is marked. */
+  function showHyperparameters() {
+    const box = $("#hyperparameters");
+    const picked = selected.map((id) => runs.get(id)).filter((d) => d.summary.preset);
+    box.hidden = picked.length === 0;
+    if (!picked.length) { box.replaceChildren(); return; }
+    const keys = [...new Set(picked.flatMap((d) => Object.keys(d.summary.preset)))];
+    const show = (v) => (v === undefined ? "–" : Array.isArray(v) ? v.join(", ") || "–" : String(v));
+    box.replaceChildren(el("table", {},
+      el("caption", { class: "sr-only" }, gettext("Settings of the picked runs")),
+      el("thead", {}, el("tr", {}, el("th", { scope: "col" }, gettext("Setting")),
+        ...picked.map((d) => el("th", { scope: "col" }, el("span", { class: "swatch", style: `background:${colourOf(d.id)}` }),
+          " ", d.summary.name || d.id.slice(0, 8))))),
+      el("tbody", {}, ...keys.map((k) => {
+        const values = picked.map((d) => show(d.summary.preset[k]));
+        const differs = new Set(values).size > 1;
+        return el("tr", { "data-key": k }, el("th", { scope: "row" }, k),
+          ...values.map((v) => el("td", { class: differs ? "differs" : null }, v)));
+      }))));
   }
 
   let extrasTimer = null;

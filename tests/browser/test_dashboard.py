@@ -5,6 +5,7 @@ exported as CSV. Screenshots go to test-artifacts/."""
 import csv
 import io
 import json
+import re
 import urllib.request
 
 import pytest
@@ -122,7 +123,10 @@ def test_train_live_compare_two_runs_and_export_csv(page, daphne_server):  # noq
     assert rows[0] == ["name", "step", "value", "wall_time"]
     with urllib.request.urlopen(f"{daphne_server}/api/runs/{second}/metrics/") as res:
         series = json.load(res)["series"]
-    assert len(rows) - 1 == sum(len(points) for points in series.values())
+    # every point of the run's own series; the progress bar's bookkeeping stays out
+    assert not any(r[0].startswith("__progress__") for r in rows)
+    assert len(rows) - 1 == sum(len(points) for name, points in series.items()
+                                if not name.startswith("__progress__"))
     assert sum(1 for r in rows if r[0] == "loss/train") == 15
 
 
@@ -160,3 +164,50 @@ def test_a_big_run_is_drawn_from_about_2000_points_with_its_spike(page):  # noqa
                            f"{trace}.x[{trace}.x.length - 1] === 29999", timeout=20_000)
     assert page.evaluate(f"Math.max(...{trace}.y)") == 100.0      # the spike survived
     assert page.evaluate(f"{trace}.x.includes(12345)")
+
+
+def test_presets_side_by_side_readable_numbers_and_log_ticks(page, browser, daphne_server):
+    first = start_preset(page, "circle", epochs=4, samples=200)
+    page.wait_for_selector("#train-status[data-status=succeeded]", timeout=60_000)
+    page.fill("[name=lr]", "0.003")
+    page.click("#start")
+    page.wait_for_selector("#train-status[data-status=succeeded]", timeout=60_000)
+    second = page.get_attribute("#open-permalink", "href").strip("/").split("/")[-1]
+    page.goto(f"/dashboard/?runs={first},{second}")
+    page.wait_for_selector("#hyperparameters table")
+    lr = page.locator("#hyperparameters tr[data-key=lr] td")
+    assert lr.all_inner_texts() == ["0.03", "0.003"]
+    assert lr.first.get_attribute("class") == "differs"
+    assert page.locator("#hyperparameters tr[data-key=dataset] td.differs").count() == 0
+    # One format for every loss in the table: 4 significant digits, exponent below 0.01.
+    for text in page.locator("#runs-body .last-loss, #runs-body .best-loss").all_inner_texts():
+        value = float(text)
+        assert len(text.replace("-", "").replace(".", "").split("e")[0].lstrip("0")) <= 4, text
+        assert ("e" in text) == (abs(value) < 0.01 and value != 0), text
+    # Log scale: each label a whole number, rising (not "2, 5, 0.01, 2, 5" of bare digits).
+    chart = ".metric-chart[data-tag='loss/train'] .plot"
+    page.wait_for_selector(f"{chart} .main-svg")
+    page.check("#log-y")
+    page.wait_for_function(f"document.querySelector(\"{chart}\").layout.yaxis.type === 'log'")
+    ticks = page.eval_on_selector_all(f"{chart} .ytick text", "ts => ts.map(t => t.textContent)")
+    values = [float(t.replace("\u2212", "-")) for t in ticks]
+    assert len(values) >= 2 and values == sorted(set(values)), ticks
+    # The chart's toolbar keeps "download as PNG" and has no share or cloud button.
+    page.hover(chart)
+    page.wait_for_selector(f"{chart} .modebar-btn[data-title='Download plot as a PNG']")
+    titles = page.eval_on_selector_all(f"{chart} .modebar-btn", "bs => bs.map(b => b.dataset.title || b.getAttribute(\"data-attr\") || \"\")")
+    assert not [t for t in titles if re.search(r"cloud|share|chart studio|edit", t, re.I)], titles
+    page.screenshot(path=str(ARTIFACTS / "dashboard-hyperparameters.png"), full_page=True)
+    # On a phone the run table is a list of cards, each value under its column's name.
+    phone = browser.new_context(viewport={"width": 390, "height": 844}, base_url=daphne_server,
+                                is_mobile=True, has_touch=True,
+                                storage_state=page.context.storage_state())
+    pg = phone.new_page()
+    pg.goto("/dashboard/")
+    pg.wait_for_selector(f"#runs-body tr[data-run-id='{first}']")
+    assert pg.evaluate("getComputedStyle(document.querySelector('#runs-body tr')).display") == "block"
+    assert pg.evaluate("getComputedStyle(document.querySelector('#runs-body td.started'), "
+                       "'::before').content") == '"Started"'
+    assert pg.evaluate("document.documentElement.scrollWidth") <= 390
+    pg.screenshot(path=str(ARTIFACTS / "dashboard-phone-cards.png"), full_page=True)
+    phone.close()
