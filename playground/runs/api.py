@@ -12,7 +12,7 @@ from typing import Literal, Optional
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404
-from ninja import NinjaAPI, Schema
+from ninja import NinjaAPI, Schema, Swagger
 from ninja.errors import HttpError
 from ninja.throttling import AnonRateThrottle
 
@@ -33,8 +33,10 @@ class AddressThrottle(AnonRateThrottle):
 
 # Per-address request rate for every endpoint; starting runs has its own quotas on top.
 request_throttle = AddressThrottle(settings.PLAYGROUND_API_READ_RATE)
+# deepLinking off: its links inside each operation's button are focusable content nested in a
+# button, which screen readers and keyboards cannot use (WCAG, tests/browser/test_a11y.py).
 api = NinjaAPI(title="Tensor playground API", version="1", urls_namespace="api",
-               throttle=[request_throttle])
+               throttle=[request_throttle], docs=Swagger(settings={"deepLinking": False}))
 
 
 # -- schemas -------------------------------------------------------------------------------------
