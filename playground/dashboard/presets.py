@@ -8,14 +8,16 @@ decision-boundary heatmap with the data points every few epochs.
 import json
 import math
 
+from django.utils.translation import gettext_lazy as _
+
 from playground import policy
 
 DATASETS = {
-    "circle": "a disc inside a ring",
-    "xor": "the four quadrants (XOR)",
-    "gaussian": "two Gaussian clusters",
-    "spiral": "two interleaved spirals",
-    "digits": "8x8 handwritten digits (scikit-learn)",
+    "circle": _("a disc inside a ring"),
+    "xor": _("the four quadrants (XOR)"),
+    "gaussian": _("two Gaussian clusters"),
+    "spiral": _("two interleaved spirals"),
+    "digits": _("8x8 handwritten digits (scikit-learn)"),
 }
 TWO_D = ("circle", "xor", "gaussian", "spiral")
 MODELS = ("mlp", "cnn")
@@ -27,7 +29,7 @@ OPTIMIZERS = {
     "adam": "torch.optim.Adam(model.parameters(), lr={lr})",
     "rmsprop": "torch.optim.RMSprop(model.parameters(), lr={lr})",
 }
-OPTIMIZER_LABELS = {"sgd": "SGD", "nesterov": "SGD + Nesterov momentum", "adam": "Adam",
+OPTIMIZER_LABELS = {"sgd": "SGD", "nesterov": _("SGD + Nesterov momentum"), "adam": "Adam",
                     "rmsprop": "RMSprop"}
 DEFAULTS = {"dataset": "spiral", "samples": 400, "noise": 0.1, "train_fraction": 0.7,
             "model": "mlp", "hidden": [32, 32], "activation": "tanh", "optimizer": "adam",

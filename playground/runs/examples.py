@@ -5,9 +5,10 @@ into comments so the block is valid Python), plus a LeNet training example.
 The seed's non-Python blocks (a prose line, a conda command, pasted output) are not runnable
 and are left out.
 """
+from django.utils.translation import gettext_lazy as _
 
 EXAMPLES = [
-    {"slug": "dynamic-graph", "title": "Dynamic graphs: a for loop",
+    {"slug": "dynamic-graph", "title": _("Dynamic graphs: a for loop"),
      "code": '''import torch
 
 # Set up what the tutorial's loop uses.
@@ -20,12 +21,12 @@ for _ in range(T):
     h = torch.matmul(W, h) + b
 print(h)
 '''},
-    {"slug": "version", "title": "Check the version",
+    {"slug": "version", "title": _("Check the version"),
      "code": '''import torch
 print(torch.__version__)
 # The tutorial got '1.3.0'
 '''},
-    {"slug": "create-matrix", "title": "Tensors: create a matrix",
+    {"slug": "create-matrix", "title": _("Tensors: create a matrix"),
      "code": '''import torch
 x = torch.empty(5, 3)  # a 5x3 matrix, not initialised
 print(x)
@@ -33,7 +34,7 @@ print(x)
 x = torch.rand(5, 3)  # a randomly initialised matrix
 print(x)
 '''},
-    {"slug": "create-tensor", "title": "Tensors: from data",
+    {"slug": "create-tensor", "title": _("Tensors: from data"),
      "code": '''import torch
 x = torch.tensor([5.5, 3])  # a tensor made from existing data
 print(x)
@@ -42,7 +43,7 @@ print(x)
 print(x.size())
 # torch.Size([2])  (also available as x.shape)
 '''},
-    {"slug": "addition", "title": "Operations: addition",
+    {"slug": "addition", "title": _("Operations: addition"),
      "code": '''import torch
 x = torch.rand(5, 3)
 
@@ -55,13 +56,13 @@ print(result)
 y.add_(x)  # in place
 print(y)
 '''},
-    {"slug": "indexing", "title": "Operations: indexing",
+    {"slug": "indexing", "title": _("Operations: indexing"),
      "code": '''import torch
 x = torch.rand(5, 3)
 
 print(x[:, 1])  # NumPy-style indexing works on tensors
 '''},
-    {"slug": "view", "title": "Operations: view and item",
+    {"slug": "view", "title": _("Operations: view and item"),
      "code": '''import torch
 x = torch.randn(4, 4)
 y = x.view(16)  # torch.view is like NumPy's reshape
@@ -74,7 +75,7 @@ x = torch.randn(1)
 print(x)
 print(x.item())
 '''},
-    {"slug": "numpy", "title": "NumPy bridge",
+    {"slug": "numpy", "title": _("NumPy bridge"),
      "code": '''import torch
 
 # A Torch Tensor to a NumPy array
@@ -93,7 +94,7 @@ print(b)
 # [2. 2. 2. 2. 2.]
 # tensor([2., 2., 2., 2., 2.], dtype=torch.float64)
 '''},
-    {"slug": "autograd", "title": "Autograd: a first gradient",
+    {"slug": "autograd", "title": _("Autograd: a first gradient"),
      "code": '''import torch
 x = torch.rand(5, 5, requires_grad=True)
 y = torch.rand(5, 5, requires_grad=True)
@@ -102,7 +103,7 @@ z = x**2 + y**3
 z.backward(torch.ones_like(x))
 print(x.grad)
 '''},
-    {"slug": "no-grad", "title": "Autograd: torch.no_grad()",
+    {"slug": "no-grad", "title": _("Autograd: torch.no_grad()"),
      "code": '''import torch
 x = torch.rand(5, 5, requires_grad=True)
 y = torch.rand(5, 5, requires_grad=True)
@@ -163,20 +164,20 @@ loss = criterion(output, target)
 '''
 
 EXAMPLES += [
-    {"slug": "net", "title": "Neural networks: define a Net",
+    {"slug": "net", "title": _("Neural networks: define a Net"),
      "code": NET + "print(net)\n"},
-    {"slug": "net-forward", "title": "Neural networks: a forward pass",
+    {"slug": "net-forward", "title": _("Neural networks: a forward pass"),
      "code": NET + "\n" + NET_OUTPUT + "print(out)\n"},
-    {"slug": "loss", "title": "Neural networks: a loss function",
+    {"slug": "loss", "title": _("Neural networks: a loss function"),
      "code": NET + "\n" + NET_OUTPUT + "\n" + NET_LOSS + "print(loss)\n"},
-    {"slug": "grad-fn", "title": "Autograd: walk grad_fn",
+    {"slug": "grad-fn", "title": _("Autograd: walk grad_fn"),
      "code": NET + "\n" + NET_OUTPUT + "\n" + NET_LOSS + '''
 print(loss.grad_fn)  # MSELoss
 print(loss.grad_fn.next_functions[0][0])  # Linear
 print(loss.grad_fn.next_functions[0][0].next_functions[0][0])  # ReLU
 show_graph(loss)  # and see the whole graph drawn
 '''},
-    {"slug": "next-functions", "title": "Autograd: next_functions of a*(a+2)",
+    {"slug": "next-functions", "title": _("Autograd: next_functions of a*(a+2)"),
      "code": '''import torch
 a = torch.randn(1, requires_grad=True)
 b = a*(a+2)
@@ -185,7 +186,7 @@ print(b.grad_fn.next_functions[1][0].next_functions)
 print(b.grad_fn.next_functions[0][0].variable is a)
 show_graph(b)
 '''},
-    {"slug": "backward", "title": "Neural networks: loss.backward()",
+    {"slug": "backward", "title": _("Neural networks: loss.backward()"),
      "code": NET + "\n" + NET_OUTPUT + "\n" + NET_LOSS + '''
 net.zero_grad()     # zero the gradients
 
@@ -197,7 +198,7 @@ loss.backward()
 print('conv1.bias.grad after backward')
 print(net.conv1.bias.grad)
 '''},
-    {"slug": "optimizer", "title": "Neural networks: update the weights",
+    {"slug": "optimizer", "title": _("Neural networks: update the weights"),
      "code": NET + "\n" + NET_OUTPUT + "\n" + NET_LOSS + '''
 import torch.optim as optim
 
@@ -212,7 +213,7 @@ loss.backward()
 optimizer.step()    # Does the update
 print(loss)
 '''},
-    {"slug": "lenet-training", "title": "Train LeNet (live loss chart)",
+    {"slug": "lenet-training", "title": _("Train LeNet (live loss chart)"),
      "code": NET + '''
 import torch.optim as optim
 from torch.utils.tensorboard import SummaryWriter
