@@ -1,10 +1,6 @@
-"""The pages: the playground editor, a run's permalink, and plotly.js from its package."""
-from pathlib import Path
-
-import plotly
-from django.http import FileResponse, Http404
+"""The pages: the playground editor and a run's permalink."""
+from django.http import Http404
 from django.shortcuts import render
-from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
 from playground import policy
@@ -12,8 +8,6 @@ from playground import policy
 from . import devices, lifecycle
 from .examples import EXAMPLES
 from .models import Run
-
-PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 
 
 def _page_context(request):
@@ -43,10 +37,3 @@ def run_page(request, run_id):
                              request.META.get("REMOTE_ADDR"))
     context.update(run=run, is_owner=run.owner == owner)   # the owner gets a Stop button
     return render(request, "runs/run.html", context)
-
-
-@require_GET
-@cache_control(public=True, max_age=7 * 24 * 3600)
-def plotly_js(request):
-    """plotly.js as the installed plotly package ships it: charts work with no internet."""
-    return FileResponse(PLOTLY_JS.open("rb"), content_type="text/javascript")

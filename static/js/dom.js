@@ -36,8 +36,8 @@ export function loadPlotly() {
   if (!plotlyLoading) {
     plotlyLoading = new Promise((resolve, reject) => {
       const script = el("script", { src: document.body.dataset.plotlySrc });
-      script.addEventListener("load", () => resolve(window.Plotly));
-      script.addEventListener("error", () => { plotlyLoading = null; reject(new Error("plotly.js did not load")); });
+      script.onload = () => resolve(window.Plotly);
+      script.onerror = () => { plotlyLoading = null; reject(new Error("plotly.js did not load")); };
       document.head.append(script);
     });
   }

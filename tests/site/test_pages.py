@@ -18,7 +18,8 @@ def test_playground_page_has_the_editor_controls_and_examples():
     html = res.content.decode()
     for needle in ('id="code"', 'id="run"', 'id="stop"', 'id="device"', 'id="examples"',
                    'id="history"', "vendor/codemirror/lib/codemirror.js",
-                   "vendor/codemirror/mode/python/python.js", "/vendor/plotly.min.js"):
+                   "vendor/codemirror/mode/python/python.js",
+                   'data-plotly-src="/static/vendor/plotly/plotly-cartesian'):
         assert needle in html, needle
     for ex in EXAMPLES:
         assert f'value="{ex["slug"]}"' in html
@@ -51,17 +52,26 @@ def test_vendored_editor_and_page_scripts_are_served_without_collectstatic():
         assert len(body) > 500, path
 
 
-def test_plotly_js_comes_from_the_installed_plotly_package():
-    import plotly
+def test_plotly_js_is_the_plotly_packages_version_in_its_cartesian_bundle():
+    """The vendored partial bundle (static/vendor/plotly) is the same plotly.js release as the
+    full one the plotly Python package ships, with only the cartesian trace types."""
+    import re
     from pathlib import Path
 
-    res = Client().get("/vendor/plotly.min.js")
-    assert res.status_code == 200
-    assert res["Content-Type"].startswith("text/javascript")
-    body = b"".join(res.streaming_content)
-    assert body == (Path(plotly.__file__).parent / "package_data" / "plotly.min.js").read_bytes()
-    assert "max-age" in res["Cache-Control"]
+    import plotly
 
+    full = (Path(plotly.__file__).parent / "package_data" / "plotly.min.js").read_text()[:300]
+    res = Client().get("/static/vendor/plotly/plotly-cartesian.min.js")
+    assert res.status_code == 200
+    head = b"".join(res.streaming_content)[:300].decode()
+    version = re.search(r"plotly\.js v(\d+\.\d+\.\d+)", full)[1]
+    assert f"plotly.js (cartesian - minified) v{version}" in head
+
+
+def test_pages_without_an_editor_or_charts_load_neither():
+    html = Client().get("/docs/engine/").content.decode()
+    assert "codemirror" not in html and "plotly-cartesian.min.js\" defer" not in html
+    assert "<script src=\"/static/vendor/plotly" not in html     # fetched only to draw a chart
 
 def test_permalink_page_shows_the_stored_run_read_only():
     run = Run.objects.create(owner="ip:1.2.3.4", code="print('hello <b>')", status="succeeded",
