@@ -6,6 +6,7 @@ import functools
 import io
 import json
 import time
+import uuid
 
 import regex
 from django.conf import settings
@@ -94,7 +95,14 @@ FILTER_TIME_S = 0.25
 @require_GET
 @throttled
 def runs_json(request):
-    """The caller's recent runs with their last/best loss and progress; ``?q=`` a regex on name."""
+    """The caller's recent runs with their last/best loss and progress (``"mine": true``), and
+    the runs that ``?ids=a,b`` names whoever started them (``"mine": false``: a run's id is
+    its capability, as on its permalink, so a dashboard link shows its runs to anyone it is
+    sent to, read-only); ``?q=`` a regex on name."""
+    try:
+        shared_ids = _run_ids(request.GET.get("ids", ""))
+    except ValueError as exc:
+        return _error(str(exc), 400)
     pattern = request.GET.get("q", "")
     if len(pattern) > FILTER_MAX_CHARS:
         return _error(f"q is {len(pattern)} characters; the limit is {FILTER_MAX_CHARS}", 400)
@@ -102,7 +110,10 @@ def runs_json(request):
         compiled = regex.compile(pattern, regex.IGNORECASE) if pattern else None
     except regex.error as exc:
         return _error(f"q is not a valid regular expression: {exc}", 400)
-    runs = queries.recent_runs(_owner(request), MAX_LISTED_RUNS)
+    owner = _owner(request)
+    runs = queries.recent_runs(owner, MAX_LISTED_RUNS)
+    runs += [r for r in Run.objects.filter(pk__in=shared_ids).order_by("-queued_at")
+             if r.owner != owner]
     if compiled is not None:
         deadline = time.monotonic() + FILTER_TIME_S
         try:
@@ -111,7 +122,23 @@ def runs_json(request):
         except TimeoutError:
             return _error(f"q took longer than {FILTER_TIME_S} s to match the run names (a "
                           "pattern that backtracks, such as (a|a)+$); simplify it", 400)
-    return JsonResponse({"runs": [queries.run_summary(r) for r in runs]})
+    return JsonResponse({"runs": [{**queries.run_summary(r), "mine": r.owner == owner}
+                                  for r in runs]})
+
+
+MAX_SHARED_RUNS = 20
+
+
+def _run_ids(text):
+    """The run ids of a dashboard link's ``?ids=a,b,c`` (at most MAX_SHARED_RUNS)."""
+    ids = [part for part in text.split(",") if part]
+    if len(ids) > MAX_SHARED_RUNS:
+        raise ValueError(f"ids names {len(ids)} runs; a dashboard shows at most "
+                         f"{MAX_SHARED_RUNS} shared runs")
+    try:
+        return [uuid.UUID(part) for part in ids]
+    except ValueError:
+        raise ValueError("ids must be run ids separated by commas") from None
 
 
 @require_GET

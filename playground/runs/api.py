@@ -46,6 +46,10 @@ class RunIn(Schema):
     name: str = ""
 
 
+class RunRename(Schema):
+    name: str
+
+
 class RunCreated(Schema):
     id: uuid.UUID
     status: str
@@ -128,6 +132,22 @@ def refuse_cross_site(request):
                              "start or stop runs here")
 
 
+def json_object(request, example):
+    """The request's JSON body, which must be an object (``example`` says what it looks like)."""
+    if request.content_type != "application/json":
+        raise HttpError(415, "send the body as JSON with Content-Type: application/json")
+    try:
+        body = json.loads(request.body or b"")
+    except RequestDataTooBig:
+        raise HttpError(413, f"the request body is larger than "
+                             f"{settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes") from None
+    except ValueError as exc:
+        raise HttpError(400, f"the body is not valid JSON: {exc}") from None
+    if not isinstance(body, dict):
+        raise HttpError(400, f"the body must be {example}")
+    return body
+
+
 def get_run(run_id):
     try:
         key = uuid.UUID(run_id)
@@ -155,17 +175,7 @@ def create_run(request):
     """Body: `{"code": "...", "device": "cpu"|"cuda", "name"?: "..."}`. Answers at once; the
     run goes on in the background: poll `GET /api/runs/<id>/` or watch it on the websocket."""
     refuse_cross_site(request)
-    if request.content_type != "application/json":
-        raise HttpError(415, "send the body as JSON with Content-Type: application/json")
-    try:
-        body = json.loads(request.body or b"")
-    except RequestDataTooBig:
-        raise HttpError(413, f"the request body is larger than "
-                             f"{settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes") from None
-    except ValueError as exc:
-        raise HttpError(400, f"the body is not valid JSON: {exc}") from None
-    if not isinstance(body, dict):
-        raise HttpError(400, 'the body must be a JSON object like {"code": "...", "device": "cpu"}')
+    body = json_object(request, 'a JSON object like {"code": "...", "device": "cpu"}')
     missing = [k for k in ("code",) if k not in body]
     if missing:
         raise HttpError(400, f'missing field: "{missing[0]}" (the Python source to run)')
@@ -177,7 +187,7 @@ def create_run(request):
         raise HttpError(400, '"name" must be a string')
     run = lifecycle.start_run(body["code"], body.get("device", policy.DEFAULT_DEVICE),
                               owner=caller(request), ip=request.META.get("REMOTE_ADDR"),
-                              user=request.user, kind="api", name=name[:200])
+                              user=request.user, kind="api", name=name[:lifecycle.MAX_NAME_CHARS])
     run.refresh_from_db(fields=["status"])
     return 201, {"id": run.id, "status": run.status, "url": run.get_absolute_url()}
 
@@ -197,6 +207,25 @@ def run_detail(request, run_id: str):
             "finished_at": run.finished_at, "stdout": run.stdout, "stderr": run.stderr,
             "output_truncated": run.output_truncated, "error": run.error,
             "displays": run.displays}
+
+
+@api.patch("/runs/{run_id}/", response={200: RunSummary, 400: Detail, 403: Detail, 404: Detail,
+                                        413: Detail, 415: Detail},
+           summary="Rename a run",
+           openapi_extra={"requestBody": {"required": True, "content": {
+               "application/json": {"schema": RunRename.model_json_schema()}}}})
+def rename_run(request, run_id: str):
+    """Body: `{"name": "..."}`. Only the run's owner may rename it; the name is what the
+    history, the permalink and the dashboard's legends show."""
+    refuse_cross_site(request)
+    run = get_run(run_id)
+    body = json_object(request, 'a JSON object like {"name": "..."}')
+    unknown = sorted(set(body) - {"name"})
+    if unknown:
+        raise HttpError(400, f"unknown field(s): {', '.join(unknown)}; only \"name\" can change")
+    if "name" not in body:
+        raise HttpError(400, 'missing field: "name"')
+    return 200, summary(lifecycle.rename_run(run, caller(request), body["name"]))
 
 
 @api.post("/runs/{run_id}/cancel/", response={202: CancelOut, 403: Detail, 404: Detail,

@@ -6,10 +6,10 @@ The runs queued and running come from the database; the rest is the executor's
 heartbeats in Redis, so every web process shows the same page. Embedded, there is one
 queue: the local pool of sandbox slots of this process.
 """
-from django.contrib.admin.views.decorators import staff_member_required
 from django.db.models import Count
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
 
 from playground import events, policy
 
@@ -36,8 +36,15 @@ def snapshot():
             "workers": list(caps.workers), "problems": list(caps.problems)}
 
 
-@staff_member_required
 def status_page(request):
+    # Staff only; anyone else is told so, and where to sign in, instead of being sent to the
+    # admin's login without a word.
+    if not (request.user.is_active and request.user.is_staff):
+        login = f"{reverse('admin:login')}?next={request.get_full_path()}"
+        if request.GET.get("format") == "json":
+            return JsonResponse({"detail": "the status page is for the site's staff; sign in "
+                                           f"at {login}"}, status=403)
+        return render(request, "runs/status_staff_only.html", {"login_url": login}, status=403)
     data = snapshot()
     if request.GET.get("format") == "json":
         return JsonResponse(data)

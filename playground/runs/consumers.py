@@ -117,8 +117,12 @@ class RunConsumer(AsyncWebsocketConsumer):
         if "code" not in message:
             raise Invalid('"run" needs "code": the Python source to run')
         device = message.get("device", policy.DEFAULT_DEVICE)
+        name = message.get("name", "")   # the page names an example's run after its title
+        if not isinstance(name, str):
+            raise Invalid('"name" must be a string')
         try:
-            run_id = await database_sync_to_async(self._create_run)(message["code"], device)
+            run_id = await database_sync_to_async(self._create_run)(message["code"], device,
+                                                                    name[:lifecycle.MAX_NAME_CHARS])
         except lifecycle.RunRejected as exc:
             raise Invalid(exc.message) from None
         # Subscribe before the executor starts, so no event of this run is missed.
@@ -127,10 +131,10 @@ class RunConsumer(AsyncWebsocketConsumer):
         await self.send_json({"type": "accepted", "run_id": run_id})
         await database_sync_to_async(self._submit)(run_id)
 
-    def _create_run(self, code, device):
+    def _create_run(self, code, device, name=""):
         kind = lifecycle.guess_kind(code) if isinstance(code, str) else "snippet"
         run = lifecycle.create_run(code, device, owner=self.owner(), ip=self.client_ip(),
-                                   user=self.scope.get("user"), kind=kind)
+                                   user=self.scope.get("user"), kind=kind, name=name)
         return str(run.id)
 
     def _submit(self, run_id):

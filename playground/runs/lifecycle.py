@@ -1,6 +1,7 @@
 """A run's life on the site: the one place that checks input and quotas, creates the Run
 row, hands its spec to the executor and cancels it. The websocket consumer, the REST API
 and the dashboard all call it."""
+import re
 import time
 from datetime import timedelta
 
@@ -147,10 +148,35 @@ def guess_kind(code):
     return "training" if ".backward(" in code and ".step(" in code else "snippet"
 
 
+MAX_NAME_CHARS = 200
+
+
 def default_name(code):
-    """The first meaningful line of the code, as a short label for the history list."""
-    for line in code.splitlines():
-        line = line.strip()
+    """A short label for a run without a name (the page names an example's run after its
+    title, the train page after its preset): the code's first comment, else its first def or
+    class ("class Net"), else its first statement that is not an import."""
+    lines = [line.strip() for line in code.splitlines()]
+    for line in lines:
+        text = line.lstrip("#").strip()
+        if line.startswith("#") and text and not line.startswith(("#!", "# -*-")):
+            return text[:60]
+    for line in lines:
+        match = re.match(r"(?:async\s+)?(def|class)\s+(\w+)", line)
+        if match:
+            return f"{match[1]} {match[2]}"
+    for line in lines:
         if line and not line.startswith(("import ", "from ")):
-            return line.lstrip("# ")[:60]
-    return code.strip().splitlines()[0][:60] if code.strip() else "run"
+            return line[:60]
+    return "run"
+
+
+def rename_run(run, owner, name):
+    """Give a run of ``owner`` a new name (what histories and dashboard legends show)."""
+    if run.owner != owner:
+        raise RunRejected("only the person who started a run can rename it", 403)
+    if not isinstance(name, str) or not name.strip():
+        raise RunRejected('"name" must be a non-empty string', 400)
+    check_text("name", name)
+    run.name = name.strip()[:MAX_NAME_CHARS]
+    run.save(update_fields=["name"])
+    return run

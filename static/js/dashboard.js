@@ -18,6 +18,10 @@ function startDashboard(root) {
   const grid = new ChartGrid($("#charts"), { emptyText: gettext("Pick runs in the list to chart them.") });
   const watched = new Set();
   let filter = null;
+  // A dashboard link (?runs=a,b) names runs that may be someone else's: they are listed
+  // under "Shared with me", read-only, for whoever opens the link.
+  const linked = (new URLSearchParams(location.search).get("runs") || "").split(",").filter(Boolean).slice(0, 20);
+  let scope = null;   // "mine" or "shared": which rows the table shows
 
   const socket = new RunSocket({
     onMessage: (msg) => {
@@ -55,7 +59,7 @@ function startDashboard(root) {
   }
 
   async function loadList() {
-    const res = await fetch("/dashboard/api/runs/", { credentials: "same-origin" });
+    const res = await fetch(`/dashboard/api/runs/?ids=${linked.join(",")}`, { credentials: "same-origin" });
     if (!res.ok) { $("#runs-note").textContent = interpolate(gettext("Could not load runs (HTTP %(status)s)."), { status: res.status }); return; }
     const { runs: list } = await res.json();
     const body = $("#runs-body");
@@ -65,6 +69,11 @@ function startDashboard(root) {
       body.append(row(data));
       if (!data.finished) watch(data.id);
     }
+    const shared = list.filter((r) => !r.mine).length;
+    $("#mine-count").textContent = `(${list.length - shared})`;
+    $("#shared-count").textContent = `(${shared})`;
+    $("#shared-scope").hidden = shared === 0;
+    if (scope === null || (scope === "shared" && !shared)) setScope(shared ? "shared" : "mine");
     $("#runs-note").textContent = list.length ? "" : gettext("No runs yet: run some code that logs metrics, or train a preset.");
     applyFilter();
   }
@@ -77,7 +86,7 @@ function startDashboard(root) {
     // data-label: the column's name, shown beside each value when the table is a list of
     // cards (narrow screens, dashboard.css).
     const cell = (cls, label, ...content) => el("td", { class: cls, "data-label": label }, ...content);
-    const tr = el("tr", { "data-run-id": data.id, "data-name": s.name || "" },
+    const tr = el("tr", { "data-run-id": data.id, "data-name": s.name || "", "data-mine": s.mine === false ? "false" : "true" },
       el("td", { class: "pick-cell" }, box, el("span", { class: "swatch" })),
       cell("name", gettext("Name"), el("a", { href: s.url, title: s.name }, s.name || s.id)),
       cell("run-state", gettext("Status")), cell("device", gettext("Device"), s.device),
@@ -188,14 +197,20 @@ function startDashboard(root) {
     }
     let shown = 0;
     for (const tr of root.querySelectorAll("#runs-body tr")) {
-      const show = !filter || filter.test(tr.dataset.name);
+      const show = (tr.dataset.mine === "true") === (scope === "mine") && (!filter || filter.test(tr.dataset.name));
       tr.hidden = !show;
       shown += show;
     }
     $("#runs-count").textContent = interpolate(ngettext("%(n)s run", "%(n)s runs", shown), { n: shown });
   }
 
+  function setScope(value) {
+    scope = value;
+    root.querySelector(`input[name=scope][value=${value}]`).checked = true;
+  }
+
   $("#filter").addEventListener("input", applyFilter);
+  $("#scope").addEventListener("change", (e) => { setScope(e.target.value); applyFilter(); });
   $("#smoothing").addEventListener("input", (e) => {
     $("#smoothing-value").textContent = Number(e.target.value).toFixed(2);
     grid.setOptions({ smoothing: Number(e.target.value) });
@@ -214,8 +229,7 @@ function startDashboard(root) {
   setInterval(() => { if (!document.hidden) loadList(); }, 15000);
 
   loadList().then(() => {
-    const initial = (new URLSearchParams(location.search).get("runs") || "").split(",").filter(Boolean);
-    for (const id of initial) {
+    for (const id of linked) {
       const box = $(`#runs-body tr[data-run-id="${id}"] .pick`);
       if (box) { box.checked = true; toggle(id, true); }
     }

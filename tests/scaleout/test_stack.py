@@ -352,7 +352,7 @@ def test_the_status_page_shows_queue_depth_and_live_workers(stack):
     page = session.get(stack.http("B", "/status/"), timeout=10)
     assert page.status_code == 200 and "worker1@" in page.text
     anonymous = requests.get(stack.http("A", "/status/"), timeout=10, allow_redirects=False)
-    assert anonymous.status_code == 302  # staff only
+    assert anonymous.status_code == 403 and "staff" in anonymous.text  # staff only, and says so
 
 
 def test_a_cuda_run_goes_to_the_gpu_queue_once_a_gpu_worker_is_alive(stack):

@@ -7,9 +7,14 @@ from playground.runs.models import Run
 pytestmark = pytest.mark.django_db
 
 
-def test_the_status_page_is_for_staff_only(client):
+def test_the_status_page_is_for_staff_only_and_says_so(client):
     response = client.get("/status/")
-    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert "Only the site&#x27;s staff" in page or "Only the site's staff" in page
+    assert 'href="/admin/login/?next=/status/"' in page       # where to sign in
+    data = client.get("/status/?format=json")
+    assert data.status_code == 403 and "staff" in data.json()["detail"]
 
 
 def test_embedded_it_counts_the_runs_of_the_local_pool(admin_client, settings):
