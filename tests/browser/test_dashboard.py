@@ -211,3 +211,28 @@ def test_presets_side_by_side_readable_numbers_and_log_ticks(page, browser, daph
     assert pg.evaluate("document.documentElement.scrollWidth") <= 390
     pg.screenshot(path=str(ARTIFACTS / "dashboard-phone-cards.png"), full_page=True)
     phone.close()
+
+
+def test_a_dashboard_link_opens_for_someone_else_read_only(page, browser, daphne_server):
+    page.goto("/")
+    page.wait_for_selector("#connection[data-state=open]")
+    page.evaluate("code => window.playgroundEditor.setValue(code)",
+                  "# shared curve\nfrom torch.utils.tensorboard import log\n"
+                  "for i in range(10):\n    log(step=i, loss=1 / (i + 1))\n")
+    page.click("#run")
+    page.wait_for_selector("#run-status[data-status=succeeded]")
+    run_id = page.evaluate("new URLSearchParams(location.search).get('run')")
+    link = f"/dashboard/?runs={run_id}"
+    other = browser.new_context(base_url=daphne_server)      # another person, another session
+    guest = other.new_page()
+    guest.goto(link)
+    row = f"#runs-body tr[data-run-id='{run_id}']"
+    guest.wait_for_selector(f"{row}:not([hidden])")
+    assert guest.is_checked("input[name=scope][value=shared]")
+    assert guest.inner_text("#shared-count") == "(1)"
+    assert guest.inner_text(f"{row} .name") == "shared curve"
+    guest.wait_for_function(f"({POINTS})('{LOSS_PLOT}') === 10")
+    guest.screenshot(path=str(ARTIFACTS / "dashboard-shared-link.png"), full_page=True)
+    guest.check("input[name=scope][value=mine]")                # their own runs: none
+    assert guest.is_hidden(row)
+    other.close()

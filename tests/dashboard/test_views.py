@@ -191,3 +191,36 @@ def test_presets_train_as_ordinary_sandboxed_runs(preset, boundary):
         assert h["step"] == epochs - 1 and len(h["z"]) == presets.BOUNDARY_GRID
         assert len(h["points"]["x"]) == preset.get("samples", presets.DEFAULTS["samples"])
     assert "epoch" in run.stdout
+
+
+@pytest.mark.django_db
+def test_a_dashboard_link_lists_its_runs_for_anyone_marked_not_mine():
+    theirs = Run.objects.create(owner="session:someone-else", code="print(1)", name="their run",
+                                status="succeeded")
+    visitor = Client()
+    visitor.get("/dashboard/")
+    mine = Run.objects.create(owner=f"session:{visitor.session.session_key}", code="print(2)",
+                              name="my run", status="succeeded")
+    alone = visitor.get("/dashboard/api/runs/").json()["runs"]
+    assert [(r["name"], r["mine"]) for r in alone] == [("my run", True)]
+    linked = visitor.get(f"/dashboard/api/runs/?ids={theirs.id},{mine.id}").json()["runs"]
+    assert [(r["name"], r["mine"]) for r in linked] == [("my run", True), ("their run", False)]
+    assert visitor.get("/dashboard/api/runs/?ids=nope").status_code == 400
+    many = ",".join([str(theirs.id)] * 21)
+    assert "at most 20" in visitor.get(f"/dashboard/api/runs/?ids={many}").json()["detail"]
+
+
+@pytest.mark.django_db
+def test_the_export_leaves_out_progress_bars_and_the_summary_carries_a_presets_settings():
+    from playground.dashboard import queries
+
+    cfg, code = presets.generate({"dataset": "xor", "epochs": 3})
+    run = Run.objects.create(owner="ip:1", code=code, kind="training", status="succeeded")
+    for name in ("loss/train", "__progress__/epochs", "__progress__"):
+        run.metrics.create(name=name, step=0, value=1.0, wall_time=1.0)
+    rows = Client().get(f"/api/runs/{run.id}/metrics.csv")
+    text = b"".join(rows.streaming_content).decode()
+    assert "loss/train" in text and "__progress__" not in text
+    assert queries.run_summary(run)["preset"] == cfg
+    snippet = Run.objects.create(owner="ip:1", code="# Preset: {}\nprint(1)", status="succeeded")
+    assert queries.run_summary(snippet)["preset"] is None       # only the train page's runs

@@ -39,7 +39,7 @@ def test_gpu_option_is_disabled_with_a_reason_when_there_is_no_gpu(monkeypatch):
                         lambda self, device: "no CUDA device here" if device == "cuda" else None)
     html = Client().get("/").content.decode()
     assert '<option value="cuda" disabled>' in html
-    assert "GPU: no CUDA device here." in html
+    assert "GPU unavailable: no CUDA device here." in html
 
 
 def test_vendored_editor_and_page_scripts_are_served_without_collectstatic():
