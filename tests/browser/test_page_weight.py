@@ -2,6 +2,7 @@
 cold cache, measured in Chromium through the DevTools protocol, and the load time. The
 numbers are printed (run with -s) for the README; the limits are the issue's targets."""
 import json
+import re
 
 import pytest
 
@@ -39,10 +40,25 @@ def measure(browser, base_url, path):
 
 def test_page_weights_cold(browser, daphne_server):
     pages = {"/": "playground", "/dashboard/": "dashboard", "/dashboard/train/": "train",
-             "/no-such-page/": "404"}
+             "/docs/engine/": "engine-docs", "/no-such-page/": "404"}
     results = {name: measure(browser, daphne_server, path) for path, name in pages.items()}
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "page-weights.json").write_text(json.dumps(results, indent=2))
     print("\npage weights (bytes transferred, cold cache):", json.dumps(results, indent=2))
     assert results["playground"]["js"] < 1200 * KB
-    assert results["404"]["total"] < 400 * KB
+    for chartless in ("engine-docs", "404"):
+        assert results[chartless]["total"] < 400 * KB, chartless
+
+
+def test_static_files_are_hashed_compressed_and_cached_for_a_year(page):
+    responses = []
+    page.on("response", lambda r: responses.append(r) if "/static/" in r.url else None)
+    page.goto("/")
+    page.wait_for_selector("#connection[data-state=open]")
+    scripts = [r for r in responses if r.url.endswith(".js")]
+    assert scripts
+    for r in scripts:
+        assert re.search(r"\.[0-9a-f]{12}\.js$", r.url), r.url            # a hashed name
+        headers = r.all_headers()
+        assert "max-age=315360000" in headers["cache-control"], r.url
+        assert headers.get("content-encoding") == "gzip", r.url
