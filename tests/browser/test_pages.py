@@ -41,4 +41,4 @@ def test_an_examples_run_is_named_after_it_and_its_owner_renames_it(page):
     page.wait_for_function("document.getElementById('run-title').textContent === 'LeNet, first try'")
     assert page.title().startswith("LeNet, first try ·")
     page.goto("/")
-    page.wait_for_function("document.querySelector('#history li a').textContent === 'LeNet, first try'")
+    page.wait_for_function("(document.querySelector('#history li a') || {}).textContent === 'LeNet, first try'")
