@@ -31,31 +31,7 @@ const socket = new RunSocket({
     }
   },
   onState: showConnection,
-  onReconnect: () => { first = true; socket.send({ type: "watch", run_id: runId });
-
-/* The owner renames the run (PATCH /api/runs/<id>/): the history and the dashboard's legends
-   show the new name. */
-const renameBtn = document.getElementById("rename");
-if (renameBtn) {
-  const form = document.getElementById("rename-form"), input = document.getElementById("rename-input");
-  const title = document.getElementById("run-title"), error = document.getElementById("rename-error");
-  const editing = (on) => { form.hidden = !on; renameBtn.hidden = on; title.hidden = on; if (on) input.focus(); };
-  renameBtn.addEventListener("click", () => editing(true));
-  document.getElementById("rename-cancel").addEventListener("click", () => editing(false));
-  form.addEventListener("submit", async (e) => {
-    e.preventDefault();
-    error.textContent = "";
-    const res = await fetch(`/api/runs/${runId}/`, { method: "PATCH", credentials: "same-origin",
-      headers: { "Content-Type": "application/json" }, body: JSON.stringify({ name: input.value }) });
-    const body = await res.json().catch(() => ({ detail: `HTTP ${res.status}` }));
-    if (!res.ok) { error.textContent = body.detail; input.setAttribute("aria-invalid", "true"); return; }
-    input.removeAttribute("aria-invalid");
-    title.textContent = body.name;
-    document.title = document.title.replace(/^[^·]*·/, `${body.name} ·`);
-    editing(false);
-    renameBtn.focus();
-  });
-} },
+  onReconnect: () => { first = true; socket.send({ type: "watch", run_id: runId }); },
 });
 if (stopBtn) {
   stopBtn.addEventListener("click", () => {
