@@ -1,6 +1,7 @@
-"""The JavaScript half of the translations: Django's JavaScriptCatalog (the "djangojs"
-domain) under a URL that names the language and the catalog's version, so browsers may cache
-it for a long time and still get a new one when either changes."""
+"""What the pages' scripts need of the translations (docs/i18n.md): Django's JavaScriptCatalog
+(the "djangojs" domain) under a URL that names the language and the catalog's version, so
+browsers may cache it for a long time and still get a new one when either changes; and each
+status's word in the page's language."""
 import hashlib
 
 from django.conf import settings
@@ -27,7 +28,7 @@ javascript_catalog = cache_control(public=True, max_age=365 * 24 * 3600)(
     JavaScriptCatalog.as_view(domain="djangojs"))
 
 
-def catalog_url(request):
+def page_context(request):
     """Template context: the catalog's URL for this request's language, and the status words."""
     return {"JS_CATALOG_URL": f"{reverse('javascript_catalog')}?l="
                               f"{translation.get_language()}&v={VERSION}",

@@ -80,7 +80,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
-                "playground.i18n.catalog_url",
+                "playground.i18n.page_context",   # the scripts' catalog, status words
             ],
         },
     },

@@ -40,13 +40,13 @@ def test_pages_render_with_their_controls():
     client = Client()
     page = client.get("/dashboard/").content.decode()
     for needle in ('id="filter"', 'id="smoothing"', 'value="0.6"', 'id="log-y"', 'id="x-axis"',
-                   'value="relative"', 'value="wall"', "js/dashboard.js", "css/dashboard.css"):
+                   'value="relative"', 'value="wall"', "js/dashboard.", "css/dashboard."):  # (hashed)
         assert needle in page
     train = client.get("/dashboard/train/").content.decode()
     for needle in ('value="circle"', 'value="xor"', 'value="gaussian"', 'value="spiral"',
                    'value="digits"', 'value="cnn"', 'value="nesterov"', 'value="rmsprop"',
                    'name="noise"', 'name="train_fraction"', 'name="batch_size"', 'name="epochs"',
-                   'name="device"', "js/train.js", "csrfmiddlewaretoken"):
+                   'name="device"', "js/train.", "csrfmiddlewaretoken"):
         assert needle in train
 
 
