@@ -3,14 +3,11 @@ row, hands its spec to the executor and cancels it. The websocket consumer, the 
 and the dashboard all call it."""
 import re
 import time
-from datetime import timedelta
-
-from django.utils import timezone
 
 from playground import events, policy
 from playground.executors import get_executor
 
-from . import devices
+from . import devices, quota
 from .models import Run
 from .sink import event_sink
 
@@ -71,39 +68,19 @@ def validate(code, device):
         raise RunRejected(f"{p.device(device).label} runs are not available: {reason}", 409)
 
 
-def check_quota(owner, ip):
-    p = policy.current()
-    active = Run.objects.filter(owner=owner, status__in=(events.QUEUED, events.RUNNING)).count()
-    limit = p.active_runs_per_client
-    if active >= limit:
-        raise RunRejected(f"you already have {active} runs queued or running (the limit is "
-                          f"{limit}); wait for one to finish or stop it", 429)
-    # A session costs one page load: a client that drops its cookie for each run is a new
-    # "person" every time. Its address stays the same, so active runs are capped per
-    # address too (more generously: a classroom shares one).
-    per_address = p.active_runs_per_address
-    if ip and Run.objects.filter(client_ip=ip, status__in=(events.QUEUED, events.RUNNING)
-                                 ).count() >= per_address:
-        raise RunRejected(f"your network address already has {per_address} runs queued or "
-                          f"running (the limit is {per_address}); wait for one to finish", 429)
-    since = timezone.now() - timedelta(minutes=1)
-    recent = Run.objects.filter(queued_at__gte=since)
-    recent = recent.filter(client_ip=ip) if ip else recent.filter(owner=owner)
-    per_minute = p.runs_per_minute
-    if recent.count() >= per_minute:
-        raise RunRejected(f"too many runs: the limit is {per_minute} a minute; try again shortly",
-                          429)
-
-
 def create_run(code, device=policy.DEFAULT_DEVICE, *, owner, ip=None, user=None, kind="snippet",
                name=""):
     """Validate, check quotas and store the Run (queued). Returns it, not yet submitted."""
     validate(code, device)
     check_text("name", name)
-    check_quota(owner, ip)
-    return Run.objects.create(
-        owner=owner, user=user if getattr(user, "is_authenticated", False) else None,
-        client_ip=ip, code=code, device=device, kind=kind, name=name or default_name(code))
+    # Checked and stored in one locked transaction: runs submitted at once are admitted one
+    # after another, so none slips past a limit (quota.py).
+    try:
+        return quota.admit(quota.clauses_for(owner, ip, kind), lambda: Run.objects.create(
+            owner=owner, user=user if getattr(user, "is_authenticated", False) else None,
+            client_ip=ip, code=code, device=device, kind=kind, name=name or default_name(code)))
+    except quota.QuotaExceeded as exc:
+        raise RunRejected(str(exc), 429) from None
 
 
 def submit(run):
