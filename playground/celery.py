@@ -32,6 +32,9 @@ app.add_defaults({
     "task_serializer": "json",
     "accept_content": ["json"],
     "broker_connection_retry_on_startup": True,
+    # Kombu's Redis transport, fixed so that a worker survives a Redis restart under a
+    # running task instead of exiting ("Unrecoverable error: AttributeError ... hostname").
+    "broker_transport": "playground.executors.broker:Transport",
     # Longer than any run may take (training runs get 10 minutes), so a message is only
     # handed out again when its worker is really gone.
     "broker_transport_options": {"visibility_timeout": 3600},
