@@ -89,6 +89,10 @@ class CeleryExecutor(Executor):
         p = policy.current()
         devices = {d: None if d == policy.DEFAULT_DEVICE else
                    unreachable or fleet.no_worker_reason(d, workers) for d in p.device_names}
+        if unreachable is None and fleet.no_worker_reason(policy.DEFAULT_DEVICE, workers):
+            # Its runs are taken and wait; after three leases without a worker they fail.
+            problems.append(f"{fleet.no_worker_reason(policy.DEFAULT_DEVICE, workers)}: "
+                            f"{fleet.start_worker_hint(policy.DEFAULT_DEVICE)}")
         queues = []
         for device in p.devices:
             serving = [w for w in workers if device.queue in w["queues"]]

@@ -23,8 +23,9 @@ from django.conf import settings
 from playground import policy
 
 PREFIX = "playground:"
-NO_WORKER = ("no {label} worker is running right now (start one with: "
-             "celery -A playground worker -Q {queue})")
+# What users read says what happened; how to fix it is for operators (logs, /status/).
+NO_WORKER = "no {label} worker is running right now"
+START_WORKER = "start one with: celery -A playground worker -Q {queue} (see docs/deploy.md)"
 CANCEL_TTL_S = 24 * 3600
 ENQUEUED_TTL_S = 7 * 24 * 3600
 
@@ -110,6 +111,11 @@ def no_worker_reason(device, workers):
     if any(device.queue in w["queues"] for w in workers):
         return None
     return NO_WORKER.format(label=device.label, queue=device.queue)
+
+
+def start_worker_hint(device):
+    """What an operator runs to serve ``device``'s queue."""
+    return START_WORKER.format(queue=policy.current().device(device).queue)
 
 
 def unreachable(exc):

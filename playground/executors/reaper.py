@@ -8,9 +8,9 @@ run store's row locks make them agree, so it does not matter how many there are.
   gone until the workers renew them a moment later) ends no healthy run.
 - A queued run whose task message is gone (fleet's "enqueued" marker missing: Redis came
   back empty, or the web process died between storing and sending it) is sent again.
-- A queued run on a device other than the default (a GPU) while no worker has served that
-  device's queue for three leases is failed with a message saying so, instead of waiting
-  for a host that is not coming.
+- A queued run while no worker has served its device's queue for three leases (no GPU host,
+  or every CPU worker down and not coming back) is failed with a message saying so, instead
+  of waiting for a host that is not coming; the log says how to start one.
 """
 import logging
 import threading
@@ -25,8 +25,8 @@ from . import fleet
 log = logging.getLogger("playground.executors")
 
 WORKER_LOST = "worker lost: the worker executing this run stopped (killed, or its host went down)"
-NO_WORKER = ("no {label} worker took this run: none has been running for {grace:g} s "
-             "(start one with: celery -A playground worker -Q {queue})")
+NO_WORKER = ("no {label} worker took this run: none has been running for {grace:g} s; "
+             "try again later")
 
 
 class Reaper:
@@ -89,19 +89,21 @@ class Reaper:
         workers = list(fleet.live_workers().values())
         failed = []
         for device in policy.current().devices:
-            if device.name == policy.DEFAULT_DEVICE:
-                continue  # its runs wait for a worker: there is always meant to be one
             if fleet.no_worker_reason(device.name, workers) is None:
                 self._worker_missing_since.pop(device.name, None)
                 continue
             since = self._worker_missing_since.setdefault(device.name, now)
             if now - since < grace:
                 continue
-            message = NO_WORKER.format(label=device.label, queue=device.queue, grace=grace)
-            for run_id, _ in self.store.queued(older_than_s=grace, device=device.name):
-                if self.store.finish(str(run_id), events.FAILED, message,
-                                     expected=(events.QUEUED,)):
-                    failed.append(str(run_id))
+            message = NO_WORKER.format(label=device.label, grace=grace)
+            ended = [str(run_id) for run_id, _ in
+                     self.store.queued(older_than_s=grace, device=device.name)
+                     if self.store.finish(str(run_id), events.FAILED, message,
+                                          expected=(events.QUEUED,))]
+            failed += ended
+            if ended:
+                log.error("reaper: no worker serves queue %s: %s", device.queue,
+                          fleet.start_worker_hint(device.name))
         return failed
 
 

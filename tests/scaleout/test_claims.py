@@ -123,18 +123,35 @@ def test_the_reaper_spares_a_run_whose_lease_comes_back_as_after_a_redis_restart
     assert run.status == events.RUNNING
 
 
-def test_queued_cuda_runs_fail_when_no_gpu_worker_comes(redis_fleet):
-    run = stored_run(device="cuda")
+@pytest.mark.parametrize("device, label", [("cuda", "GPU"), ("cpu", "CPU")])
+def test_queued_runs_fail_when_no_worker_serves_their_queue(redis_fleet, device, label, caplog):
+    run = stored_run(device=device)
     Run.objects.filter(pk=run.id).update(queued_at=run.queued_at.replace(year=2000))
-    fleet.mark_enqueued(str(run.id))            # its message is there; no GPU worker takes it
+    fleet.mark_enqueued(str(run.id))            # its message is there; no worker takes it
     reaper = Reaper(run_store, send_run)
-    assert reaper.tick()["no_worker"] == []    # give GPU workers three leases to show up
+    assert reaper.tick()["no_worker"] == []    # give workers three leases to show up
     time.sleep(1.3)
     assert reaper.tick()["no_worker"] == [str(run.id)]
     run.refresh_from_db()
-    assert run.status == events.FAILED and run.message == NO_WORKER.format(
-        label="GPU", queue="gpu", grace=1.2)
-    assert "celery -A playground worker -Q gpu" in run.message
+    assert run.status == events.FAILED and run.message == NO_WORKER.format(label=label, grace=1.2)
+    # Users read a plain sentence; the command that fixes it is for the operator's log.
+    assert "celery" not in run.message
+    queue = policy.current().device(device).queue
+    assert f"celery -A playground worker -Q {queue}" in caplog.text
+
+
+def test_a_queued_run_waits_while_a_worker_serves_its_queue(redis_fleet):
+    run = stored_run()
+    Run.objects.filter(pk=run.id).update(queued_at=run.queued_at.replace(year=2000))
+    fleet.mark_enqueued(str(run.id))
+    fleet.beat("cpu1@host", ["cpu"], 2, 2)      # alive, busy with other runs
+    reaper = Reaper(run_store, send_run)
+    reaper.tick()
+    time.sleep(1.3)
+    fleet.beat("cpu1@host", ["cpu"], 2, 2)
+    assert reaper.tick()["no_worker"] == []
+    run.refresh_from_db()
+    assert run.status == events.QUEUED
 
 
 def test_gpu_availability_follows_live_gpu_workers(redis_fleet):
