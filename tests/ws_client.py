@@ -33,3 +33,10 @@ async def until_finished(comm, timeout=60):
         got.append(msg)
         if msg["type"] == "finished":
             return got
+
+
+def json_of(output):
+    """The JSON object of a ``receive_output`` message that carries a text frame."""
+    import json
+
+    return json.loads(output["text"])

@@ -1,5 +1,8 @@
 """The websocket at /ws/runs/: start, cancel and watch runs; every event of a watched run is
-forwarded as it is published to the channel-layer group "run.<id>"."""
+forwarded as it is published to the channel-layer group "run.<id>", with its sequence
+number, so a client notices events that never reached it (a Redis outage drops what is
+published meanwhile) and watches again (docs/api.md)."""
+import asyncio
 import json
 import logging
 import math
@@ -24,6 +27,13 @@ log = logging.getLogger(__name__)
 # Open sockets per client address in this process: each holds a task and buffers, so one
 # client may not open thousands (PLAYGROUND_MAX_SOCKETS_PER_ADDRESS).
 _open_sockets = Counter()
+
+# A watched run that sent nothing for this long is compared with its stored copy: events
+# stored but never heard (published while Redis was away, the last one included) leave a
+# hole in the client's copy that no later event shows, so the socket is closed with
+# LOST_EVENTS and the client reconnects and watches again.
+SILENCE_CHECK_S = 5.0
+LOST_EVENTS = 4009
 
 
 class Invalid(Exception):
@@ -50,6 +60,8 @@ class RunConsumer(AsyncWebsocketConsumer):
         # run id -> seq of the last event already sent to this socket (live ones at or
         # below it were part of the replay and are dropped).
         self.watching = {}
+        self.heard_at = {}               # run id -> monotonic time of its last live event
+        self.lost_event_check = None
         self.recent_messages = deque()   # monotonic times of this minute's messages
         # AllowedHostsOriginValidator (asgi.py) compares host names only: a page on another
         # port of the same host (another local app) would pass and act with this site's
@@ -66,9 +78,12 @@ class RunConsumer(AsyncWebsocketConsumer):
         self.counted_as = address
         remember_consumer_loop()
         await self.accept()
+        self.lost_event_check = asyncio.create_task(self._check_for_lost_events())
 
     async def disconnect(self, code):
         self._release_address()
+        if self.lost_event_check is not None:
+            self.lost_event_check.cancel()
         # Runs go on without the page; a reconnecting page re-attaches with "watch".
         for run_id in list(self.watching):
             await self.channel_layer.group_discard(group_name(run_id), self.channel_name)
@@ -127,6 +142,7 @@ class RunConsumer(AsyncWebsocketConsumer):
             raise Invalid(exc.message) from None
         # Subscribe before the executor starts, so no event of this run is missed.
         self.watching[run_id] = 0
+        self.heard_at[run_id] = time.monotonic()
         await self.channel_layer.group_add(group_name(run_id), self.channel_name)
         await self.send_json({"type": "accepted", "run_id": run_id})
         await database_sync_to_async(self._submit)(run_id)
@@ -155,6 +171,11 @@ class RunConsumer(AsyncWebsocketConsumer):
     async def watch_run(self, message):
         run = await self._run_from(message)
         run_id = str(run.id)
+        after = message.get("after_seq")
+        if after is not None and (isinstance(after, bool) or not isinstance(after, int)
+                                  or after < 0):
+            raise Invalid('"after_seq" must be the seq (an integer >= 0) of the last event '
+                          "of this run you have")
         # Each live watch is a group membership and a stream of events: bounded per socket.
         # (Finished runs are replayed and dropped, so they do not count.)
         limit = settings.PLAYGROUND_MAX_WATCHES_PER_SOCKET
@@ -167,14 +188,21 @@ class RunConsumer(AsyncWebsocketConsumer):
         position = (await database_sync_to_async(lifecycle.executor().queue_position)(run_id)
                     if run.status == QUEUED else None)  # the Celery executor asks the DB
         replay, last_seq = await database_sync_to_async(stored_events)(run_id, position)
+        self.heard_at[run_id] = time.monotonic()
+        if after is not None and after >= last_seq and replay[-1]["type"] != "finished":
+            # The client has every event stored so far: it goes on from there, no replay.
+            self.watching[run_id] = after
+            return
+        # The stored run as it is at last_seq: it replaces whatever the client had.
         self.watching[run_id] = last_seq
         for event in replay:
-            await self.send_json(event)
+            await self.send_json({**event, "seq": last_seq, "replay": True})
         if replay and replay[-1]["type"] == "finished":   # nothing more will come
             await self._unwatch(run_id)
 
     async def _unwatch(self, run_id):
         self.watching.pop(run_id, None)
+        self.heard_at.pop(run_id, None)
         await self.channel_layer.group_discard(group_name(run_id), self.channel_name)
 
     async def _run_from(self, message):
@@ -192,20 +220,45 @@ class RunConsumer(AsyncWebsocketConsumer):
 
     # -- server -> client ----------------------------------------------------------------------
     async def run_events(self, message):
-        """A batch published by the event sink."""
+        """A batch published by the event sink. Each event goes out with its ``seq``: one
+        that skips numbers tells the client that events were lost on the way here."""
         run_id = message["run_id"]
         seen = self.watching.get(run_id)
         if seen is None:
             return
+        self.heard_at[run_id] = time.monotonic()
         for event in message["events"]:
             if event["seq"] <= seen:
                 continue
             seen = event["seq"]
-            await self.send_json({k: v for k, v in event.items() if k != "seq"})
+            await self.send_json(event)
             if event["type"] == "finished":
                 await self._unwatch(run_id)
                 return
         self.watching[run_id] = seen
+
+    async def _check_for_lost_events(self):
+        """Every few seconds, the watched runs that went quiet: if the stored copy of one is
+        ahead of what this socket sent, what follows was lost on the way (a Redis outage)
+        and no later event will show the client the hole: close, so that it watches again."""
+        while True:
+            await asyncio.sleep(SILENCE_CHECK_S)
+            now = time.monotonic()
+            quiet = [rid for rid, at in self.heard_at.items() if now - at >= SILENCE_CHECK_S]
+            if not quiet:
+                continue
+            try:
+                stored = await database_sync_to_async(_stored_seqs)(quiet)
+            except Exception:  # the database away: look again next time
+                log.exception("could not compare watched runs with their stored copies")
+                continue
+            behind = [rid for rid in quiet if rid in self.watching
+                      and stored.get(rid, 0) > self.watching[rid]]
+            if behind:
+                log.warning("a websocket missed events of run(s) %s (stored, never heard): "
+                            "closing it for the client to watch again", ", ".join(behind))
+                await self.close(code=LOST_EVENTS)
+                return
 
     async def send_json(self, content):
         try:
@@ -232,6 +285,12 @@ class RunConsumer(AsyncWebsocketConsumer):
     def client_ip(self):
         client = self.scope.get("client")
         return client[0] if client else None
+
+
+def _stored_seqs(run_ids):
+    """{run id: seq of its last stored event} for ``run_ids``."""
+    return {str(rid): seq for rid, seq in
+            Run.objects.filter(pk__in=run_ids).values_list("id", "last_seq")}
 
 
 def _short(value, limit=60):

@@ -50,7 +50,7 @@ async def test_points_stream_while_the_run_goes_and_none_are_lost():
     bar = [p for m in metrics for p in m["points"] if p["name"] == "__progress__/steps"]
     assert bar[0]["step"] == 0 and bar[-1]["step"] == 3000 and bar[-1]["value"] == 3000
     assert len(metrics) <= 10 * got[-1]["duration_ms"] / 1000 + 3
-    assert set(metrics[0]) == {"type", "run_id", "points"}
+    assert set(metrics[0]) == {"type", "run_id", "points", "seq"}
     assert set(metrics[0]["points"][0]) == {"name", "step", "value", "wall_time"}
 
 

@@ -111,6 +111,8 @@ async def test_watch_replays_a_stored_run_in_stream_order():
     comm = await connected()
     await comm.send_json_to({"type": "watch", "run_id": rid})
     got = [await comm.receive_json_from(timeout=5) for _ in range(6)]
+    # The stored run as of its last event (seq 9), marked as a replay: it replaces a copy.
+    assert all(m.pop("seq") == 9 and m.pop("replay") is True for m in got)
     assert got == [
         {"type": "stdout", "run_id": rid, "text": "hello\n"},
         {"type": "stderr", "run_id": rid, "text": "careful\n"},
@@ -136,7 +138,8 @@ async def test_live_events_already_replayed_are_not_sent_twice():
     comm = await connected()
     await comm.send_json_to({"type": "watch", "run_id": rid})
     assert await comm.receive_json_from(timeout=5) == {"type": "status", "run_id": rid,
-                                                       "status": "running"}
+                                                       "status": "running", "seq": 2,
+                                                       "replay": True}
     assert (await comm.receive_json_from(timeout=5))["text"] == "a\n"
     from channels.layers import get_channel_layer
     await get_channel_layer().group_send(group_name(rid), {
@@ -144,7 +147,7 @@ async def test_live_events_already_replayed_are_not_sent_twice():
             {"type": "stdout", "run_id": rid, "text": "a\n", "seq": 2},       # already replayed
             {"type": "stdout", "run_id": rid, "text": "b\n", "seq": 3}]})
     assert await comm.receive_json_from(timeout=5) == {"type": "stdout", "run_id": rid,
-                                                       "text": "b\n"}
+                                                       "text": "b\n", "seq": 3}
     assert await comm.receive_nothing(timeout=0.2)
     await comm.disconnect()
 
@@ -182,6 +185,6 @@ async def test_nan_never_reaches_the_browser_as_invalid_json():
              "data": {"values": [1.0, float("nan"), [float("inf")]]}}]})
     frame = await comm.receive_from(timeout=5)
     assert strict_json.loads(frame, parse_constant=lambda c: pytest.fail(f"{c} in a frame")) == {
-        "type": "display", "run_id": rid, "mime": "application/json",
+        "type": "display", "run_id": rid, "mime": "application/json", "seq": 1,
         "data": {"values": [1.0, None, [None]]}}
     await comm.disconnect()

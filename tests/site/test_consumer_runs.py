@@ -27,16 +27,19 @@ async def test_a_run_streams_accepted_status_output_display_finished_in_order():
     types = [m["type"] for m in got]
     assert types[0] == "status" and types[-1] == "finished"
     assert all(m["run_id"] == rid for m in got)
+    # Each event carries its sequence number: a client sees a lost one as a skipped number.
+    assert [m["seq"] for m in got] == list(range(1, len(got) + 1))
     assert "".join(m["text"] for m in got if m["type"] == "stdout") == "hello\n42\n"
     display = next(m for m in got if m["type"] == "display")
-    assert display == {"type": "display", "run_id": rid, "mime": "text/plain", "data": "'shown'"}
+    assert display == {"type": "display", "run_id": rid, "mime": "text/plain", "data": "'shown'",
+                       "seq": display["seq"]}
     assert types.index("display") > max(i for i, t in enumerate(types) if t == "stdout")
     finished = got[-1]
-    assert set(finished) == {"type", "run_id", "status", "duration_ms", "message"}
+    assert set(finished) == {"type", "run_id", "status", "duration_ms", "message", "seq"}
     assert finished["status"] == "succeeded"
     for m in got:   # exactly the protocol's keys
         if m["type"] == "status":
-            assert set(m) <= {"type", "run_id", "status", "queue_position"}
+            assert set(m) <= {"type", "run_id", "status", "queue_position", "seq"}
     await comm.disconnect()
 
     run = await database_sync_to_async(Run.objects.get)(pk=rid)
@@ -52,7 +55,7 @@ async def test_an_error_reports_the_users_line():
     got = await until_finished(comm)
     error = next(m for m in got if m["type"] == "error")
     assert error["ename"] == "ZeroDivisionError" and error["line"] == 2
-    assert set(error) == {"type", "run_id", "ename", "evalue", "traceback", "line"}
+    assert set(error) == {"type", "run_id", "ename", "evalue", "traceback", "line", "seq"}
     assert got[-1]["status"] == "failed"
     await comm.disconnect()
 
@@ -91,7 +94,13 @@ async def test_a_late_watcher_gets_the_stored_part_then_the_rest_live_without_du
     got = await until_finished(watcher)
     text = "".join(m["text"] for m in got if m["type"] == "stdout")
     assert text == "".join(f"line {i}\n" for i in range(6))
-    assert got[0] == {"type": "status", "run_id": rid, "status": "running"}
+    # The replay, marked as such with the seq it is complete up to, then live events after it.
+    replayed = [m for m in got if m.get("replay")]
+    assert replayed[0] == {"type": "status", "run_id": rid, "status": "running",
+                           "seq": replayed[0]["seq"], "replay": True}
+    assert {m["seq"] for m in replayed} == {replayed[0]["seq"]}
+    live = [m["seq"] for m in got if not m.get("replay")]
+    assert live == list(range(replayed[0]["seq"] + 1, replayed[0]["seq"] + 1 + len(live)))
     assert got[-1]["status"] == "succeeded"
     # The starter saw the same stream.
     rest = await until_finished(starter)
