@@ -116,8 +116,11 @@ if os.environ.get("REDIS_URL"):  # scaled out: workers on other hosts publish th
         "CONFIG": {"hosts": [{"address": os.environ["REDIS_URL"],
                               "retry_on_error": [RedisConnectionError]}]}}}
     # Request-rate counters (the API's throttles) shared by every web process.
+    # Short timeouts: while Redis is away the throttles count in each process instead
+    # (runs/throttle.py), and no request should wait long to find that out.
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                          "LOCATION": os.environ["REDIS_URL"]}}
+                          "LOCATION": os.environ["REDIS_URL"],
+                          "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1}}}
 else:
     # One process: events are batched by the sink, so a few hundred queued messages is plenty.
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer",

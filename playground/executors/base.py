@@ -56,6 +56,15 @@ class CallbackSink:
         on_event(event)
 
 
+class Unavailable(Exception):
+    """``submit`` could not queue the run now (its queue cannot be reached); the message is
+    for users, ``retry_after_s`` says when trying again makes sense."""
+
+    def __init__(self, message, retry_after_s=30):
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
+
 class RunState(NamedTuple):
     status: str
     device: str

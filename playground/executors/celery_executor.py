@@ -13,7 +13,7 @@ from playground import events, policy
 from playground.celery import app
 
 from . import fleet
-from .base import Capabilities, Executor
+from .base import Capabilities, Executor, Unavailable
 from .reaper import ReaperThread
 
 log = logging.getLogger("playground.executors")
@@ -50,8 +50,14 @@ class CeleryExecutor(Executor):
         self.store.announce(spec.run_id, events.event(
             "status", status=events.QUEUED, queue_position=self.queue_position(spec.run_id)),
             expected=(events.QUEUED,))
-        fleet.mark_enqueued(spec.run_id)
-        send_run(spec.run_id, spec.device, spec)
+        try:
+            fleet.mark_enqueued(spec.run_id)
+            send_run(spec.run_id, spec.device, spec)
+        except Exception as exc:  # Redis (broker and coordination) away
+            log.warning("run %s could not be queued: %s: %s", spec.run_id,
+                        type(exc).__name__, exc)
+            raise Unavailable("the run queue cannot be reached right now; "
+                              "try again in a minute") from exc
         return handle
 
     def cancel(self, run_id):

@@ -14,22 +14,12 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import Http404
 from ninja import NinjaAPI, Schema, Swagger
 from ninja.errors import HttpError
-from ninja.throttling import AnonRateThrottle
 
 from playground import policy
 
 from . import lifecycle
 from .models import Metric, Run
-
-class AddressThrottle(AnonRateThrottle):
-    """Ninja's throttle, counted per REMOTE_ADDR as the run quotas are. Ninja's own takes a
-    client's X-Forwarded-For header as its identity when NINJA_NUM_PROXIES is unset, so a
-    new made-up header on each request escaped the limit. (Behind a proxy, the server is
-    told the client's address by the proxy: daphne --proxy-headers.)"""
-
-    def get_ident(self, request):
-        return request.META.get("REMOTE_ADDR")
-
+from .throttle import AddressThrottle
 
 # Per-address request rate for every endpoint; starting runs has its own quotas on top.
 request_throttle = AddressThrottle(settings.PLAYGROUND_API_READ_RATE)
@@ -108,7 +98,10 @@ class Detail(Schema):
 # -- errors: every one is JSON with a "detail" ---------------------------------------------------
 @api.exception_handler(lifecycle.RunRejected)
 def run_rejected(request, exc):
-    return api.create_response(request, {"detail": exc.message}, status=exc.status)
+    response = api.create_response(request, {"detail": exc.message}, status=exc.status)
+    if exc.retry_after_s is not None:
+        response["Retry-After"] = str(exc.retry_after_s)
+    return response
 
 
 # -- helpers -------------------------------------------------------------------------------------

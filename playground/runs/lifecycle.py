@@ -6,6 +6,7 @@ import time
 
 from playground import events, policy
 from playground.executors import get_executor
+from playground.executors.base import Unavailable
 
 from . import devices, quota
 from .models import Run
@@ -21,12 +22,14 @@ def executor():
 
 
 class RunRejected(Exception):
-    """A run request that cannot be served; ``status`` is the HTTP code that says why."""
+    """A run request that cannot be served; ``status`` is the HTTP code that says why, and
+    ``retry_after_s`` when to try again (a 503 while the run queue cannot be reached)."""
 
-    def __init__(self, message, status=400):
+    def __init__(self, message, status=400, retry_after_s=None):
         super().__init__(message)
         self.message = message
         self.status = status
+        self.retry_after_s = retry_after_s
 
 
 def owner_of(user=None, session_key=None, ip=None):
@@ -87,6 +90,9 @@ def submit(run):
     """Hand a stored run's spec to the executor; its events flow to the event sink."""
     try:
         executor().submit(run.spec())
+    except Unavailable as exc:  # e.g. Redis away: the run could not be queued
+        event_sink.finish_lost_run(run.id, events.REJECTED, str(exc))
+        raise RunRejected(str(exc), 503, retry_after_s=exc.retry_after_s) from exc
     except Exception as exc:  # the service refused it (shutting down, bad limits...)
         event_sink.finish_lost_run(run.id, events.REJECTED, f"The executor refused the run: {exc}")
         raise RunRejected(f"the executor refused the run: {exc}", 503) from exc
