@@ -34,6 +34,7 @@ _open_sockets = Counter()
 # LOST_EVENTS and the client reconnects and watches again.
 SILENCE_CHECK_S = 5.0
 LOST_EVENTS = 4009
+TRY_AGAIN_LATER = 1013   # a watch while the channel layer is away
 
 
 class Invalid(Exception):
@@ -182,7 +183,13 @@ class RunConsumer(AsyncWebsocketConsumer):
         if run_id not in self.watching and len(self.watching) >= limit:
             raise Invalid(f"this connection already follows {len(self.watching)} runs that are "
                           f"still going (the limit is {limit}); open another page for more")
-        await self.channel_layer.group_add(group_name(run_id), self.channel_name)
+        try:
+            await self.channel_layer.group_add(group_name(run_id), self.channel_name)
+        except Exception as exc:  # the channel layer (Redis) is away: nothing live can come
+            log.warning("cannot follow run %s now (%s: %s): closing for the client to come "
+                        "back later", run_id, type(exc).__name__, exc)
+            await self.close(code=TRY_AGAIN_LATER)
+            return
         # Subscribed first, then read: whatever is stored after this read is published after
         # the subscription, and whatever the read saw is skipped by its sequence number.
         position = (await database_sync_to_async(lifecycle.executor().queue_position)(run_id)

@@ -77,7 +77,9 @@ class Follower:
                 if awaiting_replay:   # the first message of the replay: it replaces our copy
                     self.stdout, awaiting_replay = "", False
             elif awaiting_replay:
-                continue              # sent before the replay we asked for
+                if event["seq"] != self.last_seq + 1:
+                    continue          # sent before the replay we asked for
+                awaiting_replay = False   # no replay needed: it goes on after our last seq
             elif event["seq"] > self.last_seq + 1:   # events lost before this one
                 self.rewatches += 1
                 await self.watch()
