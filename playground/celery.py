@@ -10,8 +10,10 @@ only. Settings named CELERY_* in playground/settings.py (or the environment, thr
 override the defaults below.
 """
 import os
+import warnings
 
 from celery import Celery
+from celery.exceptions import CPendingDeprecationWarning
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "playground.settings")
 
@@ -26,6 +28,8 @@ app.add_defaults({
     # Each run's work happens in its sandbox child process, so threads are enough here, and
     # they let one process hold the sandbox slots, the leases and the cancel polling.
     "worker_pool": "threads",
+    # A run goes on while the broker connection is lost: its output is stored and published
+    # without the broker, and the claim keeps a redelivered message from running it twice.
     "worker_cancel_long_running_tasks_on_connection_loss": False,
     "task_default_queue": "cpu",
     "task_ignore_result": True,
@@ -40,3 +44,7 @@ app.add_defaults({
     "broker_transport_options": {"visibility_timeout": 3600},
 })
 app.config_from_object("django.conf:settings", namespace="CELERY")
+# ...which Celery warns may become True by default in Celery 6, after every broker
+# reconnect; the setting above is the answer, so the warning says nothing new.
+warnings.filterwarnings("ignore", category=CPendingDeprecationWarning,
+                        message="(?s).*worker_cancel_long_running_tasks_on_connection_loss")
