@@ -36,9 +36,10 @@ export class RunSocket {
     ws.onmessage = (e) => {
       let msg;
       try { msg = JSON.parse(e.data); } catch (err) { console.error("bad frame", e.data); return; }
-      const lost = this.missedEvents(msg);
+      // Events were lost before this one: the page watches its runs again, and the replay
+      // (this event included) replaces its copy.
+      if (this.missedEvents(msg)) { this.onReconnect(); return; }
       this.onMessage(msg);
-      if (lost) this.onReconnect();   // the page watches again: the replay replaces its copy
     };
     ws.onclose = () => {
       if (this.ws !== ws) return;
