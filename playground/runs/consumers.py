@@ -31,7 +31,8 @@ _open_sockets = Counter()
 # A watched run that sent nothing for this long is compared with its stored copy: events
 # stored but never heard (published while Redis was away, the last one included) leave a
 # hole in the client's copy that no later event shows, so the socket is closed with
-# LOST_EVENTS and the client reconnects and watches again.
+# LOST_EVENTS and the client reconnects and watches again. Two looks in a row: a batch is
+# stored a moment before it is published, and one look may fall in that moment.
 SILENCE_CHECK_S = 5.0
 LOST_EVENTS = 4009
 TRY_AGAIN_LATER = 1013   # a watch while the channel layer is away
@@ -62,6 +63,7 @@ class RunConsumer(AsyncWebsocketConsumer):
         # below it were part of the replay and are dropped).
         self.watching = {}
         self.heard_at = {}               # run id -> monotonic time of its last live event
+        self.behind = set()              # runs found behind their stored copy at the last look
         self.lost_event_check = None
         self.recent_messages = deque()   # monotonic times of this minute's messages
         # AllowedHostsOriginValidator (asgi.py) compares host names only: a page on another
@@ -259,11 +261,12 @@ class RunConsumer(AsyncWebsocketConsumer):
             except Exception:  # the database away: look again next time
                 log.exception("could not compare watched runs with their stored copies")
                 continue
-            behind = [rid for rid in quiet if rid in self.watching
-                      and stored.get(rid, 0) > self.watching[rid]]
-            if behind:
+            behind = {rid for rid in quiet if rid in self.watching
+                      and stored.get(rid, 0) > self.watching[rid]}
+            lost, self.behind = behind & self.behind, behind
+            if lost:
                 log.warning("a websocket missed events of run(s) %s (stored, never heard): "
-                            "closing it for the client to watch again", ", ".join(behind))
+                            "closing it for the client to watch again", ", ".join(sorted(lost)))
                 await self.close(code=LOST_EVENTS)
                 return
 
