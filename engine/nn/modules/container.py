@@ -1,6 +1,7 @@
 """Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict."""
 import operator
 from collections import OrderedDict
+from collections.abc import Mapping
 
 from ...tensor import Tensor
 from ..parameter import Parameter
@@ -218,80 +219,198 @@ class ModuleDict(Module):
             self[key] = module
 
 
+def _entry_repr(key, value, type_name):
+    """One line of ParameterList/ParameterDict's repr, as PyTorch prints it."""
+    if not isinstance(value, Tensor):
+        return f"  ({key}): Object of type: {type(value).__name__}"
+    size = "x".join(str(n) for n in value.shape)
+    device = f" ({value.device})" if value.device.type == "cuda" else ""
+    kind = "Parameter" if isinstance(value, Parameter) else "Tensor"
+    return f"  ({key}): {kind} containing: [{type_name(value)} of size {size}{device}]"
+
+
 class ParameterList(Module):
+    """A list of parameters (tensors become Parameters; other objects are kept as they are)."""
+
     def __init__(self, values=None):
         super().__init__()
-        for value in values or ():
-            self.append(value)
+        self._size = 0
+        if values is not None:
+            self += values
+
+    def _abs_index(self, idx):
+        idx = operator.index(idx)
+        if not -len(self) <= idx < len(self):
+            raise IndexError(f"index {idx} is out of range")
+        return str(idx % len(self))
 
     def __getitem__(self, idx):
         if isinstance(idx, slice):
-            return ParameterList(list(self)[idx])
-        return getattr(self, str(_index(idx, len(self))))
+            out = type(self)()
+            for i in range(*idx.indices(len(self))):
+                out.append(self[i])
+            return out
+        return getattr(self, self._abs_index(idx))
 
     def __setitem__(self, idx, param):
-        setattr(self, str(_index(idx, len(self))), _as_param(param))
+        setattr(self, self._abs_index(idx), _as_param(param))
 
     def __len__(self):
-        return len(self._parameters)
+        return self._size
 
     def __iter__(self):
-        return iter(self._parameters.values())
+        return iter(self[i] for i in range(len(self)))
+
+    def __iadd__(self, parameters):
+        return self.extend(parameters)
+
+    def __dir__(self):
+        return [key for key in super().__dir__() if not key.isdigit()]
 
     def append(self, value):
-        setattr(self, str(len(self)), _as_param(value))
+        index = len(self)
+        self._size += 1
+        self[index] = value
         return self
 
     def extend(self, values):
-        for v in values:
-            self.append(v)
+        if isinstance(values, Tensor) or not hasattr(values, "__iter__"):
+            raise TypeError("ParameterList.extend should be called with an iterable, but got "
+                            + type(values).__name__)
+        for value in values:
+            self.append(value)
         return self
 
     def extra_repr(self):
-        return "\n".join(f"({k}): Parameter containing: [{p.type()} of size "
-                         f"{'x'.join(map(str, p.shape))}]"
-                         for k, p in self._parameters.items())
+        return "\n".join(_entry_repr(k, p, lambda t: str(t.dtype)) for k, p in enumerate(self))
+
+    def __call__(self, *args, **kwargs):
+        raise RuntimeError("ParameterList should not be called.")
 
 
 class ParameterDict(Module):
+    """A dict of parameters keyed by strings (tensors become Parameters)."""
+
     def __init__(self, parameters=None):
         super().__init__()
+        self._keys = {}
         if parameters is not None:
             self.update(parameters)
 
+    @staticmethod
+    def _key_to_attr(key):
+        if not isinstance(key, str):
+            raise TypeError("Index given to ParameterDict cannot be used as a key as it is not "
+                            f"a string (type is '{type(key).__name__}'). Open an issue on "
+                            "github if you need non-string keys.")
+        return key
+
     def __getitem__(self, key):
-        return self._parameters[key]
+        return getattr(self, self._key_to_attr(key))
 
     def __setitem__(self, key, value):
-        self.register_parameter(key, _as_param(value))
+        self._keys[key] = None
+        setattr(self, self._key_to_attr(key), _as_param(value))
 
     def __delitem__(self, key):
-        del self._parameters[key]
+        del self._keys[key]
+        delattr(self, self._key_to_attr(key))
 
     def __len__(self):
-        return len(self._parameters)
+        return len(self._keys)
 
     def __iter__(self):
-        return iter(self._parameters)
+        return iter(self._keys)
+
+    def __reversed__(self):
+        return reversed(self._keys)
 
     def __contains__(self, key):
-        return key in self._parameters
+        return key in self._keys
+
+    def copy(self):
+        return ParameterDict(OrderedDict((k, self[k]) for k in self._keys))
+
+    def setdefault(self, key, default=None):
+        if key not in self:
+            self[key] = default
+        return self[key]
+
+    def clear(self):
+        for key in self._keys.copy():
+            del self[key]
+
+    def pop(self, key):
+        value = self[key]
+        del self[key]
+        return value
+
+    def popitem(self):
+        key, _ = self._keys.popitem()
+        self._keys[key] = None
+        value = self[key]
+        del self[key]
+        return key, value
+
+    def get(self, key, default=None):
+        return self[key] if key in self else default
+
+    def fromkeys(self, keys, default=None):
+        return ParameterDict((k, default) for k in keys)
 
     def keys(self):
-        return self._parameters.keys()
+        return self._keys.keys()
 
     def items(self):
-        return self._parameters.items()
+        return ((k, self[k]) for k in self._keys)
 
     def values(self):
-        return self._parameters.values()
+        return (self[k] for k in self._keys)
 
     def update(self, parameters):
-        pairs = parameters.items() if hasattr(parameters, "items") else parameters
+        """An OrderedDict, a ParameterDict or pairs keep their order; a plain mapping is
+        taken in sorted key order (as PyTorch does)."""
+        if not hasattr(parameters, "__iter__"):
+            raise TypeError("ParametersDict.update should be called with an iterable of "
+                            "key/value pairs, but got " + type(parameters).__name__)
+        if isinstance(parameters, (OrderedDict, ParameterDict)):
+            pairs = list(parameters.items())
+        elif isinstance(parameters, Mapping):
+            pairs = sorted(parameters.items())
+        else:
+            pairs = []
+            for j, p in enumerate(parameters):
+                if not hasattr(p, "__iter__"):
+                    raise TypeError(f"ParameterDict update sequence element #{j} should be "
+                                    f"Iterable; is{type(p).__name__}")
+                if len(p) != 2:
+                    raise ValueError(f"ParameterDict update sequence element #{j} has length "
+                                     f"{len(p)}; 2 is required")
+                pairs.append(p)
         for key, value in pairs:
             self[key] = value
 
+    def __or__(self, other):
+        out = self.copy()
+        out.update(other)
+        return out
+
+    def __ror__(self, other):
+        out = other.copy()
+        out.update(self)
+        return out
+
+    def __ior__(self, other):
+        self.update(other)
+        return self
+
+    def extra_repr(self):
+        return "\n".join(_entry_repr(k, p, lambda t: t.type()) for k, p in self.items())
+
+    def __call__(self, input):
+        raise RuntimeError("ParameterDict should not be called.")
+
 
 def _as_param(value):
-    return value if isinstance(value, Parameter) or not isinstance(value, Tensor) else \
-        Parameter(value)
+    return Parameter(value) if isinstance(value, Tensor) and not isinstance(value, Parameter) \
+        else value
