@@ -7,6 +7,7 @@ import math
 
 from .._backend import xp_of
 from ..ops._base import Node, record, to_float, wrap
+from ..ops.shape import cat
 from ..ops.unary import erf, erf_array
 
 
@@ -120,3 +121,222 @@ def hardtanh(input, min_val=-1.0, max_val=1.0):
     x = input._data
     return _op(HardtanhBackward0, input, xp_of(x).clip(x, min_val, max_val), (input,),
                lo=min_val, hi=max_val)
+
+
+# ---- more activations: celu, selu, glu, shrinks, hard sigmoid/swish, logsigmoid, mish,
+# prelu, rrelu, threshold (PyTorch's node names; softsign and tanhshrink are composites in
+# PyTorch too, written in nn.functional) ---------------------------------------------------
+
+class CeluBackward0(Node):
+    def backward(self, g):
+        (x,) = self.saved_tensors
+        pos = x > 0
+        return (g * (pos + (~pos) * (x * (1.0 / self.alpha)).exp()),)
+
+
+def celu(input, alpha=1.0):
+    if alpha == 0:
+        raise RuntimeError("ZeroDivisionError: alpha cannot be 0 for CELU")
+    x = to_float(input._data)
+    xp = xp_of(x)
+    neg = alpha * xp.expm1(xp.minimum(x, 0) / alpha)
+    return _op(CeluBackward0, input, xp.where(x > 0, x, neg).astype(x.dtype, copy=False),
+               (input,), alpha=alpha)
+
+
+SELU_ALPHA = 1.6732632423543772848170429916717
+SELU_SCALE = 1.0507009873554804934193349852946
+
+
+class SeluBackward(Node):
+    """PyTorch records selu as an elu with a scale: EluBackward0."""
+
+    def backward(self, g):
+        (x,) = self.saved_tensors
+        pos = x > 0
+        return (g * (pos * SELU_SCALE + (~pos) * (x.exp() * (SELU_ALPHA * SELU_SCALE))),)
+
+
+SeluBackward.__name__ = SeluBackward.__qualname__ = "EluBackward0"
+
+
+def selu(input):
+    x = to_float(input._data)
+    xp = xp_of(x)
+    out = SELU_SCALE * xp.where(x > 0, x, SELU_ALPHA * xp.expm1(xp.minimum(x, 0)))
+    return _op(SeluBackward, input, out.astype(x.dtype, copy=False), (input,))
+
+
+class GluBackward0(Node):
+    def backward(self, g):
+        (x,) = self.saved_tensors
+        a, b = x.chunk(2, self.dim)
+        s = b.sigmoid()
+        return (cat([g * s, g * a * s * (1 - s)], self.dim),)
+
+
+def glu(input, dim=-1):
+    x = to_float(input._data)
+    if x.ndim == 0:
+        raise RuntimeError("glu does not support scalars because halving size must be even")
+    d = dim % x.ndim if -x.ndim <= dim < x.ndim else dim
+    n = x.shape[d]
+    if n % 2:
+        raise RuntimeError(f"Halving dimension must be even, but dimension {d} is size {n}")
+    a, b = x[(slice(None),) * d + (slice(0, n // 2),)], x[(slice(None),) * d +
+                                                            (slice(n // 2, n),)]
+    return _op(GluBackward0, input, a * _sigmoid_array(b), (input,), dim=d)
+
+
+def _check_lambda(lambd, x):
+    if lambd < 0:
+        top = "3.40282e+38" if x.dtype.itemsize <= 4 else "1.79769e+308"
+        kind = {2: "Half", 4: "Float", 8: "Double"}[x.dtype.itemsize]
+        raise RuntimeError(f"lambda must be in range [0, {top}] for input dtype {kind}, but "
+                           f"found {lambd:g}")
+
+
+class HardshrinkBackward0(Node):
+    def backward(self, g):
+        (x,) = self.saved_tensors
+        return (g * (x.abs() > self.lambd),)
+
+
+def hardshrink(input, lambd=0.5):
+    x = to_float(input._data)
+    keep = (x > lambd) | (x < -lambd)
+    return _op(HardshrinkBackward0, input, x * keep, (input,), lambd=lambd)
+
+
+class SoftshrinkBackward0(HardshrinkBackward0):
+    pass
+
+
+def softshrink(input, lambd=0.5):
+    x = to_float(input._data)
+    _check_lambda(lambd, x)
+    xp = xp_of(x)
+    out = xp.where(x > lambd, x - lambd, xp.where(x < -lambd, x + lambd, 0))
+    return _op(SoftshrinkBackward0, input, out.astype(x.dtype, copy=False), (input,),
+               lambd=lambd)
+
+
+class HardsigmoidBackward0(Node):
+    def backward(self, g):
+        (x,) = self.saved_tensors
+        return (g * ((x > -3) & (x < 3)) * (1.0 / 6),)
+
+
+def hardsigmoid(input):
+    x = to_float(input._data)
+    out = xp_of(x).clip(x + 3, 0, 6) / 6
+    return _op(HardsigmoidBackward0, input, out.astype(x.dtype, copy=False), (input,))
+
+
+class HardswishBackward0(Node):
+    def backward(self, g):
+        (x,) = self.saved_tensors
+        middle = (x >= -3) & (x <= 3)
+        return (g * (middle * (x * (1.0 / 3) + 0.5) + (x > 3)),)
+
+
+def hardswish(input):
+    x = to_float(input._data)
+    out = x * xp_of(x).clip(x + 3, 0, 6) / 6
+    return _op(HardswishBackward0, input, out.astype(x.dtype, copy=False), (input,))
+
+
+class LogSigmoidBackward0(Node):
+    def backward(self, g):
+        (x,) = self.saved_tensors
+        return (g * (-x).sigmoid(),)
+
+
+def logsigmoid(input):
+    x = to_float(input._data)
+    out = -xp_of(x).logaddexp(0, -x)
+    return _op(LogSigmoidBackward0, input, out.astype(x.dtype, copy=False), (input,))
+
+
+class MishBackward0(Node):
+    def backward(self, g):
+        (x,) = self.saved_tensors
+        t = softplus(x).tanh()
+        return (g * (t + x * x.sigmoid() * (1 - t * t)),)
+
+
+def mish(input):
+    x = to_float(input._data)
+    xp = xp_of(x)
+    out = x * xp.tanh(xp.logaddexp(0, x))
+    return _op(MishBackward0, input, out.astype(x.dtype, copy=False), (input,))
+
+
+class PreluKernelBackward0(Node):
+    def backward(self, g):
+        x, w = self.saved_tensors
+        need = self.needs_input_grad
+        wb = w.reshape(self.shape)
+        pos = x > 0
+        gx = g * (pos + (~pos) * wb) if need[0] else None
+        gw = None
+        if need[1]:
+            gw = (g * x * (~pos)).sum_to_size(self.shape).reshape(w.shape)
+        return gx, gw
+
+
+def prelu(input, weight):
+    x, w = input._data, weight._data
+    if w.ndim > 1:
+        raise RuntimeError(f"prelu: Expected `weight` to be a scalar or 1D tensor, but got: "
+                           f"ndim = {w.ndim}")
+    channels = x.shape[1] if x.ndim >= 2 else 1
+    if w.size != 1 and w.size != channels:
+        raise RuntimeError("Mismatch of parameter numbers and input channel size. Found "
+                           f"parameter numbers = {w.size} and channel size = {channels}.")
+    shape = (1,) * x.ndim
+    if w.size != 1 and x.ndim >= 2:
+        shape = (1, w.size) + (1,) * (x.ndim - 2)
+    wb = w.reshape(shape) if w.size != 1 or x.ndim else w.reshape(())
+    out = xp_of(x).where(x > 0, x, x * wb).astype(x.dtype, copy=False)
+    res = wrap(out, input)
+    node = record(PreluKernelBackward0, res, (input, weight), (input, weight))
+    if node is not None:
+        node.shape = shape
+    return res
+
+
+class RreluWithNoiseBackward0(Node):
+    def backward(self, g):
+        (x, noise) = self.saved_tensors
+        if noise is not None:
+            return (g * noise,)
+        pos = x > 0
+        return (g * (pos + (~pos) * self.slope),)
+
+
+def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False):
+    if lower > upper:
+        raise RuntimeError("Lower bound should be less than or equal to the upper bound")
+    x = to_float(input._data)
+    xp = xp_of(x)
+    if training and upper - lower > 1e-6:
+        from ..random import default_generator
+        draw = default_generator.numpy.uniform(lower, upper, x.shape)
+        noise = xp.where(x > 0, 1, xp.asarray(draw)).astype(x.dtype, copy=False)
+        return _op(RreluWithNoiseBackward0, input, x * noise, (input, wrap(noise, input)))
+    slope = (lower + upper) / 2
+    out = xp.where(x > 0, x, x * slope).astype(x.dtype, copy=False)
+    return _op(RreluWithNoiseBackward0, input, out, (input, None), slope=slope)
+
+
+class ThresholdBackward0(Node):
+    def backward(self, g):
+        (x,) = self.saved_tensors
+        return (g * (x > self.threshold),)
+
+
+def threshold(input, threshold, value):
+    x = input._data
+    out = xp_of(x).where(x > threshold, x, value).astype(x.dtype, copy=False)
+    return _op(ThresholdBackward0, input, out, (input,), threshold=threshold)

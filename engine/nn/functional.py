@@ -9,6 +9,7 @@ from ..ops import unary as _unary
 from ..ops._base import Tensor
 from . import _conv, _pool
 from ..ops.reduce import log_softmax as _log_softmax, softmax as _softmax
+from . import _activation as _act
 from ._activation import (elu as _elu, gelu, hardtanh as _hardtanh,  # noqa: F401
                           leaky_relu as _leaky_relu, silu as _silu, softplus)
 from ..ops.matmul import addmm as _addmm, mm as _mm
@@ -396,7 +397,7 @@ def tanh(input):
 
 
 def logsigmoid(input):
-    return -softplus(-input)
+    return _act.logsigmoid(input)
 
 
 def _softmax_dim(name, ndim):
@@ -421,6 +422,97 @@ def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
     if dim is None:
         dim = _softmax_dim("log_softmax", input.dim())
     return _log_softmax(input, dim, dtype)
+
+
+# ---- more activations --------------------------------------------------------------------
+# New in-place forms run on a snapshot of the input (engine/ops/inplace.py): the backward
+# keeps the value from before the write, so later in-place use of the input is safe.
+
+def _maybe_inplace(op, input, inplace, *args):
+    if not inplace:
+        return op(input, *args)
+    from ..ops.inplace import make_inplace
+    return make_inplace(op)(input, *args)
+
+
+def celu(input, alpha=1.0, inplace=False):
+    return _maybe_inplace(_act.celu, input, inplace, alpha)
+
+
+def celu_(input, alpha=1.0):
+    return celu(input, alpha, True)
+
+
+def selu(input, inplace=False):
+    return _maybe_inplace(_act.selu, input, inplace)
+
+
+def selu_(input):
+    return selu(input, True)
+
+
+def glu(input, dim=-1):
+    return _act.glu(input, dim)
+
+
+def hardshrink(input, lambd=0.5):
+    return _act.hardshrink(input, lambd)
+
+
+def softshrink(input, lambd=0.5):
+    return _act.softshrink(input, lambd)
+
+
+def hardsigmoid(input, inplace=False):
+    return _maybe_inplace(_act.hardsigmoid, input, inplace)
+
+
+def hardswish(input, inplace=False):
+    return _maybe_inplace(_act.hardswish, input, inplace)
+
+
+def mish(input, inplace=False):
+    return _maybe_inplace(_act.mish, input, inplace)
+
+
+def prelu(input, weight):
+    return _act.prelu(input, weight)
+
+
+def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
+    return _maybe_inplace(_act.rrelu, input, inplace, lower, upper, training)
+
+
+def rrelu_(input, lower=1.0 / 8, upper=1.0 / 3, training=False):
+    return rrelu(input, lower, upper, training, True)
+
+
+def softsign(input):
+    return input / (input.abs() + 1)
+
+
+def tanhshrink(input):
+    return input - input.tanh()
+
+
+def threshold(input, threshold, value, inplace=False):
+    return _maybe_inplace(_act.threshold, input, inplace, threshold, value)
+
+
+def threshold_(input, threshold, value):
+    return _maybe_inplace(_act.threshold, input, True, threshold, value)
+
+
+def elu_(input, alpha=1.0):
+    return elu(input, alpha, True)
+
+
+def hardtanh_(input, min_val=-1.0, max_val=1.0):
+    return hardtanh(input, min_val, max_val, True)
+
+
+def leaky_relu_(input, negative_slope=0.01):
+    return leaky_relu(input, negative_slope, True)
 
 
 # ---- dropout, normalisation, embedding -----------------------------------------------------

@@ -212,7 +212,7 @@ def erf_array(xp, x):
     """erf (NumPy has none): exact (math.erf, as PyTorch's) for float64 on the CPU, SciPy's
     (CuPy's on the GPU) otherwise."""
     if xp is numpy and x.dtype == numpy.float64:
-        return _exact_erf(x).astype(numpy.float64)
+        return numpy.asarray(_exact_erf(x), numpy.float64)  # 0-d: frompyfunc gives a float
     return special_function("erf", x)(x).astype(x.dtype, copy=False)
 
 

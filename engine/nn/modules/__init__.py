@@ -15,3 +15,6 @@ from .pooling import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d, AvgPool2d
 from .rnn import GRU, GRUCell, LSTM, LSTMCell, RNN, RNNBase, RNNCell  # noqa: F401
 from .sparse import Embedding  # noqa: F401
 from .upsampling import Upsample  # noqa: F401
+from .activation import (CELU, GLU, Hardshrink, Hardsigmoid, Hardswish, LogSigmoid,  # noqa
+                         Mish, PReLU, RReLU, SELU, Softmax2d, Softshrink, Softsign,
+                         Tanhshrink, Threshold)
