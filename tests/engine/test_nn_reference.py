@@ -16,12 +16,14 @@ load_all()
 
 
 def _recorded():
-    arrays = np.load(FIXTURES / "nn_reference.npz")
-    values = json.loads((FIXTURES / "nn_reference.json").read_text())
+    flat = np.load(FIXTURES / "nn_reference.npz")
+    recorded = json.loads((FIXTURES / "nn_reference.json").read_text())
+    values = recorded["values"]
     by_case = {}
-    for key in arrays.files:
+    for key, (dtype, shape, offset) in recorded["arrays"].items():
         name, _, field = key.partition(":")
-        by_case.setdefault(name, {})[field] = arrays[key]
+        size = int(np.prod(shape))
+        by_case.setdefault(name, {})[field] = flat[dtype][offset:offset + size].reshape(shape)
     for key, value in values.items():
         name, _, field = key.partition(":")
         by_case.setdefault(name, {})[field] = value
