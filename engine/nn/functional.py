@@ -7,7 +7,7 @@ import warnings
 
 from ..ops import unary as _unary
 from ..ops._base import Tensor
-from . import _conv, _pool
+from . import _conv, _ctc, _distance, _loss as _loss_mod, _margin, _pool
 from ..ops.reduce import log_softmax as _log_softmax, softmax as _softmax
 from . import _activation as _act
 from ._activation import (elu as _elu, gelu, hardtanh as _hardtanh,  # noqa: F401
@@ -592,3 +592,99 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
                                      reduce=None, reduction="mean", pos_weight=None):
     return _bcel(input, target, weight, legacy_reduction(size_average, reduce, reduction),
                  pos_weight)
+
+
+# ---- more losses ---------------------------------------------------------------------------
+
+def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
+    if size_average is not None or reduce is not None:
+        reduction = legacy_reduction(size_average, reduce, reduction)
+    elif reduction == "mean":
+        warnings.warn("reduction: 'mean' divides the total loss by both the batch size and the "
+                      "support size.'batchmean' divides only by the batch size, and aligns with "
+                      "the KL div math definition.'mean' will be changed to behave the same as "
+                      "'batchmean' in the next major release.", stacklevel=2)
+    return _loss_mod.kl_div(input, target, reduction, log_target)
+
+
+def poisson_nll_loss(input, target, log_input=True, full=False, size_average=None, eps=1e-8,
+                     reduce=None, reduction="mean"):
+    return _loss_mod.poisson_nll_loss(input, target, log_input, full, eps,
+                                      legacy_reduction(size_average, reduce, reduction))
+
+
+def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"):
+    return _loss_mod.gaussian_nll_loss(input, target, var, full, eps, reduction)
+
+
+def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, reduce=None,
+                        reduction="mean"):
+    return _margin.margin_ranking_loss(input1, input2, target, margin,
+                                       legacy_reduction(size_average, reduce, reduction))
+
+
+def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=None,
+                         reduction="mean"):
+    return _margin.hinge_embedding_loss(input, target, margin,
+                                        legacy_reduction(size_average, reduce, reduction))
+
+
+def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, reduce=None,
+                          reduction="mean"):
+    return _margin.cosine_embedding_loss(input1, input2, target, margin,
+                                         legacy_reduction(size_average, reduce, reduction))
+
+
+def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    return _margin.soft_margin_loss(input, target,
+                                    legacy_reduction(size_average, reduce, reduction))
+
+
+def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, reduce=None,
+                                reduction="mean"):
+    return _margin.multilabel_soft_margin_loss(
+        input, target, weight, legacy_reduction(size_average, reduce, reduction))
+
+
+def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    return _margin.multilabel_margin_loss(input, target,
+                                          legacy_reduction(size_average, reduce, reduction))
+
+
+def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=None,
+                      reduce=None, reduction="mean"):
+    return _margin.multi_margin_loss(input, target, p, margin, weight,
+                                     legacy_reduction(size_average, reduce, reduction))
+
+
+def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=False,
+                        size_average=None, reduce=None, reduction="mean"):
+    return _margin.triplet_margin_loss(anchor, positive, negative, margin, p, eps, swap,
+                                       legacy_reduction(size_average, reduce, reduction))
+
+
+def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_function=None,
+                                      margin=1.0, swap=False, reduction="mean"):
+    return _margin.triplet_margin_with_distance_loss(anchor, positive, negative,
+                                                     distance_function, margin, swap,
+                                                     reduction)
+
+
+def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reduction="mean",
+             zero_infinity=False):
+    return _ctc.ctc_loss(log_probs, targets, input_lengths, target_lengths, blank, reduction,
+                         zero_infinity)
+
+
+# ---- distances -----------------------------------------------------------------------------
+
+def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
+    return _distance.pairwise_distance(x1, x2, p, eps, keepdim)
+
+
+def cosine_similarity(x1, x2, dim=1, eps=1e-8):
+    return _distance.cosine_similarity(x1, x2, dim, eps)
+
+
+def pdist(input, p=2):
+    return _distance.pdist(input, p)
