@@ -137,10 +137,15 @@ _PAD_NODES = {}
 
 
 def _pad_node(mode, n):
-    name = {"reflect": "ReflectionPad", "replicate": "ReplicationPad",
-            "circular": "CircularPad"}[mode] + f"{n}DBackward0"
+    if mode == "circular":  # PyTorch pads circularly by slice assignments: CopySlices
+        name = "CopySlices"
+    else:
+        name = {"reflect": "ReflectionPad", "replicate": "ReplicationPad"}[mode] + \
+            f"{n}DBackward0"
     if name not in _PAD_NODES:
         _PAD_NODES[name] = linear_node(name)[0]
+        if mode == "circular":
+            _PAD_NODES[name].name = lambda self: "torch::autograd::CopySlices"
     return _PAD_NODES[name]
 
 
@@ -160,7 +165,14 @@ def pad(input, pad, mode="constant", value=None):
     if mode not in ("reflect", "replicate", "circular"):
         raise NotImplementedError(f"Unrecognised padding mode {mode}")
     if value:
-        raise RuntimeError(f"Padding mode \"{mode}\" doesn't take in value argument.")
+        raise RuntimeError(f"Padding mode \"{mode}\" doesn't take in value argument")
+    if len(pad) not in (2, 4, 6) or nd not in (len(pad) // 2 + 1, len(pad) // 2 + 2):
+        raise NotImplementedError(
+            f"Padding size {len(pad)} is not supported for {nd}D input tensor.\n"
+            "Supported combinations for non-constant padding:\n"
+            "  - 2D or 3D input: padding size = 2 (pads last dimension)\n"
+            "  - 3D or 4D input: padding size = 4 (pads last 2 dimensions)\n"
+            "  - 4D or 5D input: padding size = 6 (pads last 3 dimensions)")
     return _index_pad(input, spec, mode)
 
 
@@ -172,10 +184,8 @@ def _constant_pad(input, spec, value):
     for d, lo, hi in spec:
         n = x.shape[d]
         out_shape[d] = n + lo + hi
-        if out_shape[d] < 0:
-            raise RuntimeError(f"The input size {n}, plus negative padding {lo} and {hi} "
-                               f"resulted in a negative output size, which is invalid. Check "
-                               f"dimension {d} of your input.")
+        if n - max(0, -lo) - max(0, -hi) < 0:  # PyTorch crops with narrow() first
+            raise RuntimeError("narrow(): length must be non-negative.")
         src[d] = slice(max(0, -lo), n - max(0, -hi))
         dst[d] = slice(max(0, lo), max(0, lo) + max(0, n - max(0, -lo) - max(0, -hi)))
     src, dst = tuple(src), tuple(dst)
@@ -195,7 +205,7 @@ def _constant_pad(input, spec, value):
                         out_data=forward_map(x, value))
 
 
-def _pad_index(n, lo, hi, mode, d):
+def _pad_index(n, lo, hi, mode, d, shape):
     """Source index of each padded position along one dimension."""
     pos = np.arange(-lo, n + hi)
     if mode == "replicate":
@@ -206,7 +216,8 @@ def _pad_index(n, lo, hi, mode, d):
         return pos % n
     if lo >= n or hi >= n:
         raise RuntimeError(f"Argument #4: Padding size should be less than the corresponding "
-                           f"input dimension, but got: padding ({lo}, {hi}) at dimension {d}")
+                           f"input dimension, but got: padding ({lo}, {hi}) at dimension {d} "
+                           f"of input {list(shape)}")
     period = 2 * (n - 1)
     pos = np.abs(pos) % period if period else np.zeros_like(pos)
     return np.where(pos >= n, period - pos, pos)
@@ -215,7 +226,8 @@ def _pad_index(n, lo, hi, mode, d):
 def _index_pad(input, spec, mode):
     x = input._data
     xp = xp_of(x)
-    maps = [(d, xp.asarray(_pad_index(x.shape[d], lo, hi, mode, d))) for d, lo, hi in spec]
+    maps = [(d, xp.asarray(_pad_index(x.shape[d], lo, hi, mode, d, x.shape)))
+            for d, lo, hi in spec]
     in_shape = x.shape
 
     def forward_map(a):

@@ -7,7 +7,7 @@ import warnings
 
 from ..ops import unary as _unary
 from ..ops._base import Tensor
-from . import _conv, _ctc, _distance, _loss as _loss_mod, _margin, _pool
+from . import _conv, _ctc, _distance, _loss as _loss_mod, _margin, _pool, _rearrange
 from ..ops.reduce import log_softmax as _log_softmax, softmax as _softmax
 from . import _activation as _act
 from ._activation import (elu as _elu, gelu, hardtanh as _hardtanh,  # noqa: F401
@@ -688,3 +688,25 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8):
 
 def pdist(input, p=2):
     return _distance.pdist(input, p)
+
+
+# ---- rearrangements ------------------------------------------------------------------------
+
+def pixel_shuffle(input, upscale_factor):
+    return _rearrange.pixel_shuffle(input, upscale_factor)
+
+
+def pixel_unshuffle(input, downscale_factor):
+    return _rearrange.pixel_unshuffle(input, downscale_factor)
+
+
+def channel_shuffle(input, groups):
+    return _rearrange.channel_shuffle(input, groups)
+
+
+def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
+    return _rearrange.unfold(input, kernel_size, dilation, padding, stride)
+
+
+def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
+    return _rearrange.fold(input, output_size, kernel_size, dilation, padding, stride)
