@@ -5,7 +5,13 @@ batch chunk, im2col by strided view) are in _im2col.py.
 """
 from ..autograd.graph import Node
 from ..ops._base import record, wrap
-from ._im2col import Geometry, conv, input_grad, weight_grad  # noqa: F401
+from . import _convnd, _im2col
+from ._im2col import Geometry  # noqa: F401
+
+
+def _kernels(geo):
+    """The array kernels for a geometry: 3-d convolutions have their own (_convnd.py)."""
+    return _convnd if type(geo) is _convnd.GeometryNd else _im2col
 
 
 # ---- engine ops ---------------------------------------------------------------------------
@@ -33,15 +39,15 @@ class ConvolutionBackward0(Node):
         gw = conv_weight_grad(x, g, w.shape, geo) if need[1] else None
         gb = None
         if len(need) > 2 and need[2]:
-            gb = g.sum((0, 2) if geo.one_d else (0, 2, 3))
+            gb = g.sum((0,) + tuple(range(2, g.dim())))
         return gx, gw, gb
 
 
 def convolution(x, w, b, geo):
     one_d = geo.one_d
-    y = conv(_to4d(x._data, one_d), _to4d(w._data, one_d), geo)
+    y = _kernels(geo).conv(_to4d(x._data, one_d), _to4d(w._data, one_d), geo)
     if b is not None:
-        y += b._data.reshape(-1, 1, 1)
+        y += b._data.reshape((-1,) + (1,) * (y.ndim - 2))
     out = wrap(_from4d(y, one_d), x)
     node = record(ConvolutionBackward0, out, (x, w) if b is None else (x, w, b), (x, w))
     if node is not None:
@@ -60,16 +66,16 @@ class ConvInputGradBackward(Node):
         gw = conv_weight_grad(h, g, w.shape, geo) if need[1] else None
         gb = None
         if len(need) > 2 and need[2]:
-            gb = h.sum((0, 2) if geo.one_d else (0, 2, 3))
+            gb = h.sum((0,) + tuple(range(2, h.dim())))
         return gg, gw, gb
 
 
 def conv_input_grad(g, w, x_shape, geo, b=None, node_cls=None):
     one_d = geo.one_d
-    dx = input_grad(_to4d(g._data, one_d), _to4d(w._data, one_d), _shape4d(x_shape, one_d),
-                    geo)
+    dx = _kernels(geo).input_grad(_to4d(g._data, one_d), _to4d(w._data, one_d),
+                                  _shape4d(x_shape, one_d), geo)
     if b is not None:
-        dx += b._data.reshape(-1, 1, 1)
+        dx += b._data.reshape((-1,) + (1,) * (dx.ndim - 2))
     out = wrap(_from4d(dx, one_d), g)
     node = record(node_cls or ConvolutionBackwardBackward0, out,
                   (g, w) if b is None else (g, w, b), (g, w))
@@ -94,8 +100,8 @@ class ConvWeightGradBackward(Node):
 
 def conv_weight_grad(x, g, w_shape, geo):
     one_d = geo.one_d
-    dw = weight_grad(_to4d(x._data, one_d), _to4d(g._data, one_d), _shape4d(w_shape, one_d),
-                     geo)
+    dw = _kernels(geo).weight_grad(_to4d(x._data, one_d), _to4d(g._data, one_d),
+                                   _shape4d(w_shape, one_d), geo)
     out = wrap(dw.reshape(tuple(w_shape)), x)
     node = record(ConvWeightGradBackward, out, (x, g), (x, g))
     if node is not None:

@@ -3,6 +3,8 @@
 The forward normalises on arrays; the backward recomputes the normalised input from the
 saved input with engine ops, so it is differentiable again.
 """
+import numpy as np
+
 from .._backend import xp_of
 from ..autograd.graph import Node
 from ..ops._base import record, wrap
@@ -143,3 +145,113 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
         node.save(input, weight)
         node.axes, node.eps = axes, eps
     return result
+
+
+# ---- group, instance and cross-map normalisation -------------------------------------------
+
+class NativeGroupNormBackward0(Node):
+    def backward(self, g):
+        x, weight = self.saved_tensors
+        n, c = x.shape[:2]
+        groups = self.groups
+        grouped = x.reshape(n, groups, -1)
+        xhat, invstd = _normalised(grouped, (2,), self.eps)
+        need = self.needs_input_grad
+        shape = (1, c) + (1,) * (x.dim() - 2)
+        gx = gw = gb = None
+        if need[0]:
+            dxhat = g if weight is None else g * weight.reshape(shape)
+            gx = _norm_input_grad(dxhat.reshape(n, groups, -1), xhat, invstd,
+                                  (2,)).reshape(x.shape)
+        axes = (0,) + tuple(range(2, x.dim()))
+        if len(need) > 1 and need[1]:
+            gw = (g * xhat.reshape(x.shape)).sum(axes)
+        if len(need) > 2 and need[2]:
+            gb = g.sum(axes)
+        return gx, gw, gb
+
+
+def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
+    x = input._data
+    xp = xp_of(x)
+    n, c = x.shape[:2]
+    if c % num_groups:
+        raise RuntimeError("Expected number of channels in input to be divisible by "
+                           f"num_groups, but got input of shape {list(x.shape)} and "
+                           f"num_groups={num_groups}")
+    grouped = x.reshape(n, num_groups, -1)
+    centred = grouped - grouped.mean(axis=2, keepdims=True)
+    invstd = 1.0 / xp.sqrt((centred * centred).mean(axis=2, keepdims=True) + eps)
+    out = (centred * invstd).reshape(x.shape)
+    shape = (1, c) + (1,) * (x.ndim - 2)
+    if weight is not None:
+        out = out * weight._data.reshape(shape)
+    if bias is not None:
+        out = out + bias._data.reshape(shape)
+    result = wrap(out.astype(x.dtype, copy=False), input)
+    node = record(NativeGroupNormBackward0, result, (input, weight, bias))
+    if node is not None:
+        node.save(input, weight)
+        node.groups, node.eps = num_groups, eps
+    return result
+
+
+def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None,
+                  use_input_stats=True, momentum=0.1, eps=1e-5):
+    """Batch norm of the (1, N*C, *) view, as PyTorch computes it; the running statistics
+    move by the mean over the batch of each instance's statistics."""
+    n, c = input.shape[:2]
+    shape = (1, n * c) + tuple(input.shape[2:])
+    tiled = [None if t is None else t.repeat(n) for t in (weight, bias)]
+    running = [None if t is None else wrap(xp_of(t._data).tile(t._data, n), t)
+               for t in (running_mean, running_var)]
+    out = batch_norm(input.reshape(shape), running[0], running[1], tiled[0], tiled[1],
+                     use_input_stats, momentum, eps)
+    for buf, tiled_buf in zip((running_mean, running_var), running):
+        if buf is not None and use_input_stats:
+            buf._data[...] = tiled_buf._data.reshape(n, c).mean(0)
+            buf._bump_version()
+    return out.view(tuple(input.shape))
+
+
+class CrossMapLRN2dBackward(Node):
+    """The legacy CrossMapLRN2d function's own backward (torch/nn/modules/_functions.py)."""
+
+    def backward(self, g):
+        x, out, scale = self.x, self.out, self.scale
+        xp = xp_of(x)
+        size, alpha, beta = self.size, self.alpha, self.beta
+        gd = g._data
+        channels = x.shape[1]
+        ratio = gd * out / scale
+        pre = int(size - (size - 1) / 2)          # PyTorch's inversePrePad
+        padded = xp.zeros((x.shape[0], channels + size - 1) + x.shape[2:], x.dtype)
+        padded[:, pre:pre + channels] = ratio
+        csum = xp.concatenate([xp.zeros_like(padded[:, :1]), xp.cumsum(padded, 1)], 1)
+        accum = csum[:, size:size + channels] - csum[:, :channels]
+        gx = scale ** -beta * gd - (2 * alpha * beta / size) * x * accum
+        return (wrap(gx.astype(x.dtype, copy=False), g),)
+
+
+def cross_map_lrn2d(input, size, alpha=1e-4, beta=0.75, k=1):
+    if input.dim() != 4:
+        raise ValueError(f"CrossMapLRN2d: Expected input to be 4D, got {input.dim()}D instead.")
+    x = input._data
+    xp = xp_of(x)
+    channels = x.shape[1]
+    square = x * x
+    pre = int((size - 1) / 2 + 1)
+    # The legacy running sum: channel c adds squares 0..c+pre-1 and drops 1..c-pre.
+    csum = xp.concatenate([xp.zeros_like(square[:, :1]), xp.cumsum(square, 1)], 1)
+    c = np.arange(channels)
+    top = np.minimum(c + pre, channels)
+    drop = np.maximum(c - pre, 0)
+    scale = csum[:, top] - (csum[:, drop + 1] - csum[:, 1:2]) * (c > pre)[None, :, None, None]
+    scale = scale * (alpha / size) + k
+    out = (scale ** -beta * x).astype(x.dtype, copy=False)
+    res = wrap(out, input)
+    node = record(CrossMapLRN2dBackward, res, (input,))
+    if node is not None:
+        node.x, node.out, node.scale = x, out, scale
+        node.size, node.alpha, node.beta = size, alpha, beta
+    return res

@@ -7,7 +7,8 @@ import warnings
 
 from ..ops import unary as _unary
 from ..ops._base import Tensor
-from . import _conv, _ctc, _distance, _loss as _loss_mod, _margin, _pool, _rearrange
+from . import (_conv, _convnd, _ctc, _distance, _loss as _loss_mod, _margin, _pool,  # noqa
+               _poolnd, _rearrange)
 from ..ops.reduce import log_softmax as _log_softmax, softmax as _softmax
 from . import _activation as _act
 from ._activation import (elu as _elu, gelu, hardtanh as _hardtanh,  # noqa: F401
@@ -19,6 +20,7 @@ from ._loss import (binary_cross_entropy as _bce, binary_cross_entropy_with_logi
                     smooth_l1_loss as _smooth_l1)
 from ._misc import dropout as _dropout, embedding as _embedding, feature_dropout, one_hot, pad
 from ._norm import batch_norm as _batch_norm, layer_norm  # noqa: F401
+from . import _norm as _norm_mod
 
 
 def _ntuple(value, n, name="value"):
@@ -81,6 +83,8 @@ def _conv_geometry(input, weight, stride, padding, dilation, groups, dims, name)
         pads = tuple((p, p) for p in _ntuple(padding, dims, "padding"))
     if dims == 1:
         return _conv.Geometry((1,) + stride, ((0, 0),) + pads, (1,) + dilation, groups, True)
+    if dims == 3:
+        return _convnd.GeometryNd(stride, pads, dilation, groups)
     return _conv.Geometry(stride, pads, dilation, groups)
 
 
@@ -207,6 +211,10 @@ def _conv_transpose_nd(input, weight, bias, stride, padding, output_padding, gro
     return _batched(run, input, batched)
 
 
+def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    return _conv_nd(input, weight, bias, stride, padding, dilation, groups, 3, "conv3d")
+
+
 def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0,
                      groups=1, dilation=1):
     return _conv_transpose_nd(input, weight, bias, stride, padding, output_padding, groups,
@@ -217,6 +225,19 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
                      groups=1, dilation=1):
     return _conv_transpose_nd(input, weight, bias, stride, padding, output_padding, groups,
                               dilation, 2, "conv_transpose2d")
+
+
+def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0,
+                     groups=1, dilation=1):
+    return _conv_transpose_nd(input, weight, bias, stride, padding, output_padding, groups,
+                              dilation, 3, "conv_transpose3d")
+
+
+def conv_tbc(input, weight, bias, pad=0):
+    """Time-batch-channel convolution: input (T, N, C), weight (k, C, O), bias (O)."""
+    x = input.permute(1, 2, 0)
+    y = conv1d(x, weight.permute(2, 1, 0), bias, padding=pad)
+    return _distance.renamed(y.permute(2, 0, 1), "ConvTbcBackward0")
 
 
 # ---- pooling -------------------------------------------------------------------------------
@@ -710,3 +731,331 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
 
 def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
     return _rearrange.fold(input, output_size, kernel_size, dilation, padding, stride)
+
+
+# ---- more pooling: 3-d, adaptive max, LP, unpooling, fractional ------------------------------
+
+def _pool3d(input, kernel_size, stride, padding, dilation, ceil_mode):
+    if input.dim() not in (4, 5) or input.numel() == 0:
+        raise RuntimeError("non-empty 4D or 5D (batch mode) tensor expected for input")
+    k = _ntuple(kernel_size, 3, "kernel_size")
+    s = k if stride is None or (isinstance(stride, (list, tuple)) and not stride) else \
+        _ntuple(stride, 3, "stride")
+    geo = _poolnd.PoolGeometryNd(tuple(input.shape[-3:]), k, s, _ntuple(padding, 3, "padding"),
+                                 _ntuple(dilation, 3, "dilation"), ceil_mode,
+                                 input.shape[-4])
+    return geo
+
+
+def max_pool3d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1,
+                            ceil_mode=False, return_indices=False):
+    geo = _pool3d(input, kernel_size, stride, padding, dilation, ceil_mode)
+    return _poolnd.max_pool3d(input, geo)
+
+
+def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
+    out, idx = max_pool3d_with_indices(input, kernel_size, stride, padding, dilation,
+                                       ceil_mode)
+    return (out, idx) if return_indices else out
+
+
+def max_pool1d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1,
+                            ceil_mode=False, return_indices=False):
+    return max_pool1d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+def max_pool2d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1,
+                            ceil_mode=False, return_indices=False):
+    return max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
+               count_include_pad=True, divisor_override=None):
+    geo = _pool3d(input, kernel_size, stride, padding, 1, ceil_mode)
+    return _poolnd.avg_pool3d(input, geo, count_include_pad, divisor_override)
+
+
+def _output_size(output_size, dims, input):
+    sizes = output_size if isinstance(output_size, (tuple, list)) else (output_size,) * dims
+    if len(sizes) == 1 and dims > 1:
+        sizes = tuple(sizes) * dims
+    return tuple(n if o is None else int(o) for n, o in zip(input.shape[-dims:], sizes))
+
+
+def adaptive_avg_pool3d(input, output_size):
+    if input.dim() not in (4, 5):
+        raise RuntimeError("adaptive_avg_pool3d(): Expected 4D or 5D tensor, but got "
+                           f"{list(input.shape)}")
+    out = _output_size(output_size, 3, input)
+    if out == (1, 1, 1):
+        return input.mean((-3, -2, -1), keepdim=True)
+    return _poolnd.adaptive_avg_pool3d(input, out)
+
+
+def adaptive_max_pool1d_with_indices(input, output_size, return_indices=False):
+    if input.dim() not in (2, 3):
+        raise RuntimeError(f"Expected 2 to 3 dimensions, but got {input.dim()}-dimensional "
+                           "tensor for argument #1 'self' (while checking arguments for "
+                           "adaptive_max_pool1d)")
+    out, idx = adaptive_max_pool2d_with_indices(input.unsqueeze(-2),
+                                                (1,) + _ntuple(output_size, 1, "output_size"))
+    return out.squeeze(-2), idx.squeeze(-2)
+
+
+def adaptive_max_pool2d_with_indices(input, output_size, return_indices=False):
+    return _adaptive_max(input, output_size, 2)
+
+
+def adaptive_max_pool3d_with_indices(input, output_size, return_indices=False):
+    return _adaptive_max(input, output_size, 3)
+
+
+def _adaptive_max(input, output_size, dims):
+    if input.dim() not in (dims + 1, dims + 2):
+        raise RuntimeError(f"adaptive_max_pool{dims}d(): Expected {dims + 1}D or {dims + 2}D "
+                           f"tensor, but got: {list(input.shape)}")
+    return _poolnd.adaptive_max_pool(input, _output_size(output_size, dims, input), dims)
+
+
+def adaptive_max_pool1d(input, output_size, return_indices=False):
+    out = adaptive_max_pool1d_with_indices(input, output_size)
+    return out if return_indices else out[0]
+
+
+def adaptive_max_pool2d(input, output_size, return_indices=False):
+    out = adaptive_max_pool2d_with_indices(input, output_size)
+    return out if return_indices else out[0]
+
+
+def adaptive_max_pool3d(input, output_size, return_indices=False):
+    out = adaptive_max_pool3d_with_indices(input, output_size)
+    return out if return_indices else out[0]
+
+
+def _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, dims):
+    """PyTorch's composition: (sum of |x|^p over each window) ^ (1/p), via average pooling."""
+    max_pool = (max_pool1d, max_pool2d, max_pool3d)[dims - 1]
+    avg_pool = (avg_pool1d, avg_pool2d, avg_pool3d)[dims - 1]
+    if norm_type == float("inf"):
+        return max_pool(input.abs(), kernel_size, stride, 0, 1, ceil_mode)
+    if norm_type == -float("inf"):
+        return -max_pool(-input.abs(), kernel_size, stride, 0, 1, ceil_mode)
+    k = _ntuple(kernel_size, dims, "kernel_size")
+    out = avg_pool(input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
+    count = 1
+    for n in k:
+        count *= n
+    return (out.sign() * relu(out.abs())).mul(count).pow(1.0 / norm_type)
+
+
+def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    return _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, 1)
+
+
+def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    return _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, 2)
+
+
+def lp_pool3d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    return _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, 3)
+
+
+def _unpool_output_size(input, kernel_size, stride, padding, output_size):
+    n = len(kernel_size)
+    default = [(input.shape[-n + d] - 1) * stride[d] + kernel_size[d] - 2 * padding[d]
+               for d in range(n)]
+    if output_size is None:
+        return default
+    output_size = list(output_size)
+    if len(output_size) == n + 2:
+        output_size = output_size[2:]
+    if len(output_size) != n:
+        raise ValueError(f"output_size should be a sequence containing {n} or {n + 2} elements, "
+                         f"but it has a length of '{len(output_size)}'")
+    for d in range(n):
+        low, high = default[d] - stride[d], default[d] + stride[d]
+        if not low < output_size[d] < high:
+            raise ValueError(f'invalid output_size "{tuple(output_size)}" (dim {d} must be '
+                             f"between {low} and {high})")
+    return output_size
+
+
+def _max_unpool(input, indices, kernel_size, stride, padding, output_size, dims):
+    k = _ntuple(kernel_size, dims, "kernel_size")
+    s = k if stride is None else _ntuple(stride, dims, "stride")
+    p = _ntuple(padding, dims, "padding")
+    out = _unpool_output_size(input, k, s, p, output_size)
+    if dims == 1:
+        return _max_unpool_nd(input.unsqueeze(-1), indices.unsqueeze(-1), out + [1],
+                              2).squeeze(-1)
+    return _max_unpool_nd(input, indices, out, dims)
+
+
+def _max_unpool_nd(input, indices, out, dims):
+    if input.dim() not in (dims + 1, dims + 2):
+        raise RuntimeError(f"Input to max_unpooling{dims}d should be a {dims + 1}d or "
+                           f"{dims + 2}d Tensor, but got a tensor with {input.dim()} "
+                           "dimensions.")
+    if indices.dtype.name != "int64":
+        raise RuntimeError("elements in indices should be type int64 but got: "
+                           f"{indices.dtype.legacy}")
+    if tuple(indices.shape) != tuple(input.shape):
+        raise RuntimeError("Expected shape of indices to be same as that of the input tensor "
+                           f"({list(input.shape)}) but got indices tensor with shape: "
+                           f"{list(indices.shape)}")
+    plane = 1
+    for n in out:
+        plane *= n
+    idx = indices._data
+    if idx.size and (idx.min() < 0 or idx.max() >= plane):
+        bad = idx[(idx < 0) | (idx >= plane)].reshape(-1)[0]
+        raise RuntimeError(f"Found an invalid max index: {int(bad)} (output volumes are of size "
+                           f"{'x'.join(map(str, out))})")
+    return _poolnd.scatter_op(input, idx, out, _poolnd.node(f"MaxUnpool{dims}DBackward0"))
+
+
+def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    return _max_unpool(input, indices, kernel_size, stride, padding, output_size, 1)
+
+
+def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    return _max_unpool(input, indices, kernel_size, stride, padding, output_size, 2)
+
+
+def max_unpool3d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    return _max_unpool(input, indices, kernel_size, stride, padding, output_size, 3)
+
+
+def _fractional(input, kernel_size, output_size, output_ratio, _random_samples, dims):
+    name = f"fractional_max_pool{dims}d"
+    if output_size is None and output_ratio is None:
+        raise ValueError(f"{name} requires specifying either an output_size or an "
+                         "output_ratio")
+    if input.dim() < dims + 1:
+        d = input.dim()
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-d}, {d - 1}], "
+                         f"but got {-dims - 1})")
+    if output_size is None:
+        if dims == 2 and len(output_ratio) > 2:
+            raise ValueError("fractional_max_pool2d requires output_ratio to either be a single "
+                             "Int or tuple of Ints.")
+        ratio = _ntuple_float(output_ratio, dims)
+        output_size = [int(input.shape[-dims + d] * ratio[d]) for d in range(dims)]
+    k = _ntuple(kernel_size, dims, "kernel_size")
+    out = _ntuple(output_size, dims, "output_size")
+    for d, what in zip(range(dims), ("height", "width") if dims == 2 else
+                       ("time", "height", "width")):
+        size = input.shape[-dims + d]
+        if out[d] + k[d] - 1 > size:
+            raise RuntimeError(f"{name}(): pool {what} {k[d]} too large relative to input "
+                               f"{what} {size}")
+    batched = input.dim() == dims + 2
+    n_batch = input.shape[0] if batched else 1
+    if _random_samples is None:
+        from ..random import default_generator
+        samples = default_generator.numpy.random((n_batch, input.shape[-dims - 1], dims))
+    else:
+        if _random_samples.dtype != input.dtype:
+            raise RuntimeError("Expect _random_samples to have the same dtype as input")
+        if _random_samples.shape[0] < n_batch:
+            raise RuntimeError("Expect _random_samples.size(0) no less then input batch size.")
+        samples = _random_samples._data[:n_batch]
+    return _poolnd.fractional_max_pool(input, k, out, samples, dims)
+
+
+def _ntuple_float(value, n):
+    return tuple(float(v) for v in value) if isinstance(value, (tuple, list)) else \
+        (float(value),) * n
+
+
+def fractional_max_pool2d_with_indices(input, kernel_size, output_size=None, output_ratio=None,
+                                       return_indices=False, _random_samples=None):
+    return _fractional(input, kernel_size, output_size, output_ratio, _random_samples, 2)
+
+
+def fractional_max_pool3d_with_indices(input, kernel_size, output_size=None, output_ratio=None,
+                                       return_indices=False, _random_samples=None):
+    return _fractional(input, kernel_size, output_size, output_ratio, _random_samples, 3)
+
+
+def fractional_max_pool2d(input, kernel_size, output_size=None, output_ratio=None,
+                          return_indices=False, _random_samples=None):
+    out = _fractional(input, kernel_size, output_size, output_ratio, _random_samples, 2)
+    return out if return_indices else out[0]
+
+
+def fractional_max_pool3d(input, kernel_size, output_size=None, output_ratio=None,
+                          return_indices=False, _random_samples=None):
+    out = _fractional(input, kernel_size, output_size, output_ratio, _random_samples, 3)
+    return out if return_indices else out[0]
+
+
+# ---- more normalisation --------------------------------------------------------------------
+
+def _verify_spatial_size(size):
+    count = 1
+    for n in size[2:]:
+        count *= n
+    if count == 1:
+        raise ValueError(f"Expected more than 1 spatial element when training, got input size "
+                         f"{size}")
+
+
+def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None,
+                  use_input_stats=True, momentum=0.1, eps=1e-5):
+    if use_input_stats:
+        _verify_spatial_size(input.shape)
+    return _norm_mod.instance_norm(input, running_mean, running_var, weight, bias,
+                                   use_input_stats, momentum, eps)
+
+
+def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
+    if input.dim() < 2:
+        raise RuntimeError(f"Expected at least 2 dimensions for input tensor but received "
+                           f"{input.dim()}")
+    size = [input.shape[0] * input.shape[1] // num_groups, num_groups] + list(input.shape[2:])
+    count = size[0]
+    for n in size[2:]:
+        count *= n
+    if count == 1:
+        raise ValueError(f"Expected more than 1 value per channel when training, got input size "
+                         f"{size}")
+    return _norm_mod.group_norm(input, num_groups, weight, bias, eps)
+
+
+def rms_norm(input, normalized_shape, weight=None, eps=None):
+    shape = (normalized_shape,) if isinstance(normalized_shape, int) else \
+        tuple(normalized_shape)
+    if tuple(input.shape[input.dim() - len(shape):]) != shape or len(shape) > input.dim():
+        raise RuntimeError(f"Given normalized_shape={list(shape)}, expected input with shape "
+                           f"[*{', '.join(map(str, shape))}], but got input of size"
+                           f"{list(input.shape)}")
+    if eps is None:
+        from .._dtype import finfo
+        eps = finfo(input.dtype).eps
+    dims = tuple(range(input.dim() - len(shape), input.dim()))
+    out = input * (input.pow(2).mean(dims, keepdim=True) + eps).rsqrt()
+    return out * weight if weight is not None else out
+
+
+def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
+    dim = input.dim()
+    if dim < 3:
+        raise ValueError("Expected 3D or higher dimensionality                          input "
+                         f"(got {dim} dimensions)")
+    if input.numel() == 0:
+        return input
+    div = input.mul(input)
+    if dim == 3:
+        div = div.unsqueeze(1)
+        div = pad(div, (0, 0, size // 2, (size - 1) // 2))
+        div = avg_pool2d(div, (size, 1), stride=1).squeeze(1)
+    else:
+        sizes = tuple(input.shape)
+        div = div.view(sizes[0], 1, sizes[1], sizes[2], -1)
+        div = pad(div, (0, 0, 0, 0, size // 2, (size - 1) // 2))
+        div = avg_pool3d(div, (size, 1, 1), stride=1).squeeze(1)
+        div = div.view(sizes)
+    div = div.mul(alpha).add(k).pow(beta)
+    return input / div

@@ -18,9 +18,9 @@ def padding_modules(lib):
                 res[f"{key}.repr"] = repr(module)
                 res[f"{key}.padding"] = module.padding
                 for rank in (dims + 1, dims + 2):
-                    x = lib.rand(*(2, 3, 4, 4, 5)[5 - rank:])
+                    x = lib.rand(*(2, 2, 3, 4, 4)[5 - rank:])
                     res.update(lib.run(module, x, prefix=f"{key}.{rank}."))
-                x = lib.rand(*(3, 4, 4, 5)[4 - dims:])
+                x = lib.rand(*(2, 3, 4, 4)[4 - dims:])
                 res[f"{key}.lowrank"] = lib.error(module, x)
     return res
 
