@@ -1,8 +1,9 @@
 """InstanceNorm1d/2d/3d: per-sample, per-channel normalisation (no running statistics and no
-affine parameters by default)."""
+affine parameters by default), and the lazy forms."""
 import warnings
 
 from .. import functional as F
+from .batchnorm import _LazyNormBase
 from .normalization import _NormBase
 
 
@@ -50,4 +51,19 @@ class InstanceNorm2d(_InstanceNorm):
 
 
 class InstanceNorm3d(_InstanceNorm):
+    _no_batch_dim = 4
+
+
+class LazyInstanceNorm1d(_LazyNormBase, _InstanceNorm):
+    cls_to_become = InstanceNorm1d
+    _no_batch_dim = 2
+
+
+class LazyInstanceNorm2d(_LazyNormBase, _InstanceNorm):
+    cls_to_become = InstanceNorm2d
+    _no_batch_dim = 3
+
+
+class LazyInstanceNorm3d(_LazyNormBase, _InstanceNorm):
+    cls_to_become = InstanceNorm3d
     _no_batch_dim = 4

@@ -149,6 +149,12 @@ class Module:
                 raise TypeError(f"cannot assign '{_type_name(value)}' as child module '{name}' "
                                 "(torch.nn.Module or None expected)")
             d["_modules"][name] = None
+        elif getattr(value, "_is_buffer", False) and isinstance(value, Tensor):  # nn.Buffer
+            if "_buffers" not in d:
+                raise AttributeError("cannot assign buffers before Module.__init__() call")
+            if name not in d["_buffers"]:  # a buffer keeps its place when reassigned
+                self._forget(name)
+            self.register_buffer(name, value, getattr(value, "persistent", True))
         elif "_buffers" in d and name in d["_buffers"]:
             if value is not None and not isinstance(value, Tensor):
                 raise TypeError(f"cannot assign '{_type_name(value)}' as buffer '{name}' "

@@ -121,5 +121,5 @@ def flatten(result, torch):
 
 def load_all():
     """Import every module of cases (each registers its cases on import)."""
-    from . import (cases_activation, cases_conv_pool_norm, cases_loss,  # noqa: F401
+    from . import (cases_activation, cases_conv_pool_norm, cases_lazy, cases_loss,  # noqa
                    cases_shape)
