@@ -7,8 +7,8 @@ import warnings
 
 from ..ops import unary as _unary
 from ..ops._base import Tensor
-from . import (_conv, _convnd, _ctc, _distance, _loss as _loss_mod, _margin, _pool,  # noqa
-               _poolnd, _rearrange)
+from . import (_attention, _conv, _convnd, _ctc, _distance, _loss as _loss_mod, _margin,  # noqa
+               _pool, _poolnd, _rearrange)
 from ..ops.reduce import log_softmax as _log_softmax, softmax as _softmax
 from . import _activation as _act
 from ._activation import (elu as _elu, gelu, hardtanh as _hardtanh,  # noqa: F401
@@ -1059,3 +1059,17 @@ def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
         div = div.view(sizes)
     div = div.mul(alpha).add(k).pow(beta)
     return input / div
+
+
+# ---- attention -----------------------------------------------------------------------------
+
+def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0,
+                                 is_causal=False, scale=None, enable_gqa=False):
+    return _attention.scaled_dot_product_attention(query, key, value, attn_mask, dropout_p,
+                                                   is_causal, scale, enable_gqa)
+
+
+multi_head_attention_forward = _attention.multi_head_attention_forward
+_canonical_mask = _attention.canonical_mask
+_none_or_dtype = _attention.none_or_dtype
+_mha_shape_check = _attention.mha_shape_check

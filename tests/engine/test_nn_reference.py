@@ -17,10 +17,10 @@ load_all()
 
 def _recorded():
     flat = np.load(FIXTURES / "nn_reference.npz")
-    recorded = json.loads((FIXTURES / "nn_reference.json").read_text())
-    values = recorded["values"]
+    index = json.loads(flat["index"].tobytes())
+    values = json.loads((FIXTURES / "nn_reference.json").read_text())
     by_case = {}
-    for key, (dtype, shape, stored, offset) in recorded["arrays"].items():
+    for key, (dtype, shape, stored, offset) in index.items():
         name, _, field = key.partition(":")
         size = int(np.prod(shape))
         array = flat[stored][offset:offset + size].reshape(shape)

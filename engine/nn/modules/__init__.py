@@ -44,3 +44,6 @@ from .conv import (LazyConv1d, LazyConv2d, LazyConv3d, LazyConvTranspose1d,  # n
 from .instancenorm import LazyInstanceNorm1d, LazyInstanceNorm2d, LazyInstanceNorm3d  # noqa
 from .lazy import LazyModuleMixin  # noqa: F401
 from .linear import LazyLinear  # noqa: F401
+from .activation import MultiheadAttention  # noqa: F401
+from .transformer import (Transformer, TransformerDecoder, TransformerDecoderLayer,  # noqa
+                          TransformerEncoder, TransformerEncoderLayer)

@@ -105,3 +105,7 @@ class LazyLinear(LazyModuleMixin, Linear):
                                      "is not equal to in_features from self.weight: "
                                      f"{self.weight.shape[-1]}")
             self.in_features = input.shape[-1]
+
+
+class NonDynamicallyQuantizableLinear(Linear):
+    """MultiheadAttention's out_proj (PyTorch names it so for its quantization tools)."""
