@@ -47,3 +47,9 @@ from .linear import LazyLinear  # noqa: F401
 from .activation import MultiheadAttention  # noqa: F401
 from .transformer import (Transformer, TransformerDecoder, TransformerDecoderLayer,  # noqa
                           TransformerEncoder, TransformerEncoderLayer)
+from .dropout import AlphaDropout, Dropout3d, FeatureAlphaDropout  # noqa: F401
+from .sparse import EmbeddingBag  # noqa: F401
+from .linear_cross_entropy_options import LinearCrossEntropyOptions  # noqa: F401
+from .loss import LinearCrossEntropyLoss  # noqa: F401
+from .adaptive import AdaptiveLogSoftmaxWithLoss  # noqa: F401
+from .rnn import RNNCellBase  # noqa: F401

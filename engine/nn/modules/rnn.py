@@ -132,6 +132,9 @@ class RNNBase(Module):
         return hx
 
     def forward(self, input, hx=None):
+        from ..utils.rnn import PackedSequence, packed_forward
+        if isinstance(input, PackedSequence):
+            return packed_forward(self, input, hx)
         self._check_input(input)
         batched = input.dim() == 3
         x = input if batched else input.unsqueeze(1)
@@ -274,3 +277,8 @@ class LSTMCell(_CellBase):
 
 class GRUCell(_CellBase):
     _mode = "GRU"
+
+
+# PyTorch's name for the cells' base class (isinstance checks, printing the class)
+RNNCellBase = _CellBase
+RNNCellBase.__name__ = RNNCellBase.__qualname__ = "RNNCellBase"
