@@ -243,6 +243,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean
 # ---- negative log likelihood ---------------------------------------------------------------
 
 NllLossBackward0, _NllLossAdjoint = linear_node("NllLossBackward0")
+NllLoss2DBackward0, _ = linear_node("NllLoss2DBackward0")  # inputs with spatial dims
 
 
 def _check_nll(input, target):
@@ -301,7 +302,11 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
 
     with np.errstate(invalid="ignore", divide="ignore"):
         out_data = xp.asarray(forward_map(x), x.dtype)
-    return apply_linear(input, forward_map, adjoint, NllLossBackward0, out_data=out_data)
+    node_cls = NllLoss2DBackward0 if x.ndim > 2 else NllLossBackward0
+    out = apply_linear(input, forward_map, adjoint, node_cls, out_data=out_data)
+    if reduction == "none" and x.ndim in (3,) + tuple(range(5, 32)):
+        out = out.view(out.shape)  # PyTorch's nll_loss2d runs on a 4-d view and views back
+    return out
 
 
 def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean",

@@ -1128,7 +1128,7 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
         if starts and starts[0] != 0:
             raise RuntimeError("offsets[0] has to be 0, i.e., the first sequence in the "
                                "mini-batch has to start from position 0. However, got "
-                               f"{starts[0]}")
+                               f"{starts[0]}\n[ torch.LongTensor{{}} ]")
         if starts and starts[-1] > idx.size:
             raise RuntimeError(f"offsets[-1] can not be greater than input's length {idx.size}, "
                                f"but got offsets[-1] of {starts[-1]}")
@@ -1169,7 +1169,6 @@ def affine_grid(theta, size, align_corners=None):
         align_corners = False
     if not theta.is_floating_point():
         raise ValueError(f"Expected theta to have floating point type, but got {theta.dtype}")
-    size = list(size)
     if len(size) == 4:
         if theta.dim() != 3 or tuple(theta.shape[-2:]) != (2, 3):
             raise ValueError("Expected a batch of 2D affine matrices of shape Nx2x3 for size "
@@ -1190,7 +1189,7 @@ def affine_grid(theta, size, align_corners=None):
                       stacklevel=2)
     elif min(size) <= 0:
         raise ValueError(f"Expected non-zero, positive output size. Got {size}")
-    return _grid.affine_grid(theta, size, align_corners)
+    return _grid.affine_grid(theta, list(size), align_corners)
 
 
 def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corners=None):
