@@ -149,16 +149,15 @@ def test_a_pytorch_numpy_checkpoint_needs_weights_only_false():
 
 
 def test_a_torch_class_the_engine_lacks_says_so():
-    pkl = (b"\x80\x02ctorch.nn.modules.transformer\nTransformerEncoderLayer\nq\x00.")
+    pkl = (b"\x80\x02ctorch.nn.modules.batchnorm\nSyncBatchNorm\nq\x00.")
     buf = io.BytesIO()
     import zipfile
     with zipfile.ZipFile(buf, "w") as archive:
         archive.writestr("archive/data.pkl", pkl)
         archive.writestr("archive/version", "3\n")
     buf.seek(0)
-    with pytest.raises(AttributeError, match="torch.nn.modules.transformer.Transformer"
-                                             "EncoderLayer is not implemented by this "
-                                             "playground's engine"):
+    with pytest.raises(AttributeError, match="torch.nn.modules.batchnorm.SyncBatchNorm is not "
+                                             "implemented by this playground's engine"):
         engine.load(buf, weights_only=False)
 
 
