@@ -151,6 +151,8 @@ _inplace_methods()
 from ._tensor_str import set_printoptions, get_printoptions  # noqa: E402,F401
 from . import cuda  # noqa: E402,F401
 from . import nn  # noqa: E402,F401
+from .nn import _torch_functions as _nn_functions  # noqa: E402  (torch.conv2d, torch.embedding...)
+_install(_nn_functions)
 from .serialization import save, load  # noqa: E402,F401
 from . import optim, utils  # noqa: E402,F401
 from .utils import data as _utils_data  # noqa: E402,F401  (torch.utils.data, as in PyTorch)

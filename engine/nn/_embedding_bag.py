@@ -39,8 +39,9 @@ class EmbeddingBagBackward0(Node):
 
 
 def embedding_bag(weight, flat_index, starts, mode, per_sample_weights, padding_idx,
-                  scale_grad_by_freq):
-    """flat_index (L,) and bag starts (B,) as arrays; returns the (B, D) tensor."""
+                  scale_grad_by_freq, aux=False):
+    """flat_index (L,) and bag starts (B,) as arrays; returns the (B, D) tensor, or with
+    ``aux`` also (bag of each index, bag sizes, the row each max came from) as arrays."""
     w = weight._data
     xp = xp_of(w)
     num, dim = w.shape
@@ -90,6 +91,8 @@ def embedding_bag(weight, flat_index, starts, mode, per_sample_weights, padding_
             sums = xp.add.reduceat(values, xp.asarray(np.minimum(starts, len(idx) - 1)), 0)
             out[xp.asarray(nonempty)] = sums[xp.asarray(nonempty)]
     res = wrap(out, weight)
+    if aux:
+        return res, bag_of, lengths, (src_rows if mode == MAX else None)
     inputs = (weight, per_sample_weights) if per_sample_weights is not None else (weight,)
     node = record(EmbeddingBagBackward0, res, inputs)
     if node is not None:

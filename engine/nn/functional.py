@@ -283,8 +283,15 @@ def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     geo = _pool_geometry(input, kernel_size, stride, padding, dilation, ceil_mode, 1,
                          "max_pool1d")
     if return_indices:
-        return _max_pool_with_indices(input, geo, 1)
-    return _pool_nd(lambda x: _pool.max_pool(x, geo)[0], input, 1)
+        out, idx = _max_pool_with_indices(input.unsqueeze(-2), geo, 2)
+        return out.squeeze(-2), idx.squeeze(-2)
+    return _pool1d(lambda x: _pool.max_pool(x, geo)[0], input)
+
+
+def _pool1d(op, input):
+    """PyTorch pools 1-d input as 2-d input one row high and squeezes the row away (so its
+    result is a SqueezeBackward1)."""
+    return _pool_nd(op, input.unsqueeze(-2), 2).squeeze(-2)
 
 
 def _max_pool_with_indices(input, geo, dims):
@@ -308,7 +315,7 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
 def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
                count_include_pad=True):
     geo = _pool_geometry(input, kernel_size, stride, padding, 1, ceil_mode, 1, "avg_pool1d")
-    return _pool_nd(lambda x: _pool.avg_pool(x, geo, count_include_pad, None), input, 1)
+    return _pool1d(lambda x: _pool.avg_pool(x, geo, count_include_pad, None), input)
 
 
 def adaptive_avg_pool2d(input, output_size):
