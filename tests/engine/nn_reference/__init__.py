@@ -122,4 +122,5 @@ def flatten(result, torch):
 def load_all():
     """Import every module of cases (each registers its cases on import)."""
     from . import (cases_activation, cases_attention, cases_conv_pool_norm,  # noqa: F401
-                   cases_lazy, cases_loss, cases_misc, cases_shape, cases_torch_functions)
+                   cases_lazy, cases_loss, cases_misc, cases_repr, cases_shape,
+                   cases_torch_functions)
