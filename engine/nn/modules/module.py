@@ -71,6 +71,7 @@ class Module:
         d["_forward_hooks_with_kwargs"] = OrderedDict()  # hook id -> True, as in PyTorch
         d["_forward_pre_hooks_with_kwargs"] = OrderedDict()
         d["_backward_hooks"] = OrderedDict()
+        d["_load_state_dict_pre_hooks"] = OrderedDict()
 
     # ---- calling ---------------------------------------------------------------------------
     def forward(self, *args, **kwargs):
@@ -445,8 +446,25 @@ class Module:
                                   keep_vars=keep_vars)
         return destination
 
+    def _register_load_state_dict_pre_hook(self, hook, with_module=False):
+        """hook(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
+        error_msgs) runs before this module loads its entries (with the module first when
+        ``with_module``): weight_norm maps old checkpoint names with one."""
+        if "_load_state_dict_pre_hooks" not in self.__dict__:  # a module from an old pickle
+            self.__dict__["_load_state_dict_pre_hooks"] = OrderedDict()
+        handle = RemovableHandle(self._load_state_dict_pre_hooks)
+        self._load_state_dict_pre_hooks[handle.id] = \
+            (lambda *args: hook(self, *args)) if with_module else hook
+        return handle
+
+    def register_load_state_dict_pre_hook(self, hook):
+        return self._register_load_state_dict_pre_hook(hook, with_module=True)
+
     def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys,
                               unexpected_keys, error_msgs):
+        for hook in self.__dict__.get("_load_state_dict_pre_hooks", {}).values():
+            hook(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
+                 error_msgs)
         persistent = {k: v for k, v in self._buffers.items()
                       if k not in self._non_persistent_buffers_set}
         local = {**{k: v for k, v in self._parameters.items()}, **persistent}

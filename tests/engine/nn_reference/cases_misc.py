@@ -258,3 +258,68 @@ def dropout_variants(lib):
     res["feature.rank"] = lib.error(F.feature_alpha_dropout, torch.ones(3), 0.5, True)
     res["alpha.p"] = lib.error(F.alpha_dropout, big, -0.1)
     return res
+
+
+def _set_buffers(lib, module):
+    with lib.torch.no_grad():
+        for _, b in module.named_buffers():
+            if b.is_floating_point():
+                b.copy_(lib.torch.tensor(lib.array(*b.shape)))
+
+
+@case
+def weight_and_spectral_norm(lib):
+    nn, torch = lib.nn, lib.torch
+    U = nn.utils
+    res = {}
+    for dim in (0, 1, None):
+        m, warned = lib.warnings(U.weight_norm, nn.Linear(3, 4), dim=dim)
+        lib.init(m)
+        res[f"wn{dim}.warn"] = warned
+        res[f"wn{dim}.state"] = list(m.state_dict())
+        res.update(lib.run(m, lib.rand(2, 3), module=m, prefix=f"wn{dim}."))
+    conv = lib.init(lib.warnings(U.weight_norm, nn.Conv2d(2, 3, 2), "weight", 2)[0])
+    res.update(lib.run(conv, lib.rand(1, 2, 3, 3), module=conv, prefix="wn.conv."))
+    removed = U.remove_weight_norm(conv)
+    res["wn.removed"] = (list(removed.state_dict()), removed.weight)
+    res["wn.twice"] = lib.error(U.weight_norm, lib.warnings(U.weight_norm, nn.Linear(2, 2))[0])
+    for key, module in (("sn.lin", nn.Linear(3, 4)), ("sn.convt", nn.ConvTranspose2d(2, 3, 2))):
+        m = lib.init(U.spectral_norm(module))
+        _set_buffers(lib, m)
+        res[key + ".state"] = list(m.state_dict())
+        x = lib.rand(2, 3) if key == "sn.lin" else lib.rand(1, 2, 3, 3)
+        res.update(lib.run(m, x, module=m, prefix=key + "."))
+        res[key + ".buffers"] = (m.weight_u, m.weight_v)
+        m.eval()
+        res[key + ".eval"] = m(x.detach())
+    res["sn.removed"] = list(U.remove_spectral_norm(m).state_dict())
+    pwn = lib.init(U.parametrizations.weight_norm(nn.Linear(3, 4)))
+    res["pwn.repr"] = repr(pwn)
+    res["pwn.type"] = str(type(pwn))
+    res["pwn.state"] = list(pwn.state_dict())
+    res.update(lib.run(pwn, lib.rand(2, 3), module=pwn, prefix="pwn."))
+    old = lib.warnings(U.weight_norm, lib.init(nn.Linear(3, 4)))[0]
+    fresh = U.parametrizations.weight_norm(nn.Linear(3, 4))
+    fresh.load_state_dict(old.state_dict())
+    res["pwn.compat"] = fresh.weight
+    psn = lib.init(U.parametrizations.spectral_norm(nn.Linear(3, 4)))
+    _set_buffers(lib, psn)
+    res["psn.state"] = list(psn.state_dict())
+    res.update(lib.run(psn, lib.rand(2, 3), module=psn, prefix="psn."))
+    P = U.parametrize
+    res["is_parametrized"] = (P.is_parametrized(pwn), P.is_parametrized(pwn, "bias"),
+                              P.type_before_parametrizations(pwn).__name__)
+    P.remove_parametrizations(pwn, "weight")
+    res["pwn.removed"] = (repr(pwn), str(type(pwn)), list(pwn.state_dict()))
+
+    class Symmetric(nn.Module):
+        def forward(self, x):
+            return x.triu() + x.triu(1).transpose(0, 1)
+
+    sym = lib.init(nn.Linear(3, 3))
+    P.register_parametrization(sym, "weight", Symmetric())
+    res["sym.weight"] = sym.weight
+    res["sym.repr"] = repr(sym)
+    res["sym.shape_error"] = lib.error(P.register_parametrization, sym, "weight",
+                                       nn.Flatten(0))
+    return res
