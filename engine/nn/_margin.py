@@ -175,17 +175,21 @@ class MultiMarginLossBackward0(Node):
         return gx.reshape(x.shape), None
 
 
+def _samples_by_class(input, target):
+    """Checks shared by the class-margin losses; (x, xp, x as (N, C), N, C)."""
+    _check_2d(input)
+    _check_long(target)
+    x = input._data
+    x2 = x.reshape(1, -1) if x.ndim < 2 else x
+    return x, xp_of(x), x2, x2.shape[0], x2.shape[1]
+
+
 def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, reduction="mean"):
     if p not in (1, 2):
         raise ValueError("only p == 1 and p == 2 supported")
     if weight is not None and weight.dim() != 1:
         raise ValueError("weight must be one-dimensional")
-    _check_2d(input)
-    _check_long(target)
-    x = input._data
-    xp = xp_of(x)
-    x2 = x.reshape(1, -1) if x.ndim < 2 else x
-    n, c = x2.shape
+    x, xp, x2, n, c = _samples_by_class(input, target)
     t = target._data.reshape(-1)
     if t.shape[0] != n or (x.ndim == 2 and target.dim() != 1):
         raise RuntimeError("multi_margin_loss: target tensor should be 1-D with size equal to "
@@ -226,12 +230,7 @@ class MultilabelMarginLossBackward0(Node):
 
 
 def multilabel_margin_loss(input, target, reduction="mean"):
-    _check_2d(input)
-    _check_long(target)
-    x = input._data
-    xp = xp_of(x)
-    x2 = x.reshape(1, -1) if x.ndim < 2 else x
-    n, c = x2.shape
+    x, xp, x2, n, c = _samples_by_class(input, target)
     if tuple(target.shape) != tuple(input.shape):
         raise RuntimeError(f"inconsistent target size: {_dims(target)} for input of size: "
                            f"{_dims(input)}")

@@ -89,16 +89,15 @@ def _positions(batch_sizes, batch):
     """Flat (step * batch + sequence) positions of the packed elements, in packed order."""
     sizes = np.asarray(batch_sizes, np.int64)
     steps = np.repeat(np.arange(len(sizes)), sizes)
-    seqs = np.concatenate([np.arange(n) for n in sizes]) if len(sizes) else \
-        np.zeros(0, np.int64)
-    return steps * batch + seqs
+    starts = np.repeat(np.cumsum(sizes) - sizes, sizes)  # where each step's run begins
+    return steps * batch + (np.arange(len(steps)) - starts)
 
 
 def _pack_time_major(padded, lengths):
     """(T, B, *) time-major input, lengths sorted decreasing -> (data, batch_sizes)."""
     t_max, batch = padded.shape[:2]
     steps = int(lengths[0]) if len(lengths) else 0
-    batch_sizes = np.array([(lengths > t).sum() for t in range(steps)], np.int64)
+    batch_sizes = (lengths[None, :] > np.arange(steps)[:, None]).sum(1)
     flat = _positions(batch_sizes, batch)
     rest = tuple(padded.shape[2:])
     in_shape = tuple(padded.shape)
@@ -153,7 +152,7 @@ def pack_padded_sequence(input, lengths, batch_first=False, enforce_sorted=True)
 def _lengths_of(batch_sizes):
     sizes = np.asarray(batch_sizes, np.int64)
     batch = int(sizes[0]) if len(sizes) else 0
-    return np.array([(sizes > b).sum() for b in range(batch)], np.int64)
+    return (sizes[None, :] > np.arange(batch)[:, None]).sum(1)
 
 
 def _padded_sorted(sequence, total_length, padding_value):
