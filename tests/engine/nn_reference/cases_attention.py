@@ -95,7 +95,7 @@ def _mha_inputs(lib, module, batched=True):
 
 @case
 def mha_configs(lib):
-    nn, torch = lib.nn, lib.torch
+    nn = lib.nn
     res = {}
     for name, (kwargs, _) in MHA_CONFIGS.items():
         m = lib.init(nn.MultiheadAttention(6, 2, **kwargs))
@@ -247,7 +247,7 @@ def transformer_stacks(lib):
 
 @case
 def transformer_full(lib):
-    nn, torch = lib.nn, lib.torch
+    nn = lib.nn
     res = {}
     model, res["warn"] = lib.warnings(nn.Transformer, 8, 2, 2, 1, 16, 0.0)
     lib.init(model)

@@ -1,7 +1,6 @@
 """The rest of torch.nn: embedding bags, spatial transformers, adaptive softmax, the linear
 cross-entropy loss, packed sequences through RNNs, and the dropout variants (random, so
 checked by their structure: which elements fall together, what survives, the messages)."""
-import numpy as np
 
 from . import case
 
@@ -269,7 +268,7 @@ def _set_buffers(lib, module):
 
 @case
 def weight_and_spectral_norm(lib):
-    nn, torch = lib.nn, lib.torch
+    nn = lib.nn
     U = nn.utils
     res = {}
     for dim in (0, 1, None):

@@ -35,8 +35,8 @@ def torch_level_nn_ops(lib):
                                                      True), lib.rand(2, 3, 5), prefix="in."))
     res.update(lib.run(lambda x: torch.layer_norm(x, (4,)), lib.rand(3, 4), prefix="ln."))
     res.update(lib.run(lambda x: torch.group_norm(x, 2), lib.rand(2, 4, 3), prefix="gn."))
-    res.update(lib.run(lambda w: torch.embedding(w, torch.tensor([[0, 2], [3, 3]]), 3), lib.rand(5, 2),
-                       prefix="emb."))
+    res.update(lib.run(lambda w: torch.embedding(w, torch.tensor([[0, 2], [3, 3]]), 3),
+                       lib.rand(5, 2), prefix="emb."))
     res.update(lib.run(lambda w: torch.embedding_bag(w, torch.tensor([1, 2, 4, 4, 3]),
                                                      torch.tensor([0, 2, 2]), False, 2),
                        lib.rand(6, 2), prefix="embbag."))
