@@ -21,6 +21,7 @@ from ._device import device as Device
 from ._dtype import ALL as DTYPES, dtype as DType
 from ._size import Size
 from ._torch_names import torch_name_of
+from .nn.modules.module import Module
 from .nn.parameter import Parameter
 from .tensor import Tensor, _make
 
@@ -198,6 +199,8 @@ class TorchPickler(pickle._Pickler):
         if type(obj) is Device:
             return TorchGlobal("torch", "device"), \
                 (obj.type,) if obj.index is None else (obj.type, obj.index)
+        if isinstance(obj, Module):  # by its class, under PyTorch's name, as torch.save does
+            return object.__reduce_ex__(obj, self.proto)
         return NotImplemented
 
     def save_global(self, obj, name=None):

@@ -129,10 +129,6 @@ hardshrink, threshold, threshold_ = F.hardshrink, F.threshold, F.threshold_
 rrelu, rrelu_ = F.rrelu, F.rrelu_
 
 
-def relu_(input):
-    return input.relu_()
-
-
 # ---- embeddings -----------------------------------------------------------------------------
 
 def embedding(weight, indices, padding_idx=-1, scale_grad_by_freq=False, sparse=False):

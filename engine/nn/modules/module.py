@@ -6,7 +6,7 @@ registers it, so parameters(), state_dict(), to() and repr find everything witho
 from collections import OrderedDict, namedtuple
 
 from ...autograd import grad_mode
-from ...tensor import Tensor
+from ...tensor import Tensor, _class_ref
 from ...utils.hooks import RemovableHandle
 from ..parameter import Parameter
 
@@ -574,8 +574,26 @@ class Module:
     def __getstate__(self):
         return self.__dict__.copy()
 
+    def __reduce_ex__(self, protocol):
+        """Plain pickle: a class shown under PyTorch's module path (torch.nn.modules.linear)
+        is named by a reference the engine resolves, so no torch module is needed to unpickle
+        (engine.save writes PyTorch's own names instead: engine/_torch_pickle.py)."""
+        ref = _class_ref(type(self))
+        if isinstance(ref, tuple):
+            return _rebuild_module, (ref, self.__getstate__())
+        return object.__reduce_ex__(self, protocol)
+
     def __setstate__(self, state):
         self.__dict__.update(state)
+
+
+def _rebuild_module(ref, state):
+    """Unpickle a module written by Module.__reduce_ex__."""
+    from ..._torch_names import engine_object
+    cls = engine_object(*ref)
+    module = cls.__new__(cls)
+    module.__setstate__(state)
+    return module
 
 
 def _parse_to(args, kwargs):
