@@ -226,31 +226,45 @@ class PoolGeometryNd:
                                                   zip(self.pad, self.in_sizes))
 
 
+def _max_and_first_offset(views, xp):
+    """(running maximum, offset of its first occurrence) over equally shaped views: the
+    maximum by np.maximum (NaN propagates), the offset as e0*(1 + e1*(1 + ...)) with ek = "view
+    k misses the maximum" (as _pool.max_pool_forward does), the last NaN where there is one."""
+    best = xp.maximum(views[0], views[1]) if len(views) > 1 else views[0].copy()
+    for v in views[2:]:
+        xp.maximum(best, v, out=best)
+    small = np.int8 if len(views) <= 127 else np.int32
+    arg = xp.zeros(best.shape, small) if len(views) == 1 else None
+    for v in reversed(views[:-1]):
+        miss = (v != best).astype(small, copy=False)
+        arg = miss if arg is None else miss * (arg + 1)
+    if best.dtype.kind == "f":
+        nan = xp.isnan(best)
+        if nan.any():
+            for k, v in enumerate(views):
+                xp.copyto(arg, k, where=nan & xp.isnan(v))
+    return best, arg
+
+
 def max_pool3d(input, geo):
-    """(values, flat indices) of 3-d max pooling of a (N, C, D, H, W) or (C, D, H, W) input."""
+    """(values, flat indices) of 3-d max pooling of a (N, C, D, H, W) or (C, D, H, W) input;
+    the flat input position of each maximum is worked out from its kernel offset."""
     x = input._data
     xp = xp_of(x)
     if x.ndim == 4:
         x = x[None]
     xpad = geo.padded_array(x, _lowest(x.dtype))
-    best = arg = None
-    for offset, window in geo.offsets():
-        v = xpad[(slice(None), slice(None)) + window]
-        # flat position of this offset's element in the unpadded plane
-        pos = 0
-        for d, (i, dl, s, p, o) in enumerate(zip(offset, geo.dilation, geo.stride, geo.pad,
-                                                 geo.out)):
-            coord = xp.arange(o) * s + i * dl - p
-            pos = pos * geo.in_sizes[d] + coord.reshape((-1,) + (1,) * (2 - d))
-        if best is None:
-            best, arg = v.copy(), xp.broadcast_to(pos, v.shape).copy()
-            continue
-        take = (v > best) | (v != v)   # strictly greater, or NaN: PyTorch's update rule
-        best = xp.where(take, v, best)
-        arg = xp.where(take, pos, arg)
+    views = [xpad[(slice(None), slice(None)) + window] for _, window in geo.offsets()]
+    _, which = _max_and_first_offset(views, xp)
+    offset = xp.unravel_index(which, geo.kernel)
+    arg = 0
+    for d in range(3):  # flat position in the unpadded (D, H, W) volume
+        starts = (xp.arange(geo.out[d]) * geo.stride[d] - geo.pad[d]).reshape(
+            (-1,) + (1,) * (2 - d))
+        arg = arg * geo.in_sizes[d] + starts + offset[d] * geo.dilation[d]
     arg = arg.reshape(input._data.shape[:-3] + geo.out)
     return gather_op(input, arg, 3, node("MaxPool3DWithIndicesBackward0")), \
-        wrap(arg.astype(np.int64), input)
+        wrap(arg.astype(np.int64, copy=False), input)
 
 
 def avg_divisor(geo, count_include_pad, divisor_override, xp, dtype):
