@@ -53,3 +53,6 @@ from .linear_cross_entropy_options import LinearCrossEntropyOptions  # noqa: F40
 from .loss import LinearCrossEntropyLoss  # noqa: F401
 from .adaptive import AdaptiveLogSoftmaxWithLoss  # noqa: F401
 from .rnn import RNNCellBase  # noqa: F401
+from .container import Container  # noqa: F401
+from .loss import NLLLoss2d  # noqa: F401
+from .upsampling import UpsamplingBilinear2d, UpsamplingNearest2d  # noqa: F401

@@ -1,4 +1,4 @@
-"""Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict."""
+"""Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict (and the old Container)."""
 import operator
 from collections import OrderedDict
 from collections.abc import Mapping
@@ -414,3 +414,17 @@ class ParameterDict(Module):
 def _as_param(value):
     return Parameter(value) if isinstance(value, Tensor) and not isinstance(value, Parameter) \
         else value
+
+
+class Container(Module):
+    """The oldest container: modules given as keyword arguments (PyTorch warns that it is
+    deprecated)."""
+
+    def __init__(self, **kwargs):
+        import warnings
+        warnings.warn("`nn.Container` is deprecated. All of its functionality is now "
+                      "implemented in `nn.Module`. Subclass that instead.", FutureWarning,
+                      stacklevel=2)
+        super().__init__()
+        for key, value in kwargs.items():
+            self.add_module(key, value)

@@ -1,4 +1,4 @@
-"""Upsample: F.interpolate as a layer."""
+"""Upsample: F.interpolate as a layer, and its old fixed-mode spellings."""
 from .. import functional as F
 from .module import Module
 
@@ -23,3 +23,17 @@ class Upsample(Module):
         info = (f"scale_factor={self.scale_factor!r}" if self.scale_factor is not None
                 else f"size={self.size!r}")
         return info + f", mode={self.mode!r}"
+
+
+class UpsamplingNearest2d(Upsample):
+    """Upsample with mode='nearest' (PyTorch keeps it for old code)."""
+
+    def __init__(self, size=None, scale_factor=None):
+        super().__init__(size, scale_factor, mode="nearest")
+
+
+class UpsamplingBilinear2d(Upsample):
+    """Upsample with mode='bilinear' and align_corners=True (PyTorch keeps it for old code)."""
+
+    def __init__(self, size=None, scale_factor=None):
+        super().__init__(size, scale_factor, mode="bilinear", align_corners=True)

@@ -113,3 +113,21 @@ def repr_containers_and_types(lib):
                                              nn.Buffer, nn.ZeroPad2d, nn.utils.rnn.PackedSequence)]
     res["param_repr"] = repr(p)
     return res
+
+
+@case
+def deprecated_spellings(lib):
+    nn, F = lib.nn, lib.F
+    res = {}
+    for name, args in (("UpsamplingNearest2d", (None, 2)), ("UpsamplingBilinear2d", ((4, 5),))):
+        module = getattr(nn, name)(*args)
+        res[name] = repr(module)
+        res.update(lib.run(module, lib.rand(1, 2, 3, 3), prefix=name + "."))
+    res["nll2d"] = lib.warnings(nn.NLLLoss2d)[1]
+    container, res["container.warn"] = lib.warnings(nn.Container, a=nn.Linear(1, 1))
+    res["container"] = repr(container)
+    for name in ("upsample", "upsample_nearest", "upsample_bilinear"):
+        out, res[name + ".warn"] = lib.warnings(getattr(F, name), lib.rand(1, 1, 2, 2, grad=False),
+                                                scale_factor=2)
+        res[name] = out
+    return res
