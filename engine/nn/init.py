@@ -178,7 +178,34 @@ def orthogonal_(tensor, gain=1, generator=None):
     return _write(tensor, (gain * q).reshape(tuple(tensor.shape)))
 
 
-# The deprecated spellings without the trailing underscore, as PyTorch still accepts them.
-uniform, normal, constant = uniform_, normal_, constant_
-xavier_uniform, xavier_normal = xavier_uniform_, xavier_normal_
-kaiming_uniform, kaiming_normal = kaiming_uniform_, kaiming_normal_
+def sparse_(tensor, sparsity, std=0.01, generator=None):
+    """N(0, std) values with a ``sparsity`` fraction of each column set to zero (the rows
+    chosen at random per column)."""
+    if tensor.dim() != 2:
+        raise ValueError("Only tensors with 2 dimensions are supported")
+    rows, cols = tensor.shape
+    rng = _rng(generator)
+    values = rng.normal(0.0, std, (rows, cols))
+    num_zeros = math.ceil(sparsity * rows)
+    order = np.argsort(rng.random((rows, cols)), axis=0)  # a random permutation per column
+    np.put_along_axis(values, order[:num_zeros], 0.0, axis=0)
+    return _write(tensor, values)
+
+
+def _deprecated(new):
+    """The old spelling without the trailing underscore, which PyTorch still accepts."""
+    old_name = new.__name__[:-1]
+
+    def deprecated_init(*args, **kwargs):
+        warnings.warn(f"`nn.init.{old_name}` is now deprecated in favor of "
+                      f"`nn.init.{new.__name__}`.", FutureWarning, stacklevel=2)
+        return new(*args, **kwargs)
+    deprecated_init.__name__ = old_name
+    return deprecated_init
+
+
+uniform, normal, constant, eye, dirac = (_deprecated(f) for f in (uniform_, normal_, constant_,
+                                                                   eye_, dirac_))
+xavier_uniform, xavier_normal = _deprecated(xavier_uniform_), _deprecated(xavier_normal_)
+kaiming_uniform, kaiming_normal = _deprecated(kaiming_uniform_), _deprecated(kaiming_normal_)
+orthogonal, sparse = _deprecated(orthogonal_), _deprecated(sparse_)

@@ -131,3 +131,19 @@ def deprecated_spellings(lib):
                                                 scale_factor=2)
         res[name] = out
     return res
+
+
+@case
+def init_sparse_and_old_names(lib):
+    init, torch = lib.nn.init, lib.torch
+    w = torch.empty(10, 6)
+    init.sparse_(w, 0.3, std=0.5)
+    res = {"zeros_per_column": (w == 0).sum(0), "error": lib.error(init.sparse_,
+                                                                   torch.empty(2, 2, 2), 0.1)}
+    for name in ("uniform", "normal", "xavier_uniform", "xavier_normal", "kaiming_uniform",
+                 "kaiming_normal", "orthogonal"):
+        _, res[name] = lib.warnings(getattr(init, name), torch.empty(3, 3))
+    _, res["constant"] = lib.warnings(init.constant, torch.empty(3), 0.5)
+    _, res["eye"] = lib.warnings(init.eye, torch.empty(3, 3))
+    _, res["sparse"] = lib.warnings(init.sparse, torch.empty(3, 3), 0.5)
+    return res
