@@ -17,6 +17,7 @@ import types
 from playground.sandbox import displays, metrics, usercode
 
 EVENT_FD = 3
+CONTROL_FD = 4   # a kernel's inbound control channel (kernel.py); runs have none
 # Exit codes the zygote reads back (the user can fake them only for their own run).
 EXIT_OK, EXIT_USER_ERROR, EXIT_MEMORY, EXIT_SETUP_FAILED = 0, 1, 3, 70
 
@@ -50,12 +51,15 @@ def _friendly_refusals(event, args):
         raise PermissionError("the playground has no network access")
 
 
-def _setup_descriptors(stdout_fd, stderr_fd, event_fd):
+def _setup_descriptors(stdout_fd, stderr_fd, event_fd, control_fd=None):
     devnull = os.open(os.devnull, os.O_RDONLY)
-    for src, dst in ((devnull, 0), (stdout_fd, 1), (stderr_fd, 2), (event_fd, EVENT_FD)):
+    pairs = [(devnull, 0), (stdout_fd, 1), (stderr_fd, 2), (event_fd, EVENT_FD)]
+    if control_fd is not None:
+        pairs.append((control_fd, CONTROL_FD))
+    for src, dst in pairs:
         if src != dst:
             os.dup2(src, dst)
-    os.closerange(EVENT_FD + 1, 1 << 16)  # nothing of the zygote survives: no pipes, no files
+    os.closerange(pairs[-1][1] + 1, 1 << 16)  # nothing of the zygote survives: no pipes, files
 
 
 def _apply_limits(limits, drop_uid):
@@ -94,7 +98,9 @@ def _fresh_randomness():
     engine.seed()
 
 
-def _lock_down(job, fds, config, seccomp_filter):
+def lock_down(job, fds, config, seccomp_filter):
+    """Everything between fork and the user's first line, for a run child and a kernel
+    alike: ``fds`` are the child's ends of its pipes (stdout, stderr, events[, control])."""
     os.setsid()  # own session and process group: killed as a group, no terminal
     _fresh_randomness()
     _setup_descriptors(*fds)
@@ -117,6 +123,15 @@ def _lock_down(job, fds, config, seccomp_filter):
     sys.stderr = io.TextIOWrapper(io.FileIO(2, "w", closefd=False), encoding="utf-8",
                                   errors="backslashreplace", line_buffering=True)
     sys.addaudithook(_friendly_refusals)
+
+
+def user_namespace():
+    """The namespace user code runs in: a real __main__ module, as a script's, so that pickle
+    (torch.save of a model whose class the user defined) finds its classes."""
+    main = types.ModuleType("__main__")
+    main.__dict__.update(__builtins__=__builtins__, **displays.user_helpers(_write_event))
+    sys.modules["__main__"] = main
+    return main.__dict__
 
 
 def run_piece(piece, namespace):
@@ -153,13 +168,8 @@ def main(pieces, fds, config, seccomp_filter):
     try:
         pieces = iter(pieces)
         first = next(pieces)
-        _lock_down(first, fds, config, seccomp_filter)
-        # The user's code runs in a real __main__ module, as a script does, so that pickle
-        # (torch.save of a model whose class the user defined) finds its classes.
-        main = types.ModuleType("__main__")
-        main.__dict__.update(__builtins__=__builtins__, **displays.user_helpers(_write_event))
-        sys.modules["__main__"] = main
-        namespace = main.__dict__
+        lock_down(first, fds, config, seccomp_filter)
+        namespace = user_namespace()
     except BaseException as exc:  # never run user code half locked down
         try:
             os.write(2, f"sandbox setup failed: {exc!r}\n".encode())

@@ -46,3 +46,27 @@ class SandboxLimits:
                 raise ValueError(f"limit {key!r} must be finite")
             changes[key] = float(value) if known[key] in (float, "float") else int(value)
         return replace(self, **changes)
+
+
+@dataclass(frozen=True)
+class KernelLimits:
+    """What a notebook kernel gets besides the SandboxLimits of its process and cells (whose
+    wall_s, cpu_s and output_bytes count per cell). Enforced by the zygote (kernel_host.py)."""
+    lifetime_s: float = 4 * 3600         # then the kernel is shut down, whatever it does
+    idle_s: float = 20 * 60              # no cell for this long: shut down, with a note
+    input_wait_s: float = 10 * 60        # one input() waiting for the page; then end of file
+    interrupt_grace_s: float = 3.0       # an interrupted cell that goes on is killed, kernel too
+    cpu_total_s: float = 30 * 60         # CPU seconds of the kernel process in all (RLIMIT_CPU)
+
+    @classmethod
+    def from_dict(cls, data):
+        """Checked as SandboxLimits are: unknown names and non-positive values raise."""
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ValueError(f"unknown kernel limit {unknown[0]!r}; known: {', '.join(known)}")
+        for key, value in data.items():
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not (
+                    0 < value < float("inf")):
+                raise ValueError(f"kernel limit {key!r} must be a positive number, not {value!r}")
+        return cls(**{k: float(v) for k, v in data.items()})

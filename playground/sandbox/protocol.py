@@ -11,7 +11,11 @@ from playground import events
 # What a run child may say; how a run ends is only ever said by the zygote.
 CHILD_EVENT_TYPES = frozenset({"stdout", "stderr", "display", "metrics", "error"})
 _STRING_FIELDS = {"stdout": ("text",), "stderr": ("text",), "display": ("mime",),
-                  "error": ("ename", "evalue", "traceback")}
+                  "error": ("ename", "evalue", "traceback"), "input_request": ("prompt",),
+                  "cell_done": ("status",)}
+# What a kernel child may say besides (kernel.py); the zygote consumes the last two itself.
+KERNEL_CHILD_FIELDS = {"input_request": ("prompt", "password"), "variables": ("variables",),
+                       "kernel_ready": (), "cell_done": ("status", "ename")}
 
 
 class LineReader:
@@ -60,24 +64,36 @@ class LineReader:
             start = nl + 1
 
 
-def parse_child_event(line):
-    """The event a child line stands for, or None when it is junk, forged or malformed."""
+def parse_child_event(line, extra_fields=None):
+    """The event a child line stands for, or None when it is junk, forged or malformed.
+    ``extra_fields``: more types a child may send (a kernel's), with their fields."""
     try:
         event = json.loads(line)
     except (ValueError, RecursionError):
         return None
-    if not isinstance(event, dict) or event.get("type") not in CHILD_EVENT_TYPES:
+    kind = event.get("type") if isinstance(event, dict) else None
+    if kind in CHILD_EVENT_TYPES:
+        required = events.EVENT_FIELDS[kind]
+    elif extra_fields and kind in extra_fields:
+        required = extra_fields[kind]
+    else:
         return None
-    kind = event["type"]
-    if any(k not in event for k in events.EVENT_FIELDS[kind]):
+    if any(k not in event for k in required):
         return None
     if any(not isinstance(event[k], str) for k in _STRING_FIELDS.get(kind, ())):
         return None
-    if kind == "metrics" and not isinstance(event["points"], list):
+    if kind in ("metrics", "variables") and not isinstance(event[required[0]], list):
         return None
-    event.pop("run_id", None)  # the service says which run this is
-    event.pop("seq", None)
+    if kind == "input_request" and not isinstance(event["password"], bool):
+        return None
+    for key in ("run_id", "seq", "kernel_id", "cell_id"):  # the service says whose it is
+        event.pop(key, None)
     return event
+
+
+def parse_kernel_event(line):
+    """parse_child_event for a kernel child: a run's events and the kernel's own."""
+    return parse_child_event(line, KERNEL_CHILD_FIELDS)
 
 
 def parse_service_event(obj):

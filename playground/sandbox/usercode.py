@@ -7,7 +7,17 @@ import ast
 import linecache
 import traceback
 
-CELL_FILENAME = "<cell>"
+CELL_FILENAME = "<cell>"    # a run's code; a notebook cell's is cell_filename(n)
+
+
+def cell_filename(count):
+    """The file name of a kernel's ``count``-th execution: tracebacks then name the cell of
+    each frame, with that cell's own line numbers ("<cell [3]>", line 2)."""
+    return f"<cell [{count}]>"
+
+
+def is_cell_filename(name):
+    return name == CELL_FILENAME or (name.startswith("<cell [") and name.endswith("]>"))
 
 
 class CellError(Exception):
@@ -25,23 +35,26 @@ def _user_frames_only(te):
     while te is not None and id(te) not in seen:
         seen.add(id(te))
         te.stack = traceback.StackSummary.from_list(
-            [f for f in te.stack if f.filename == CELL_FILENAME])
+            [f for f in te.stack if is_cell_filename(f.filename)])
         for chained in (te.__cause__, te.__context__):
             if chained is not None:
                 _user_frames_only(chained)
         te = None
 
 
-def error_fields(exc):
-    """ename, evalue, traceback (text) and line (+ column for a SyntaxError) of ``exc``."""
+def error_fields(exc, filename=CELL_FILENAME):
+    """ename, evalue, traceback (text) and line (+ column for a SyntaxError) of ``exc``;
+    ``line`` is in ``filename`` (the code that was run), where its last frame there is."""
     te = traceback.TracebackException.from_exception(exc)
     _user_frames_only(te)
     fields = {"ename": type(exc).__name__, "evalue": str(exc),
               "traceback": "".join(te.format()), "line": None}
     if isinstance(exc, SyntaxError):
         fields.update(evalue=exc.msg, line=exc.lineno, column=exc.offset)
-    elif te.stack:
-        fields["line"] = te.stack[-1].lineno
+    else:
+        here = [f for f in te.stack if f.filename == filename]
+        if here:
+            fields["line"] = here[-1].lineno
     return fields
 
 
@@ -58,27 +71,27 @@ def error_message(fields):
     return text[:1000]
 
 
-def compile_cell(code):
+def compile_cell(code, filename=CELL_FILENAME):
     """(body, last_expression) code objects; the last is None if the cell ends in a statement."""
-    linecache.cache[CELL_FILENAME] = (len(code), None, code.splitlines(True), CELL_FILENAME)
-    tree = ast.parse(code, CELL_FILENAME, "exec")
+    linecache.cache[filename] = (len(code), None, code.splitlines(True), filename)
+    tree = ast.parse(code, filename, "exec")
     last = None
     if tree.body and isinstance(tree.body[-1], ast.Expr):
-        last = compile(ast.Expression(tree.body.pop().value), CELL_FILENAME, "eval")
-    return compile(tree, CELL_FILENAME, "exec"), last
+        last = compile(ast.Expression(tree.body.pop().value), filename, "eval")
+    return compile(tree, filename, "exec"), last
 
 
-def run_cell(code, namespace):
+def run_cell(code, namespace, filename=CELL_FILENAME):
     """Execute ``code`` in ``namespace``; return the final expression's value (or None).
 
     Raises CellError for anything the user's code raised (SyntaxError included), and lets
     SystemExit through so the caller can honour ``sys.exit(0)``.
     """
     try:
-        body, last = compile_cell(code)
+        body, last = compile_cell(code, filename)
         exec(body, namespace)
         return eval(last, namespace) if last is not None else None
     except SystemExit:
         raise
     except BaseException as exc:  # KeyboardInterrupt, MemoryError...: all the user's
-        raise CellError(exc, error_fields(exc)) from None
+        raise CellError(exc, error_fields(exc, filename)) from None

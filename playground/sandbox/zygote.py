@@ -40,7 +40,7 @@ PRELOAD = ("numpy", "engine", "engine.nn", "engine.nn.functional", "engine.optim
            "fractions", "statistics", "datetime", "operator", "heapq", "bisect", "pathlib",
            "struct", "csv", "textwrap", "pprint", "enum", "contextlib", "warnings", "numbers",
            "weakref", "inspect", "abc", "signal", "io", "os", "sys", "tempfile", "shutil",
-           "pickle", "base64", "hashlib", "uuid", "array", "queue", "gc", "traceback")
+           "pickle", "base64", "hashlib", "uuid", "array", "queue", "gc", "traceback", "pdb")
 PR_SET_CHILD_SUBREAPER = 36
 MAX_CONTROL_LINE = 16 << 20
 
