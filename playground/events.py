@@ -1,6 +1,8 @@
 """Every event of a run, defined once.
 
-Events are plain JSON dicts with a ``"type"`` key. The sandbox child emits them (without a
+Events are plain JSON dicts with a ``"type"`` key. A run's events end with one "finished"; a
+notebook kernel's go on while it lives, each cell's ending with one "execute_result" whose
+status is one of the final statuses below. The sandbox child emits them (without a
 ``run_id``) one JSON object per line on its event pipe; the event sink validates them, adds
 ``run_id``, stores them and publishes them to the channel-layer group ``run.<id>``; every
 websocket consumer forwards them unchanged to the browser.
@@ -34,8 +36,23 @@ EVENT_FIELDS = {
     "metrics": ("points",),                      # [{"name", "step", "value", "wall_time"}]
     "error": ("ename", "evalue", "traceback", "line"),
     "finished": ("status", "duration_ms", "message"),
-    "input_request": ("prompt",),
+    # A notebook kernel's (playground/sandbox/kernel.py): each carries "kernel_id", and
+    # those of one cell (these and the output events above) its "cell_id".
+    "kernel_status": ("state",),                 # optional: "message" (why), "start_ms"
+    "execute_input": ("execution_count",),       # a cell started
+    "execute_result": ("execution_count", "status", "duration_ms", "message"),  # it ended
+    "input_request": ("prompt", "password"),     # input(), sys.stdin, getpass, pdb
+    "variables": ("variables",),                 # [{name, type, shape?, dtype?, ...}]
 }
+
+# A kernel's states (kernel_status). "restarting" says why its variables are gone;
+# "dead" is final: the kernel was shut down (asked, idle, lifetime) or could not start.
+KERNEL_STARTING = "starting"
+KERNEL_IDLE = "idle"
+KERNEL_BUSY = "busy"
+KERNEL_RESTARTING = "restarting"
+KERNEL_DEAD = "dead"
+KERNEL_STATES = (KERNEL_STARTING, KERNEL_IDLE, KERNEL_BUSY, KERNEL_RESTARTING, KERNEL_DEAD)
 
 # Display mimes and metric names of the training dashboard (see playground/sandbox/metrics.py).
 HISTOGRAM_MIME = "application/vnd.playground.histogram+json"  # data: {"histograms": [...]}

@@ -20,7 +20,7 @@ import uuid
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
-from playground.sandbox.limits import MiB, SandboxLimits
+from playground.sandbox.limits import KernelLimits, MiB, SandboxLimits
 from playground.sandbox.slot import DEFAULT_UID_BASE
 from playground.sandbox.spec import RunSpec
 
@@ -40,6 +40,9 @@ LIMIT_PROFILES = {
     "snippet": {},
     "api": {},
     "training": {"wall_s": 600.0, "cpu_s": 600.0, "output_bytes": 4 * MiB},
+    # A notebook kernel: wall_s, cpu_s and output_bytes count per cell (each cell gets a
+    # snippet's); memory and the other limits hold for the kernel process.
+    "notebook": {},
 }
 
 
@@ -63,6 +66,16 @@ class Policy:
     queued_per_client: int = 5
     sandbox_isolation: str = "auto"     # see playground/sandbox/isolation.py
     sandbox_uid_base: int = DEFAULT_UID_BASE
+    # Notebook kernels (embedded): each holds a sandbox of its own beside the pool's, never
+    # one of the pool's run slots; at most kernels_max on this host (0: one per core).
+    kernels_max: int = 0
+    kernels_per_client: int = 2
+    kernel_limits: KernelLimits = KernelLimits()
+
+    @property
+    def kernel_slots(self):
+        """Notebook kernels this host runs at once."""
+        return self.kernels_max or self.slots
 
     @property
     def device_names(self):
@@ -106,8 +119,11 @@ SETTINGS = {
     "queued_per_client": "PLAYGROUND_CLIENT_MAX_QUEUED",
     "sandbox_isolation": "PLAYGROUND_SANDBOX_ISOLATION",
     "sandbox_uid_base": "PLAYGROUND_SANDBOX_UID_BASE",
+    "kernels_max": "PLAYGROUND_KERNELS_MAX",
+    "kernels_per_client": "PLAYGROUND_KERNELS_PER_CLIENT",
 }
 LIMITS_SETTING = "PLAYGROUND_LIMITS"
+KERNEL_LIMITS_SETTING = "PLAYGROUND_KERNEL_LIMITS"   # overrides of KernelLimits
 
 _current = None
 _lock = threading.Lock()
@@ -120,7 +136,9 @@ def from_settings(settings):
     profiles = {kind: dict(profile) for kind, profile in LIMIT_PROFILES.items()}
     for kind, overrides in (getattr(settings, LIMITS_SETTING, None) or {}).items():
         profiles.setdefault(kind, {}).update(overrides)
-    return replace(DEFAULTS, limit_profiles=MappingProxyType(profiles), **values)
+    kernel = KernelLimits.from_dict(getattr(settings, KERNEL_LIMITS_SETTING, None) or {})
+    return replace(DEFAULTS, limit_profiles=MappingProxyType(profiles), kernel_limits=kernel,
+                   **values)
 
 
 def current():
@@ -166,7 +184,7 @@ def run_spec(code, *, run_id=None, device=DEFAULT_DEVICE, kind="snippet", client
 
 
 def _on_setting_changed(setting, **_):
-    if setting == LIMITS_SETTING or setting in SETTINGS.values():
+    if setting in (LIMITS_SETTING, KERNEL_LIMITS_SETTING) or setting in SETTINGS.values():
         refresh()
 
 

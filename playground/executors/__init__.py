@@ -7,6 +7,8 @@
                                        client="anon"))     # returns at once; handle.run_id
     ex.cancel(run_id) -> bool;  ex.queue_position(run_id) -> int | None
     ex.unavailable_reason(device) -> str | None;  ex.capabilities();  ex.shutdown()
+    ex.start_kernel(spec);  ex.control(kernel_id, message) -> bool    # notebook kernels
+    ex.find_kernel(session, client) -> KernelInfo | None
 
 The contract both executors keep (tests/scaleout/test_executor_contract.py): every event of
 a run reaches pages in order, numbered, ending with exactly one "finished" (a refused run
@@ -27,15 +29,19 @@ from playground import policy
 EXECUTORS = {"local": "playground.executors.local.LocalExecutor",
              "celery": "playground.executors.celery_executor.CeleryExecutor"}
 
-_ports = {"sink": None, "store": None}
+_ports = {"sink": None, "store": None, "kernel_sink": None}
 _executor = None
 _built_for = None     # the policy fields the executor was built from
 _lock = threading.Lock()
 
 
-def configure(*, sink, store=None):
-    """Wire in the ports every executor of this process uses (see base.py)."""
-    _ports.update(sink=sink, store=store)
+def configure(**ports):
+    """Wire in the ports every executor of this process uses (see base.py): ``sink`` and
+    ``store`` (the runs app), ``kernel_sink`` (the notebooks app); each call sets those given."""
+    unknown = sorted(set(ports) - set(_ports))
+    if unknown:
+        raise TypeError(f"unknown port {unknown[0]!r}; ports: {', '.join(_ports)}")
+    _ports.update(ports)
 
 
 def ports():
@@ -71,7 +77,7 @@ def get_executor():
     with _lock:
         if _executor is None:
             sink, store = ports()
-            _executor = _load(p.executor)(sink, store)
+            _executor = _load(p.executor)(sink, store, kernel_sink=_ports["kernel_sink"])
             _built_for = _shape(p)
         return _executor
 

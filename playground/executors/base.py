@@ -65,6 +65,22 @@ class Unavailable(Exception):
         self.retry_after_s = retry_after_s
 
 
+class KernelRefused(Exception):
+    """A kernel that cannot be started (a cap, a deployment without kernels): ``reason`` says
+    why, for the user."""
+
+    def __init__(self, reason):
+        super().__init__(reason)
+        self.reason = reason
+
+
+class KernelInfo(NamedTuple):
+    kernel_id: str
+    session: str        # the RunSpec's notebook_session: which notebook it serves
+    client: str
+    state: str          # its last kernel_status
+
+
 class RunState(NamedTuple):
     status: str
     device: str
@@ -93,11 +109,13 @@ class Capabilities:
     (a sentence for the user). ``queues``: the capacity behind each queue of runs, as
     {"name", "devices", "workers", "slots", "busy", "waiting_in_broker"} (None: not known).
     ``workers``: the worker hosts alive now (scaled out); ``problems``: what could not be
-    asked (for /status/)."""
+    asked (for /status/). ``kernels``: notebook kernels, {"slots", "live", "per_client"},
+    or None where this executor hosts none."""
     devices: dict
     queues: tuple
     workers: tuple = ()
     problems: tuple = ()
+    kernels: dict | None = None
 
 
 class RunHandle:
@@ -161,11 +179,15 @@ class RunHandle:
 class Executor:
     """The interface the site uses; see playground/executors/__init__.py."""
 
-    def __init__(self, sink, store=None, *, delivery_threads=4):
-        if not callable(getattr(sink, "emit", None)):
-            raise TypeError(f"sink must be an EventSink (with emit(event)), not {sink!r}")
+    def __init__(self, sink, store=None, *, kernel_sink=None, delivery_threads=4):
+        for name, port in (("sink", sink), ("kernel_sink", kernel_sink)):
+            if port is not None and not callable(getattr(port, "emit", None)):
+                raise TypeError(f"{name} must be an EventSink (with emit(event)), not {port!r}")
+        if sink is None:
+            raise TypeError("an executor needs a sink for the events of its runs")
         self.sink = sink
         self.store = store
+        self.kernel_sink = kernel_sink
         self._delivery = ThreadPoolExecutor(delivery_threads, thread_name_prefix="run-events")
 
     def submit(self, spec):
@@ -188,6 +210,24 @@ class Executor:
     def capabilities(self):
         """A Capabilities: which devices runs can use now (and why not), and the capacity."""
         raise NotImplementedError
+
+    # -- notebook kernels: long-lived sandboxed processes that run cells -----------------------
+    def start_kernel(self, spec):
+        """Start a kernel for ``spec`` (a RunSpec: run_id is the kernel's id, notebook_session
+        the notebook it serves, limits each cell's and its process's); returns at once. Its
+        events go to the kernel sink, each with "kernel_id": kernel_status first, the cells'
+        events, and a last kernel_status "dead". Raises KernelRefused saying why not."""
+        raise KernelRefused("this deployment does not run notebook kernels")
+
+    def control(self, kernel_id, message):
+        """One control message for a live kernel: {"op": "execute", "cell_id", "code"},
+        {"op": "input_reply", "text"} (or "eof": true), {"op": "interrupt"}, {"op":
+        "restart"}, {"op": "shutdown"}. False when the kernel is not alive here."""
+        return False
+
+    def find_kernel(self, session, client):
+        """The KernelInfo of ``client``'s live kernel for ``session``, or None."""
+        return None
 
     def shutdown(self):
         self._delivery.shutdown(wait=True)

@@ -13,7 +13,7 @@ from playground import events, policy
 from playground.celery import app
 
 from . import fleet
-from .base import Capabilities, Executor, Unavailable
+from .base import Capabilities, Executor, KernelRefused, Unavailable
 from .reaper import ReaperThread
 
 log = logging.getLogger("playground.executors")
@@ -29,13 +29,19 @@ def send_run(run_id, device, spec=None):
 
 
 class CeleryExecutor(Executor):
-    def __init__(self, sink, store):
+    def __init__(self, sink, store, *, kernel_sink=None):
         if store is None:
             raise TypeError("the Celery executor needs a RunStore: its runs are stored rows")
-        super().__init__(sink, store, delivery_threads=2)
+        super().__init__(sink, store, kernel_sink=kernel_sink, delivery_threads=2)
         fleet.redis_url()  # no REDIS_URL: say so now, not on the first run
         self._reaper = ReaperThread(store, send_run)
         self._reaper.start()
+
+    def start_kernel(self, spec):
+        # A kernel would live on one worker host with its cells routed there; not built yet.
+        raise KernelRefused("notebook kernels run only where the site runs code itself (the "
+                            "embedded deployment); this one runs code on worker hosts, which "
+                            "do not host kernels yet")
 
     def submit(self, spec):
         handle = self._new_handle(spec)

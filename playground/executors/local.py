@@ -12,7 +12,8 @@ import logging
 import threading
 
 from playground import events, policy
-from playground.executors.base import Capabilities, Executor
+from playground.executors.base import Capabilities, Executor, KernelRefused
+from playground.executors.kernels import KernelPool
 from playground.sandbox import devices
 from playground.sandbox.slot import SandboxSlot
 
@@ -22,16 +23,21 @@ NO_WORKERS = 'this server has no {} workers: run it with device "cpu"'
 
 
 class LocalExecutor(Executor):
-    def __init__(self, sink, store=None, *, pool_size=None, max_queue=None,
+    def __init__(self, sink, store=None, *, kernel_sink=None, pool_size=None, max_queue=None,
                  client_max_running=None, client_max_queued=None, isolation=None):
         p = policy.current()
         self.pool_size = int(pool_size or p.slots)
-        super().__init__(sink, store, delivery_threads=self.pool_size + 2)
+        super().__init__(sink, store, kernel_sink=kernel_sink,
+                         delivery_threads=self.pool_size + 2)
         self.max_queue = max_queue or p.queue_max
         self.client_max_running = client_max_running or p.running_per_client
         self.client_max_queued = client_max_queued or p.queued_per_client
         self.isolation = isolation or p.sandbox_isolation
         self.uid_base = p.sandbox_uid_base
+        self._kernels = KernelPool(kernel_sink, slots=p.kernel_slots,
+                                   per_client=p.kernels_per_client, limits=p.kernel_limits,
+                                   isolation=self.isolation, uid_base=self.uid_base,
+                                   first_slot=self.pool_size)
         self._cond = threading.Condition()
         self._queue = []                      # waiting RunHandles, oldest first
         self._running = {}                    # run_id -> (handle, slot)
@@ -99,7 +105,18 @@ class LocalExecutor(Executor):
         served = tuple(name for name, why_not in reasons.items() if why_not is None)
         return Capabilities(devices=reasons, queues=({
             "name": "local", "devices": served, "workers": 1, "slots": self.pool_size,
-            "busy": None, "waiting_in_broker": None},))
+            "busy": None, "waiting_in_broker": None},), kernels=self._kernels.capacity())
+
+    def start_kernel(self, spec):
+        if spec.device != policy.DEFAULT_DEVICE:
+            raise KernelRefused(f'notebook kernels run on device "{policy.DEFAULT_DEVICE}"')
+        self._kernels.start(spec)
+
+    def control(self, kernel_id, message):
+        return self._kernels.control(kernel_id, message)
+
+    def find_kernel(self, session, client):
+        return self._kernels.find(session, client)
 
     def shutdown(self):
         with self._cond:
@@ -111,6 +128,7 @@ class LocalExecutor(Executor):
             handle.finish(events.CANCELLED, "the server is shutting down", duration_ms=0)
         for run_id in running:
             self.cancel(run_id)
+        self._kernels.shutdown()
         for thread in self._threads:
             thread.join(timeout=10)
         for sandbox in self._slots:

@@ -11,7 +11,8 @@ Interrupt is not a message but SIGINT: it must reach a cell stuck in C code.
 
 Out, as a run child: fd 1/2 raw output, fd 3 events; besides a run's events the kernel
 sends ``input_request``, ``variables``, and two the zygote consumes itself:
-``kernel_ready`` (locked down, listening) and ``cell_done`` (the cell and its report ended).
+``kernel_ready`` (locked down, listening), ``cell_started`` (from here SIGINT interrupts
+the cell) and ``cell_done`` (the cell and its report ended).
 """
 import builtins
 import functools
@@ -160,6 +161,7 @@ class Kernel:
         signal.signal(signal.SIGINT, self.on_sigint)  # a cell or pdb may have replaced it
         self.in_cell = True
         try:
+            _write({"type": "cell_started"}, fresh_line=True)
             status, ename = self._execute(message["code"], message["count"])
         except KeyboardInterrupt:  # landed in the reporting, after the user's code
             status, ename = "error", "KeyboardInterrupt"

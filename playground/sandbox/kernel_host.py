@@ -45,6 +45,7 @@ class Cell:
         self.cpu_mark = cpu_mark         # the kernel's CPU seconds when the cell started
         self.waited = 0.0                # seconds spent waiting for input (off the wall clock)
         self.waiting_since = None
+        self.running = False             # the kernel said "cell_started": SIGINT reaches it
         self.interrupted_at = None
         self.outcome = None              # TIMEOUT, CPU_LIMIT, OUTPUT_LIMIT, or CANCELLED
 
@@ -133,10 +134,12 @@ class KernelSupervisor(ChildRelay):
         else:  # over the event rate: the child blocks on its pipes until refilled
             timeout = min(timeout, (1 - self.tokens) / eps)
         writers = [self.control_w] if self.outbox else []
-        ready, writable, _ = select.select(watch, writers, [], timeout)
+        # Lines the zygote already read (with the "kernel" message) select() cannot see.
+        unread = any(m.get("op") != "run" for m in self.zygote.pending)
+        ready, writable, _ = select.select(watch, writers, [], 0 if unread else timeout)
         if writable:
             self.flush_outbox()
-        if 0 in ready and self.read_control():
+        if (0 in ready or unread) and self.read_control():
             return True
         for fd in sorted(set(ready) & self.open_fds):
             self.pump(fd)
@@ -257,6 +260,10 @@ class KernelSupervisor(ChildRelay):
         cell.outcome = cell.outcome or outcome
         if cell.interrupted_at is None:
             cell.interrupted_at = time.monotonic()
+        if cell.running:  # else on "cell_started": before it, SIGINT would find no cell
+            self.send_sigint()
+
+    def send_sigint(self):
         try:
             os.kill(self.pid, signal.SIGINT)
         except ProcessLookupError:
@@ -307,6 +314,11 @@ class KernelSupervisor(ChildRelay):
                 self.dropped += 1
             elif event["type"] == "kernel_ready":
                 self.on_ready()
+            elif event["type"] == "cell_started":
+                if self.cell is not None and not self.cell.running:
+                    self.cell.running = True
+                    if self.cell.interrupted_at is not None:
+                        self.send_sigint()
             elif event["type"] == "cell_done":
                 self.on_cell_done(event)
             elif not self.discarding:

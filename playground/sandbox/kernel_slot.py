@@ -24,6 +24,19 @@ class KernelSlot(SandboxSlot):
     kernel_id = None
     _ending = False
 
+    def __init__(self, *args, **kwargs):
+        self.stopping = threading.Lock()  # the kernel's end and the pool's shutdown may race
+        self.readying = threading.Lock()  # a spare warms up while its kernel may start
+        super().__init__(*args, **kwargs)
+
+    def stop(self):
+        with self.stopping:
+            super().stop()
+
+    def wait_ready(self):
+        with self.readying:
+            super().wait_ready()
+
     def start_kernel(self, spec, kernel_limits, on_event):
         """Start the kernel ``spec`` describes (its run_id is the kernel's id; its limits are
         each cell's, and the kernel process's memory and the rest); return at once. Events,
@@ -36,6 +49,8 @@ class KernelSlot(SandboxSlot):
         self.waited = 0.0              # ... and how long it waited for input
         self.waiting_since = None
         self.dead = threading.Event()
+        self.early = []                # messages sent before the zygote took the kernel
+        self.ordering = threading.Lock()
         threading.Thread(target=self._serve, daemon=True,
                          name=f"kernel-{spec.run_id[:8]}").start()
 
@@ -49,7 +64,11 @@ class KernelSlot(SandboxSlot):
             elif message["op"] == "input_reply" and self.waiting_since is not None:
                 self.waited += time.monotonic() - self.waiting_since
                 self.waiting_since = None
-        return self._send({"op": "control", "run_id": self.kernel_id, "message": message})
+        with self.ordering:
+            if self.early is not None:  # the kernel is still on its way: in order, later
+                self.early.append(message)
+                return True
+            return self._send({"op": "control", "run_id": self.kernel_id, "message": message})
 
     def shutdown_kernel(self, timeout=5.0):
         """Ask the kernel to end; stop the zygote if it does not say "dead" in time."""
@@ -61,9 +80,16 @@ class KernelSlot(SandboxSlot):
     def _serve(self):
         try:
             self.wait_ready()
-            if not self._send({"op": "kernel", "run_id": self.kernel_id,
-                               "device": self.spec.device, "limits": self.spec.limits.to_dict(),
-                               "kernel": asdict(self.kernel_limits)}):
+            with self.ordering:
+                sent = self._send({"op": "kernel", "run_id": self.kernel_id,
+                                   "device": self.spec.device,
+                                   "limits": self.spec.limits.to_dict(),
+                                   "kernel": asdict(self.kernel_limits)})
+                for message in self.early:
+                    sent = sent and self._send({"op": "control", "run_id": self.kernel_id,
+                                                "message": message})
+                self.early = None
+            if not sent:
                 raise RuntimeError("the sandbox worker is gone")
         except RuntimeError as exc:
             self._lost(f"the kernel could not start: {exc}")

@@ -52,11 +52,11 @@ class SandboxLimits:
 class KernelLimits:
     """What a notebook kernel gets besides the SandboxLimits of its process and cells (whose
     wall_s, cpu_s and output_bytes count per cell). Enforced by the zygote (kernel_host.py)."""
-    lifetime_s: float = 4 * 3600         # then the kernel is shut down, whatever it does
-    idle_s: float = 20 * 60              # no cell for this long: shut down, with a note
-    input_wait_s: float = 10 * 60        # one input() waiting for the page; then end of file
+    lifetime_s: float = 4 * 3600.0       # then the kernel is shut down, whatever it does
+    idle_s: float = 20 * 60.0            # no cell for this long: shut down, with a note
+    input_wait_s: float = 10 * 60.0      # one input() waiting for the page; then end of file
     interrupt_grace_s: float = 3.0       # an interrupted cell that goes on is killed, kernel too
-    cpu_total_s: float = 30 * 60         # CPU seconds of the kernel process in all (RLIMIT_CPU)
+    cpu_total_s: float = 30 * 60.0       # CPU seconds of the kernel process in all (RLIMIT_CPU)
 
     @classmethod
     def from_dict(cls, data):

@@ -13,9 +13,9 @@ CHILD_EVENT_TYPES = frozenset({"stdout", "stderr", "display", "metrics", "error"
 _STRING_FIELDS = {"stdout": ("text",), "stderr": ("text",), "display": ("mime",),
                   "error": ("ename", "evalue", "traceback"), "input_request": ("prompt",),
                   "cell_done": ("status",)}
-# What a kernel child may say besides (kernel.py); the zygote consumes the last two itself.
+# What a kernel child may say besides (kernel.py); the zygote consumes the last three itself.
 KERNEL_CHILD_FIELDS = {"input_request": ("prompt", "password"), "variables": ("variables",),
-                       "kernel_ready": (), "cell_done": ("status", "ename")}
+                       "kernel_ready": (), "cell_started": (), "cell_done": ("status", "ename")}
 
 
 class LineReader:

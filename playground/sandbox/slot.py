@@ -126,7 +126,10 @@ class SandboxSlot:
         if self.process:
             self.process.wait()
             for stream in (self.process.stdin, self.process.stdout):
-                stream.close()
+                try:
+                    stream.close()
+                except OSError:  # a write the dead zygote never read is still buffered
+                    pass
         self.process = None
         if self.launch.tier != "bwrap":  # inside bwrap it was a tmpfs, gone with the zygote
             shutil.rmtree(self.runs_dir, ignore_errors=True)

@@ -217,8 +217,8 @@ def test_per_client_limits_reject_with_a_reason(single):
 
 
 def test_bad_arguments_raise_clear_errors(executor):
-    with pytest.raises(ValueError, match="unknown run kind 'notebook'"):
-        submit(executor, "pass", print, kind="notebook")
+    with pytest.raises(ValueError, match="unknown run kind 'lecture'"):
+        submit(executor, "pass", print, kind="lecture")
     with pytest.raises(ValueError, match="unknown limit 'walltime'"):
         submit(executor, "pass", print, limits={"walltime": 3})
     with pytest.raises(ValueError, match="must be a positive number"):
