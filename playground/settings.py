@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "ninja",
     "playground.runs",
     "playground.dashboard",
+    "playground.notebooks",
 ]
 
 MIDDLEWARE = [
@@ -237,4 +238,19 @@ for _variable, (_kinds, _limit) in _LIMIT_VARIABLES.items():
 # "worker lost" (see docs/deploy.md).
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", os.environ.get("REDIS_URL", ""))
 PLAYGROUND_WORKER_LEASE_S = float(os.environ.get("PLAYGROUND_WORKER_LEASE_S", 10))
+# Notebook kernels (embedded only): at most PLAYGROUND_KERNELS_MAX at once on this host (0:
+# one per core), each in a sandbox of its own beside the run slots, and
+# PLAYGROUND_KERNELS_PER_CLIENT per visitor. PLAYGROUND_KERNEL_LIMITS overrides the fields of
+# playground.sandbox.limits.KernelLimits (lifetime_s, idle_s, input_wait_s,
+# interrupt_grace_s, cpu_total_s); a cell's own limits are the "notebook" kind's above.
+PLAYGROUND_KERNELS_MAX = env_int("PLAYGROUND_KERNELS_MAX", POLICY.kernels_max)
+PLAYGROUND_KERNELS_PER_CLIENT = env_int("PLAYGROUND_KERNELS_PER_CLIENT",
+                                        POLICY.kernels_per_client)
+PLAYGROUND_KERNEL_LIMITS = {}
+if os.environ.get("PLAYGROUND_KERNEL_IDLE_S"):
+    PLAYGROUND_KERNEL_LIMITS["idle_s"] = float(os.environ["PLAYGROUND_KERNEL_IDLE_S"])
 # --- end execution service ---
+
+# The seed tutorial that "Open as notebook" loads (beside the checkout, as CI lays it out).
+PLAYGROUND_TUTORIAL_PATH = os.environ.get(
+    "PLAYGROUND_TUTORIAL_PATH", str(BASE_DIR.parent / "shared" / "seed" / "pytorch-tutorial.md"))

@@ -44,6 +44,8 @@ class Invalid(Exception):
 
 class RunConsumer(AsyncWebsocketConsumer):
     counted_as = None   # the address this socket counts against, while it is open
+    # message type -> the method that handles it (a subclass may add its own)
+    COMMANDS = {"run": "start_run", "cancel": "cancel_run", "watch": "watch_run"}
 
     async def __call__(self, scope, receive, send):
         try:
@@ -106,12 +108,10 @@ class RunConsumer(AsyncWebsocketConsumer):
             if not isinstance(message, dict):
                 raise Invalid("message must be a JSON object with a \"type\" key")
             kind = message.get("type")
-            handler = {"run": self.start_run, "cancel": self.cancel_run,
-                       "watch": self.watch_run}.get(kind) if isinstance(kind, str) else None
-            if handler is None:
-                raise Invalid(f"unknown message type {_short(kind)}; "
-                              "expected \"run\", \"cancel\" or \"watch\"")
-            await handler(message)
+            if not isinstance(kind, str) or kind not in self.COMMANDS:
+                expected = ", ".join(f'"{name}"' for name in self.COMMANDS)
+                raise Invalid(f"unknown message type {_short(kind)}; expected one of {expected}")
+            await getattr(self, self.COMMANDS[kind])(message)
         except Invalid as exc:
             await self.send_json({"type": "invalid", "message": str(exc)})
         except Exception:  # a bug of ours: say so, and keep the connection serving
