@@ -8,18 +8,18 @@ from channels.testing import WebsocketCommunicator
 from playground.asgi import application
 
 
-def communicator(client_port, site="127.0.0.1:8000", origin=None):
+def communicator(client_port, site="127.0.0.1:8000", origin=None, path="/ws/runs/"):
     """An unconnected communicator as a browser on http://<site> would open it."""
     origin = origin or b"http://" + site.encode()
-    comm = WebsocketCommunicator(application, "/ws/runs/",
+    comm = WebsocketCommunicator(application, path,
                                  headers=[(b"origin", origin), (b"host", site.encode())])
     comm.scope["client"] = ["127.0.0.1", client_port]
     return comm
 
 
-async def connected(client_port, site="127.0.0.1:8000"):
+async def connected(client_port, site="127.0.0.1:8000", path="/ws/runs/"):
     """A communicator whose connection the consumer accepted."""
-    comm = communicator(client_port, site)
+    comm = communicator(client_port, site, path=path)
     ok, _ = await comm.connect()
     assert ok
     return comm

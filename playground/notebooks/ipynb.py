@@ -73,10 +73,14 @@ def _display_data(o):
 def from_ipynb(text, filename=""):
     """(name, cells) of an .ipynb; NotebookInvalid saying why it is not one we can open."""
     try:
+        raw = json.loads(text)
+    except ValueError:
+        raise NotebookInvalid("the file is not JSON: not a Jupyter notebook") from None
+    if not isinstance(raw, dict) or not isinstance(raw.get("nbformat"), int):
+        raise NotebookInvalid('not a valid Jupyter notebook (nbformat 4): it has no "nbformat"')
+    try:
         nb = nbformat.reads(text, as_version=4)
         nbformat.validate(nb)
-    except nbformat.reader.NotJSONError:
-        raise NotebookInvalid("the file is not JSON: not a Jupyter notebook") from None
     except nbformat.ValidationError as exc:
         raise NotebookInvalid(f"not a valid Jupyter notebook (nbformat 4): "
                               f"{str(exc.message)[:300]}") from None

@@ -413,7 +413,9 @@ class KernelSupervisor(ChildRelay):
 
     # -- restart and shutdown ------------------------------------------------------------------------
     def restart(self, why, status=events.KILLED, asked=False):
-        """A fresh kernel process; the running cell, if any, ends with ``status``."""
+        """A fresh kernel process; the running cell, if any, ends with ``status``, and the
+        cells waiting behind it are not run (they expected the variables now gone)."""
+        self.abort_queue("not run: the kernel was restarted")
         if self.cell is not None:
             outcome = self.cell.outcome
             if asked:

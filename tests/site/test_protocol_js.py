@@ -145,7 +145,8 @@ LAYERS = [
     {"chart-grid.js", "histograms.js", "progress.js", "graph.js"},    # charts, the autograd graph
     {"output-charts.js"},
     {"render.js"},                                        # a run's output
-    {"playground.js", "permalink.js", "dashboard.js", "train.js"},   # pages
+    {"playground.js", "permalink.js", "dashboard.js", "train.js", "notebook.js",
+     "notebook-list.js"},                                 # pages
 ]
 IMPORT = re.compile(r"""^import\s[^;]*?from\s+"([^"]+)";""", re.M)
 
