@@ -67,7 +67,8 @@ class Policy:
     sandbox_isolation: str = "auto"     # see playground/sandbox/isolation.py
     sandbox_uid_base: int = DEFAULT_UID_BASE
     # Notebook kernels (embedded): each holds a sandbox of its own beside the pool's, never
-    # one of the pool's run slots; at most kernels_max on this host (0: one per core).
+    # one of the pool's run slots; at most kernels_max on this host (0: four per core; an
+    # idle kernel costs about 30 MB, a busy one up to its memory limit).
     kernels_max: int = 0
     kernels_per_client: int = 2
     kernel_limits: KernelLimits = KernelLimits()
@@ -75,7 +76,7 @@ class Policy:
     @property
     def kernel_slots(self):
         """Notebook kernels this host runs at once."""
-        return self.kernels_max or self.slots
+        return self.kernels_max or 4 * self.slots
 
     @property
     def device_names(self):

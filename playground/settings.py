@@ -239,7 +239,7 @@ for _variable, (_kinds, _limit) in _LIMIT_VARIABLES.items():
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", os.environ.get("REDIS_URL", ""))
 PLAYGROUND_WORKER_LEASE_S = float(os.environ.get("PLAYGROUND_WORKER_LEASE_S", 10))
 # Notebook kernels (embedded only): at most PLAYGROUND_KERNELS_MAX at once on this host (0:
-# one per core), each in a sandbox of its own beside the run slots, and
+# four per core), each in a sandbox of its own beside the run slots, and
 # PLAYGROUND_KERNELS_PER_CLIENT per visitor. PLAYGROUND_KERNEL_LIMITS overrides the fields of
 # playground.sandbox.limits.KernelLimits (lifetime_s, idle_s, input_wait_s,
 # interrupt_grace_s, cpu_total_s); a cell's own limits are the "notebook" kind's above.

@@ -247,8 +247,10 @@ const cellById = (id) => cells.find((c) => c.id === id);
 
 function handle(msg) {
   if (msg.type === "invalid") {
-    kernelNote.textContent = msg.message;
-    kernelNote.hidden = false;
+    if (kernel.state !== KERNEL_STATE.DEAD) {   // else the note already says why
+      kernelNote.textContent = msg.message;
+      kernelNote.hidden = false;
+    }
     if (kernel.state !== KERNEL_STATE.BUSY) for (const cell of cells) cell.abandon();
     return;
   }
@@ -375,6 +377,7 @@ if (editable) {
     else socket.send({ type: "restart" });
     runAll();
   });
+  $("shutdown").addEventListener("click", () => socket.send({ type: "shutdown" }));
   $("add-code").addEventListener("click", () => addCell("code"));
   $("add-markdown").addEventListener("click", () => addCell("markdown"));
   startKernel();
