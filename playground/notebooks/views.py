@@ -1,18 +1,21 @@
 """The notebook pages: your notebooks, a new one, one notebook (its owner edits and runs it;
 anyone else holding the link reads it)."""
-from django.http import Http404
-from django.shortcuts import render
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from playground import events
+
+from ninja.errors import HttpError
 
 from playground.runs.api import caller
 from playground.runs.views import _page_context
 
+from . import api
 from .markdown import render as render_markdown
 from .models import Notebook
-from .tutorial import tutorial_path
+from .tutorial import tutorial_cells, tutorial_name, tutorial_path
 
 
 def _document(notebook, editable):
@@ -65,3 +68,18 @@ def notebook_page(request, notebook_id):
     editable = notebook.owner == caller(request)
     context.update(notebook=notebook, document=_document(notebook, editable), strings=_strings())
     return render(request, "notebooks/notebook.html", context)
+
+
+@require_POST
+def open_tutorial(request):
+    """"Open as notebook": the seed tutorial as a new notebook of this visitor (a form post,
+    CSRF-checked, so it works without the page's script)."""
+    _page_context(request)  # the notebook belongs to this browser's session
+    cells = tutorial_cells()
+    if cells is None:
+        raise Http404("The tutorial is not installed on this server.")
+    try:
+        _, made = api.create(request, tutorial_name(cells), cells)
+    except HttpError as exc:  # too many notebooks
+        return HttpResponse(str(exc), status=exc.status_code, content_type="text/plain")
+    return redirect(made["url"], permanent=False)

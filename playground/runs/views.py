@@ -1,4 +1,7 @@
 """The pages: the playground editor and a run's permalink."""
+from pathlib import Path
+
+from django.conf import settings
 from django.http import Http404
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
@@ -24,6 +27,7 @@ def _page_context(request):
 def playground(request):
     context = _page_context(request)
     context["examples"] = EXAMPLES
+    context["tutorial"] = Path(settings.PLAYGROUND_TUTORIAL_PATH).is_file()  # "Open as notebook"
     return render(request, "runs/playground.html", context)
 
 

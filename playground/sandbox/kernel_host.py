@@ -233,16 +233,16 @@ class KernelSupervisor(ChildRelay):
         self.used_bytes = self.metric_points = 0
         self.metric_cap_noticed = self.discarding = False
         self.last_error = None
+        self.tokens = float(self.limits["events_per_s"])  # each cell, as each run, its own
         self.set_state(events.KERNEL_BUSY)
-        self.emit(events.event("execute_input", cell_id=self.cell.id,
-                               execution_count=self.count))
+        self.say(events.event("execute_input", cell_id=self.cell.id, execution_count=self.count))
         self.send_child({"op": "execute", "cell_id": self.cell.id, "count": self.count,
                          "code": message["code"]})
 
     def abort_queue(self, message):
         while self.queue:
             cell_id = self.queue.popleft()["cell_id"]
-            self.emit(events.event("execute_result", cell_id=cell_id, execution_count=None,
+            self.say(events.event("execute_result", cell_id=cell_id, execution_count=None,
                                    status=events.CANCELLED, duration_ms=None, message=message))
 
     def reply_input(self, message):
@@ -394,7 +394,7 @@ class KernelSupervisor(ChildRelay):
         cell, self.cell = self.cell, None
         self.last_cell_id = cell.id
         self.idle_since = time.monotonic()
-        self.emit(events.event(
+        self.say(events.event(
             "execute_result", cell_id=cell.id, execution_count=cell.count, status=status,
             message=message, duration_ms=round((self.idle_since - cell.started) * 1000, 1)))
 
@@ -444,7 +444,11 @@ class KernelSupervisor(ChildRelay):
     def set_state(self, state, message=None, **extra):
         self.state = state
         fields = {"message": message} if message else {}
-        self.emit(events.event("kernel_status", state=state, **fields, **extra))
+        self.say(events.event("kernel_status", state=state, **fields, **extra))
+
+    def say(self, event):
+        """An event of the zygote's own: it does not spend the kernel's event rate."""
+        self.zygote.send({"op": "event", "run_id": self.run_id, "event": event})
 
 
 def _death(status, cpu_total_s):

@@ -1,4 +1,4 @@
-/* Your notebooks: open the tutorial as one, or import a .ipynb. */
+/* Your notebooks: import a .ipynb (the tutorial opens through its form). */
 const $ = (id) => document.getElementById(id);
 const note = $("list-note");
 
@@ -10,8 +10,6 @@ async function create(url, body) {
   else note.textContent = data.detail || res.statusText;
 }
 
-const tutorial = $("open-tutorial");
-if (tutorial) tutorial.addEventListener("click", () => create("/api/notebooks/tutorial/", "{}"));
 $("import-file").addEventListener("change", async (e) => {
   const file = e.target.files[0];
   if (file) create(`/api/notebooks/import/?filename=${encodeURIComponent(file.name)}`, await file.text());

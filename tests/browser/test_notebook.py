@@ -111,10 +111,10 @@ def test_interrupt_and_restart(page):
 
 
 def test_run_all_of_the_seed_tutorial(page, daphne_server):
-    page.goto("/notebooks/")
-    if page.locator("#open-tutorial").count() == 0:
+    page.goto("/")
+    if page.locator("#open-as-notebook").count() == 0:
         pytest.skip("the seed tutorial is not beside this checkout")
-    page.click("#open-tutorial")
+    page.click("#open-as-notebook")
     page.wait_for_url(re.compile(r"/notebooks/[0-9a-f-]{36}/$"))
     page.wait_for_selector("#kernel-state[data-state=idle]")
     markdown = page.locator(".cell.markdown .markdown-body")

@@ -239,3 +239,13 @@ def test_the_pages_show_the_editor_to_the_owner_and_a_read_only_view_to_others(o
     assert "Mine" in owner.get("/notebooks/").content.decode()
     assert owner.get("/notebooks/00000000-0000-0000-0000-000000000000/").status_code == 404
     assert Notebook.objects.count() == 1
+
+
+def test_open_as_notebook_is_a_form_post_that_lands_on_the_new_notebook(owner, settings):
+    settings.PLAYGROUND_TUTORIAL_PATH = str(seed_path())
+    assert owner.get("/notebooks/tutorial").status_code == 405
+    response = owner.post("/notebooks/tutorial")
+    assert response.status_code == 302 and response["Location"].startswith("/notebooks/")
+    notebook = Notebook.objects.get()
+    assert notebook.name == "Pytorch tutorial" and response["Location"] == notebook.get_absolute_url()
+    assert owner.get(response["Location"]).content.decode().count('"editable": true') == 1

@@ -1,0 +1,176 @@
+"""Notebook kernels (issue 17): cell round trip, kernel start, memory per idle kernel.
+
+    python3 bench/bench_notebook_kernel.py [cells]
+
+1. ``print(1)`` on a warm kernel, from "execute" to its first output: through the local
+   executor (control() to the stdout event), and end to end through a live daphne and the
+   /ws/notebooks/ websocket, as a page sees it (target: p50 under 20 ms).
+2. Kernel start, from start_kernel() to "idle": in a new sandbox (cold) and in the warm
+   spare sandbox the pool keeps (warm).
+3. Memory per idle kernel (its sandbox: bwrap, zygote and kernel process): RSS, and PSS,
+   which shares the pages all sandboxes map from the same files fairly among them.
+"""
+import asyncio
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from playground import policy  # noqa: E402
+from playground.executors.base import CallbackSink  # noqa: E402
+from playground.executors.local import LocalExecutor  # noqa: E402
+
+
+def percentile(values, q):
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(q / 100 * (len(values) - 1))))]
+
+
+def report(name, samples, unit="ms"):
+    print(f"{name:52s} p50 {statistics.median(samples):7.1f} {unit}   "
+          f"p95 {percentile(samples, 95):7.1f} {unit}   (n={len(samples)})")
+
+
+class Events:
+    def __init__(self):
+        self.events, self.changed = [], threading.Condition()
+
+    def emit(self, event):
+        with self.changed:
+            event["at"] = time.perf_counter()
+            self.events.append(event)
+            self.changed.notify_all()
+
+    def wait(self, predicate, timeout=60):
+        with self.changed:
+            return self.changed.wait_for(
+                lambda: next((e for e in self.events if predicate(e)), None), timeout)
+
+
+def start(ex, sink):
+    kernel_id = uuid.uuid4().hex
+    t0 = time.perf_counter()
+    ex.start_kernel(policy.run_spec("", run_id=kernel_id, kind="notebook", client=kernel_id,
+                                    notebook_session=kernel_id))
+    idle = sink.wait(lambda e: e["kernel_id"] == kernel_id and e.get("state") == "idle")
+    return kernel_id, (idle["at"] - t0) * 1000
+
+
+def executor_level(cells):
+    sink = Events()
+    ex = LocalExecutor(CallbackSink(), kernel_sink=sink, pool_size=1)
+    try:
+        cold, warm = [], []
+        for n in range(4):
+            kernel_id, ms = start(ex, sink)
+            (cold if n == 0 else warm).append(ms)
+            time.sleep(5)  # the spare sandbox warms up meanwhile
+            ex.control(kernel_id, {"op": "shutdown"})
+        report("kernel start, new sandbox (cold)", cold)
+        report("kernel start, warm spare sandbox", warm)
+        kernel_id, _ = start(ex, sink)
+        latencies = []
+        for n in range(cells):
+            cell_id = f"c{n}"
+            t0 = time.perf_counter()
+            ex.control(kernel_id, {"op": "execute", "cell_id": cell_id, "code": "print(1)"})
+            out = sink.wait(lambda e: e.get("cell_id") == cell_id and e["type"] == "stdout")
+            latencies.append((out["at"] - t0) * 1000)
+            sink.wait(lambda e: e.get("cell_id") == cell_id and e["type"] == "execute_result")
+        report("print(1): execute -> first output (executor)", latencies)
+        idle_memory(ex)
+    finally:
+        ex.shutdown()
+
+
+def idle_memory(ex):
+    def tree(pid):
+        found = {pid}
+        for task in os.listdir(f"/proc/{pid}/task"):
+            for child in open(f"/proc/{pid}/task/{task}/children").read().split():
+                found |= tree(int(child))
+        return found
+
+    def rollup(pid):
+        fields = {}
+        for line in open(f"/proc/{pid}/smaps_rollup"):
+            if line.split(":")[0] in ("Rss", "Pss"):
+                fields[line.split(":")[0]] = int(line.split()[1])
+        return fields.get("Rss", 0), fields.get("Pss", 0)
+
+    for kernel in list(ex._kernels._kernels.values()):
+        rss = pss = 0
+        for pid in tree(kernel.slot.process.pid):
+            r, p = rollup(pid)
+            rss, pss = rss + r, pss + p
+        print(f"{'memory of one idle kernel (its whole sandbox)':52s} RSS {rss / 1024:6.1f} MiB"
+              f"   PSS {pss / 1024:6.1f} MiB")
+
+
+def websocket_level(cells):
+    import websockets
+
+    tmp = tempfile.mkdtemp()
+    env = {**os.environ, "SQLITE_PATH": f"{tmp}/db.sqlite3", "PLAYGROUND_SECRET_FILE": f"{tmp}/s"}
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=env,
+                   check=True)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p",
+                               str(port), "playground.asgi:application"], cwd=ROOT, env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(base + "/notebooks/", timeout=2)
+                break
+            except OSError:
+                time.sleep(0.2)
+        made = json.load(urllib.request.urlopen(urllib.request.Request(
+            base + "/api/notebooks/", data=b'{"name": "bench"}', method="POST",
+            headers={"Content-Type": "application/json"})))
+        asyncio.run(_over_the_socket(websockets, port, made["id"], cells))
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+async def _over_the_socket(websockets, port, notebook_id, cells):
+    async with websockets.connect(f"ws://127.0.0.1:{port}/ws/notebooks/",
+                                  origin=f"http://127.0.0.1:{port}") as ws:
+        await ws.send(json.dumps({"type": "kernel_start", "notebook_id": notebook_id}))
+        while json.loads(await ws.recv()).get("state") != "idle":
+            pass
+        latencies = []
+        for n in range(cells):
+            t0 = time.perf_counter()
+            await ws.send(json.dumps({"type": "execute", "cell_id": f"c{n}", "code": "print(1)"}))
+            first = None
+            while True:
+                msg = json.loads(await ws.recv())
+                if msg["type"] == "stdout" and first is None:
+                    first = (time.perf_counter() - t0) * 1000
+                if msg["type"] == "execute_result":
+                    break
+            latencies.append(first)
+        report("print(1): execute -> first output (websocket)", latencies)
+        await ws.send(json.dumps({"type": "shutdown"}))
+
+
+if __name__ == "__main__":
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 200
+    executor_level(n)
+    websocket_level(n)
