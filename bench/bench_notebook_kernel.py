@@ -152,15 +152,19 @@ async def _over_the_socket(websockets, port, notebook_id, cells):
     async with websockets.connect(f"ws://127.0.0.1:{port}/ws/notebooks/",
                                   origin=f"http://127.0.0.1:{port}") as ws:
         await ws.send(json.dumps({"type": "kernel_start", "notebook_id": notebook_id}))
-        while json.loads(await ws.recv()).get("state") != "idle":
-            pass
+        while True:
+            msg = json.loads(await asyncio.wait_for(ws.recv(), 60))
+            if msg.get("state") == "idle":
+                break
+            if msg.get("state") == "dead" or msg["type"] == "invalid":
+                raise RuntimeError(f"no kernel: {msg}")
         latencies = []
         for n in range(cells):
             t0 = time.perf_counter()
             await ws.send(json.dumps({"type": "execute", "cell_id": f"c{n}", "code": "print(1)"}))
             first = None
             while True:
-                msg = json.loads(await ws.recv())
+                msg = json.loads(await asyncio.wait_for(ws.recv(), 60))
                 if msg["type"] == "stdout" and first is None:
                     first = (time.perf_counter() - t0) * 1000
                 if msg["type"] == "execute_result":
