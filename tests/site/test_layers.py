@@ -87,6 +87,13 @@ def test_the_runs_app_does_not_reach_up_into_the_dashboard():
     assert _offenders(["playground.runs"], "playground.dashboard") == []
 
 
+def test_notebooks_sit_on_top_of_the_runs_app_and_nothing_below_reaches_them():
+    assert _offenders(["playground.runs", "playground.dashboard", "playground.executors",
+                       "playground.sandbox", "playground.policy", "playground.events"],
+                      "playground.notebooks") == []
+    assert _offenders(["playground.notebooks"], "playground.dashboard") == []
+
+
 def test_there_is_no_import_circle_among_the_site_modules():
     site = {n for n in MODULES if _under(n, "playground")}
     graph = {}
