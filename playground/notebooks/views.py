@@ -2,11 +2,7 @@
 anyone else holding the link reads it)."""
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
-
-from playground import events
-
 from ninja.errors import HttpError
 
 from playground.runs.api import caller
@@ -27,22 +23,6 @@ def _document(notebook, editable):
             "cells": cells, "editable": editable}
 
 
-def _strings():
-    """The page script's words, translated here (the script has no catalog of its own)."""
-    return {
-        "states": {"none": _("not started"), events.KERNEL_STARTING: _("starting"),
-                   events.KERNEL_IDLE: _("idle"), events.KERNEL_BUSY: _("busy"),
-                   events.KERNEL_RESTARTING: _("restarting"), events.KERNEL_DEAD: _("dead")},
-        "saved": _("All changes saved"), "unsaved": _("Unsaved changes"),
-        "saving": _("Saving…"), "save_failed": _("Not saved: %s"),
-        "run": _("Run"), "delete": _("Delete"), "up": _("Move up"), "down": _("Move down"),
-        "to_code": _("To code"), "to_markdown": _("To Markdown"), "edit": _("Edit"),
-        "send": _("Send"), "input": _("Input for the cell"),
-        "start": _("Start a kernel"), "empty_markdown": _("Empty Markdown cell: double-click to edit"),
-        "code_label": _("Code cell %s"), "markdown_label": _("Markdown cell %s"),
-    }
-
-
 @require_GET
 def notebook_list(request):
     context = _page_context(request)
@@ -55,7 +35,7 @@ def notebook_list(request):
 @require_GET
 def new_notebook(request):
     context = _page_context(request)
-    context.update(document=_document(None, editable=True), strings=_strings())
+    context.update(document=_document(None, editable=True))
     return render(request, "notebooks/notebook.html", context)
 
 
@@ -66,7 +46,7 @@ def notebook_page(request, notebook_id):
         raise Http404("No such notebook.")
     context = _page_context(request)
     editable = notebook.owner == caller(request)
-    context.update(notebook=notebook, document=_document(notebook, editable), strings=_strings())
+    context.update(notebook=notebook, document=_document(notebook, editable))
     return render(request, "notebooks/notebook.html", context)
 
 

@@ -3,18 +3,26 @@
    the variables panel, and autosave. Someone else's notebook is shown read-only. */
 import { EVENT, KERNEL_STATE, STATUS } from "/protocol.js";
 import { el } from "./dom.js";
+import { gettext, interpolate } from "./i18n.js";
 import { OutputView } from "./render.js";
 import { RunSocket, showConnection } from "./socket.js";
-import { showStatus } from "./status.js";
+import { showStatus, statusLabel } from "./status.js";
 
 const $ = (id) => document.getElementById(id);
 const doc = JSON.parse($("notebook-data").textContent);
-const T = JSON.parse($("notebook-strings").textContent);
 const editable = doc.editable;
 const OUTPUTS = [EVENT.STDOUT, EVENT.STDERR, EVENT.DISPLAY, EVENT.METRICS, EVENT.ERROR];
 const QUIET = [STATUS.SUCCEEDED, STATUS.FAILED];   // their outputs say it all
 const SAVE_DELAY_MS = 1200;
-const fmt = (template, value) => template.replace("%s", value);
+const STATE_LABELS = {
+  none: gettext("not started"), [KERNEL_STATE.STARTING]: gettext("starting"),
+  [KERNEL_STATE.IDLE]: gettext("idle"), [KERNEL_STATE.BUSY]: gettext("busy"),
+  [KERNEL_STATE.RESTARTING]: gettext("restarting"), [KERNEL_STATE.DEAD]: gettext("dead"),
+};
+const SAVE_LABELS = {
+  saved: gettext("All changes saved"), unsaved: gettext("Unsaved changes"),
+  saving: gettext("Saving…"), save_failed: gettext("Not saved: %(reason)s"),
+};
 const newId = () => Math.random().toString(36).slice(2, 14).padEnd(12, "0");
 
 class KernelSocket extends RunSocket {
@@ -43,7 +51,8 @@ class Cell {
       lineNumbers: this.type === "code", indentUnit: 4, matchBrackets: true,
       autoCloseBrackets: this.type === "code", viewportMargin: Infinity, lineWrapping: true,
       readOnly: editable ? false : "nocursor",
-      screenReaderLabel: fmt(this.type === "code" ? T.code_label : T.markdown_label, this.id),
+      screenReaderLabel: interpolate(this.type === "code" ? gettext("Code cell %(id)s")
+                                     : gettext("Markdown cell %(id)s"), { id: this.id }),
       extraKeys: {
         "Shift-Enter": () => runAndAdvance(this), "Ctrl-Enter": () => run(this),
         "Cmd-Enter": () => run(this), "Ctrl-/": "toggleComment", "Cmd-/": "toggleComment",
@@ -67,11 +76,11 @@ class Cell {
     const button = (label, onclick, extra = {}) =>
       el("button", { type: "button", class: "cell-tool", onclick, ...extra }, label);
     return el("div", { class: "cell-tools" },
-      button(T.run, () => runAndAdvance(this), { class: "cell-tool run-cell" }),
-      button("↑", () => move(this, -1), { title: T.up, "aria-label": T.up }),
-      button("↓", () => move(this, 1), { title: T.down, "aria-label": T.down }),
-      button(this.type === "code" ? T.to_markdown : T.to_code, () => retype(this)),
-      button(T.delete, () => remove(this), { class: "cell-tool delete-cell" }));
+      button(gettext("Run"), () => runAndAdvance(this), { class: "cell-tool run-cell" }),
+      button("↑", () => move(this, -1), { title: gettext("Move up"), "aria-label": gettext("Move up") }),
+      button("↓", () => move(this, 1), { title: gettext("Move down"), "aria-label": gettext("Move down") }),
+      button(this.type === "code" ? gettext("To Markdown") : gettext("To code"), () => retype(this)),
+      button(gettext("Delete"), () => remove(this), { class: "cell-tool delete-cell" }));
   }
 
   showPrompt(text) {
@@ -97,7 +106,7 @@ class Cell {
     if (msg.execution_count != null) this.count = msg.execution_count;
     this.showPrompt();
     if (!QUIET.includes(msg.status)) {
-      showStatus(this.status, msg.status, `${msg.status} — ${msg.message}`);
+      showStatus(this.status, msg.status, `${statusLabel(msg.status)} — ${msg.message}`);
       this.status.hidden = false;
     }
   }
@@ -123,13 +132,14 @@ class Cell {
   askInput(msg) {
     this.closeInput();
     const field = el("input", { type: msg.password ? "password" : "text", class: "input-field",
-                                "aria-label": msg.prompt || T.input, autocomplete: "off" });
+                                "aria-label": msg.prompt || gettext("Input for the cell"),
+                                autocomplete: "off" });
     const form = el("form", { class: "input-request", onsubmit: (e) => {
       e.preventDefault();
       socket.send({ type: "input_reply", text: field.value });
       this.closeInput();
     } }, el("label", { class: "input-prompt" }, msg.prompt || "", field),
-      el("button", { type: "submit" }, T.send));
+      el("button", { type: "submit" }, gettext("Send")));
     this.inputForm = form;
     this.out.after(form);
     field.focus();
@@ -140,7 +150,9 @@ class Cell {
   // -- Markdown --------------------------------------------------------------------------------
   showRendered(html) {
     this.rendered.innerHTML = html;  // the server's Markdown: raw HTML escaped (markdown.py)
-    if (!html.trim()) this.rendered.append(el("p", { class: "hint" }, T.empty_markdown));
+    if (!html.trim()) {
+      this.rendered.append(el("p", { class: "hint" }, gettext("Empty Markdown cell: double-click to edit")));
+    }
     this.rendered.hidden = false;
     this.editorHost.hidden = true;
   }
@@ -228,7 +240,7 @@ function showKernel(state, message) {
   kernel.state = state;
   if (kernelState) {
     kernelState.dataset.state = state;
-    kernelState.textContent = T.states[state] || state;
+    kernelState.textContent = STATE_LABELS[state] || state;
   }
   if (message) { kernelNote.textContent = message; kernelNote.hidden = false; }
   else if (state === KERNEL_STATE.IDLE || state === KERNEL_STATE.BUSY) kernelNote.hidden = true;
@@ -305,9 +317,9 @@ function showVariables(rows) {
 const saveState = $("save-state"), nameField = $("nb-name");
 let dirty = false, saveTimer = null, saving = Promise.resolve();
 
-function showSave(key, detail) {
+function showSave(key, reason) {
   saveState.dataset.state = key;
-  saveState.textContent = detail ? fmt(T[key], detail) : T[key];
+  saveState.textContent = interpolate(SAVE_LABELS[key], { reason });
 }
 
 function markDirty() {
