@@ -77,8 +77,8 @@ class Cell {
       el("button", { type: "button", class: "cell-tool", onclick, ...extra }, label);
     return el("div", { class: "cell-tools" },
       button(gettext("Run"), () => runAndAdvance(this), { class: "cell-tool run-cell" }),
-      button("↑", () => move(this, -1), { title: gettext("Move up"), "aria-label": gettext("Move up") }),
-      button("↓", () => move(this, 1), { title: gettext("Move down"), "aria-label": gettext("Move down") }),
+      button(gettext("Move up"), () => move(this, -1)),
+      button(gettext("Move down"), () => move(this, 1)),
       button(this.type === "code" ? gettext("To Markdown") : gettext("To code"), () => retype(this)),
       button(gettext("Delete"), () => remove(this), { class: "cell-tool delete-cell" }));
   }

@@ -48,6 +48,8 @@ PAGES = {
     "engine-docs": ("/docs/engine/", ".doc-body table"),
     "not-found": ("/no-such-page/", "h1"),
     "api-docs": ("/api/docs", ".swagger-ui .info"),
+    "notebooks": ("/notebooks/", "h2"),
+    "notebook": ("/notebooks/new", "#kernel-state[data-state=idle], #kernel-state[data-state=none]"),
 }
 
 

@@ -45,7 +45,8 @@ def test_switch_to_chinese_and_back_remembered_across_pages(page):
     assert page.inner_text(".output .finished").startswith("成功，用时")
     page.screenshot(path=str(ARTIFACTS / "i18n-playground-zh.png"), full_page=True)
     # Remembered: other pages, and a page opened later, are in Chinese.
-    for path in ("/dashboard/", "/dashboard/train/", "/docs/engine/", "/no-such-page/"):
+    for path in ("/dashboard/", "/dashboard/train/", "/docs/engine/", "/no-such-page/",
+                 "/notebooks/", "/notebooks/new"):
         page.goto(path)
         page.wait_for_load_state("networkidle")
         assert page.evaluate("document.documentElement.lang") == "zh-hans", path
