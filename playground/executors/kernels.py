@@ -58,15 +58,21 @@ class KernelPool:
             if len(self._kernels) >= self.slots:
                 raise KernelRefused(f"this server already runs as many notebook kernels as it "
                                     f"can ({self.slots}); try again in a few minutes")
-            slot, self._spare = self._spare or self._new_slot(), None
-            self._kernels[spec.run_id] = kernel = _Kernel(spec, slot)
-        slot.start_kernel(spec, self.limits, lambda event: self._on_event(kernel, event))
+            spare, self._spare = self._spare, None
+            self._kernels[spec.run_id] = kernel = _Kernel(spec, None)  # its place, held
+        try:
+            kernel.slot = spare or self._new_slot()
+        except Exception as exc:  # e.g. no free uid on this host
+            with self._lock:
+                self._kernels.pop(spec.run_id, None)
+            raise KernelRefused(f"the server could not start a sandbox: {exc}") from exc
+        kernel.slot.start_kernel(spec, self.limits, lambda event: self._on_event(kernel, event))
         threading.Thread(target=self._keep_spare, daemon=True, name="kernel-spare").start()
 
     def control(self, kernel_id, message):
         with self._lock:
             kernel = self._kernels.get(kernel_id)
-        return kernel is not None and kernel.slot.control(message)
+        return kernel is not None and kernel.slot is not None and kernel.slot.control(message)
 
     def find(self, session, client):
         with self._lock:
@@ -86,8 +92,9 @@ class KernelPool:
             kernels, self._kernels = list(self._kernels.values()), {}
             spare, self._spare = self._spare, None
         for kernel in kernels:
-            kernel.slot.shutdown_kernel(timeout=2)
-            kernel.slot.stop()
+            if kernel.slot is not None:
+                kernel.slot.shutdown_kernel(timeout=2)
+                kernel.slot.stop()
         if spare is not None:
             spare.stop()
         self._starter.shutdown(wait=False)

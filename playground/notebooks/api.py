@@ -1,7 +1,6 @@
 """Notebooks over REST, under /api/notebooks/ (the site's one Django Ninja API and schema).
 Anyone holding a notebook's id may read and export it; only its owner may change, delete or
 run it. Pages save through PUT (autosave)."""
-import json
 import uuid
 from datetime import datetime
 
@@ -11,7 +10,7 @@ from django.http import Http404, HttpResponse
 from ninja import Router, Schema
 from ninja.errors import HttpError
 
-from playground.runs.api import caller, refuse_cross_site
+from playground.runs.api import caller, json_object, refuse_cross_site
 
 from . import ipynb
 from .cells import NotebookInvalid, clean_cells, clean_name
@@ -61,18 +60,8 @@ class Detail(Schema):
 
 # -- helpers -------------------------------------------------------------------------------------
 def _body(request, required=()):
-    """The request's JSON object; 415/413/400 saying what is wrong with it."""
-    if request.content_type != "application/json":
-        raise HttpError(415, "send the body as JSON with Content-Type: application/json")
-    try:
-        body = json.loads(request.body or b"")
-    except RequestDataTooBig:
-        raise HttpError(413, f"the request body is larger than "
-                             f"{settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes") from None
-    except ValueError as exc:
-        raise HttpError(400, f"the body is not valid JSON: {exc}") from None
-    if not isinstance(body, dict):
-        raise HttpError(400, "the body must be a JSON object")
+    """The request's JSON object, with the ``required`` keys."""
+    body = json_object(request, "a JSON object")
     for key in required:
         if key not in body:
             raise HttpError(400, f'missing field: "{key}"')

@@ -66,13 +66,7 @@ class Control:
             for i, message in enumerate(self.pending):
                 if op is None or message.get("op") == op:
                     return self.pending.pop(i)
-            for line in self.reader.read_lines():
-                try:
-                    message = json.loads(line)
-                except ValueError:
-                    continue
-                if isinstance(message, dict):
-                    self.pending.append(message)
+            self.pending.extend(protocol.json_objects(self.reader.read_lines()))
             if self.reader.eof and not self.pending:
                 child._exit(0)
 

@@ -64,6 +64,17 @@ class LineReader:
             start = nl + 1
 
 
+def json_objects(lines):
+    """The JSON objects among ``lines``; anything else is skipped."""
+    for line in lines:
+        try:
+            message = json.loads(line)
+        except (ValueError, RecursionError):
+            continue
+        if isinstance(message, dict):
+            yield message
+
+
 def parse_child_event(line, extra_fields=None):
     """The event a child line stands for, or None when it is junk, forged or malformed.
     ``extra_fields``: more types a child may send (a kernel's), with their fields."""

@@ -98,13 +98,7 @@ class Zygote:
         while not self.pending:
             if timeout is not None and not select.select([0], [], [], timeout)[0]:
                 return None
-            for line in self.control.read_lines():
-                try:
-                    message = json.loads(line)
-                except ValueError:
-                    continue
-                if isinstance(message, dict):
-                    self.pending.append(message)
+            self.pending.extend(protocol.json_objects(self.control.read_lines()))
             if self.control.eof and not self.pending:
                 os._exit(0)  # the slot is gone: so are we (bwrap takes the rest)
             if timeout is not None:

@@ -354,7 +354,6 @@ function save() {
         history.replaceState(null, "", data.url);
         $("export").href = `/api/notebooks/${doc.id}/export.ipynb`;
         $("export").hidden = false;
-        startKernel();
       }
       showSave(dirty ? "unsaved" : "saved");
     } catch (err) {
@@ -392,7 +391,8 @@ if (editable) {
   $("shutdown").addEventListener("click", () => socket.send({ type: "shutdown" }));
   $("add-code").addEventListener("click", () => addCell("code"));
   $("add-markdown").addEventListener("click", () => addCell("markdown"));
-  startKernel();
+  // No kernel until the first cell runs: opening a notebook to read it costs none (the
+  // first run attaches to the notebook's kernel if it is still alive).
   showSave(doc.id ? "saved" : "unsaved");
 } else {
   $("copy").addEventListener("click", async () => {

@@ -108,3 +108,4 @@ class Cell:
 
 
 SUCCEEDED, FAILED, CANCELLED = events.SUCCEEDED, events.FAILED, events.CANCELLED
+

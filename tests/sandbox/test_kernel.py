@@ -10,22 +10,6 @@ from playground.executors.base import KernelRefused
 from .kernels import CANCELLED, FAILED, SUCCEEDED, Kernel, executor
 
 
-@pytest.fixture(scope="module")
-def local():
-    ex, sink = executor()
-    yield ex, sink
-    ex.shutdown()
-
-
-@pytest.fixture
-def kernel(local):
-    k = Kernel(*local)
-    k.wait_state(events.KERNEL_IDLE)
-    yield k
-    local[0].control(k.id, {"op": "shutdown"})
-    k.wait_state(events.KERNEL_DEAD)
-
-
 def test_cells_share_one_namespace_and_count_their_executions(kernel):
     first = kernel.run("import torch\nx = torch.ones(2, 3, requires_grad=True)\nn = 41")
     assert first.status == SUCCEEDED

@@ -4,26 +4,9 @@ background threads and forged kernel messages are stopped without hanging the ke
 owner, and a kernel that must die is replaced by a fresh one."""
 import time
 
-import pytest
-
 from playground import events
 
-from .kernels import CANCELLED, FAILED, SUCCEEDED, Kernel, executor
-
-
-@pytest.fixture(scope="module")
-def local():
-    ex, sink = executor()
-    yield ex, sink
-    ex.shutdown()
-
-
-@pytest.fixture
-def kernel(local):
-    k = Kernel(*local)
-    k.wait_state(events.KERNEL_IDLE)
-    yield k
-    local[0].control(k.id, {"op": "shutdown"})
+from .kernels import CANCELLED, FAILED, SUCCEEDED, Kernel
 
 
 def restarted(kernel, after):
