@@ -242,8 +242,7 @@ function showKernel(state, message) {
     kernelState.dataset.state = state;
     kernelState.textContent = STATE_LABELS[state] || state;
   }
-  if (message) { kernelNote.textContent = message; kernelNote.hidden = false; }
-  else if (state === KERNEL_STATE.IDLE || state === KERNEL_STATE.BUSY) kernelNote.hidden = true;
+  if (message) { kernelNote.textContent = message; kernelNote.hidden = false; }  // until the next run
   if (state === KERNEL_STATE.DEAD || state === KERNEL_STATE.RESTARTING) {
     for (const cell of cells) cell.abandon();
   }
@@ -286,6 +285,7 @@ async function run(cell) {
   if (!cell.source.trim()) return;
   if (!doc.id) await save();
   if (!doc.id) return;
+  kernelNote.hidden = true;
   if (kernel.state === "none" || kernel.state === KERNEL_STATE.DEAD) startKernel();
   cell.queued();
   socket.send({ type: "execute", cell_id: cell.id, code: cell.source });

@@ -12,7 +12,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 def page(page):
     """Each test's kernels end with it: the server's cap on kernels stays free."""
     yield page
-    if page.locator("#shutdown").count():
+    if page.locator("#kernel-state[data-state=idle], #kernel-state[data-state=busy]").count():
         page.click("#shutdown")
         page.wait_for_selector("#kernel-state[data-state=dead]")
 
@@ -102,7 +102,7 @@ def test_interrupt_and_restart(page):
     cell(page, 0).locator(".cell-status[data-status=cancelled]").wait_for()
     assert "KeyboardInterrupt" in cell(page, 0).locator(".error-block").inner_text()
     page.click("#restart")
-    page.wait_for_selector("#kernel-note:not([hidden])")
+    page.locator("#kernel-note", has_text="variables are gone").wait_for()
     page.wait_for_selector("#kernel-state[data-state=idle]")
     type_into(page, 0, "'kept' in globals()")
     page.keyboard.press("Control+Enter")
