@@ -33,7 +33,6 @@ READY_TIMEOUT_S = 30.0       # fork to "listening"
 CPU_CHECK_S = 0.25           # how often a kernel's CPU time is read
 CELL_EVENTS = frozenset({"stdout", "stderr", "display", "metrics", "error", "input_request",
                          "variables"})
-CONTROL_OPS = frozenset({"execute", "input_reply", "interrupt", "restart", "shutdown"})
 _CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 

@@ -95,7 +95,7 @@ async def test_a_kernel_runs_cells_asks_for_input_and_is_attached_again_from_a_n
     assert got[-1] == {"type": "input_request", "kernel_id": kernel_id, "cell_id": "c2",
                        "prompt": "name? ", "password": False}
     await comm.send_json_to({"type": "input_reply", "text": "ada"})
-    got = await until(comm, result_of("c2"))
+    got = await until(comm, state_is(events.KERNEL_IDLE))
     assert "".join(m["text"] for m in got if m["type"] == "stdout") == "name? ada\nhi ada\n"
 
     # The page is closed; the kernel goes on, and the notebook's next page attaches to it.
