@@ -52,6 +52,11 @@ def ports():
     return _ports["sink"], _ports["store"]
 
 
+def kernel_port():
+    """The kernel sink configured in this process (the notebooks app's), or None."""
+    return _ports["kernel_sink"]
+
+
 def _load(name):
     if name not in EXECUTORS:
         raise ValueError(f"unknown PLAYGROUND_EXECUTOR {name!r}; available: "

@@ -79,6 +79,9 @@ class KernelInfo(NamedTuple):
     session: str        # the RunSpec's notebook_session: which notebook it serves
     client: str
     state: str          # its last kernel_status
+    cell_id: str | None = None           # the cell running now (busy), for a page attaching
+    execution_count: int | None = None   # ... and its count
+    input_request: dict | None = None    # the input_request that cell waits on, unanswered
 
 
 class RunState(NamedTuple):

@@ -5,7 +5,8 @@ spec, as a dict) to the queue of the run's device and answers questions about it
 worker that takes it executes it and hands every event to the sink there
 (celery_tasks.py), so any web process can serve any run: its consumers hear the run's
 channel-layer group through Redis and replay the rest from the database. The web process's
-own sink hears only what this process decides: a refusal.
+own sink hears only what this process decides: a refusal. Notebook kernels live on worker
+hosts too, each on one, its cells routed there (celery_kernels.py).
 """
 import logging
 
@@ -14,6 +15,7 @@ from playground.celery import app
 
 from . import fleet
 from .base import Capabilities, Executor, KernelRefused, Unavailable
+from .celery_kernels import KernelRouter
 from .reaper import ReaperThread
 
 log = logging.getLogger("playground.executors")
@@ -36,12 +38,19 @@ class CeleryExecutor(Executor):
         fleet.redis_url()  # no REDIS_URL: say so now, not on the first run
         self._reaper = ReaperThread(store, send_run)
         self._reaper.start()
+        self._kernels = KernelRouter(kernel_sink)
 
+    # -- notebook kernels: each on one worker host (celery_kernels.py) ---------------------
     def start_kernel(self, spec):
-        # A kernel would live on one worker host with its cells routed there; not built yet.
-        raise KernelRefused("notebook kernels run only where the site runs code itself (the "
-                            "embedded deployment); this one runs code on worker hosts, which "
-                            "do not host kernels yet")
+        if spec.device != policy.DEFAULT_DEVICE:
+            raise KernelRefused(f'notebook kernels run on device "{policy.DEFAULT_DEVICE}"')
+        self._kernels.start(spec)
+
+    def control(self, kernel_id, message):
+        return self._kernels.control(kernel_id, message)
+
+    def find_kernel(self, session, client):
+        return self._kernels.find(session, client)
 
     def submit(self, spec):
         handle = self._new_handle(spec)
@@ -118,9 +127,14 @@ class CeleryExecutor(Executor):
                            "waiting_in_broker": waiting, "workers": len(serving),
                            "slots": sum(w["concurrency"] for w in serving),
                            "busy": sum(w["busy"] for w in serving)})
+        hosting = [w["kernels"] for w in workers if w.get("kernels")]
+        kernels = {"slots": sum(k["slots"] for k in hosting),
+                   "live": sum(k["live"] for k in hosting), "per_client": p.kernels_per_client}
         return Capabilities(devices=devices, queues=tuple(queues), workers=tuple(workers),
+                            kernels=kernels,
                             problems=tuple(sorted(set(problems))))
 
     def shutdown(self):
         self._reaper.stop()
+        self._kernels.stop()
         super().shutdown()

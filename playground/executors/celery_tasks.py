@@ -1,5 +1,6 @@
 """The worker side of the Celery executor: the task that executes one run, and what a worker
-process keeps beside its tasks (warm sandbox slots, leases, heartbeat, cancel polling).
+process keeps beside its tasks (warm sandbox slots, leases, heartbeat, cancel polling, and
+the notebook kernels it hosts: celery_kernels.KernelHost).
 
 A task claims the run through the run store (a second delivery of the same message finds it
 taken and does nothing), runs its spec through ``SandboxSlot.run`` exactly as the local
@@ -22,8 +23,9 @@ from playground.celery import app
 from playground.sandbox.slot import SandboxSlot
 from playground.sandbox.spec import RunSpec
 
-from . import fleet, ports
+from . import fleet, kernel_port, ports
 from .celery_executor import send_run
+from .celery_kernels import KernelHost
 from .reaper import ReaperThread
 
 log = logging.getLogger("playground.executors")
@@ -42,6 +44,7 @@ class WorkerRuntime:
         self.queues = ["cpu"]
         self.concurrency = 1
         self.sink = self.store = None        # the ports, taken when the worker starts
+        self.kernels = None                  # this host's notebook kernels (a KernelHost)
         self._lock = threading.Lock()
         self._idle = queue.LifoQueue()       # free SandboxSlots, one per task thread
         self._active = {}                    # run_id -> SandboxSlot executing it
@@ -60,6 +63,8 @@ class WorkerRuntime:
         # the engine) side by side while the worker waits for its first run.
         for slot in range(self.concurrency):
             self._idle.put(self._new_slot(slot))
+        if kernel_port() is not None:  # kernels' sandboxes are numbered after the run slots
+            self.kernels = KernelHost(self.hostname, kernel_port(), first_slot=self.concurrency)
         control = threading.Thread(target=self._control_loop, daemon=True, name="run-control")
         reaper = ReaperThread(self.store, send_run)
         self._threads = [control, reaper]
@@ -77,6 +82,9 @@ class WorkerRuntime:
             fleet.forget_worker(self.hostname)
         except Exception:
             pass
+        if self.kernels is not None:
+            self.kernels.stop()
+            self.kernels = None
         while not self._idle.empty():
             try:
                 self._idle.get_nowait().stop()
@@ -173,8 +181,12 @@ class WorkerRuntime:
                 active = dict(self._active)
             try:
                 if tick % ticks_per_beat == 0:
-                    fleet.beat(self.hostname, self.queues, self.concurrency, len(active))
+                    kernels = self.kernels
+                    fleet.beat(self.hostname, self.queues, self.concurrency, len(active),
+                               kernels.capacity() if kernels else None)
                     fleet.renew_leases(list(active), self.hostname)
+                    if kernels is not None:
+                        kernels.renew()
                     self._check_consumer(active)
                 for run_id in fleet.cancel_requested(list(active)) - self._cancelling:
                     self._cancelling.add(run_id)

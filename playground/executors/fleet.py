@@ -3,8 +3,8 @@
 Keys (all under ``playground:``), each with a time to live so a dead process leaves nothing
 behind for long:
 
-  worker:<hostname>   JSON {hostname, queues, concurrency, busy, pid}: a live worker's
-                      heartbeat, renewed every lease/4 seconds
+  worker:<hostname>   JSON {hostname, queues, concurrency, busy, pid, kernels}: a live
+                      worker's heartbeat, renewed every lease/4 seconds
   lease:<run_id>      the worker executing the run; renewed like the heartbeat. A run whose
                       lease stays gone is "worker lost" (see reaper.py)
   cancel:<run_id>     a cancel asked by any web process; the executing worker polls it
@@ -69,10 +69,12 @@ def _key(kind, name):
 
 
 # -- workers ----------------------------------------------------------------------------------
-def beat(hostname, queues, concurrency, busy):
+def beat(hostname, queues, concurrency, busy, kernels=None):
+    """``kernels``: the notebook kernels it hosts, {"slots", "live"} (kernel_fleet.py)."""
     client().set(_key("worker", hostname), json.dumps({
         "hostname": hostname, "queues": sorted(queues), "concurrency": concurrency,
-        "busy": busy, "pid": os.getpid()}), ex=max(1, round(lease_seconds())))
+        "busy": busy, "pid": os.getpid(), "kernels": kernels}),
+        ex=max(1, round(lease_seconds())))
 
 
 def forget_worker(hostname):

@@ -19,10 +19,37 @@ from playground.sandbox.spec import RunSpec
 log = logging.getLogger("playground.executors")
 
 
+def too_many_of_yours(mine, per_client, limits):
+    """Why a client at its cap of live kernels gets no other (both executors say it)."""
+    return (f"you already have {mine} kernels running (the limit is {per_client}); shut one "
+            f"down on its notebook's page, or wait: idle kernels end by themselves after "
+            f"{limits.idle_s / 60:g} minutes")
+
+
 class _Kernel:
     def __init__(self, spec, slot):
         self.spec, self.slot = spec, slot
         self.state = events.KERNEL_STARTING
+        self.cell = (None, None)        # (cell_id, execution_count) of the running cell
+        self.input_request = None       # the running cell's unanswered input_request
+
+    def follow(self, event):
+        """Keep what a page attaching later must be told: state, running cell, open input."""
+        kind = event["type"]
+        if kind == "kernel_status":
+            self.state = event["state"]
+            if self.state != events.KERNEL_BUSY:
+                self.cell, self.input_request = (None, None), None
+        elif kind == "execute_input":
+            self.cell, self.input_request = (event["cell_id"], event["execution_count"]), None
+        elif kind == "execute_result" and event.get("cell_id") == self.cell[0]:
+            self.cell, self.input_request = (None, None), None
+        elif kind == "input_request":
+            self.input_request = {k: event.get(k) for k in ("cell_id", "prompt", "password")}
+
+    def info(self):
+        return KernelInfo(self.spec.run_id, self.spec.notebook_session, self.spec.client,
+                          self.state, *self.cell, self.input_request)
 
 
 class KernelPool:
@@ -51,10 +78,7 @@ class KernelPool:
                 raise ValueError(f"kernel {spec.run_id} is already started")
             mine = sum(1 for k in self._kernels.values() if k.spec.client == spec.client)
             if mine >= self.per_client:
-                raise KernelRefused(
-                    f"you already have {mine} kernels running (the limit is {self.per_client}); "
-                    f"shut one down on its notebook's page, or wait: idle kernels end by "
-                    f"themselves after {self.limits.idle_s / 60:g} minutes")
+                raise KernelRefused(too_many_of_yours(mine, self.per_client, self.limits))
             if len(self._kernels) >= self.slots:
                 raise KernelRefused(f"this server already runs as many notebook kernels as it "
                                     f"can ({self.slots}); try again in a few minutes")
@@ -72,14 +96,28 @@ class KernelPool:
     def control(self, kernel_id, message):
         with self._lock:
             kernel = self._kernels.get(kernel_id)
-        return kernel is not None and kernel.slot is not None and kernel.slot.control(message)
+        if kernel is None or kernel.slot is None or not kernel.slot.control(message):
+            return False
+        if message.get("op") == "input_reply":
+            kernel.input_request = None  # answered: a page attaching now is not asked again
+        return True
 
     def find(self, session, client):
         with self._lock:
-            for kernel_id, kernel in self._kernels.items():
+            for kernel in self._kernels.values():
                 if kernel.spec.notebook_session == session and kernel.spec.client == client:
-                    return KernelInfo(kernel_id, session, client, kernel.state)
+                    return kernel.info()
         return None
+
+    def info(self, kernel_id):
+        """The KernelInfo of a live kernel of this pool, or None."""
+        with self._lock:
+            kernel = self._kernels.get(kernel_id)
+        return kernel.info() if kernel is not None else None
+
+    def live(self):
+        with self._lock:
+            return list(self._kernels)
 
     def capacity(self):
         with self._lock:
@@ -122,8 +160,7 @@ class KernelPool:
 
     def _on_event(self, kernel, event):
         kernel_id = kernel.spec.run_id
-        if event["type"] == "kernel_status":
-            kernel.state = event["state"]
+        kernel.follow(event)
         if event["type"] == "kernel_status" and event["state"] == events.KERNEL_DEAD:
             with self._lock:
                 if self._kernels.get(kernel_id) is kernel:

@@ -37,22 +37,25 @@ class NotebookConsumer(RunConsumer):
 
     # -- client -> server ------------------------------------------------------------------------
     async def kernel_start(self, message):
-        """Attach to this notebook's live kernel, or start one."""
+        """Attach to this notebook's live kernel, or start one ("attach": true: attach only,
+        and answer nothing when there is none: a page opened again finds its kernel)."""
         notebook = await self._notebook(message.get("notebook_id"))
         owner = self.owner()
         if notebook.owner != owner:
             raise Invalid("only the notebook's owner can run it: make a copy to run your own")
         session = str(notebook.id)
         executor = await database_sync_to_async(_executor, thread_sensitive=False)()
-        info = executor.find_kernel(session, owner)
+        info = await database_sync_to_async(executor.find_kernel, thread_sensitive=False)(
+            session, owner)
+        if info is None and message.get("attach") is True:
+            return
         await self._detach()
         kernel_id = info.kernel_id if info else uuid.uuid4().hex
         self.kernel_id = kernel_id
         # Subscribed before it starts: none of its events is missed.
         await self.channel_layer.group_add(group_name(kernel_id), self.channel_name)
         if info is not None:
-            await self.send_json({"type": "kernel_status", "kernel_id": kernel_id,
-                                  "state": info.state, "message": "attached to the running kernel"})
+            await self._attached(info)
             return
         spec = policy.run_spec("", run_id=kernel_id, kind="notebook", client=owner,
                                notebook_session=session)
@@ -62,6 +65,18 @@ class NotebookConsumer(RunConsumer):
             await self._detach()
             await self.send_json({"type": "kernel_status", "kernel_id": kernel_id,
                                   "state": events.KERNEL_DEAD, "message": exc.reason})
+
+    async def _attached(self, info):
+        """What a page attaching to a live kernel must know: its state, the cell it runs,
+        and the input that cell waits for."""
+        status = {"type": "kernel_status", "kernel_id": info.kernel_id, "state": info.state,
+                  "message": "attached to the running kernel"}
+        if info.cell_id is not None:
+            status.update(cell_id=info.cell_id, execution_count=info.execution_count)
+        await self.send_json(status)
+        if info.input_request is not None:
+            await self.send_json({"type": "input_request", "kernel_id": info.kernel_id,
+                                  **info.input_request})
 
     async def execute(self, message):
         cell_id, code = message.get("cell_id"), message.get("code")

@@ -268,6 +268,8 @@ function handle(msg) {
   if (msg.type === EVENT.KERNEL_STATUS) {
     kernel.id = msg.kernel_id;
     showKernel(msg.state, msg.message);
+    const busy = msg.cell_id && cellById(msg.cell_id);   // attached while a cell runs
+    if (busy) { busy.waiting = true; busy.started(msg.execution_count); }
     return;
   }
   if (msg.kernel_id !== kernel.id) return;
@@ -391,8 +393,10 @@ if (editable) {
   $("shutdown").addEventListener("click", () => socket.send({ type: "shutdown" }));
   $("add-code").addEventListener("click", () => addCell("code"));
   $("add-markdown").addEventListener("click", () => addCell("markdown"));
-  // No kernel until the first cell runs: opening a notebook to read it costs none (the
-  // first run attaches to the notebook's kernel if it is still alive).
+  // No kernel until the first cell runs: opening a notebook to read it costs none. A page
+  // opened again (a reload) attaches to the notebook's kernel if it is still alive: its
+  // state, the cell it runs, the input that cell waits for (no answer when there is none).
+  if (doc.id) socket.send({ type: "kernel_start", notebook_id: doc.id, attach: true });
   showSave(doc.id ? "saved" : "unsaved");
 } else {
   $("copy").addEventListener("click", async () => {

@@ -177,8 +177,3 @@ def test_the_kernels_memory_limit_fails_the_cell_not_the_kernel(kernel):
     assert cell.status == events.MEMORY_LIMIT and "2 GiB" in cell.result["message"]
     assert kernel.run("kept").value == "'yes'"
 
-
-def test_a_scaled_out_deployment_refuses_kernels_with_the_reason():
-    from playground.executors.celery_executor import CeleryExecutor
-    with pytest.raises(KernelRefused, match="worker hosts, which do not host kernels yet"):
-        CeleryExecutor.start_kernel(None, None)

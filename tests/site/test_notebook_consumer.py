@@ -130,3 +130,45 @@ async def test_a_deployment_without_kernels_says_so_at_once(monkeypatch):
     assert reply["type"] == "kernel_status" and reply["state"] == events.KERNEL_DEAD
     assert reply["message"] == "this deployment does not run notebook kernels"
     await comm.disconnect()
+
+
+async def test_a_page_opened_again_attaches_to_the_busy_kernel_and_its_open_input():
+    nb = await notebook()
+    page = await connected()
+    # Opening a notebook without a live kernel starts none and answers nothing.
+    await page.send_json_to({"type": "kernel_start", "notebook_id": nb, "attach": True})
+    await page.send_json_to({"type": "interrupt"})
+    reply = await page.receive_json_from(timeout=5)
+    assert reply["type"] == "invalid" and "no kernel" in reply["message"]
+
+    await page.send_json_to({"type": "kernel_start", "notebook_id": nb})
+    kernel_id = (await until(page, state_is(events.KERNEL_IDLE)))[0]["kernel_id"]
+    await page.send_json_to({"type": "execute", "cell_id": "c1",
+                             "code": "secret = getpass.getpass('pin? ') if (getpass := "
+                                     "__import__('getpass')) else 0\nprint(len(secret))"})
+    await until(page, lambda m: m["type"] == "input_request")
+    await page.disconnect()   # a reload, a network blip
+
+    again = await connected()
+    await again.send_json_to({"type": "kernel_start", "notebook_id": nb, "attach": True})
+    assert await again.receive_json_from(timeout=10) == {
+        "type": "kernel_status", "kernel_id": kernel_id, "state": events.KERNEL_BUSY,
+        "cell_id": "c1", "execution_count": 1, "message": "attached to the running kernel"}
+    assert await again.receive_json_from(timeout=10) == {
+        "type": "input_request", "kernel_id": kernel_id, "cell_id": "c1", "prompt": "pin? ",
+        "password": True}
+    await again.send_json_to({"type": "input_reply", "text": "1234"})
+    got = await until(again, result_of("c1"))
+    assert got[-1]["status"] == events.SUCCEEDED
+    assert "".join(m["text"] for m in got if m["type"] == "stdout").endswith("4\n")
+
+    # Answered and idle: the next page attaching is told so, and asked nothing.
+    await again.disconnect()
+    third = await connected()
+    await third.send_json_to({"type": "kernel_start", "notebook_id": nb, "attach": True})
+    assert await third.receive_json_from(timeout=10) == {
+        "type": "kernel_status", "kernel_id": kernel_id, "state": events.KERNEL_IDLE,
+        "message": "attached to the running kernel"}
+    await third.send_json_to({"type": "shutdown"})
+    await until(third, state_is(events.KERNEL_DEAD))
+    await third.disconnect()
