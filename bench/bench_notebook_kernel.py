@@ -1,12 +1,15 @@
 """Notebook kernels (issue 17): cell round trip, kernel start, memory per idle kernel.
 
-    python3 bench/bench_notebook_kernel.py [cells]
+    python3 bench/bench_notebook_kernel.py [cells] [--both | --celery]
 
 1. ``print(1)`` on a warm kernel, from "execute" to its first output: through the local
    executor (control() to the stdout event), and end to end through a live daphne and the
    /ws/notebooks/ websocket, as a page sees it (target: p50 under 20 ms).
 2. Kernel start, from start_kernel() to "idle": in a new sandbox (cold) and in the warm
    spare sandbox the pool keeps (warm).
+   --both / --celery: also / only the websocket round trip with the kernel on a Celery
+   worker host (Redis at 127.0.0.1), and how long after that worker is killed the page
+   hears "dead".
 3. Memory per idle kernel (its sandbox: bwrap, zygote and kernel process): RSS, and PSS,
    which shares the pages all sandboxes map from the same files fairly among them.
 """
@@ -118,13 +121,30 @@ def idle_memory(ex):
               f"   PSS {pss / 1024:6.1f} MiB")
 
 
-def websocket_level(cells):
+REDIS_BENCH_URL = "redis://127.0.0.1:6379/10"
+
+
+def websocket_level(cells, scaled_out=False):
+    """Through a live daphne; ``scaled_out``: with PLAYGROUND_EXECUTOR=celery, the kernel on a
+    Celery worker process (Redis at 127.0.0.1, db 10, flushed), killed at the end to time
+    how long the page waits to hear "dead" (default lease, 10 s)."""
     import websockets
 
     tmp = tempfile.mkdtemp()
     env = {**os.environ, "SQLITE_PATH": f"{tmp}/db.sqlite3", "PLAYGROUND_SECRET_FILE": f"{tmp}/s"}
+    worker = None
+    if scaled_out:
+        import redis
+        redis.Redis.from_url(REDIS_BENCH_URL).flushdb()
+        env.update(REDIS_URL=REDIS_BENCH_URL, PLAYGROUND_EXECUTOR="celery",
+                   DATABASE_URL=f"sqlite:///{tmp}/db.sqlite3")
     subprocess.run([sys.executable, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=env,
                    check=True)
+    if scaled_out:
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "playground", "worker", "-Q", "cpu", "-n",
+             "bench@%h", "-c", "1", "--without-mingle", "--without-gossip", "-l", "warning"],
+            cwd=ROOT, env=env, start_new_session=True)
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -142,20 +162,26 @@ def websocket_level(cells):
         made = json.load(urllib.request.urlopen(urllib.request.Request(
             base + "/api/notebooks/", data=b'{"name": "bench"}', method="POST",
             headers={"Content-Type": "application/json"})))
-        asyncio.run(_over_the_socket(websockets, port, made["id"], cells))
+        asyncio.run(_over_the_socket(websockets, port, made["id"], cells, worker))
     finally:
         server.terminate()
         server.wait(10)
+        if worker is not None and worker.poll() is None:
+            os.killpg(worker.pid, 9)
 
 
-async def _over_the_socket(websockets, port, notebook_id, cells):
+async def _over_the_socket(websockets, port, notebook_id, cells, worker=None):
+    where = "Celery worker" if worker else "embedded"
     async with websockets.connect(f"ws://127.0.0.1:{port}/ws/notebooks/",
                                   origin=f"http://127.0.0.1:{port}") as ws:
-        await ws.send(json.dumps({"type": "kernel_start", "notebook_id": notebook_id}))
-        while True:
+        for _ in range(120):  # scaled out: until the worker's heartbeat offers kernels
+            await ws.send(json.dumps({"type": "kernel_start", "notebook_id": notebook_id}))
             msg = json.loads(await asyncio.wait_for(ws.recv(), 60))
-            if msg.get("state") == "idle":
+            if msg.get("state") != "dead":
                 break
+            await asyncio.sleep(1)
+        while msg.get("state") != "idle":
+            msg = json.loads(await asyncio.wait_for(ws.recv(), 60))
             if msg.get("state") == "dead" or msg["type"] == "invalid":
                 raise RuntimeError(f"no kernel: {msg}")
         latencies = []
@@ -170,11 +196,22 @@ async def _over_the_socket(websockets, port, notebook_id, cells):
                 if msg["type"] == "execute_result":
                     break
             latencies.append(first)
-        report("print(1): execute -> first output (websocket)", latencies)
-        await ws.send(json.dumps({"type": "shutdown"}))
+        report(f"print(1): execute -> first output (websocket, {where})", latencies)
+        if worker is None:
+            await ws.send(json.dumps({"type": "shutdown"}))
+            return
+        os.killpg(worker.pid, 9)
+        t0 = time.perf_counter()
+        while json.loads(await asyncio.wait_for(ws.recv(), 120)).get("state") != "dead":
+            pass
+        print(f"{'worker killed -> the page hears dead':52s} {time.perf_counter() - t0:7.2f} s")
 
 
 if __name__ == "__main__":
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 200
-    executor_level(n)
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    n = int(args[0]) if args else 200
+    if "--celery" not in sys.argv:
+        executor_level(n)
     websocket_level(n)
+    if "--celery" in sys.argv or "--both" in sys.argv:
+        websocket_level(n, scaled_out=True)

@@ -1,20 +1,23 @@
 """/docs/engine/: what ``torch`` is on this site, docs/engine.md served as a page (the
-coverage list the playground's note links to). The file is ours, so its HTML is trusted."""
+coverage list the playground's note links to). The file is ours, so its HTML is trusted:
+the same Markdown library as notebook cells (markdown-it-py), with raw HTML on here."""
 import functools
 
-import markdown
 from django.conf import settings
 from django.shortcuts import render
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
+from markdown_it import MarkdownIt
 
 import engine
+
+_md = MarkdownIt("commonmark", {"html": True}).enable("table")
 
 
 @functools.lru_cache(maxsize=1)
 def _engine_html(mtime):
     text = (settings.BASE_DIR / "docs" / "engine.md").read_text()
-    return mark_safe(markdown.markdown(text, extensions=["tables", "fenced_code", "toc"]))
+    return mark_safe(_md.render(text))
 
 
 @require_GET

@@ -158,17 +158,12 @@ def run_piece(piece, namespace):
     return EXIT_OK
 
 
-def main(pieces, fds, config, seccomp_filter):
-    """Entry point right after fork. Never returns.
-
-    ``pieces`` is any iterable of {"code", "limits", "run_dir"} dicts: today one piece per
-    run; notebook mode will feed several into the same namespace.
-    """
+def main(piece, fds, config, seccomp_filter):
+    """Entry point right after fork, for one run: ``piece`` is {"code", "limits",
+    "run_dir"}. Never returns. (Notebook cells run in a kernel child: kernel.py.)"""
     status = EXIT_SETUP_FAILED
     try:
-        pieces = iter(pieces)
-        first = next(pieces)
-        lock_down(first, fds, config, seccomp_filter)
+        lock_down(piece, fds, config, seccomp_filter)
         namespace = user_namespace()
     except BaseException as exc:  # never run user code half locked down
         try:
@@ -176,10 +171,7 @@ def main(pieces, fds, config, seccomp_filter):
         finally:
             _exit(EXIT_SETUP_FAILED)
     try:
-        status = _run_guarded(first, namespace)
-        for piece in pieces:  # notebook mode: later cells may only lower the limits
-            _apply_limits(piece["limits"], config.get("uid"))
-            status = _run_guarded(piece, namespace)
+        status = _run_guarded(piece, namespace)
     finally:  # whatever happened, never fall back into the zygote's code
         for stream in (sys.stdout, sys.stderr):
             try:

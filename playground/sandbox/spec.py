@@ -15,7 +15,7 @@ class RunSpec:
     device: str = "cpu"
     kind: str = "snippet"
     client: str = "anon"              # whose run it is, for fair scheduling
-    notebook_session: str | None = None  # runs sharing one interpreter (notebook mode, later)
+    notebook_session: str | None = None  # a kernel's spec: the notebook it serves
 
     def to_dict(self):
         return asdict(self)

@@ -135,7 +135,7 @@ class RunSupervisor(ChildRelay):
                                device=self.device, limits=limits))
         started = time.monotonic()
         pid = self.fork_child(lambda fds: child.main(
-            [{"code": self.code, "limits": limits, "run_dir": run_dir}], fds,
+            {"code": self.code, "limits": limits, "run_dir": run_dir}, fds,
             self.zygote.config, self.zygote.seccomp))
         pidfd = os.pidfd_open(pid)
         try:
