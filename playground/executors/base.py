@@ -215,22 +215,31 @@ class Executor:
         raise NotImplementedError
 
     # -- notebook kernels: long-lived sandboxed processes that run cells -----------------------
+    # Subclasses that host kernels set ``_kernels``: an object with start(spec),
+    # control(kernel_id, message) and find(session, client) (kernels.KernelPool, or
+    # celery_kernels.KernelRouter scaled out).
+    _kernels = None
+
     def start_kernel(self, spec):
         """Start a kernel for ``spec`` (a RunSpec: run_id is the kernel's id, notebook_session
         the notebook it serves, limits each cell's and its process's); returns at once. Its
         events go to the kernel sink, each with "kernel_id": kernel_status first, the cells'
         events, and a last kernel_status "dead". Raises KernelRefused saying why not."""
-        raise KernelRefused("this deployment does not run notebook kernels")
+        if self._kernels is None:
+            raise KernelRefused("this deployment does not run notebook kernels")
+        if spec.device != policy.DEFAULT_DEVICE:
+            raise KernelRefused(f'notebook kernels run on device "{policy.DEFAULT_DEVICE}"')
+        self._kernels.start(spec)
 
     def control(self, kernel_id, message):
         """One control message for a live kernel: {"op": "execute", "cell_id", "code"},
         {"op": "input_reply", "text"} (or "eof": true), {"op": "interrupt"}, {"op":
-        "restart"}, {"op": "shutdown"}. False when the kernel is not alive here."""
-        return False
+        "restart"}, {"op": "shutdown"}. False when the kernel is not alive."""
+        return self._kernels is not None and self._kernels.control(kernel_id, message)
 
     def find_kernel(self, session, client):
         """The KernelInfo of ``client``'s live kernel for ``session``, or None."""
-        return None
+        return self._kernels.find(session, client) if self._kernels is not None else None
 
     def shutdown(self):
         self._delivery.shutdown(wait=True)

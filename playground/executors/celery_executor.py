@@ -14,7 +14,7 @@ from playground import events, policy
 from playground.celery import app
 
 from . import fleet
-from .base import Capabilities, Executor, KernelRefused, Unavailable
+from .base import Capabilities, Executor, Unavailable
 from .celery_kernels import KernelRouter
 from .reaper import ReaperThread
 
@@ -39,18 +39,6 @@ class CeleryExecutor(Executor):
         self._reaper = ReaperThread(store, send_run)
         self._reaper.start()
         self._kernels = KernelRouter(kernel_sink)
-
-    # -- notebook kernels: each on one worker host (celery_kernels.py) ---------------------
-    def start_kernel(self, spec):
-        if spec.device != policy.DEFAULT_DEVICE:
-            raise KernelRefused(f'notebook kernels run on device "{policy.DEFAULT_DEVICE}"')
-        self._kernels.start(spec)
-
-    def control(self, kernel_id, message):
-        return self._kernels.control(kernel_id, message)
-
-    def find_kernel(self, session, client):
-        return self._kernels.find(session, client)
 
     def submit(self, spec):
         handle = self._new_handle(spec)

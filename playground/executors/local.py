@@ -12,7 +12,7 @@ import logging
 import threading
 
 from playground import events, policy
-from playground.executors.base import Capabilities, Executor, KernelRefused
+from playground.executors.base import Capabilities, Executor
 from playground.executors.kernels import KernelPool
 from playground.sandbox import devices
 from playground.sandbox.slot import SandboxSlot
@@ -106,17 +106,6 @@ class LocalExecutor(Executor):
         return Capabilities(devices=reasons, queues=({
             "name": "local", "devices": served, "workers": 1, "slots": self.pool_size,
             "busy": None, "waiting_in_broker": None},), kernels=self._kernels.capacity())
-
-    def start_kernel(self, spec):
-        if spec.device != policy.DEFAULT_DEVICE:
-            raise KernelRefused(f'notebook kernels run on device "{policy.DEFAULT_DEVICE}"')
-        self._kernels.start(spec)
-
-    def control(self, kernel_id, message):
-        return self._kernels.control(kernel_id, message)
-
-    def find_kernel(self, session, client):
-        return self._kernels.find(session, client)
 
     def shutdown(self):
         with self._cond:

@@ -60,8 +60,8 @@ def test_cells_share_a_kernel_and_the_notebook_saves_itself(page):
     page.wait_for_selector("#connection[data-state=open]")
     assert cell(page, 0).locator(".prompt").inner_text() == "[1]:"
     assert "grad_fn=MulBackward0" in cell(page, 1).locator(".tensor-head").inner_text()
-    assert page.inner_text("#kernel-state") == "not started"  # reading a notebook costs none
-    type_into(page, 1, "print(y.shape)")                       # ...running attaches to its kernel
+    page.wait_for_selector("#kernel-state[data-state=idle]")   # attached to its live kernel
+    type_into(page, 1, "print(y.shape)")
     page.keyboard.press("Control+Enter")
     wait_count(page, 1, 3)
     assert cell(page, 1).locator(".stream.stdout").inner_text() == "torch.Size([2, 3])\n"
@@ -91,6 +91,36 @@ def test_input_and_pdb_ask_the_page(page):
         field.press("Enter")
         cell(page, 0).locator(".stream.stdout", has_text=expect).wait_for()
     wait_count(page, 0, 2)
+
+
+def test_a_reload_attaches_to_the_busy_kernel_and_its_open_input(page):
+    new_notebook(page)
+    type_into(page, 0, "name = input('Your name: ')\nprint('Hello', name)")
+    page.keyboard.press("Control+Enter")
+    cell(page, 0).locator(".input-request input").wait_for()
+    page.wait_for_selector("#save-state[data-state=saved]")
+    page.reload()                                  # the cell still waits in the kernel
+    page.wait_for_selector("#kernel-state[data-state=busy]")
+    assert cell(page, 0).locator(".prompt").inner_text() == "[*]:"
+    field = cell(page, 0).locator(".input-request input")
+    field.wait_for()
+    assert cell(page, 0).locator(".input-prompt").inner_text().startswith("Your name:")
+    field.fill("Ada")
+    field.press("Enter")
+    wait_count(page, 0, 1)
+    assert "Hello Ada\n" in cell(page, 0).locator(".stream.stdout").inner_text()
+
+
+def test_a_notebook_without_a_live_kernel_opens_without_starting_one(page):
+    new_notebook(page)
+    type_into(page, 0, "print(1)")
+    page.wait_for_selector("#save-state[data-state=unsaved]")
+    page.evaluate("window.notebookPage.save()")
+    page.wait_for_selector("#save-state[data-state=saved]")
+    page.reload()
+    page.wait_for_selector("#connection[data-state=open]")
+    page.wait_for_timeout(500)                     # an attach that finds none answers nothing
+    assert page.inner_text("#kernel-state") == "not started"
 
 
 def test_interrupt_and_restart(page):
