@@ -161,6 +161,10 @@ class KernelHost:
                                isolation=p.sandbox_isolation, uid_base=p.sandbox_uid_base,
                                first_slot=first_slot)
         self._halt = threading.Event()
+        try:  # what a dead predecessor of this name left unread is for kernels gone with it
+            kernel_fleet.clear_inbox(hostname)
+        except Exception as exc:
+            log.warning("kernel inbox of %s not cleared: %s", hostname, exc)
         self._thread = threading.Thread(target=self._inbox_loop, daemon=True,
                                         name="kernel-inbox")
         self._thread.start()
@@ -170,8 +174,16 @@ class KernelHost:
         return {"slots": cap["slots"], "live": cap["live"]}
 
     def renew(self):
-        """With the heartbeat: this host's kernels are alive."""
-        kernel_fleet.renew(self.pool.live())
+        """With the heartbeat: this host's kernels are alive. One whose record lapsed anyway
+        (this host stalled longer than a lease) was announced dead to its pages: it ends
+        here too, rather than live on unseen; else its record is written again."""
+        for kernel_id in kernel_fleet.renew(self.pool.live()):
+            if kernel_fleet.announced_dead(kernel_id):
+                log.warning("kernel %s was declared dead while this host stalled: ending it",
+                            kernel_id)
+                self.pool.control(kernel_id, {"op": "shutdown"})
+            else:
+                self._record(kernel_id)
 
     def stop(self):
         self._halt.set()
@@ -222,10 +234,14 @@ class KernelHost:
 
     def _handle(self, kernel_id, message):
         if message.get("op") == "start":
+            if kernel_fleet.announced_dead(kernel_id):
+                return  # it waited here past its lease: its page was told it died
             try:
                 self.pool.start(RunSpec.from_dict(message["spec"]))
             except (KernelRefused, TypeError, ValueError) as exc:
                 self._refuse(kernel_id, getattr(exc, "reason", f"bad kernel spec: {exc}"))
+                return
+            self._record(kernel_id)  # ours now, whatever was left of the web's record
             return
         if not self.pool.control(kernel_id, message):
             self._refuse(kernel_id, GONE)  # it ended here meanwhile: the page must hear so

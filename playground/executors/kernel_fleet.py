@@ -51,14 +51,21 @@ def record(kernel_id, host, session, client, state, cell_id=None, execution_coun
 
 
 def renew(kernel_ids):
+    """Renew the records of ``kernel_ids``; the ids whose record was gone (not renewed)."""
     ttl = _ttl()
+    kernel_ids = list(kernel_ids)
     with fleet.client().pipeline() as p:
         for kernel_id in kernel_ids:
             p.expire(_key("kernel", kernel_id), ttl)
             p.expire(_key("kernel-cells", kernel_id), CELLS_LEASES * ttl)
-        p.execute()
+        renewed = p.execute()[::2]
     for info in records(kernel_ids).values():  # the index, renewed from what the record says
         fleet.client().set(_index(info["client"], info["session"]), info["kernel_id"], ex=ttl)
+    return [k for k, ok in zip(kernel_ids, renewed) if not ok]
+
+
+def announced_dead(kernel_id):
+    return bool(fleet.client().exists(_key("kernel-dead", kernel_id)))
 
 
 def get(kernel_id):
@@ -124,6 +131,10 @@ def send(host, kernel_id, message):
         p.rpush(key, json.dumps({"kernel_id": kernel_id, "message": message}))
         p.expire(key, 3 * _ttl())  # a dead host's inbox goes with it
         p.execute()
+
+
+def clear_inbox(host):
+    fleet.client().delete(_key("kernel-control", host))
 
 
 def receive(host, timeout_s):

@@ -112,7 +112,10 @@ class NotebookConsumer(RunConsumer):
         if self.kernel_id is None:
             raise Invalid('no kernel: send "kernel_start" with the notebook\'s id first')
         executor = await database_sync_to_async(_executor, thread_sensitive=False)()
-        if not executor.control(self.kernel_id, message):
+        # Scaled out this talks to Redis: never on the socket's event loop.
+        sent = await database_sync_to_async(executor.control, thread_sensitive=False)(
+            self.kernel_id, message)
+        if not sent:
             kernel_id = self.kernel_id
             await self._detach()
             await self.send_json({"type": "kernel_status", "kernel_id": kernel_id,

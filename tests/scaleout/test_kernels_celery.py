@@ -72,7 +72,8 @@ def wait_until(check, timeout, what, log=lambda: ""):
 
 
 @pytest.fixture
-def workers(tmp_path, settings, monkeypatch):
+def scaled_out(settings, monkeypatch):
+    """This process as a scaled-out web process, on the test Redis (emptied)."""
     up = subprocess.run(["bash", str(ROOT / ".ci" / "services"), "--test"], capture_output=True,
                         text=True, timeout=120)
     assert up.returncode == 0, up.stderr
@@ -84,13 +85,20 @@ def workers(tmp_path, settings, monkeypatch):
         "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
         "CONFIG": {"hosts": [{"address": REDIS_TEST_URL}]}}}
     fleet.client().flushdb()
+    try:
+        yield
+    finally:
+        executors.shutdown_executor()
+        fleet.client().flushdb()
+
+
+@pytest.fixture
+def workers(scaled_out, tmp_path):
     pool = Workers(tmp_path)
     try:
         yield pool
     finally:
         pool.stop_all()
-        executors.shutdown_executor()
-        fleet.client().flushdb()
 
 
 @database_sync_to_async
@@ -197,7 +205,7 @@ async def test_without_a_kernel_host_a_start_is_refused_at_once(workers):
     await page.disconnect()
 
 
-def test_a_kernel_started_on_a_host_that_died_before_taking_it_is_announced_dead(workers):
+def test_a_kernel_started_on_a_host_that_died_before_taking_it_is_announced_dead(scaled_out):
     """The record a web process wrote lapses when no host renews it: "dead", never a wait."""
     from playground.executors import kernel_fleet
 
@@ -214,3 +222,32 @@ def test_a_kernel_started_on_a_host_that_died_before_taking_it_is_announced_dead
         assert not router.control(kernel_id, {"op": "interrupt"})
     finally:
         router.stop()
+
+
+class Recorded:
+    def __init__(self):
+        self.events = []
+
+    def emit(self, event):
+        self.events.append(event)
+
+
+def test_a_start_that_waited_past_its_lease_on_a_stalled_host_is_not_started(scaled_out):
+    """Its page heard "dead" already: the host must not run a kernel nobody sees."""
+    from playground import policy
+    from playground.executors import kernel_fleet
+
+    sink = Recorded()
+    host = celery_kernels.KernelHost("stalled@test", sink, first_slot=1)
+    try:
+        kernel_id = uuid.uuid4().hex
+        spec = policy.run_spec("", run_id=kernel_id, kind="notebook", client="ip:x",
+                               notebook_session="nb")
+        assert kernel_fleet.claim_death(kernel_id)        # a web process saw its record lapse
+        host._handle(kernel_id, {"op": "start", "spec": spec.to_dict()})
+        assert host.pool.live() == [] and sink.events == []
+        host._handle(kernel_id, {"op": "execute", "cell_id": "a", "code": "1"})
+        assert sink.events == []                          # "dead" was said once, by the web
+        assert kernel_fleet.get(kernel_id) is None
+    finally:
+        host.stop()
