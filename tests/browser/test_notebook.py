@@ -67,15 +67,20 @@ def test_cells_share_a_kernel_and_the_notebook_saves_itself(page):
     assert cell(page, 1).locator(".stream.stdout").inner_text() == "torch.Size([2, 3])\n"
 
 
+def answer(page, n, prompt, text):
+    """Wait for cell ``n``'s input box, check its prompt, answer ``text``."""
+    field = cell(page, n).locator(".input-request input")
+    field.wait_for()
+    assert cell(page, n).locator(".input-prompt").inner_text().startswith(prompt)
+    field.fill(text)
+    field.press("Enter")
+
+
 def test_input_and_pdb_ask_the_page(page):
     new_notebook(page)
     type_into(page, 0, "name = input('Your name: ')\nprint('Hello', name)")
     page.keyboard.press("Control+Enter")
-    field = cell(page, 0).locator(".input-request input")
-    field.wait_for()
-    assert cell(page, 0).locator(".input-prompt").inner_text().startswith("Your name:")
-    field.fill("Ada")
-    field.press("Enter")
+    answer(page, 0, "Your name:", "Ada")
     wait_count(page, 0, 1)
     assert cell(page, 0).locator(".stream.stdout").inner_text() == "Your name: Ada\nHello Ada\n"
     assert cell(page, 0).locator(".input-request").count() == 0
@@ -84,11 +89,7 @@ def test_input_and_pdb_ask_the_page(page):
     page.keyboard.press("Control+Enter")
     for command, expect in (("p x", "5"), ("s", "--Call--"), ("n", "-> b = a * 2"),
                             ("p a", "5"), ("c", "y = 10")):
-        field = cell(page, 0).locator(".input-request input")
-        field.wait_for()
-        assert cell(page, 0).locator(".input-prompt").inner_text().startswith("(Pdb)")
-        field.fill(command)
-        field.press("Enter")
+        answer(page, 0, "(Pdb)", command)
         cell(page, 0).locator(".stream.stdout", has_text=expect).wait_for()
     wait_count(page, 0, 2)
 
@@ -102,11 +103,7 @@ def test_a_reload_attaches_to_the_busy_kernel_and_its_open_input(page):
     page.reload()                                  # the cell still waits in the kernel
     page.wait_for_selector("#kernel-state[data-state=busy]")
     assert cell(page, 0).locator(".prompt").inner_text() == "[*]:"
-    field = cell(page, 0).locator(".input-request input")
-    field.wait_for()
-    assert cell(page, 0).locator(".input-prompt").inner_text().startswith("Your name:")
-    field.fill("Ada")
-    field.press("Enter")
+    answer(page, 0, "Your name:", "Ada")
     wait_count(page, 0, 1)
     assert "Hello Ada\n" in cell(page, 0).locator(".stream.stdout").inner_text()
 

@@ -11,7 +11,6 @@ import subprocess
 import sys
 import time
 import uuid
-from pathlib import Path
 
 import pytest
 from channels.db import database_sync_to_async
@@ -20,8 +19,8 @@ from playground import events, executors
 from playground.executors import celery_kernels, fleet
 from playground.notebooks.models import Notebook
 from tests import ws_client
+from tests.scaleout import ROOT, use_services
 
-ROOT = Path(__file__).resolve().parents[2]
 REDIS_TEST_URL = "redis://127.0.0.1:6379/11"
 LEASE_S = 2
 PORT = 50117
@@ -74,13 +73,8 @@ def wait_until(check, timeout, what, log=lambda: ""):
 @pytest.fixture
 def scaled_out(settings, monkeypatch):
     """This process as a scaled-out web process, on the test Redis (emptied)."""
-    up = subprocess.run(["bash", str(ROOT / ".ci" / "services"), "--test"], capture_output=True,
-                        text=True, timeout=120)
-    assert up.returncode == 0, up.stderr
-    monkeypatch.setenv("REDIS_URL", REDIS_TEST_URL)
+    use_services(REDIS_TEST_URL, monkeypatch, settings, LEASE_S)
     settings.PLAYGROUND_EXECUTOR = "celery"
-    settings.CELERY_BROKER_URL = REDIS_TEST_URL
-    settings.PLAYGROUND_WORKER_LEASE_S = LEASE_S
     settings.CHANNEL_LAYERS = {"default": {
         "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
         "CONFIG": {"hosts": [{"address": REDIS_TEST_URL}]}}}

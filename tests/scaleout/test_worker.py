@@ -1,15 +1,13 @@
 """A worker process's runtime beside its tasks: the watchdog that makes a worker whose
 Celery consumer stopped receiving (after a broker restart) exit for its supervisor, and
 never while it executes runs. Against the real Redis on 127.0.0.1, a database of its own."""
-import subprocess
 import time
-from pathlib import Path
 
 import pytest
 
 from playground.executors import celery_tasks, fleet
+from tests.scaleout import use_services
 
-ROOT = Path(__file__).resolve().parents[2]
 REDIS_TEST_URL = "redis://127.0.0.1:6379/14"
 
 
@@ -19,12 +17,7 @@ class Exited(Exception):
 
 @pytest.fixture
 def runtime(monkeypatch, settings):
-    up = subprocess.run(["bash", str(ROOT / ".ci" / "services"), "--test"], capture_output=True,
-                        text=True, timeout=120)
-    assert up.returncode == 0, up.stderr
-    monkeypatch.setenv("REDIS_URL", REDIS_TEST_URL)
-    settings.CELERY_BROKER_URL = REDIS_TEST_URL
-    settings.PLAYGROUND_WORKER_LEASE_S = 0.2
+    use_services(REDIS_TEST_URL, monkeypatch, settings, lease_s=0.2)
 
     def exit_(code):
         raise Exited(code)
