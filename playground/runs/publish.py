@@ -3,7 +3,9 @@
 The event sink runs on executor service threads, not on an asyncio loop. A Redis layer can
 be reached from any loop, but the in-memory layer's queues belong to the loop the consumers
 run on, and waking them from another thread is not thread-safe. So consumers record their
-loop here, and publishing from a thread hands the send to that loop.
+loop here, and publishing from a thread hands the send to that loop. Where no consumer runs
+(a Celery worker), threads publish to the Redis layer through one long-lived loop of this
+module's, which keeps its connections.
 """
 import asyncio
 import threading

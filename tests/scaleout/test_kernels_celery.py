@@ -245,3 +245,26 @@ def test_a_start_that_waited_past_its_lease_on_a_stalled_host_is_not_started(sca
         assert kernel_fleet.get(kernel_id) is None
     finally:
         host.stop()
+
+
+def test_the_cap_of_kernels_per_visitor_counts_their_kernels_on_every_host(scaled_out, settings):
+    from playground import policy
+    from playground.executors import kernel_fleet
+    from playground.executors.base import KernelRefused
+
+    settings.PLAYGROUND_KERNELS_PER_CLIENT = 2
+    kernel_fleet.record("k-a", "one@test", "nb-1", "ip:9.9.9.9", events.KERNEL_IDLE)
+    kernel_fleet.record("k-b", "two@test", "nb-2", "ip:9.9.9.9", events.KERNEL_BUSY)
+    kernel_fleet.record("k-c", "two@test", "nb-3", "ip:8.8.8.8", events.KERNEL_IDLE)
+    router = celery_kernels.KernelRouter(Recorded())
+    try:
+        spec = policy.run_spec("", run_id=uuid.uuid4().hex, kind="notebook",
+                               client="ip:9.9.9.9", notebook_session="nb-4")
+        with pytest.raises(KernelRefused, match="you already have 2 kernels running"):
+            router.start(spec)
+        other = policy.run_spec("", run_id=uuid.uuid4().hex, kind="notebook",
+                                client="ip:8.8.8.8", notebook_session="nb-4")
+        with pytest.raises(KernelRefused, match="no worker host can take"):
+            router.start(other)   # under the cap; refused only for want of a host here
+    finally:
+        router.stop()
