@@ -66,17 +66,21 @@ class Policy:
     queued_per_client: int = 5
     sandbox_isolation: str = "auto"     # see playground/sandbox/isolation.py
     sandbox_uid_base: int = DEFAULT_UID_BASE
-    # Notebook kernels (embedded): each holds a sandbox of its own beside the pool's, never
-    # one of the pool's run slots; at most kernels_max on this host (0: four per core; an
-    # idle kernel costs about 30 MB, a busy one up to its memory limit).
+    # Notebook kernels (embedded, and on each Celery worker host): each holds a sandbox of
+    # its own beside the run slots, never one of them; at most kernels_max on a host (0: four
+    # per run slot; an idle kernel costs about 30 MB, a busy one up to its memory limit).
     kernels_max: int = 0
     kernels_per_client: int = 2
     kernel_limits: KernelLimits = KernelLimits()
 
     @property
     def kernel_slots(self):
-        """Notebook kernels this host runs at once."""
-        return self.kernels_max or 4 * self.slots
+        """Notebook kernels this host runs at once (embedded)."""
+        return self.kernel_slots_beside(self.slots)
+
+    def kernel_slots_beside(self, run_slots):
+        """Notebook kernels a host with ``run_slots`` run slots runs at once."""
+        return self.kernels_max or 4 * max(1, run_slots)
 
     @property
     def device_names(self):

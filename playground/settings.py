@@ -238,8 +238,8 @@ for _variable, (_kinds, _limit) in _LIMIT_VARIABLES.items():
 # "worker lost" (see docs/deploy.md).
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", os.environ.get("REDIS_URL", ""))
 PLAYGROUND_WORKER_LEASE_S = float(os.environ.get("PLAYGROUND_WORKER_LEASE_S", 10))
-# Notebook kernels (embedded only): at most PLAYGROUND_KERNELS_MAX at once on this host (0:
-# four per core), each in a sandbox of its own beside the run slots, and
+# Notebook kernels (embedded, and on each Celery worker host): at most PLAYGROUND_KERNELS_MAX
+# at once on a host (0: four per run slot), each in a sandbox of its own beside the run slots, and
 # PLAYGROUND_KERNELS_PER_CLIENT per visitor. PLAYGROUND_KERNEL_LIMITS overrides the fields of
 # playground.sandbox.limits.KernelLimits (lifetime_s, idle_s, input_wait_s,
 # interrupt_grace_s, cpu_total_s); a cell's own limits are the "notebook" kind's above.

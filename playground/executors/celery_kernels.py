@@ -156,7 +156,7 @@ class KernelHost:
     def __init__(self, hostname, kernel_sink, first_slot):
         p = policy.current()
         self.hostname, self.sink = hostname, kernel_sink
-        self.pool = KernelPool(self, slots=p.kernels_max or 4 * max(1, first_slot),
+        self.pool = KernelPool(self, slots=p.kernel_slots_beside(first_slot),
                                per_client=p.kernels_per_client, limits=p.kernel_limits,
                                isolation=p.sandbox_isolation, uid_base=p.sandbox_uid_base,
                                first_slot=first_slot)
