@@ -7,6 +7,8 @@ status is one of the final statuses below. The sandbox child emits them (without
 ``run_id``, stores them and publishes them to the channel-layer group ``run.<id>``; every
 websocket consumer forwards them unchanged to the browser.
 """
+import math
+import re
 
 # Final statuses a run can end with, each with a human message on the "finished" event.
 SUCCEEDED = "succeeded"
@@ -72,3 +74,33 @@ def event(type_, **fields):
     if missing:
         raise ValueError(f"event {type_!r} is missing {', '.join(missing)}")
     return {"type": type_, **fields}
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+INT64 = (-2 ** 63, 2 ** 63 - 1)
+MAX_DEPTH = 50
+
+
+def strict_json(value, depth=0):
+    """``value`` as strict JSON that every store and transport takes: NaN and infinities as
+    null, integers past 64 bits as null, NUL characters and lone surrogates (JSON's
+    ``"\\ud800"``, which no UTF-8 encoder accepts) as U+FFFD, tuples as lists, keys as
+    strings, nothing nested past MAX_DEPTH levels, anything else as its ``str()``. What a
+    run sends is hostile: one bad value must not fail the write of everything around it."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            value = value.replace("\x00", "\ufffd")
+        return value if value.isascii() else _SURROGATE.sub("\ufffd", value)
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return value if INT64[0] <= value <= INT64[1] else None
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if depth >= MAX_DEPTH:
+        return None
+    if isinstance(value, dict):
+        return {strict_json(str(k)): strict_json(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [strict_json(v, depth + 1) for v in value]
+    return strict_json(str(value))

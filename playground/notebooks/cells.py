@@ -7,7 +7,6 @@ outputs are the kernel's events as pages render them (stdout, stderr, display, m
 error), without their kernel and cell ids.
 """
 import json
-import math
 import re
 import uuid
 
@@ -117,22 +116,8 @@ def clean_output(output):
     return cleaned
 
 
-def storable(value, depth=0):
-    """``value`` as strict JSON: NaN and infinities as null, NUL characters replaced, no
-    nesting past 50 levels (a display's data is the user's)."""
-    if depth > 50:
-        return None
-    if isinstance(value, str):
-        return value.replace("\x00", "\ufffd")
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {str(k): storable(v, depth + 1) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [storable(v, depth + 1) for v in value]
-    if value is None or isinstance(value, (bool, int)):
-        return value
-    return str(value)
+# NaN, NUL, lone surrogates, huge ints, deep nesting: a display's data is the user's.
+storable = events.strict_json
 
 
 def _check_text(field, text):

@@ -130,10 +130,33 @@ class EventSink:
             self._store(run_id, buf, batch)
         except Exception:  # a lost write must not kill the executor's thread
             log.exception("sink could not store %d events of run %s", len(batch), run_id)
+            if batch[-1]["type"] == "finished":  # how the run ended is stored whatever else
+                batch = self._store_final(run_id, batch)
         try:
             publish(group_name(run_id), {"type": "run.events", "run_id": run_id, "events": batch})
         except Exception:
             log.exception("sink could not publish %d events of run %s", len(batch), run_id)
+            if len(batch) > 1 and batch[-1]["type"] == "finished":
+                self._publish_final(run_id, batch[-1])
+
+    @staticmethod
+    def _store_final(run_id, batch):
+        """Store a failed batch's "finished" by itself (its other events are lost)."""
+        final = batch[-1]
+        try:
+            Run.objects.filter(pk=run_id, status__in=(events.QUEUED, events.RUNNING)).update(
+                last_seq=final["seq"], **_final_fields(final))
+        except Exception:
+            log.exception("sink could not store how run %s ended", run_id)
+        return batch
+
+    @staticmethod
+    def _publish_final(run_id, final):
+        try:
+            publish(group_name(run_id), {"type": "run.events", "run_id": run_id,
+                                         "events": [final]})
+        except Exception:
+            log.exception("sink could not publish how run %s ended", run_id)
 
     def _store(self, run_id, buf, batch):
         fields = {"last_seq": batch[-1]["seq"]}
@@ -165,10 +188,7 @@ class EventSink:
                               error_traceback=str(ev["traceback"] or ""),
                               error_line=_int32(ev["line"]))
             elif kind == "finished":
-                duration = ev.get("duration_ms")
-                fields.update(status=ev["status"], finished_at=timezone.now(),
-                              duration_ms=None if duration is None else round(duration),
-                              message=ev.get("message") or "")
+                fields.update(_final_fields(ev))
         for stream, parts in text.items():
             joined = "".join(parts)
             if joined:
@@ -207,14 +227,11 @@ def _protocol_fields(event):
     kind = event["type"]
     keep = {"type", *events.EVENT_FIELDS[kind]} | ({"queue_position"} if kind == "status" else set())
     out = {k: v for k, v in event.items() if k in keep}
-    # What the database can store and browsers can parse, in every event: a display may
-    # carry NaN (Python's JSON reads it; PostgreSQL's jsonb and browsers refuse it), and
-    # print("\x00") puts a NUL in stdout (PostgreSQL refuses it in text): either failed the
-    # whole batch's write.
-    try:
-        out = _storable(out) if kind != "metrics" else out  # points: _valid_points below
-    except RecursionError:  # a display nested past Python's limit: drop its data
-        out = _storable({**out, "data": None})
+    # What the database can store and browsers can parse, in every event, checked one event
+    # at a time: a display may carry NaN (PostgreSQL's jsonb and browsers refuse it),
+    # print("\x00") puts a NUL in stdout (PostgreSQL refuses it in text), a forged line a lone
+    # surrogate (no UTF-8 encoder takes it): each failed the whole batch's write.
+    out = events.strict_json(out) if kind != "metrics" else out  # points: _valid_points
     if kind == "metrics":
         # Pages get exactly the points that are stored, so live and replayed runs agree and
         # no page charts a forged string or object as a value.
@@ -222,17 +239,12 @@ def _protocol_fields(event):
     return out
 
 
-def _storable(value):
-    """``value`` with NaN and infinities as None (JSON null) and NUL characters as U+FFFD."""
-    if isinstance(value, str):
-        return value.replace("\x00", "\ufffd") if "\x00" in value else value
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {_storable(k): _storable(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_storable(v) for v in value]
-    return value
+def _final_fields(finished):
+    """The Run columns a "finished" event sets."""
+    duration = finished.get("duration_ms")
+    return {"status": finished["status"], "finished_at": timezone.now(),
+            "duration_ms": None if duration is None else round(duration),
+            "message": finished.get("message") or ""}
 
 
 # What the Metric and Run columns hold (32-bit integers on PostgreSQL): a forged value
@@ -273,7 +285,7 @@ def _valid_points(run_id, points):
                 value is not None and number is None):
             log.warning("sink dropped a malformed metric point of run %s: %.200r", run_id, p)
             continue
-        out.append({"name": _storable(p["name"][:100]), "step": step, "wall_time": wall,
+        out.append({"name": events.strict_json(p["name"][:100]), "step": step, "wall_time": wall,
                     "value": number if number is not None and math.isfinite(number) else None})
     return out
 

@@ -136,3 +136,78 @@ def test_stored_displays_are_bounded_in_bytes(run, settings):
     run.refresh_from_db()
     assert len(run.displays) == 2
     assert run.output_truncated and run.stdout == "still stored\n"
+
+
+FORGED = [  # what a run can write to its event descriptor, once parsed
+    {"type": "stdout", "text": "lone \ud800 surrogate\n"},
+    {"type": "stderr", "text": "\udfff"},
+    {"type": "display", "mime": "text/plain", "data": {"k\udc80": ["\ud83d", float("nan"),
+                                                                    float("-inf"), 10 ** 400]}},
+    {"type": "display", "mime": "text/\ud800", "data": [-(10 ** 30), {"x": float("inf")}]},
+    {"type": "error", "ename": "E\ud800", "evalue": "\udbff", "traceback": "tb\udc00",
+     "line": "three"},
+    {"type": "metrics", "points": [{"name": "lo\ud800ss", "step": 0, "value": 1.0,
+                                    "wall_time": 1.0}]},
+]
+
+
+@pytest.mark.parametrize("forged", FORGED, ids=lambda ev: ev["type"])
+def test_a_forged_event_never_keeps_the_final_status_from_being_stored(run, forged, monkeypatch):
+    """Lone surrogates made encoding the batch raise: the batch with "finished" was lost and
+    the run stayed running for good. Each event is made storable on its own."""
+    published = []
+    monkeypatch.setattr("playground.runs.sink.publish", lambda group, msg: published.append(msg))
+    sink = EventSink()
+    feed(sink, run, {"type": "status", "status": "running"}, forged,
+         {"type": "finished", "status": "succeeded", "duration_ms": 5, "message": "done"})
+    run.refresh_from_db()
+    assert run.status == "succeeded" and run.message == "done" and run.last_seq == 3
+    live = [ev for msg in published for ev in msg["events"]]
+    assert [ev["type"] for ev in live][-1] == "finished"
+    text = json.dumps(live, allow_nan=False)  # strict JSON, as browsers read it
+    text.encode()                             # and valid UTF-8 (no lone surrogate)
+    for value in (run.stdout, run.stderr, run.error_message, run.error_traceback,
+                  json.dumps(run.displays, allow_nan=False)):
+        value.encode()
+
+
+def test_the_final_status_is_stored_on_its_own_when_its_batch_fails(run, monkeypatch):
+    """Whatever made the batch's write fail (here: the Metric insert), how the run ended is
+    stored and published by itself."""
+    published = []
+    monkeypatch.setattr("playground.runs.sink.publish", lambda group, msg: published.append(msg))
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the database refused the batch")
+    monkeypatch.setattr(Metric.objects, "bulk_create", broken)
+    sink = EventSink()
+    feed(sink, run, {"type": "status", "status": "running"},
+         {"type": "metrics", "points": [{"name": "loss", "step": 0, "value": 1.0,
+                                         "wall_time": 1.0}]},
+         {"type": "finished", "status": "failed", "duration_ms": 7, "message": "It raised."})
+    run.refresh_from_db()
+    assert run.status == "failed" and run.message == "It raised." and run.duration_ms == 7
+    assert run.finished_at is not None
+    live = [ev for msg in published for ev in msg["events"]]
+    assert [ev["type"] for ev in live][-1] == "finished"
+
+
+@pytest.mark.parametrize("line", [
+    b'{"type":"stdout","text":"\\ud800"}',
+    b'{"type":"display","mime":"text/plain","data":[NaN, Infinity, -Infinity, 1e999]}',
+    b'{"type":"display","mime":"text/plain","data":' + b"9" * 4000 + b"}",
+    b'{"type":"error","ename":"E","evalue":"\\udfff","traceback":"","line":1}',
+])
+def test_the_zygote_scrubs_a_child_line_into_storable_json(line):
+    from playground.sandbox import protocol
+    event = protocol.parse_child_event(line)
+    if event is not None:
+        json.dumps(event, allow_nan=False).encode()
+        json.dumps(event, ensure_ascii=False, allow_nan=False).encode()
+
+
+@pytest.mark.parametrize("line", [b"[]", b"42", b'"stdout"', b"null", b'{"type":["stdout"]}',
+                                  b'{"type":"stdout","text":5}'])
+def test_non_object_or_mistyped_lines_are_dropped(line):
+    from playground.sandbox import protocol
+    assert protocol.parse_child_event(line) is None
