@@ -9,16 +9,14 @@ never an internal path such as ``engine.linalg``.
 """
 import functools
 import json
-import os
-
-_SNAPSHOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_torch_api.json")
+import pkgutil
 
 
 @functools.lru_cache(maxsize=1)
 def torch_api():
     """{namespace: {name: "kind" or "class defining.module"}}, read on first use."""
-    with open(_SNAPSHOT, encoding="utf-8") as fh:
-        return json.load(fh)["namespaces"]
+    # Through the loader: the sandbox imports the engine from a zip file (isolation.py).
+    return json.loads(pkgutil.get_data("engine", "_torch_api.json"))["namespaces"]
 
 
 def in_torch(namespace, name):

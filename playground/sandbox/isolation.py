@@ -9,6 +9,7 @@ Tiers, tried in order (PLAYGROUND_SANDBOX_ISOLATION, handed down by the executor
 The zygote adds seccomp and the uid drop; every tier keeps every layer it can.
 """
 import functools
+import io
 import logging
 import os
 import shutil
@@ -16,12 +17,17 @@ import subprocess
 import sys
 import tempfile
 import threading
+import zipfile
 from pathlib import Path
 
 log = logging.getLogger("playground.sandbox")
 
 REPO = Path(__file__).resolve().parent.parent.parent
-SANDBOX_LIB = "/sandbox/lib"       # where the engine and this package appear inside bwrap
+# Inside bwrap the engine and this package are one zip file, copied in (never bound from the
+# checkout: a bind mount names its source in /proc/self/mountinfo), and bwrap reads its own
+# arguments from a descriptor (its command line is /proc/1/cmdline there): no host path shows.
+SANDBOX_LIB = "/opt/playground/lib.zip"
+LIBRARY = ("engine", "playground/__init__.py", "playground/events.py", "playground/sandbox")
 RUNS_DIR_IN_BWRAP = "/tmp/runs"
 TMPFS_BYTES = 256 << 20            # every run directory of one zygote together
 WORKER_ENV = {
@@ -78,12 +84,10 @@ def bwrap_command(python):
 
     for d in _python_dirs():
         bind(d, d)
-    # Only the engine and the sandbox code itself: no settings, database or other apps.
-    binds = [("engine", "engine"), ("playground/__init__.py", "playground/__init__.py"),
-             ("playground/events.py", "playground/events.py"),
-             ("playground/sandbox", "playground/sandbox")]
-    for src, dst in binds:
-        bind(REPO / src, f"{SANDBOX_LIB}/{dst}")
+    # Only the engine and the sandbox code itself (LIBRARY): no settings, database or other
+    # apps. LIBRARY_FD is a placeholder for the descriptor Launch.popen hands bwrap.
+    args += ["--perms", "0755", "--dir", str(Path(SANDBOX_LIB).parent),
+             "--perms", "0444", "--ro-bind-data", LIBRARY_FD, SANDBOX_LIB]
     args += ["--proc", "/proc", "--dev", "/dev",
              "--perms", "0755", "--size", str(TMPFS_BYTES), "--tmpfs", "/tmp",
              "--perms", "0711", "--dir", RUNS_DIR_IN_BWRAP,
@@ -91,6 +95,30 @@ def bwrap_command(python):
     for key, value in WORKER_ENV.items():
         args += ["--setenv", key, value]
     return args + ["--", python, "-I", "-B", "-c", _bootstrap(SANDBOX_LIB)]
+
+
+LIBRARY_FD = "{library_fd}"
+
+
+@functools.lru_cache(maxsize=1)
+def library_zip():
+    """LIBRARY as the bytes of a zip file (sources only: the zygote compiles them once)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+        for entry in LIBRARY:
+            path = REPO / entry
+            files = sorted(path.rglob("*")) if path.is_dir() else [path]
+            for file in files:
+                if file.is_file() and "__pycache__" not in file.parts and file.suffix != ".pyc":
+                    archive.write(file, str(file.relative_to(REPO)))
+    return buffer.getvalue()
+
+
+def _memfd(name, data):
+    fd = os.memfd_create(name, os.MFD_CLOEXEC)
+    os.write(fd, data)
+    os.lseek(fd, 0, os.SEEK_SET)
+    return fd
 
 
 def unshare_command(python):
@@ -121,6 +149,22 @@ MISSING = {
 class Launch:
     """How to start one zygote: its command, environment, cwd and the layers it gives."""
 
+    def popen(self, command, **kwargs):
+        """Start ``command`` (self.command, its Python's arguments changed or extended) in
+        this tier. bwrap gets its arguments and the library on descriptors."""
+        if self.tier != "bwrap":
+            return subprocess.Popen(command, env=self.env, **kwargs)
+        library = _memfd("playground-library", library_zip())
+        split = command.index("--")  # bwrap's options on a descriptor, the program after them
+        options = [a.replace(LIBRARY_FD, str(library)) for a in command[1:split]]
+        listing = _memfd("bwrap-args", b"".join(a.encode() + b"\0" for a in options))
+        try:
+            return subprocess.Popen([command[0], "--args", str(listing)] + command[split:],
+                                    env=self.env, pass_fds=(library, listing), **kwargs)
+        finally:
+            os.close(library)
+            os.close(listing)
+
     def __init__(self, tier, python):
         self.tier = tier
         self.python = python
@@ -144,12 +188,18 @@ class Launch:
         return path
 
 
-def _works(command, env):
-    probe = command[:-2] + ["-c", "import numpy"]  # same sandbox, trivial payload
+def _works(launch):
+    probe = launch.command[:-2] + ["-c", "import numpy"]  # same sandbox, trivial payload
     try:
-        return subprocess.run(probe, env=env, stdin=subprocess.DEVNULL, capture_output=True,
-                              timeout=30).returncode == 0
-    except (OSError, subprocess.SubprocessError):
+        process = launch.popen(probe, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    except OSError:
+        return False
+    try:
+        return process.wait(timeout=30) == 0
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
         return False
 
 
@@ -173,7 +223,7 @@ def _choose(requested, python):
             log.warning("sandbox: %s is not installed", tier)
             continue
         launch = Launch(tier, python)
-        if tier == "none" or _works(launch.command, launch.env):
+        if tier == "none" or _works(launch):
             break
         log.warning("sandbox: %s is installed but does not work on this host", tier)
     else:

@@ -21,12 +21,11 @@ import collections
 import json
 import os
 import select
-import shutil
 import signal
 import time
 
 from playground import events
-from playground.sandbox import child, kernel, protocol, usercode
+from playground.sandbox import child, cleanup, kernel, protocol, usercode
 from playground.sandbox.relay import ChildRelay, fmt_bytes
 
 READY_TIMEOUT_S = 30.0       # fork to "listening"
@@ -91,7 +90,7 @@ class KernelSupervisor(ChildRelay):
         os.close(self.pidfd)
         os.close(self.control_w)
         self.close_pipes()
-        shutil.rmtree(self.run_dir, ignore_errors=True)
+        cleanup.remove_tree(self.run_dir)  # whatever the kernel left: deep, 000, a full disk
         self.pid = None
         return status
 

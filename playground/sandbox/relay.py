@@ -10,7 +10,7 @@ import tempfile
 import time
 
 from playground import events
-from playground.sandbox import protocol
+from playground.sandbox import cleanup, protocol
 
 
 def fmt_bytes(n):
@@ -191,6 +191,7 @@ class ChildRelay:
             try:
                 os.setresuid(uid, uid, uid)
                 os.kill(-1, signal.SIGKILL)
+                cleanup.remove_ipc_objects(uid)  # seccomp refuses them; without it, gone too
             finally:
                 os._exit(0)
         os.waitpid(reaper, 0)

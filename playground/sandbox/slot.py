@@ -92,9 +92,8 @@ class SandboxSlot:
         self.runs_dir = self.launch.runs_dir()
         config = {"runs_dir": self.runs_dir, "sandbox": self.launch.layers,
                   "uid": self.uid_claim.uid if privileged else None, "seccomp": self.seccomp}
-        self.process = subprocess.Popen(
-            self.launch.command + [json.dumps(config)], env=self.launch.env,
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd="/", close_fds=True,
+        self.process = self.launch.popen(
+            self.launch.command + [json.dumps(config)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd="/", close_fds=True,
             start_new_session=True)
         os.set_blocking(self.process.stdout.fileno(), False)
         self.reader = protocol.LineReader(self.process.stdout.fileno(), MAX_ZYGOTE_LINE)
@@ -202,6 +201,7 @@ class SandboxSlot:
                                duration_ms=None)
             return
         deadline = started + limits.wall_s + GRACE_S
+        retire = False
         try:
             if not self._send({"op": "run", "run_id": run_id, "code": spec.code,
                                "device": spec.device, "limits": limits.to_dict()}):
@@ -223,6 +223,9 @@ class SandboxSlot:
                         raise _ZygoteLost("hang", events.TIMEOUT,
                                           "the sandbox stopped responding and was restarted")
                     raise _ZygoteLost("the sandbox worker died unexpectedly")
+                if message.get("op") == "retire":  # its tmpfs could not be cleaned
+                    log.warning("sandbox worker %d retires: %s", self.slot, message.get("reason"))
+                    retire = True
                 if message.get("op") != "event" or message.get("run_id") != run_id:
                     continue
                 event = protocol.parse_service_event(message.get("event"))
@@ -230,6 +233,8 @@ class SandboxSlot:
                     continue
                 yield event
                 if event["type"] == "finished":
+                    if retire:  # nothing a run left may reach the next one: a fresh sandbox
+                        self.restart()
                     return
         except _ZygoteLost as lost:
             log.warning("sandbox worker %d lost during run %s: %s", self.slot, run_id,

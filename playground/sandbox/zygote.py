@@ -19,13 +19,12 @@ import importlib
 import json
 import os
 import select
-import shutil
 import signal
 import sys
 import time
 
 from playground import events
-from playground.sandbox import child, protocol, torch_alias, usercode
+from playground.sandbox import child, cleanup, protocol, torch_alias, usercode
 from playground.sandbox.relay import ChildRelay, fmt_bytes
 
 # Imported once in the zygote so runs start warm. The standard modules a snippet commonly
@@ -148,7 +147,9 @@ class RunSupervisor(ChildRelay):
         finally:
             os.close(pidfd)
             self.close_pipes()
-            shutil.rmtree(run_dir, ignore_errors=True)
+            clean = cleanup.remove_tree(run_dir)  # deep trees, 000 modes, a full disk
+        if not clean:  # never seen; if it were, the next run gets a fresh sandbox (tmpfs)
+            self.zygote.send({"op": "retire", "reason": f"could not remove {run_dir}"})
         cpu_s = usage.ru_utime + usage.ru_stime
         final, message = self.verdict(status, cpu_s)
         self.emit(events.event("finished", status=final, message=message,
