@@ -12,7 +12,12 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from playground.notebooks.routing import websocket_urlpatterns as notebook_sockets  # noqa: E402
+from playground.runs import restart  # noqa: E402
 from playground.runs.routing import websocket_urlpatterns  # noqa: E402
+
+# Embedded, the runs a predecessor left end or queue again, and SIGTERM lets runs finish.
+restart.recover()
+restart.install_shutdown_hook()
 
 application = ProtocolTypeRouter({
     "http": django_asgi_app,

@@ -232,6 +232,9 @@ for _variable, (_kinds, _limit) in _LIMIT_VARIABLES.items():
     if os.environ.get(_variable):
         for _kind in _kinds:
             PLAYGROUND_LIMITS.setdefault(_kind, {})[_limit] = float(os.environ[_variable])
+# Embedded, on SIGTERM: how long running runs may go on before they are stopped (failed,
+# "the server shut down ..."); no new run is taken meanwhile (playground/runs/restart.py).
+PLAYGROUND_SHUTDOWN_GRACE_S = float(os.environ.get("PLAYGROUND_SHUTDOWN_GRACE_S", 20))
 # Scaled out (PLAYGROUND_EXECUTOR=celery): runs are Celery tasks on the "cpu"/"gpu" queues,
 # brokered by Redis; the rest of the Celery setup is in playground/celery.py. A worker
 # renews a lease on each of its runs in Redis; a run whose lease is gone this long is

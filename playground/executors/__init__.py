@@ -87,6 +87,12 @@ def get_executor():
         return _executor
 
 
+def current_executor():
+    """The process-wide executor if one was started, else None (starts nothing)."""
+    with _lock:
+        return _executor
+
+
 def shutdown_executor():
     """Stop the process-wide executor (tests, shutdown); the next get_executor() starts anew."""
     global _executor

@@ -107,6 +107,23 @@ class LocalExecutor(Executor):
             "name": "local", "devices": served, "workers": 1, "slots": self.pool_size,
             "busy": None, "waiting_in_broker": None},), kernels=self._kernels.capacity())
 
+    def drain(self, grace_s, message, finish_timeout_s=10.0):
+        """Stop taking runs; let the running ones finish within ``grace_s``, then stop them:
+        they end ``failed`` with ``message``. Waiting runs leave this process's queue
+        without an event (the web process's next start queues their stored rows again)."""
+        with self._cond:
+            self._stopping = True
+            self._queue = []
+            self._cond.notify_all()
+            started = [handle for handle, _ in self._running.values()]
+            self._cond.wait_for(lambda: not self._running, timeout=grace_s)
+            late = [handle for handle, _ in self._running.values()]
+        for handle in late:
+            handle.shutdown_message = message
+            self.cancel(handle.run_id)
+        for handle in started:  # every "finished" handed to the sink before the process ends
+            handle.wait(finish_timeout_s)
+
     def shutdown(self):
         with self._cond:
             self._stopping = True
@@ -226,4 +243,7 @@ class LocalExecutor(Executor):
         if getattr(handle, "cancel_requested", False):
             sandbox.cancel(handle.run_id)  # asked between _take and here: run() honours it
         for event in sandbox.run(handle.spec):
+            if event["type"] == "finished" and event["status"] == events.CANCELLED and (
+                    getattr(handle, "shutdown_message", None)):  # stopped by drain()
+                event = {**event, "status": events.FAILED, "message": handle.shutdown_message}
             handle.emit(event)
