@@ -10,7 +10,6 @@ SysV IPC objects of the run's uid go too (seccomp refuses creating them; this is
 beneath it, for a host without libseccomp).
 """
 import ctypes
-import errno
 import os
 
 MAX_OPEN = 32      # directory descriptors held at once, whatever the depth
@@ -23,9 +22,10 @@ _IPC_TABLES = (("shm", "shmctl", (IPC_RMID, None), (7, 9)),
 
 
 def remove_tree(path):
-    """Remove ``path`` and everything under it; True when it is gone."""
+    """Remove ``path`` (a directory the zygote made) and everything under it; True when it
+    is gone. Never raises: on False the caller starts a fresh sandbox (a new tmpfs)."""
     try:
-        os.chmod(path, 0o700, follow_symlinks=False)  # the run may have made it 000
+        os.chmod(path, 0o700)  # the run may have made it 000
         root = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
     except FileNotFoundError:
         return True
@@ -34,6 +34,8 @@ def remove_tree(path):
     try:
         while _one_pass(root):  # True: some deep directory was moved up into root
             pass
+    except OSError:  # out of descriptors or memory: whatever is left, _gone says so
+        pass
     finally:
         os.close(root)
     return _gone(path)
