@@ -149,3 +149,12 @@ def test_forged_kernel_events_are_dropped(kernel):
     assert not any(e["type"] == "kernel_status" and e["state"] == events.KERNEL_DEAD
                    for e in mine)
     assert not any(e["type"] == "input_request" for e in mine)
+
+
+def test_a_kernel_cannot_make_sysv_shared_memory(kernel):
+    """As for a run (test_hostile_leftovers.py): a kernel lives long, and its segments would
+    escape its memory limit and outlive it in the sandbox's IPC namespace."""
+    cell = kernel.run("import ctypes\nlibc = ctypes.CDLL(None, use_errno=True)\n"
+                      "print(libc.shmget(0x5EC12, 1 << 20, 0o1000 | 0o666), "
+                      "libc.semget(0x5EC12, 1, 0o1000 | 0o666))")
+    assert cell.status == SUCCEEDED and cell.output() == "-1 -1\n", cell.events

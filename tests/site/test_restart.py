@@ -36,7 +36,8 @@ class Server:
         self.env = {**os.environ, "SQLITE_PATH": str(self.db), "DEBUG": "1",
                     "PLAYGROUND_SECRET_FILE": str(tmp / "secret"), "PYTHONUNBUFFERED": "1",
                     "PLAYGROUND_POOL_SIZE": "1", "PLAYGROUND_SNIPPET_WALL_S": "120",
-                    "PLAYGROUND_EXECUTOR": "local", **env}
+                    "PLAYGROUND_EXECUTOR": "local", "PLAYGROUND_MAX_ACTIVE_RUNS_PER_CLIENT": "2",
+                    **env}
         self.env.pop("DJANGO_SETTINGS_MODULE", None)
         subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
                        cwd=ROOT, env=self.env, check=True)
@@ -123,6 +124,9 @@ def test_after_sigkill_the_next_start_ends_the_running_runs_and_queues_the_waiti
     s.wait_for(lambda rows: rows[running.replace("-", "")][0] == "running", what="the sleeper")
     waiting = s.post_run("print('after the restart')")
     assert s.row(waiting)[0] == "queued"  # one slot, taken
+    with pytest.raises(urllib.error.HTTPError) as full:
+        s.post_run("print('one too many')")
+    assert full.value.code == 429  # two active runs: this client's quota
     s.signal(signal.SIGKILL)
     s.proc.wait()
     assert s.row(running)[0] == "running"  # what a crash leaves: counted by every quota
@@ -132,10 +136,12 @@ def test_after_sigkill_the_next_start_ends_the_running_runs_and_queues_the_waiti
     assert rows[running.replace("-", "")] == ("failed", restart.RESTARTED)
     assert rows[waiting.replace("-", "")][0] == "succeeded"
     s.post_run("print('room again')")  # the quota counts only runs that can still end
+    s.post_run("print('and again')")
 
 
 def test_sigterm_lets_runs_finish_within_the_grace_then_ends_the_rest(server):
-    s = server(PLAYGROUND_POOL_SIZE="2", PLAYGROUND_SHUTDOWN_GRACE_S="4")
+    s = server(PLAYGROUND_POOL_SIZE="2", PLAYGROUND_SHUTDOWN_GRACE_S="4",
+               PLAYGROUND_MAX_ACTIVE_RUNS_PER_CLIENT="5")
     s.start()
     quick = s.post_run("import time\nprint('started', flush=True)\ntime.sleep(1.5)\nprint('done')")
     slow = s.post_run(SLEEPER)
