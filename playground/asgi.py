@@ -15,9 +15,9 @@ from playground.notebooks.routing import websocket_urlpatterns as notebook_socke
 from playground.runs import restart  # noqa: E402
 from playground.runs.routing import websocket_urlpatterns  # noqa: E402
 
-# Embedded, the runs a predecessor left end or queue again, and SIGTERM lets runs finish.
-restart.recover()
-restart.install_shutdown_hook()
+# Embedded, under daphne: the runs a predecessor left end or queue again before the first
+# request, and SIGTERM lets runs finish. Importing the app (tests) does neither.
+restart.install()
 
 application = ProtocolTypeRouter({
     "http": django_asgi_app,

@@ -3,7 +3,7 @@
 Embedded, runs execute in the web process (the local executor): when it dies, so do they,
 and their rows would stay "running" or "queued" for good, counted by every quota. So:
 
-- ``recover()`` (on start-up, playground/asgi.py): the runs a predecessor left running end
+- ``recover()`` (on start-up, ``install()`` from playground/asgi.py): the runs a predecessor left running end
   ``failed``, "the server restarted while this run was running"; those it left queued are
   submitted again, oldest first.
 - ``drain()`` (on SIGTERM, through the server's shutdown hook): stop taking runs, let the
@@ -84,13 +84,17 @@ def drain(grace_s=None):
         executor.drain(grace, SHUT_DOWN.format(grace=grace))
 
 
-def install_shutdown_hook():
-    """Under daphne (Twisted): drain before the reactor stops, on SIGTERM or SIGINT. Twisted
-    waits for the Deferred, so the process ends only once every run has a final status."""
+def install():
+    """Under daphne (Twisted): recover() as the reactor starts, before it serves a request
+    (and before its event loop runs: the ORM may be called); drain() before it stops, on
+    SIGTERM or SIGINT (Twisted waits for the Deferred, so the process ends only once every
+    run has a final status). Elsewhere (tests importing the app, another server) nothing:
+    the executor's own shutdown (atexit) ends its runs."""
     import sys
     if "twisted.internet.reactor" not in sys.modules or not embedded():
-        return False  # another server: its own shutdown ends the executor (atexit)
+        return False
     from twisted.internet import reactor, threads
+    reactor.addSystemEventTrigger("before", "startup", recover)
     reactor.addSystemEventTrigger("before", "shutdown", lambda: threads.deferToThread(drain))
     return True
 
