@@ -9,8 +9,10 @@ Tiers, tried in order (PLAYGROUND_SANDBOX_ISOLATION, handed down by the executor
 The zygote adds seccomp and the uid drop; every tier keeps every layer it can.
 """
 import functools
+import importlib.util
 import io
 import logging
+import marshal
 import os
 import shutil
 import subprocess
@@ -102,16 +104,31 @@ LIBRARY_FD = "{library_fd}"
 
 @functools.lru_cache(maxsize=1)
 def library_zip():
-    """LIBRARY as the bytes of a zip file (sources only: the zygote compiles them once)."""
+    """LIBRARY as the bytes of a zip file: each module's source (for tracebacks) and its
+    bytecode, compiled once here for every zygote this process starts (zipimport reads a
+    ``.pyc`` beside its ``.py``; an unchecked hash-based one, so no timestamps need agree).
+    Another interpreter version than ours ignores the bytecode and compiles the source."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
         for entry in LIBRARY:
             path = REPO / entry
             files = sorted(path.rglob("*")) if path.is_dir() else [path]
             for file in files:
-                if file.is_file() and "__pycache__" not in file.parts and file.suffix != ".pyc":
-                    archive.write(file, str(file.relative_to(REPO)))
+                if not file.is_file() or "__pycache__" in file.parts or file.suffix == ".pyc":
+                    continue
+                name = str(file.relative_to(REPO))
+                data = file.read_bytes()
+                archive.writestr(name, data)
+                if file.suffix == ".py":
+                    archive.writestr(name + "c", _bytecode(data, f"{SANDBOX_LIB}/{name}"))
     return buffer.getvalue()
+
+
+def _bytecode(source, filename):
+    code = compile(source, filename, "exec", dont_inherit=True)
+    flags = 0b01  # hash-based, source not checked
+    return (importlib.util.MAGIC_NUMBER + flags.to_bytes(4, "little")
+            + importlib.util.source_hash(source) + marshal.dumps(code))
 
 
 def _memfd(name, data):

@@ -191,7 +191,8 @@ class ChildRelay:
             try:
                 os.setresuid(uid, uid, uid)
                 os.kill(-1, signal.SIGKILL)
-                cleanup.remove_ipc_objects(uid)  # seccomp refuses them; without it, gone too
+                if self.zygote.seccomp is None:  # else the run could not make any
+                    cleanup.remove_ipc_objects(uid)
             finally:
                 os._exit(0)
         os.waitpid(reaper, 0)
