@@ -180,7 +180,8 @@ def test_writing_outside_the_private_directory_is_refused(executor, layers, tmp_
     assert output(evs) == "['inside.txt']\n"
     assert not target.exists()
     engine_dir = os.path.dirname(__import__("engine").__file__)
-    for path in (engine_dir + "/evil.py", "/sandbox/lib/engine/evil.py", "/usr/evil"):
+    for path in (engine_dir + "/evil.py", "/opt/playground/lib.zip", "/opt/playground/evil.py",
+                 "/usr/evil"):
         check(executor, f"open({path!r}, 'w')", events.FAILED, "Error")
     assert not os.path.exists(engine_dir + "/evil.py")
     if layers["private_filesystem"]:  # the host's /tmp is world-writable without bubblewrap
