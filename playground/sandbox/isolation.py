@@ -102,12 +102,20 @@ def bwrap_command(python):
 LIBRARY_FD = "{library_fd}"
 
 
-@functools.lru_cache(maxsize=1)
+_library_lock = threading.Lock()  # every slot starts at once: build it once
+
+
 def library_zip():
     """LIBRARY as the bytes of a zip file: each module's source (for tracebacks) and its
     bytecode, compiled once here for every zygote this process starts (zipimport reads a
     ``.pyc`` beside its ``.py``; an unchecked hash-based one, so no timestamps need agree).
     Another interpreter version than ours ignores the bytecode and compiles the source."""
+    with _library_lock:
+        return _library_zip()
+
+
+@functools.lru_cache(maxsize=1)
+def _library_zip():
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
         for entry in LIBRARY:
