@@ -221,3 +221,43 @@ def test_forged_events_cannot_keep_the_final_status_away(executor):
     assert sorted(rec.output()) == sorted("\ufffdalive\n")  # two pipes: either order
     # what leaves the sandbox is strict JSON and valid UTF-8, whatever the child wrote
     json.dumps(rec.events, ensure_ascii=False, allow_nan=False).encode()
+
+
+FAKE_ZYGOTE = r"""
+import json, sys
+print(json.dumps({"op": "ready", "sandbox": {"tier": "fake"}}), flush=True)
+for line in sys.stdin:
+    job = json.loads(line)
+    if job.get("op") == "run":
+        print(json.dumps({"op": "retire", "reason": "could not remove run-x"}), flush=True)
+        print(json.dumps({"op": "event", "run_id": job["run_id"], "event": {
+            "type": "finished", "status": "succeeded", "message": "ok", "duration_ms": 1}}),
+            flush=True)
+"""
+
+
+class _FakeLaunch:
+    """A zygote that says its run's files could not be removed."""
+    tier, layers, env = "fake", {"tier": "fake", "missing": []}, dict(os.environ)
+    command = [os.sys.executable, "-c", FAKE_ZYGOTE]
+
+    def runs_dir(self):
+        return "/nonexistent-runs-dir"
+
+    def popen(self, command, **kwargs):
+        import subprocess
+        return subprocess.Popen(command, env=self.env, **kwargs)
+
+
+def test_a_sandbox_whose_files_could_not_be_removed_is_replaced_before_the_next_run(
+        monkeypatch):
+    from playground import policy
+    monkeypatch.setattr(isolation, "choose", lambda *args, **kwargs: _FakeLaunch())
+    worker = SandboxSlot(slot=12)
+    try:
+        first = worker.process.pid
+        seen = list(worker.run(policy.run_spec("pass", limits=LIMITS)))
+        assert seen[-1]["status"] == events.SUCCEEDED
+        assert worker.process.pid != first and worker.process.poll() is None
+    finally:
+        worker.stop()
