@@ -6,6 +6,7 @@ namespace) the hostile run had.
 """
 import json
 import os
+import sys
 
 import pytest
 
@@ -95,6 +96,7 @@ def test_sysv_objects_a_run_made_are_removed_even_without_seccomp():
 LEFTOVERS = {
     "deep tree": """
 import os
+import sys
 for _ in range(1500):
     os.mkdir('d' * 100)
     os.chdir('d' * 100)
@@ -102,6 +104,7 @@ open('bottom', 'w').write('x')
 """,
     "unreadable modes": """
 import os
+import sys
 os.makedirs('a/b/c')
 open('a/b/c/f', 'w').write('x')
 for d in ('a/b/c', 'a/b', 'a'):
@@ -112,6 +115,7 @@ os.chmod('.', 0)
 """,
     "full disk and open files": """
 import os
+import sys
 held = []
 try:
     for i in range(100):
@@ -239,7 +243,7 @@ for line in sys.stdin:
 class _FakeLaunch:
     """A zygote that says its run's files could not be removed."""
     tier, layers, env = "fake", {"tier": "fake", "missing": []}, dict(os.environ)
-    command = [os.sys.executable, "-c", FAKE_ZYGOTE]
+    command = [sys.executable, "-c", FAKE_ZYGOTE]
 
     def runs_dir(self):
         return "/nonexistent-runs-dir"
