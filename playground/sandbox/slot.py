@@ -93,8 +93,8 @@ class SandboxSlot:
         config = {"runs_dir": self.runs_dir, "sandbox": self.launch.layers,
                   "uid": self.uid_claim.uid if privileged else None, "seccomp": self.seccomp}
         self.process = self.launch.popen(
-            self.launch.command + [json.dumps(config)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd="/", close_fds=True,
-            start_new_session=True)
+            self.launch.command + [json.dumps(config)], stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, cwd="/", close_fds=True, start_new_session=True)
         os.set_blocking(self.process.stdout.fileno(), False)
         self.reader = protocol.LineReader(self.process.stdout.fileno(), MAX_ZYGOTE_LINE)
         self.pending = []
