@@ -3,9 +3,9 @@
 Embedded, runs execute in the web process (the local executor): when it dies, so do they,
 and their rows would stay "running" or "queued" for good, counted by every quota. So:
 
-- ``recover()`` (on start-up, ``install()`` from playground/asgi.py): the runs a predecessor left running end
-  ``failed``, "the server restarted while this run was running"; those it left queued are
-  submitted again, oldest first.
+- ``recover()`` (on start-up, ``install()`` from playground/asgi.py): the runs a
+  predecessor left running end ``failed``, "the server restarted while this run was
+  running"; those it left queued are submitted again, oldest first.
 - ``drain()`` (on SIGTERM, through the server's shutdown hook): stop taking runs, let the
   running ones finish within ``PLAYGROUND_SHUTDOWN_GRACE_S``, end the rest ``failed``
   ("the server shut down ..."); runs still waiting stay queued for the next start.
