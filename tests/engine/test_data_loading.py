@@ -326,3 +326,22 @@ def test_datasets_and_samplers_take_type_parameters_like_pytorchs():
     xb, yb = next(iter(DataLoader(Pairs(), batch_size=2)))
     assert xb.tolist() == [[0.0], [1.0]] and yb.tolist() == [0, 1]
     assert list(Evens()) == [0] and issubclass(Stream, IterableDataset)
+
+
+def test_iter_of_a_loader_is_pytorchs_iterator_with_a_length():
+    # PyTorch 2.13: type(iter(loader)) is torch.utils.data.dataloader._SingleProcessDataLoaderIter
+    # (_MultiProcessingDataLoaderIter with num_workers > 0); len(it) == len(loader); the
+    # Python 2 spelling it.next() raises AttributeError naming that class.
+    ds = TensorDataset(engine.arange(10.0))
+    it = iter(DataLoader(ds, batch_size=3))
+    assert type(it).__name__ == "_SingleProcessDataLoaderIter"
+    assert type(it).__module__ == "torch.utils.data.dataloader"
+    assert len(it) == 4 and iter(it) is it
+    assert next(it)[0].tolist() == [0.0, 1.0, 2.0]
+    with pytest.raises(AttributeError,
+                       match="'_SingleProcessDataLoaderIter' object has no attribute 'next'"):
+        it.next()
+    assert [b[0].tolist() for b in it] == [[3.0, 4.0, 5.0], [6.0, 7.0, 8.0], [9.0]]
+    workers = iter(DataLoader(ds, batch_size=5, num_workers=2))
+    assert type(workers).__name__ == "_MultiProcessingDataLoaderIter"
+    assert [b[0].tolist() for b in workers] == [[0.0, 1.0, 2.0, 3.0, 4.0], [5.0, 6.0, 7.0, 8.0, 9.0]]

@@ -141,10 +141,13 @@ class DataLoader:
 
     def __iter__(self):
         if self._iterable:
-            return self._iter_stream()
-        if self._auto_collation:
-            return self._iter_batches()
-        return (self.collate_fn(self.dataset[i]) for i in self.sampler)
+            batches = self._iter_stream()
+        elif self._auto_collation:
+            batches = self._iter_batches()
+        else:
+            batches = (self.collate_fn(self.dataset[i]) for i in self.sampler)
+        kind = _MultiProcessingDataLoaderIter if self.num_workers else _SingleProcessDataLoaderIter
+        return kind(self, batches)
 
     def _iter_batches(self):
         dataset, collate = self.dataset, self.collate_fn
@@ -204,3 +207,34 @@ class DataLoader:
         if self._auto_collation:
             return len(self.batch_sampler)
         return len(self.sampler)
+
+
+class _BaseDataLoaderIter:
+    """What ``iter(loader)`` gives, as in PyTorch: an iterator with ``len()``, not a bare
+    generator (tutorials call ``len(iter(loader))``, and ``data_iter.next()`` must fail with
+    PyTorch's message, naming this class)."""
+
+    def __init__(self, loader, batches):
+        self._loader, self._batches = loader, batches
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        return next(self._batches)
+
+    def __len__(self):
+        return len(self._loader)
+
+
+class _SingleProcessDataLoaderIter(_BaseDataLoaderIter):
+    pass
+
+
+class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
+    """``num_workers > 0``: the sandbox has no worker processes to spare, so the batches are
+    made in this process, in the same order PyTorch's workers deliver them (in_order)."""
+
+
+for _cls in (_BaseDataLoaderIter, _SingleProcessDataLoaderIter, _MultiProcessingDataLoaderIter):
+    _cls.__module__ = "torch.utils.data.dataloader"
