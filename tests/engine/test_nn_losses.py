@@ -189,3 +189,16 @@ def test_legacy_size_average_and_reduce():
     assert F.mse_loss(x, y, size_average=False).item() == pytest.approx(
         F.mse_loss(x, y, reduction="sum").item())
     assert nn.MSELoss(reduce=False)(x, y).shape == (3,)
+
+
+@pytest.mark.parametrize("size_average, reduce, mapped", [
+    (False, None, "sum"), (None, True, "mean"), (True, False, "none"), (None, False, "none")])
+def test_the_legacy_reduction_args_warn_as_pytorch_does(size_average, reduce, mapped):
+    # PyTorch 2.13 (torch/nn/_reduction.py) warns on both the functional and the module:
+    # UserWarning: size_average and reduce args will be deprecated, please use reduction='sum' instead.
+    message = f"size_average and reduce args will be deprecated, please use reduction='{mapped}'"
+    x = engine.tensor([0.2, 0.7])
+    with pytest.warns(UserWarning, match=message):
+        F.binary_cross_entropy(x, x, size_average=size_average, reduce=reduce)
+    with pytest.warns(UserWarning, match=message):
+        assert nn.MSELoss(size_average=size_average, reduce=reduce).reduction == mapped
