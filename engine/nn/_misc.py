@@ -33,17 +33,6 @@ def dropout(input, p=0.5, training=True, inplace=False, mask_shape=None):
     return input * mask
 
 
-def feature_dropout(input, p, training, inplace, spatial_dims):
-    """dropout2d / dropout1d: one draw per (sample, channel), shared over the spatial dims."""
-    _check_p(p)
-    if not training or p == 0.0:
-        return input
-    shape = input._data.shape
-    batched = input.dim() == spatial_dims + 2
-    mask_shape = shape[:2 if batched else 1] + (1,) * spatial_dims
-    return dropout(input, p, True, inplace, mask_shape)
-
-
 def _scatter_add(out, index, values):
     """out[index[k]] += values[k], repeated indices adding up (NumPy's add.at, or CuPy's)."""
     if xp_of(out) is np:

@@ -240,6 +240,19 @@ def separable_map(x, ah, aw, node_cls):
                         node_cls)
 
 
+def separable_map_3d(x, mats, node_cls):
+    """``separable_map`` over the last three dims of x: one matrix per dim."""
+    xp = xp_of(x._data)
+    d, h, w = (xp.asarray(m, x._data.dtype) for m in mats)
+
+    def apply(a, md, mh, mw):
+        return xp.ascontiguousarray(xp.einsum("...dhw,Dd,Hh,Ww->...DHW", a, md, mh, mw,
+                                              optimize=True))
+
+    return apply_linear(x, lambda a: apply(a, d, h, w), lambda g: apply(g, d.T, h.T, w.T),
+                        node_cls)
+
+
 def adaptive_avg_pool(x, out_hw, node_cls=AdaptiveAvgPool2DBackward0):
     """Pool the last two dims of x (any leading dims) to out_hw."""
     h, w = x._data.shape[-2:]

@@ -141,10 +141,10 @@ class _Blocks:
 
 
 def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
-    if 0 < input.dim() < 3:  # PyTorch reads the size of dim 2 first
+    if 0 < input.dim() < 3:  # PyTorch reads the sizes of dims 1 and 2 first
         d = input.dim()
         raise IndexError(f"Dimension out of range (expected to be in range of [{-d}, {d - 1}], "
-                         "but got 2)")
+                         f"but got {d})")
     if input.dim() not in (3, 4):
         raise RuntimeError("Expected 3D or 4D (batch mode) tensor with possibly 0 batch size "
                            "and other non-zero dimensions for input, but got: "

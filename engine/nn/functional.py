@@ -21,7 +21,7 @@ from ._loss import (binary_cross_entropy as _bce, binary_cross_entropy_with_logi
                     check_reduction, cross_entropy as _cross_entropy, huber_loss as _huber,
                     l1_loss as _l1, legacy_reduction, mse_loss as _mse, nll_loss as _nll,
                     smooth_l1_loss as _smooth_l1)
-from ._misc import dropout as _dropout, embedding as _embedding, feature_dropout, one_hot, pad
+from ._misc import dropout as _dropout, embedding as _embedding, one_hot, pad
 from ._norm import batch_norm as _batch_norm, layer_norm  # noqa: F401
 from . import _norm as _norm_mod
 
@@ -247,8 +247,7 @@ def conv_tbc(input, weight, bias, pad=0):
 
 def _pool_geometry(input, kernel_size, stride, padding, dilation, ceil_mode, dims, name):
     if input.dim() not in (dims + 1, dims + 2):
-        raise RuntimeError(f"{name}: Expected {dims + 1}D or {dims + 2}D (batch mode) tensor "
-                           f"for input, got {list(input.shape)}")
+        raise _pool_rank_error(name, input)
     k = _ntuple(kernel_size, dims, "kernel_size")
     s = k if stride is None or (isinstance(stride, (list, tuple)) and not stride) else \
         _ntuple(stride, dims, "stride")
@@ -258,6 +257,24 @@ def _pool_geometry(input, kernel_size, stride, padding, dilation, ceil_mode, dim
     if dims == 1:
         k, s, p, d, in_hw = (1,) + k, (1,) + s, (0,) + p, (1,) + d, (1,) + in_hw
     return _pool.PoolGeometry(in_hw, k, s, p, d, ceil_mode, input.shape[-dims - 1])
+
+
+def _pool_rank_error(name, input):
+    """PyTorch's error for a pooling input of the wrong rank: each op words it its own way."""
+    shape, rank = list(input.shape), input.dim()
+    if name in ("avg_pool1d", "adaptive_avg_pool1d"):
+        return RuntimeError(f"Expected 2 to 3 dimensions, but got {rank}-dimensional tensor for "
+                            f"argument #1 'self' (while checking arguments for {name})")
+    if name == "max_pool1d":
+        return RuntimeError("max_pool1d: Expected 2D or 3D (batch mode) tensor with optional 0 "
+                            f"dim batch size for input, but got:{shape}")
+    if name == "max_pool2d":
+        return RuntimeError("non-empty 3D or 4D (batch mode) tensor expected for input")
+    if rank < 3:  # avg_pool2d reads the size of dim -3 before it checks the rank
+        return IndexError(f"Dimension out of range (expected to be in range of [{-rank}, "
+                          f"{rank - 1}], but got -3)")
+    return RuntimeError("Expected 3D or 4D (batch mode) tensor with optional 0 dim batch size "
+                        f"for input, but got:{shape}")
 
 
 def _pool_nd(fn, input, dims):
@@ -331,6 +348,8 @@ def adaptive_avg_pool2d(input, output_size):
 
 
 def adaptive_avg_pool1d(input, output_size):
+    if input.dim() not in (2, 3):
+        raise _pool_rank_error("adaptive_avg_pool1d", input)
     o = _ntuple(output_size, 1, "output_size")[0]
     return _pool.adaptive_avg_pool(input.unsqueeze(-2), (1, o)).squeeze(-2)
 
@@ -340,13 +359,18 @@ _UPSAMPLE_NODES = {}
 
 def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
                 recompute_scale_factor=None, antialias=False):
-    """Resize the last dims: 'nearest' or 'linear' (3-D), 'bilinear' (4-D) input."""
+    """Resize the last dims: 'nearest' (3-D to 5-D), 'linear' (3-D), 'bilinear' (4-D) or
+    'trilinear' (5-D) input."""
     dims = input.dim() - 2
-    modes = {"nearest": (1, 2), "linear": (1,), "bilinear": (2,)}
+    modes = {"nearest": (1, 2, 3), "linear": (1,), "bilinear": (2,), "trilinear": (3,)}
+    if dims not in (1, 2, 3):
+        raise NotImplementedError(f"Input Error: Only 3D, 4D and 5D input Tensors supported "
+                                  f"(got {input.dim()}D) for the modes: nearest | linear | "
+                                  "bilinear | bicubic | trilinear | lanczos | area | "
+                                  f"nearest-exact (got {mode})")
     if mode not in modes:
-        raise NotImplementedError(f"Input Error: Only 3D and 4D input Tensors supported (got "
-                                  f"{input.dim()}D) for the modes: nearest | linear | "
-                                  f"bilinear (got {mode})")
+        raise NotImplementedError(f"interpolate: mode {mode!r} is not supported by this "
+                                  "engine (nearest, linear, bilinear, trilinear are)")
     if dims not in modes[mode]:
         raise NotImplementedError(f"Got {input.dim()}D input, but {mode} mode needs "
                                   f"{modes[mode][-1] + 2}D input")
@@ -368,11 +392,13 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     kind = "nearest" if mode == "nearest" else "linear"
     mats = [_pool.interpolation_matrix(n, o, kind, bool(align_corners), sc)
             for n, o, sc in zip(in_sizes, out, scales)]
-    name = ("UpsampleNearest" if kind == "nearest" else
-            "UpsampleBilinear" if dims == 2 else "UpsampleLinear") + f"{dims}DBackward0"
+    name = ("UpsampleNearest" if kind == "nearest" else {1: "UpsampleLinear", 2:
+            "UpsampleBilinear", 3: "UpsampleTrilinear"}[dims]) + f"{dims}DBackward0"
     if name not in _UPSAMPLE_NODES:
         from ..ops._base import linear_node
         _UPSAMPLE_NODES[name] = linear_node(name)[0]
+    if dims == 3:
+        return _pool.separable_map_3d(input, mats, _UPSAMPLE_NODES[name])
     if dims == 1:  # (N, C, L): channels pass through an identity
         import numpy as np
         return _pool.separable_map(input, np.eye(input.shape[1]), mats[0],
@@ -553,11 +579,11 @@ def dropout(input, p=0.5, training=True, inplace=False):
 
 
 def dropout1d(input, p=0.5, training=True, inplace=False):
-    return feature_dropout(input, p, training, inplace, 1)
+    return _dropout_variants.dropout1d(input, p, training, inplace)
 
 
 def dropout2d(input, p=0.5, training=True, inplace=False):
-    return feature_dropout(input, p, training, inplace, 2)
+    return _dropout_variants.dropout2d(input, p, training, inplace)
 
 
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
@@ -946,6 +972,8 @@ def _fractional(input, kernel_size, output_size, output_ratio, _random_samples, 
         d = input.dim()
         raise IndexError(f"Dimension out of range (expected to be in range of [{-d}, {d - 1}], "
                          f"but got {-dims - 1})")
+    if dims == 2 and input.dim() > 4:
+        raise RuntimeError(f"{name}(): Expected 3D or 4D tensor, but got: {list(input.shape)}")
     if output_size is None:
         if dims == 2 and len(output_ratio) > 2:
             raise ValueError("fractional_max_pool2d requires output_ratio to either be a single "

@@ -1,6 +1,7 @@
-"""The input-rank audit: every module class of torch.nn, built one way (MODULES), fed inputs of
-rank 1 to 5, each dim of size 4, and what comes out: the output's shape (nested for tuples),
-or the error's type and first line, and the warnings raised on the way.
+"""The input-rank audit: every module class of torch.nn, built one way (MODULES), and the
+functional dropouts, fed inputs of rank 1 to 5, each dim of size 4, and what comes out: the
+output's shape (nested for tuples), or the error's type and first line, and the warnings
+raised on the way.
 
 The same code runs under PyTorch (tests/fixtures/make_nn_ranks.py records nn_ranks.json) and
 under the engine (tests/engine/test_nn_ranks.py replays it), so the inputs are built from
@@ -170,6 +171,12 @@ MODULES = {
     "ZeroPad3d": ("nn.ZeroPad3d(1)", "x"),
 }
 
+# The functional dropouts, in training and eval mode and in place ("F." names: callables).
+for _fn in ("dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout",
+            "feature_alpha_dropout"):
+    for _args in ("training=True", "training=False", "training=True, inplace=True"):
+        MODULES[f"F.{_fn}({_args})"] = (f"lambda x: F.{_fn}(x, 0.5, {_args})", "x")
+
 # Module classes of torch.nn left out of the audit, and why.
 NOT_AUDITED = {
     "Container": "deprecated container, no forward of its own",
@@ -255,7 +262,7 @@ def run_case(torch, name, rank):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            module = eval(expr, {"nn": torch.nn})
+            module = eval(expr, {"nn": torch.nn, "F": torch.nn.functional})
             result = {"out": describe(module(*make_inputs(torch, kind, rank)), torch)}
         except Exception as exc:  # noqa: BLE001 - every error is an outcome to record
             result = {"error": [type(exc).__name__, str(exc).split("\n")[0]]}

@@ -111,8 +111,9 @@ class RNNBase(Module):
 
     def _check_input(self, input):
         if input.dim() not in (2, 3):
+            noun = " tensor" if type(self).__name__ == "RNN" else ""  # PyTorch's wording
             raise ValueError(f"{type(self).__name__}: Expected input to be 2D or 3D, got "
-                             f"{input.dim()}D instead")
+                             f"{input.dim()}D{noun} instead")
         if input.shape[-1] != self.input_size:
             raise RuntimeError(f"input.size(-1) must be equal to input_size. Expected "
                                f"{self.input_size}, got {input.shape[-1]}")

@@ -93,7 +93,8 @@ class Transformer(Module):
                 memory_is_causal=False):
         is_batched = src.dim() == 3
         batch_dim = 0 if self.batch_first else 1
-        if is_batched and src.shape[batch_dim] != tgt.shape[batch_dim]:
+        # PyTorch reads the batch sizes first, so a 1-d src fails there (IndexError)
+        if src.size(batch_dim) != tgt.size(batch_dim) and is_batched:
             raise RuntimeError("the batch number of src and tgt must be equal")
         if src.shape[-1] != self.d_model or tgt.shape[-1] != self.d_model:
             raise RuntimeError("the feature number of src and tgt must be equal to d_model")
