@@ -64,11 +64,30 @@ class Node:
         self._retained = None
 
     # -- what the forward keeps for the backward --------------------------------------------
-    def save(self, *values):
-        """Keep tensors (or anything else) for backward; tensors are version-checked."""
+    def save(self, *values, unchecked=()):
+        """Keep tensors (or anything else) for backward; tensors are version-checked, but
+        for those in ``unchecked``: values PyTorch does not save, kept only to recompute an
+        output when the backward is recorded (create_graph), so writes to them are allowed."""
         self._saved = values
         self._versions = tuple((v._version_box, v._version_box[0], v) for v in values
-                               if hasattr(v, "_version_box"))
+                               if hasattr(v, "_version_box") and
+                               not any(v is u for u in unchecked))
+
+    def resave_output(self, old, new):
+        """An in-place op's node keeps, instead of the out-of-place result ``old`` it saved
+        (an alias), the tensor written (``new``, after the write): PyTorch saves ``result``,
+        so a later write to it is caught on backward."""
+        checked = {id(t) for _, _, t in self._versions}
+        values, alias = [], None
+        for v in self._saved:
+            if getattr(v, "_version_box", None) is old._version_box:
+                alias = new.detach()
+                alias._output_of = type(self).__name__
+                v = alias
+            values.append(v)
+        if alias is not None:
+            self.save(*values, unchecked=[v for v in values if hasattr(v, "_version_box")
+                                          and id(v) not in checked and v is not alias])
 
     @property
     def saved_tensors(self):
@@ -176,8 +195,9 @@ def _modified_msg(t, now, expected):
     from ..tensor import _legacy_type_name
     desc = f"[{_legacy_type_name(t)} [{', '.join(map(str, t.shape))}]]"
     producer = t.grad_fn.name() if t.grad_fn is not None else getattr(t, "_output_of", None)
-    if producer is not None:
-        op = re.sub(r"Backward\d*$", "", producer)
+    if producer is not None:  # PyTorch's short names: AddBackward0 -> Add, ...1 -> Clamp1
+        op = re.sub(r"Backward(\d*)$", lambda m: "" if m.group(1) == "0" else m.group(1),
+                    producer)
         desc += f", which is output {t._output_nr} of {op},"
     return ("one of the variables needed for gradient computation has been modified by an "
             f"inplace operation: {desc} is at version {now}; expected version {expected} "

@@ -6,7 +6,7 @@ family is engine's own (engine/ops/reduce.py).
 import math
 
 from .._backend import xp_of
-from ..ops._base import Node, record, to_float, wrap
+from ..ops._base import Node, check_inplace, record, to_float, wrap, write_result
 from ..ops.shape import cat
 from ..ops.unary import erf, erf_array
 
@@ -19,6 +19,22 @@ def _op(node_cls, input, out_array, saved, **attrs):
     return out
 
 
+def _op_(node_cls, input, out_array, **attrs):
+    """The in-place rectifiers (leaky_relu_, elu_, selu_, celu_, rrelu_) save their result
+    as PyTorch does: the input tensor after the write, so that backward catches a later
+    in-place write to it while writes to the tensors before it stay allowed; ``node_cls``
+    (PyTorch's ...Backward1) computes the gradient from that result."""
+    check_inplace(input)
+    result = wrap(out_array, input)
+    node = record(node_cls, result, (input,))
+    write_result(input, result)
+    if node is not None:
+        node.__dict__.update(attrs)
+        node.save(input)
+        node.resave_output(input, input)  # a detached alias of it, named for errors
+    return input
+
+
 # ---- rectifiers ---------------------------------------------------------------------------
 
 class LeakyReluBackward0(Node):
@@ -28,10 +44,24 @@ class LeakyReluBackward0(Node):
         return (g * ((x > 0) * (1.0 - slope) + slope),)
 
 
-def leaky_relu(input, negative_slope=0.01):
+class LeakyReluBackward1(Node):
+    def backward(self, g):
+        (y,) = self.saved_tensors  # the result: same sign as the input for a slope > 0
+        slope = self.negative_slope
+        return (g * ((y > 0) * (1.0 - slope) + slope),)
+
+
+def leaky_relu(input, negative_slope=0.01, inplace=False):
     x = input._data
-    return _op(LeakyReluBackward0, input, xp_of(x).where(x > 0, x, x * negative_slope),
-               (input,), negative_slope=negative_slope)
+    out = xp_of(x).where(x > 0, x, x * negative_slope)
+    if inplace:
+        if negative_slope < 0 and input.requires_grad:
+            raise RuntimeError(
+                "In-place leakyReLu backward calculation is triggered with a negative slope "
+                "which is not supported. This is caused by calling in-place forward function "
+                "with a negative slope, please call out-of-place version instead.")
+        return _op_(LeakyReluBackward1, input, out, negative_slope=negative_slope)
+    return _op(LeakyReluBackward0, input, out, (input,), negative_slope=negative_slope)
 
 
 class EluBackward0(Node):
@@ -41,11 +71,30 @@ class EluBackward0(Node):
         return (g * (pos + (~pos) * (x.exp() * self.alpha)),)
 
 
-def elu(input, alpha=1.0):
+class EluBackward1(Node):
+    """elu_, selu_ (and celu_ as CeluBackward1) from the result y = scale * alpha *
+    (exp(x * input_scale) - 1) for x <= 0: the slope there is input_scale * (y + scale *
+    alpha), PyTorch's elu_backward(is_result=True)."""
+
+    def backward(self, g):
+        (y,) = self.saved_tensors
+        pos = y > 0
+        neg = (y + self.alpha * self.scale) * self.input_scale
+        return (g * (pos * self.scale + (~pos) * neg),)
+
+
+class CeluBackward1(EluBackward1):
+    pass
+
+
+def elu(input, alpha=1.0, inplace=False):
     x = input._data
     xp = xp_of(x)
     neg = alpha * xp.expm1(xp.minimum(x, 0))
-    return _op(EluBackward0, input, xp.where(x > 0, x, neg), (input,), alpha=alpha)
+    out = xp.where(x > 0, x, neg)
+    if inplace:
+        return _op_(EluBackward1, input, out, alpha=alpha, scale=1.0, input_scale=1.0)
+    return _op(EluBackward0, input, out, (input,), alpha=alpha)
 
 
 class GeluBackward0(Node):
@@ -117,7 +166,7 @@ class HardtanhBackward0(Node):
         return (g * ((x > self.lo) & (x < self.hi)),)
 
 
-def hardtanh(input, min_val=-1.0, max_val=1.0):
+def hardtanh(input, min_val=-1.0, max_val=1.0):  # hardtanh_: on a snapshot, as in PyTorch
     x = input._data
     return _op(HardtanhBackward0, input, xp_of(x).clip(x, min_val, max_val), (input,),
                lo=min_val, hi=max_val)
@@ -134,14 +183,16 @@ class CeluBackward0(Node):
         return (g * (pos + (~pos) * (x * (1.0 / self.alpha)).exp()),)
 
 
-def celu(input, alpha=1.0):
+def celu(input, alpha=1.0, inplace=False):
     if alpha == 0:
         raise RuntimeError("ZeroDivisionError: alpha cannot be 0 for CELU")
     x = to_float(input._data)
     xp = xp_of(x)
     neg = alpha * xp.expm1(xp.minimum(x, 0) / alpha)
-    return _op(CeluBackward0, input, xp.where(x > 0, x, neg).astype(x.dtype, copy=False),
-               (input,), alpha=alpha)
+    out = xp.where(x > 0, x, neg).astype(x.dtype, copy=False)
+    if inplace:
+        return _op_(CeluBackward1, input, out, alpha=alpha, scale=1.0, input_scale=1.0 / alpha)
+    return _op(CeluBackward0, input, out, (input,), alpha=alpha)
 
 
 SELU_ALPHA = 1.6732632423543772848170429916717
@@ -160,11 +211,15 @@ class SeluBackward(Node):
 SeluBackward.__name__ = SeluBackward.__qualname__ = "EluBackward0"
 
 
-def selu(input):
+def selu(input, inplace=False):
     x = to_float(input._data)
     xp = xp_of(x)
     out = SELU_SCALE * xp.where(x > 0, x, SELU_ALPHA * xp.expm1(xp.minimum(x, 0)))
-    return _op(SeluBackward, input, out.astype(x.dtype, copy=False), (input,))
+    out = out.astype(x.dtype, copy=False)
+    if inplace:  # PyTorch's selu_ is elu_ with a scale
+        return _op_(EluBackward1, input, out, alpha=SELU_ALPHA, scale=SELU_SCALE,
+                    input_scale=1.0)
+    return _op(SeluBackward, input, out, (input,))
 
 
 class GluBackward0(Node):
@@ -315,18 +370,34 @@ class RreluWithNoiseBackward0(Node):
         return (g * (pos + (~pos) * self.slope),)
 
 
-def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False):
+class RreluWithNoiseBackward1(Node):
+    """rrelu_: from the result (the noise, in training), as PyTorch saves it."""
+
+    def backward(self, g):
+        if self.noise is not None:
+            return (g * self.noise,)
+        (y,) = self.saved_tensors
+        return (g * ((y > 0) + (y <= 0) * self.slope),)
+
+
+def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
     if lower > upper:
         raise RuntimeError("Lower bound should be less than or equal to the upper bound")
     x = to_float(input._data)
     xp = xp_of(x)
+    noise, slope = None, (lower + upper) / 2
     if training and upper - lower > 1e-6:
         from ..random import default_generator
         draw = default_generator.numpy.uniform(lower, upper, x.shape)
         noise = xp.where(x > 0, 1, xp.asarray(draw)).astype(x.dtype, copy=False)
-        return _op(RreluWithNoiseBackward0, input, x * noise, (input, wrap(noise, input)))
-    slope = (lower + upper) / 2
-    out = xp.where(x > 0, x, x * slope).astype(x.dtype, copy=False)
+        out = x * noise
+    else:
+        out = xp.where(x > 0, x, x * slope).astype(x.dtype, copy=False)
+    if inplace:
+        return _op_(RreluWithNoiseBackward1, input, out, slope=slope,
+                    noise=None if noise is None else wrap(noise, input))
+    if noise is not None:
+        return _op(RreluWithNoiseBackward0, input, out, (input, wrap(noise, input)))
     return _op(RreluWithNoiseBackward0, input, out, (input, None), slope=slope)
 
 
@@ -336,7 +407,11 @@ class ThresholdBackward0(Node):
         return (g * (x > self.threshold),)
 
 
-def threshold(input, threshold, value):
+class ThresholdBackward1(ThresholdBackward0):
+    """threshold_: the same formula, on the input from before the write (a snapshot)."""
+
+
+def threshold(input, threshold, value, node_cls=ThresholdBackward0):
     x = input._data
     out = xp_of(x).where(x > threshold, x, value).astype(x.dtype, copy=False)
-    return _op(ThresholdBackward0, input, out, (input,), threshold=threshold)
+    return _op(node_cls, input, out, (input,), threshold=threshold)

@@ -420,29 +420,23 @@ def relu6(input, inplace=False):
     return hardtanh(input, 0.0, 6.0, inplace)
 
 
+# In-place activations save what PyTorch's save: leaky_relu_, elu_, selu_, celu_, rrelu_
+# (and relu_) their result, the others the input from before the write (_maybe_inplace).
+
 def leaky_relu(input, negative_slope=0.01, inplace=False):
-    return _inplace(_leaky_relu(input, negative_slope), input, inplace)
+    return _leaky_relu(input, negative_slope, inplace)
 
 
 def elu(input, alpha=1.0, inplace=False):
-    return _inplace(_elu(input, alpha), input, inplace)
+    return _elu(input, alpha, inplace)
 
 
 def silu(input, inplace=False):
-    return _inplace(_silu(input), input, inplace)
+    return _maybe_inplace(_silu, input, inplace)
 
 
 def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
-    return _inplace(_hardtanh(input, min_val, max_val), input, inplace)
-
-
-def _inplace(result, input, inplace):
-    """In-place activations write the result into the input (and take over its history)."""
-    if not inplace:
-        return result
-    from ..ops._base import check_inplace, write_result
-    check_inplace(input)
-    return write_result(input, result)
+    return _maybe_inplace(_hardtanh, input, inplace, min_val, max_val)
 
 
 def sigmoid(input):
@@ -493,7 +487,7 @@ def _maybe_inplace(op, input, inplace, *args):
 
 
 def celu(input, alpha=1.0, inplace=False):
-    return _maybe_inplace(_act.celu, input, inplace, alpha)
+    return _act.celu(input, alpha, inplace)
 
 
 def celu_(input, alpha=1.0):
@@ -501,7 +495,7 @@ def celu_(input, alpha=1.0):
 
 
 def selu(input, inplace=False):
-    return _maybe_inplace(_act.selu, input, inplace)
+    return _act.selu(input, inplace)
 
 
 def selu_(input):
@@ -537,7 +531,7 @@ def prelu(input, weight):
 
 
 def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
-    return _maybe_inplace(_act.rrelu, input, inplace, lower, upper, training)
+    return _act.rrelu(input, lower, upper, training, inplace)
 
 
 def rrelu_(input, lower=1.0 / 8, upper=1.0 / 3, training=False):
@@ -553,11 +547,14 @@ def tanhshrink(input):
 
 
 def threshold(input, threshold, value, inplace=False):
-    return _maybe_inplace(_act.threshold, input, inplace, threshold, value)
+    if inplace:
+        return threshold_(input, threshold, value)
+    return _act.threshold(input, threshold, value)
 
 
 def threshold_(input, threshold, value):
-    return _maybe_inplace(_act.threshold, input, True, threshold, value)
+    return _maybe_inplace(_act.threshold, input, True, threshold, value,
+                          _act.ThresholdBackward1)
 
 
 def elu_(input, alpha=1.0):

@@ -319,12 +319,12 @@ def float_unary(node_cls, fn, *, keep="input", name=None):
         result = wrap(_backend.xp_of(work).asarray(fn(_backend.xp_of(work), work))
                       .astype(dtype, copy=False), input)
         if node_cls is not None and _grad_state[0] and input._rg:
-            saved = (input,)
-            if keep == "output":
+            if keep == "output":  # PyTorch saves only the result: input is unchecked
                 alias = result.detach()
                 alias._output_of = node_cls.__name__  # names it in version errors
-                saved = (input, alias)
-            record(node_cls, result, (input,), saved)
+                record(node_cls, result, (input,)).save(input, alias, unchecked=(input,))
+            else:
+                record(node_cls, result, (input,), (input,))
         return write_out(out, result)
     op.__name__ = name or fn.__name__
     return op

@@ -74,7 +74,10 @@ def _mul_arrays(x, y):
 
 def mul(input, other, *, out=None):
     a, b, result = _binary(_mul_arrays, input, other)
-    record(MulBackward0, result, (a, b), (a, b))
+    # each operand is saved only for the other's gradient, as in PyTorch: x[1:] * 2 keeps
+    # nothing of x, so a later write to x is no error
+    record(MulBackward0, result, (a, b), (a if getattr(b, "_rg", False) else None,
+                                          b if getattr(a, "_rg", False) else None))
     return write_out(out, result)
 
 

@@ -221,6 +221,9 @@ def _index_grad(g, shape, idx, accumulate):
 class CopySlices(Node):
     """grad_fn of a tensor written through indexing: x[idx] = value."""
 
+    def name(self):  # a C++ class of PyTorch's autograd, named with its namespace
+        return "torch::autograd::CopySlices"
+
     def backward(self, g):
         gx = gv = None
         if self.needs_input_grad[0]:

@@ -23,7 +23,11 @@ def make_inplace(fn, fast=None):
     def method(self, *args, **kwargs):
         check_inplace(self)
         if _recording(self, args):
-            return write_result(self, fn(snapshot(self), *args, **kwargs))
+            result = fn(snapshot(self), *args, **kwargs)
+            write_result(self, result)
+            if result.grad_fn is not None:  # relu_, sigmoid_, exp_...: save self, as written
+                result.grad_fn.resave_output(result, self)
+            return self
         if fast is not None and self._data.flags.writeable:
             if fast(self._data, *args, **kwargs):
                 self._bump_version()

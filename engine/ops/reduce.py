@@ -702,7 +702,9 @@ def _finish_softmax(node_cls, input, d, result):
         # changed in place afterwards. It is kept, unchecked, to recompute the result when
         # the backward is recorded (create_graph).
         node.dim, node.input = d, input
-        node.save(out.detach())
+        alias = out.detach()
+        alias._output_of = node_cls.__name__  # names it in version errors
+        node.save(alias)
     return out
 
 

@@ -22,10 +22,16 @@ def _unary(node_cls, fn, *, floating=True, keep="input"):
         if node_cls is not None:
             if keep == "input":
                 record(node_cls, result, (input,), (input,))
-            elif keep == "output":
+            elif keep == "output":  # PyTorch saves only the result: input is unchecked
                 alias = result.detach()
-                if record(node_cls, result, (input,), (input, alias)) is not None:
+                node = record(node_cls, result, (input,))
+                if node is not None:
+                    node.save(input, alias, unchecked=(input,))
                     alias._output_of = node_cls.__name__  # names it in version errors
+            elif keep == "result":
+                alias = result.detach()
+                if record(node_cls, result, (input,), (alias,)) is not None:
+                    alias._output_of = node_cls.__name__
             else:
                 record(node_cls, result, (input,))
         return write_out(out, result)
@@ -142,8 +148,8 @@ class SigmoidBackward0(Node):
 
 class ReluBackward0(Node):
     def backward(self, g):
-        (x,) = self.saved_tensors
-        return (g * (x > 0),)
+        (y,) = self.saved_tensors  # the result, as PyTorch saves it: y > 0 where x > 0
+        return (g * (y > 0),)
 
 
 class ReciprocalBackward0(Node):
@@ -236,7 +242,7 @@ cos = _unary(CosBackward0, lambda xp, x: xp.cos(x))
 tan = _unary(TanBackward0, lambda xp, x: xp.tan(x), keep="output")
 tanh = _unary(TanhBackward0, lambda xp, x: xp.tanh(x), keep="output")
 sigmoid = _unary(SigmoidBackward0, _sigmoid_small, keep="output")
-relu = _unary(ReluBackward0, _relu, floating=False)
+relu = _unary(ReluBackward0, _relu, floating=False, keep="result")
 erf = _unary(ErfBackward0, erf_array)
 reciprocal = _unary(ReciprocalBackward0, lambda xp, x: 1 / x, keep="output")
 floor = _unary(FloorBackward0, lambda xp, x: xp.floor(x), floating=False, keep=None)

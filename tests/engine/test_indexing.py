@@ -225,7 +225,8 @@ def test_setitem_on_leaf_and_stale_saved_tensor():
         w.sum().backward()
     assert str(info.value).startswith(
         "one of the variables needed for gradient computation has been modified by an inplace "
-        "operation: [torch.FloatTensor [2]], which is output 0 of CopySlices, is at version 1; "
+        "operation: [torch.FloatTensor [2]], which is output 0 of torch::autograd::CopySlices, is "
+        "at version 1; "
         "expected version 0 instead.")
 
 
