@@ -13,6 +13,7 @@ decides which names a checkpoint may use.
 """
 import collections
 import pickle
+import types
 
 import numpy as np
 
@@ -221,6 +222,9 @@ class TorchPickler(pickle._Pickler):
         self.memoize(g)
 
     dispatch[TorchGlobal] = _save_torch_global
+    # functions too (the base dispatch holds the base save_global): a whole model's
+    # activation=F.relu is torch.nn.functional.relu, not engine.nn.functional.relu
+    dispatch[types.FunctionType] = save_global
 
 
 # ---- rebuilding tensors (the functions a checkpoint's globals name) --------------------------

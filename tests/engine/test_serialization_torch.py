@@ -140,6 +140,28 @@ def test_a_whole_pytorch_model_loads_as_the_engines_modules():
     np.testing.assert_allclose(out.tolist(), recorded["output"], rtol=1e-5, atol=1e-6)
 
 
+def test_a_whole_model_names_the_functions_it_holds_as_pytorch_does():
+    """A TransformerEncoderLayer holds activation=F.relu: torch.save(model) must name it
+    torch.nn.functional.relu (what PyTorch writes and what safe_globals allows), as the
+    word_language_model example saves and loads its model."""
+    layer = nn.TransformerEncoderLayer(4, 2, 8, 0.0)
+    buf = io.BytesIO()
+    engine.save(layer, buf)
+    import zipfile
+    with zipfile.ZipFile(io.BytesIO(buf.getvalue())) as archive:
+        pkl = archive.read(next(n for n in archive.namelist() if n.endswith("data.pkl")))
+    assert b"torch.nn.functional" in pkl and b"engine" not in pkl
+    buf.seek(0)
+    with engine.serialization.safe_globals([
+            nn.functional.relu, nn.TransformerEncoderLayer, nn.MultiheadAttention,
+            nn.modules.linear.NonDynamicallyQuantizableLinear, nn.Linear, nn.Dropout,
+            nn.LayerNorm]):
+        loaded = engine.load(buf)
+    assert loaded.activation is nn.functional.relu
+    x = engine.ones(3, 1, 4)
+    np.testing.assert_allclose(loaded.eval()(x).tolist(), layer.eval()(x).tolist())
+
+
 def test_a_pytorch_numpy_checkpoint_needs_weights_only_false():
     with pytest.raises(pickle.UnpicklingError, match="GLOBAL numpy._core.multiarray._reconstruct"
                                                      " was not an allowed global"):
