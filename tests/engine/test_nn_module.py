@@ -339,3 +339,25 @@ def test_clip_grad_norm_and_value_and_parameter_vectors():
     assert vec.shape == (7,)
     nn.utils.vector_to_parameters(engine.arange(7.0), ps)
     assert ps[1].tolist() == [[3.0, 4.0], [5.0, 6.0]] and isinstance(ps[1], nn.Parameter)
+
+
+def test_a_parameter_or_submodule_assigned_again_keeps_its_place():
+    """As in PyTorch 2.13 (orders recorded from it): word_language_model's TransformerModel
+    replaces nn.Transformer's decoder with a Linear, and its state_dict keeps the decoder
+    where nn.Transformer put it."""
+    m = nn.Linear(2, 3)
+    m.weight = nn.Parameter(engine.zeros(3, 2))
+    assert list(dict(m.named_parameters())) == ["weight", "bias"]
+    s = nn.Sequential()
+    s.a, s.b = nn.Linear(1, 1), nn.ReLU()
+    s.a = nn.Tanh()
+    assert list(s._modules) == ["a", "b"]
+
+    class Replaced(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.enc, self.dec, self.x = nn.Linear(1, 1), nn.Linear(1, 2), nn.Linear(1, 1)
+            self.dec = nn.Linear(1, 3)
+
+    assert list(Replaced().state_dict()) == ["enc.weight", "enc.bias", "dec.weight", "dec.bias",
+                                             "x.weight", "x.bias"]
