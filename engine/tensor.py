@@ -10,7 +10,7 @@ from ._device import CPU
 from ._dtype import _BY_NP, from_numpy_dtype
 from ._size import Size
 from .autograd.graph import AccumulateGrad, _add_hook, retain_grad_hook, run_backward
-from .autograd.grad_mode import _inference
+from .autograd.grad_mode import _inference, is_grad_enabled as _grad_enabled
 
 def _legacy_type_name(t):
     """'torch.FloatTensor' / 'torch.cuda.FloatTensor', as Tensor.type() and errors name it."""
@@ -348,6 +348,11 @@ class Tensor:
         return _backend.to_numpy(self._data).tolist()
 
     def __float__(self):
+        if self._rg and _grad_enabled():  # PyTorch 2.13 warns (not in int() or .item())
+            import warnings
+            warnings.warn("Converting a tensor with requires_grad=True to a scalar may lead to "
+                          "unexpected behavior.\nConsider using tensor.detach() first.",
+                          stacklevel=2)
         return float(self.item())
 
     def __int__(self):

@@ -147,8 +147,9 @@ class LBFGS(Optimizer):
 
     def _directional_evaluate(self, closure, x, t, d):
         self._add_grad(t, d)
-        with enable_grad():
-            loss = float(closure())
+        with enable_grad():  # only the closure: float() of its loss runs without grad
+            loss = closure()
+        loss = float(loss)
         flat_grad = self._gather_flat_grad()
         self._set_param(x)
         return loss, flat_grad
@@ -257,7 +258,8 @@ class LBFGS(Optimizer):
                 if n_iter != max_iter:
                     # reevaluate (the last iteration's loss comes with the next step)
                     with enable_grad():
-                        loss = float(closure())
+                        loss = closure()
+                    loss = float(loss)
                     flat_grad = self._gather_flat_grad()
                     opt_cond = float(flat_grad.abs().max()) <= tolerance_grad
                     ls_func_evals = 1

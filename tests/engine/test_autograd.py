@@ -310,3 +310,17 @@ def test_leaf_grad_has_the_leaf_layout():
     w = torch.randn(4, 3, requires_grad=True)
     (torch.randn(5, 3) @ w.t()).sum().backward()
     assert w.grad.is_contiguous() and w.grad.view(-1).shape == (12,)
+
+
+def test_float_of_a_tensor_that_requires_grad_warns_as_pytorch_does():
+    import warnings
+    x = torch.ones((), requires_grad=True) * 2
+    with pytest.warns(UserWarning, match=r"Converting a tensor with requires_grad=True to a "
+                                         r"scalar may lead to unexpected behavior.\nConsider "
+                                         r"using tensor.detach\(\) first."):
+        assert float(x) == 2.0
+    with warnings.catch_warnings():  # PyTorch 2.13 stays silent for these
+        warnings.simplefilter("error")
+        assert float(x.detach()) == 2.0 and x.item() == 2.0 and int(x) == 2 and bool(x)
+        with torch.no_grad():  # LBFGS takes float(loss) so
+            assert float(x) == 2.0
