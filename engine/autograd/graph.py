@@ -72,6 +72,9 @@ class Node:
         self._versions = tuple((v._version_box, v._version_box[0], v) for v in values
                                if hasattr(v, "_version_box") and
                                not any(v is u for u in unchecked))
+        if unchecked:  # checked only when the backward is recorded, which reads them
+            self.__dict__["_recompute_versions"] = tuple(
+                (u._version_box, u._version_box[0], u) for u in unchecked)
 
     def resave_output(self, old, new):
         """An in-place op's node keeps, instead of the out-of-place result ``old`` it saved
@@ -96,6 +99,13 @@ class Node:
         for box, version, t in self._versions:
             if box[0] != version:
                 raise RuntimeError(_modified_msg(t, box[0], version))
+        if _grad_state[0] and "_recompute_versions" in self.__dict__:
+            for box, version, t in self.__dict__["_recompute_versions"]:
+                if box[0] != version:  # PyTorch would differentiate its saved result
+                    raise RuntimeError(
+                        _modified_msg(t, box[0], version) + " (create_graph=True: this "
+                        "engine recomputes the op's output from this input, so it must "
+                        "not change in place before the backward)")
         return self._saved
 
     def release(self):

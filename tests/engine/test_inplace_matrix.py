@@ -6,6 +6,7 @@ import json
 import math
 import pathlib
 
+import numpy as np
 import pytest
 
 import engine
@@ -54,3 +55,27 @@ def test_inplace_ops_after_the_layer_behave_as_in_pytorch(layer):
             if not _same(got, expected):
                 wrong["|".join(case)] = {"engine": got, "pytorch": expected}
     assert not wrong, json.dumps(wrong, indent=1)
+
+
+def test_writing_to_the_input_of_tanh_is_allowed_and_create_graph_refuses_it_clearly():
+    """tanh saves only its result (as PyTorch): a later in-place write to its input is no
+    error, and first derivatives stay right. The engine keeps the input, unchecked, to
+    recompute the output when the backward is recorded; there it refuses the changed input
+    rather than differentiate a wrong value."""
+    x = engine.tensor([0.5, -1.0], requires_grad=True)
+    a = x * 1.0
+    y = a.tanh()
+    a.add_(1.0)
+    y.sum().backward()
+    expected = 1 - np.tanh([0.5, -1.0]) ** 2
+    np.testing.assert_allclose(x.grad.numpy(), expected, rtol=1e-6)
+    a = x * 1.0
+    y = a.tanh()
+    a.mul_(2.0)
+    with pytest.raises(RuntimeError, match="create_graph=True: this engine recomputes"):
+        engine.autograd.grad(y.sum(), x, create_graph=True)
+    a = x * 1.0
+    (g,) = engine.autograd.grad(a.tanh().sum(), x, create_graph=True)
+    g.sum().backward()  # second derivative: -2 tanh (1 - tanh^2)
+    t = np.tanh([0.5, -1.0])
+    np.testing.assert_allclose(x.grad.numpy(), expected - 2 * t * (1 - t ** 2), rtol=1e-5)
