@@ -46,8 +46,15 @@ class LeakyReluBackward0(Node):
 
 class LeakyReluBackward1(Node):
     def backward(self, g):
-        (y,) = self.saved_tensors  # the result: same sign as the input for a slope > 0
+        (y,) = self.saved_tensors  # the result: same sign as the input for a slope >= 0
         slope = self.negative_slope
+        if slope < 0:  # the sign of the input is lost: PyTorch refuses here, in backward
+            raise RuntimeError(
+                "In-place leakyReLu backward calculation is triggered with a negative slope "
+                "which is not supported. This is caused by calling in-place forward function "
+                "with a negative slope, please call out-of-place version instead. File an "
+                "issue at https://github.com/pytorch/pytorch if you do require supporting "
+                "in-place leakRelu backward calculation with negative slope")
         return (g * ((y > 0) * (1.0 - slope) + slope),)
 
 
@@ -55,11 +62,6 @@ def leaky_relu(input, negative_slope=0.01, inplace=False):
     x = input._data
     out = xp_of(x).where(x > 0, x, x * negative_slope)
     if inplace:
-        if negative_slope < 0 and input.requires_grad:
-            raise RuntimeError(
-                "In-place leakyReLu backward calculation is triggered with a negative slope "
-                "which is not supported. This is caused by calling in-place forward function "
-                "with a negative slope, please call out-of-place version instead.")
         return _op_(LeakyReluBackward1, input, out, negative_slope=negative_slope)
     return _op(LeakyReluBackward0, input, out, (input,), negative_slope=negative_slope)
 

@@ -79,3 +79,13 @@ def test_writing_to_the_input_of_tanh_is_allowed_and_create_graph_refuses_it_cle
     g.sum().backward()  # second derivative: -2 tanh (1 - tanh^2)
     t = np.tanh([0.5, -1.0])
     np.testing.assert_allclose(x.grad.numpy(), expected - 2 * t * (1 - t ** 2), rtol=1e-5)
+
+
+def test_inplace_leaky_relu_with_a_negative_slope_fails_in_backward_as_in_pytorch():
+    x = engine.tensor([1.0, -2.0, 3.0], requires_grad=True)
+    y = engine.nn.functional.leaky_relu(x * 1, -0.1, inplace=True)
+    np.testing.assert_allclose(y.detach().numpy(), [1.0, 0.2, 3.0], rtol=1e-6)
+    with pytest.raises(RuntimeError, match="^In-place leakyReLu backward calculation is "
+                                           "triggered with a negative slope which is not "
+                                           "supported"):
+        y.sum().backward()
