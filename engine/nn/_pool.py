@@ -157,7 +157,8 @@ def max_pool(x, geo, node_cls=MaxPool2DWithIndicesBackward0):
     def adjoint(g):
         return _scatter_to_offsets(g.reshape(out4), arg, geo).reshape(in_shape)
 
-    out = apply_linear(x, forward_map, adjoint, node_cls, out_data=values.reshape(out_shape))
+    out = apply_linear(x, forward_map, adjoint, node_cls, out_data=values.reshape(out_shape),
+                       keep_input=True)  # PyTorch keeps the input: writes to it are refused
     return out, arg
 
 
@@ -205,7 +206,7 @@ def avg_pool(x, geo, count_include_pad, divisor_override):
             acc[:, :, rows, cols] += share
         return geo.crop(acc).reshape(in_shape)
 
-    return apply_linear(x, forward_map, adjoint, AvgPool2DBackward0)
+    return apply_linear(x, forward_map, adjoint, AvgPool2DBackward0, keep_input=True)
 
 
 # ---- adaptive average pooling --------------------------------------------------------------

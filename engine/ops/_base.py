@@ -273,6 +273,7 @@ class LinearMapBackward(Node):
     adjoint_cls = None
 
     def backward(self, g):
+        self.saved_tensors  # noqa: B018 - version check of an input PyTorch keeps (avg_pool)
         return (apply_linear(g, self.adjoint, self.forward_map, self.adjoint_cls),)
 
 
@@ -285,11 +286,13 @@ def linear_node(name):
     return cls, adj
 
 
-def apply_linear(x, forward_map, adjoint, node_cls, out_data=None):
+def apply_linear(x, forward_map, adjoint, node_cls, out_data=None, keep_input=False):
     """Run ``forward_map`` on x's array (or take its result ``out_data`` when the caller has
-    it already) and record ``node_cls``, whose backward applies ``adjoint``."""
+    it already) and record ``node_cls``, whose backward applies ``adjoint``. The map needs
+    no saved value; ``keep_input`` saves x anyway, only to refuse a later in-place write to
+    it where PyTorch's node keeps it (average pooling)."""
     out = wrap(forward_map(x._data) if out_data is None else out_data, x)
-    node = record(node_cls, out, (x,))
+    node = record(node_cls, out, (x,), (x,) if keep_input else None)
     if node is not None:
         node.forward_map = forward_map
         node.adjoint = adjoint

@@ -16,6 +16,11 @@ LAYERS = {
     "BatchNorm2d": ("nn.BatchNorm2d(4)", ACT_SHAPE),
     "BatchNorm2d.eval": ("nn.BatchNorm2d(4).eval()", ACT_SHAPE),
     "Linear": ("nn.Linear(4, 5)", (3, 4)),
+    # layers often followed by an in-place activation in public models
+    "MaxPool2d": ("nn.MaxPool2d(2)", ACT_SHAPE),
+    "AvgPool2d": ("nn.AvgPool2d(2)", ACT_SHAPE),
+    "LayerNorm": ("nn.LayerNorm(4)", ACT_SHAPE),
+    "GroupNorm": ("nn.GroupNorm(2, 4)", ACT_SHAPE),
 }
 for _act in ("ReLU()", "ReLU6()", "LeakyReLU(0.2)", "ELU()", "SELU()", "CELU()", "GELU()",
              "GELU('tanh')", "SiLU()", "Sigmoid()", "Tanh()", "Softplus()", "Hardtanh()",
