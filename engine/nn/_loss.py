@@ -181,8 +181,9 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
                          "same size.")
     x, t = input._data, target._data.astype(input._data.dtype, copy=False)
     xp = xp_of(x)
-    if x.size and (x.min() < 0 or x.max() > 1):
-        raise RuntimeError("all elements of input should be between 0 and 1")
+    for name, a in (("input", x), ("target", t)):  # NaN fails too, as in PyTorch's kernel
+        if a.size and not ((a >= 0) & (a <= 1)).all():
+            raise RuntimeError(f"all elements of {name} should be between 0 and 1")
     log_x = xp.maximum(xp.log(x), -100)
     log_1mx = xp.maximum(xp.log1p(-x), -100)
     loss = -(t * log_x + (1 - t) * log_1mx)
