@@ -38,6 +38,12 @@ EVENT_FIELDS = {
     "metrics": ("points",),                      # [{"name", "step", "value", "wall_time"}]
     "error": ("ename", "evalue", "traceback", "line"),
     "finished": ("status", "duration_ms", "message"),
+    # A run paused, stepped or slowed by its page (the control channel, sandbox/pacing.py):
+    # state is one of RUN_STATES; epoch and batch count the run's steps where known (else
+    # null); pace_s (0: full speed) per pace_unit; held_s, hold_left_s: its held clock;
+    # message: why a control had no effect (null otherwise).
+    "run_state": ("state", "epoch", "batch", "pace_s", "pace_unit", "held_s", "hold_left_s",
+                  "message"),
     # A notebook kernel's (playground/sandbox/kernel.py): each carries "kernel_id", and
     # those of one cell (these and the output events above) its "cell_id".
     "kernel_status": ("state",),                 # optional: "message" (why), "start_ms"
@@ -46,6 +52,15 @@ EVENT_FIELDS = {
     "input_request": ("prompt", "password"),     # input(), sys.stdin, getpass, pdb
     "variables": ("variables",),                 # [{name, type, shape?, dtype?, ...}]
 }
+
+# A run's pace states (run_state): "pausing" and "stepping" were asked and wait for the run's
+# next step (an epoch: an item of its outermost progress() loop; a batch: an optimizer step).
+RUN_RUNNING = "running"
+RUN_PAUSING = "pausing"
+RUN_PAUSED = "paused"
+RUN_STEPPING = "stepping"
+RUN_STATES = (RUN_RUNNING, RUN_PAUSING, RUN_PAUSED, RUN_STEPPING)
+STEP_UNITS = ("epoch", "batch")
 
 # A kernel's states (kernel_status). "restarting" says why its variables are gone;
 # "dead" is final: the kernel was shut down (asked, idle, lifetime) or could not start.
@@ -62,7 +77,7 @@ HEATMAP_MIME = "application/vnd.playground.heatmap+json"  # data: {"tag", "step"
 PROGRESS_METRIC = "__progress__"  # a progress bar: step = items done, value = total (or null)
 
 # Only the service may say how a run ended: a child that prints these is ignored.
-SERVICE_ONLY = frozenset({"accepted", "status", "finished"})
+SERVICE_ONLY = frozenset({"accepted", "status", "finished", "run_state"})
 
 
 def event(type_, **fields):

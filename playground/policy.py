@@ -39,7 +39,7 @@ DEFAULT_DEVICE = "cpu"
 LIMIT_PROFILES = {
     "snippet": {},
     "api": {},
-    "training": {"wall_s": 600.0, "cpu_s": 600.0, "output_bytes": 4 * MiB},
+    "training": {"wall_s": 600.0, "cpu_s": 600.0, "output_bytes": 4 * MiB, "held_s": 900.0},
     # A notebook kernel: wall_s, cpu_s and output_bytes count per cell (each cell gets a
     # snippet's); memory and the other limits hold for the kernel process.
     "notebook": {},

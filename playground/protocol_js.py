@@ -35,6 +35,7 @@ def vocabulary():
         "STATUS_TONE": {s: tone(s) for s in events.STATUSES if tone(s)},
         "EVENT": {t.upper(): t for t in events.EVENT_FIELDS},
         "KERNEL_STATE": {s.upper(): s for s in events.KERNEL_STATES},
+        "RUN_STATE": {s.upper(): s for s in events.RUN_STATES},
         "MIME": {"TENSOR": TENSOR_MIME, "GRAPH": GRAPH_MIME,
                  "HISTOGRAM": events.HISTOGRAM_MIME, "HEATMAP": events.HEATMAP_MIME},
         "PROGRESS_METRIC": events.PROGRESS_METRIC,

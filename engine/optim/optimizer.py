@@ -64,14 +64,38 @@ def check_options(**options):
 _OPTION_LABELS = {"lr": "learning rate", "eps": "epsilon value"}
 
 
+# Hooks of every optimizer's step (torch.optim.optimizer.register_optimizer_step_*_hook):
+# global pre hooks run before an optimizer's own, global post hooks after its own.
+_global_step_pre_hooks = OrderedDict()
+_global_step_post_hooks = OrderedDict()
+
+
+def register_optimizer_step_pre_hook(hook):
+    """hook(optimizer, args, kwargs) -> None or (new_args, new_kwargs), before every
+    optimizer's step. Returns a handle whose ``remove()`` unregisters it."""
+    handle = RemovableHandle(_global_step_pre_hooks)
+    _global_step_pre_hooks[handle.id] = hook
+    return handle
+
+
+def register_optimizer_step_post_hook(hook):
+    """hook(optimizer, args, kwargs), after every optimizer's step."""
+    handle = RemovableHandle(_global_step_post_hooks)
+    _global_step_post_hooks[handle.id] = hook
+    return handle
+
+
 def _with_step_hooks(step):
-    """Wrap a subclass's step so registered pre/post hooks run around it (a plain call
-    when none are registered)."""
+    """Wrap a subclass's step so registered pre/post hooks (its own and the global ones) run
+    around it (a plain call when none are registered)."""
     def wrapper(self, *args, **kwargs):
         hooks = self.__dict__.get("_hooks")
-        if not hooks or not (hooks["step_pre"] or hooks["step_post"]):
+        own = hooks and (hooks["step_pre"] or hooks["step_post"])
+        if not own and not _global_step_pre_hooks and not _global_step_post_hooks:
             return step(self, *args, **kwargs)
-        for hook in list(hooks["step_pre"].values()):
+        pre = [*_global_step_pre_hooks.values(), *(hooks["step_pre"].values() if hooks else ())]
+        post = [*(hooks["step_post"].values() if hooks else ()), *_global_step_post_hooks.values()]
+        for hook in pre:
             result = hook(self, args, kwargs)
             if result is not None:
                 if not (isinstance(result, tuple) and len(result) == 2):
@@ -79,7 +103,7 @@ def _with_step_hooks(step):
                                        f"new_kwargs), but got {result}.")
                 args, kwargs = result
         out = step(self, *args, **kwargs)
-        for hook in list(hooks["step_post"].values()):
+        for hook in post:
             hook(self, args, kwargs)
         return out
     wrapper.__name__, wrapper.__doc__ = step.__name__, step.__doc__

@@ -9,6 +9,8 @@
     ex.unavailable_reason(device) -> str | None;  ex.capabilities();  ex.shutdown()
     ex.start_kernel(spec);  ex.control(kernel_id, message) -> bool    # notebook kernels
     ex.find_kernel(session, client) -> KernelInfo | None
+    ex.control_run(run_id, message) -> bool   # pause, resume, step, speed (sandbox/pacing.py)
+    ex.run_control_refusal() -> str | None     # None where runs can be paused and paced
 
 The contract both executors keep (tests/scaleout/test_executor_contract.py): every event of
 a run reaches pages in order, numbered, ending with exactly one "finished" (a refused run

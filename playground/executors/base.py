@@ -113,12 +113,14 @@ class Capabilities:
     {"name", "devices", "workers", "slots", "busy", "waiting_in_broker"} (None: not known).
     ``workers``: the worker hosts alive now (scaled out); ``problems``: what could not be
     asked (for /status/). ``kernels``: notebook kernels, {"slots", "live", "per_client"},
-    or None where this executor hosts none."""
+    or None where this executor hosts none. ``run_control``: None where runs can be paused,
+    stepped and paced from their page (``control_run``), else why not."""
     devices: dict
     queues: tuple
     workers: tuple = ()
     problems: tuple = ()
     kernels: dict | None = None
+    run_control: str | None = None
 
 
 class RunHandle:
@@ -236,6 +238,23 @@ class Executor:
         {"op": "input_reply", "text"} (or "eof": true), {"op": "interrupt"}, {"op":
         "restart"}, {"op": "shutdown"}. False when the kernel is not alive."""
         return self._kernels is not None and self._kernels.control(kernel_id, message)
+
+    # -- pausing, stepping and pacing a run (sandbox/pacing.py) ---------------------------------
+    def run_control_refusal(self):
+        """None when runs here can be paused, stepped and paced, else why not (for users)."""
+        return "this deployment cannot pause or pace runs"
+
+    def control_run(self, run_id, message):
+        """One control message for a queued or running run: {"op": "pause"}, {"op":
+        "resume"}, {"op": "step", "n", "unit"}, {"op": "speed", "pace_s", "unit"} (checked
+        by pacing.check_message first). A queued run gets it when it starts; the run answers
+        with run_state events. False when the run is not queued or running here."""
+        return False
+
+    def run_state(self, run_id):
+        """The last run_state event of a running run (for a page that watches it late), or
+        None."""
+        return None
 
     def find_kernel(self, session, client):
         """The KernelInfo of ``client``'s live kernel for ``session``, or None."""

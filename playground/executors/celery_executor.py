@@ -40,6 +40,11 @@ class CeleryExecutor(Executor):
         self._reaper.start()
         self._kernels = KernelRouter(kernel_sink)
 
+    def run_control_refusal(self):
+        # The run's worker host would need the page's messages (a Redis channel per run).
+        return ("pausing and pacing runs is built only where the site runs code itself (the "
+                "embedded deployment); this one runs code on worker hosts")
+
     def submit(self, spec):
         handle = self._new_handle(spec)
         if self.store.state(spec.run_id) is None:
@@ -119,8 +124,8 @@ class CeleryExecutor(Executor):
         kernels = {"slots": sum(k["slots"] for k in hosting),
                    "live": sum(k["live"] for k in hosting), "per_client": p.kernels_per_client}
         return Capabilities(devices=devices, queues=tuple(queues), workers=tuple(workers),
-                            kernels=kernels,
-                            problems=tuple(sorted(set(problems))))
+                            kernels=kernels, problems=tuple(sorted(set(problems))),
+                            run_control=self.run_control_refusal())
 
     def shutdown(self):
         self._reaper.stop()

@@ -105,7 +105,29 @@ class LocalExecutor(Executor):
         served = tuple(name for name, why_not in reasons.items() if why_not is None)
         return Capabilities(devices=reasons, queues=({
             "name": "local", "devices": served, "workers": 1, "slots": self.pool_size,
-            "busy": None, "waiting_in_broker": None},), kernels=self._kernels.capacity())
+            "busy": None, "waiting_in_broker": None},), kernels=self._kernels.capacity(),
+            run_control=self.run_control_refusal())
+
+    def run_control_refusal(self):
+        return None
+
+    def control_run(self, run_id, message):
+        run_id = str(run_id)
+        with self._cond:
+            handle = self._find_queued(run_id)
+            if handle is not None:  # sent to its sandbox when it starts (_run_one)
+                handle.controls = getattr(handle, "controls", []) + [message]
+                return True
+            entry = self._running.get(run_id)
+        if entry is None:
+            return False
+        sandbox = self._slots[entry[1]]
+        return sandbox is not None and sandbox.control(run_id, message)
+
+    def run_state(self, run_id):
+        with self._cond:
+            entry = self._running.get(str(run_id))
+        return getattr(entry[0], "run_state", None) if entry else None
 
     def drain(self, grace_s, message, finish_timeout_s=10.0):
         """Stop taking runs; let the running ones finish within ``grace_s``, then stop them:
@@ -242,8 +264,12 @@ class LocalExecutor(Executor):
         sandbox = self._slots[slot]
         if getattr(handle, "cancel_requested", False):
             sandbox.cancel(handle.run_id)  # asked between _take and here: run() honours it
+        for message in getattr(handle, "controls", ()):  # asked while it waited
+            sandbox.control(handle.run_id, message)
         for event in sandbox.run(handle.spec):
             if event["type"] == "finished" and event["status"] == events.CANCELLED and (
                     getattr(handle, "shutdown_message", None)):  # stopped by drain()
                 event = {**event, "status": events.FAILED, "message": handle.shutdown_message}
+            if event["type"] == "run_state":
+                handle.run_state = event  # for a page that starts watching it later
             handle.emit(event)

@@ -17,7 +17,7 @@ from django.conf import settings
 from playground import policy
 from playground.events import QUEUED
 
-from . import lifecycle
+from . import lifecycle, run_control
 from .models import Run
 from .publish import group_name, remember_consumer_loop
 from .replay import stored_events
@@ -45,7 +45,8 @@ class Invalid(Exception):
 class RunConsumer(AsyncWebsocketConsumer):
     counted_as = None   # the address this socket counts against, while it is open
     # message type -> the method that handles it (a subclass may add its own)
-    COMMANDS = {"run": "start_run", "cancel": "cancel_run", "watch": "watch_run"}
+    COMMANDS = {"run": "start_run", "cancel": "cancel_run", "watch": "watch_run",
+                "control": "control_run"}
 
     async def __call__(self, scope, receive, send):
         try:
@@ -171,6 +172,12 @@ class RunConsumer(AsyncWebsocketConsumer):
         except lifecycle.RunRejected as exc:
             raise Invalid(exc.message) from None
 
+    async def control_run(self, message):   # pause, resume, step, speed (run_control.py)
+        try:
+            await run_control.handle(self, message)
+        except run_control.Refused as exc:
+            raise Invalid(str(exc)) from None
+
     async def watch_run(self, message):
         run = await self._run_from(message)
         run_id = str(run.id)
@@ -208,6 +215,8 @@ class RunConsumer(AsyncWebsocketConsumer):
             await self.send_json({**event, "seq": last_seq, "replay": True})
         if replay and replay[-1]["type"] == "finished":   # nothing more will come
             await self._unwatch(run_id)
+        else:
+            await run_control.send_run_state(self, run_id)
 
     async def _unwatch(self, run_id):
         self.watching.pop(run_id, None)

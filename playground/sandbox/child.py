@@ -14,10 +14,10 @@ import sys
 import tempfile
 import types
 
-from playground.sandbox import displays, metrics, usercode
+from playground.sandbox import displays, metrics, pacing, usercode
 
 EVENT_FD = 3
-CONTROL_FD = 4   # a kernel's inbound control channel (kernel.py); runs have none
+CONTROL_FD = 4   # the inbound control channel: a kernel's (kernel.py), a run's (pacing.py)
 # Exit codes the zygote reads back (the user can fake them only for their own run).
 EXIT_OK, EXIT_USER_ERROR, EXIT_MEMORY, EXIT_SETUP_FAILED = 0, 1, 3, 70
 
@@ -134,10 +134,10 @@ def user_namespace():
     return main.__dict__
 
 
-def run_piece(piece, namespace):
+def run_piece(piece, namespace, pacer=None):
     """Run one piece of code; emit its display or error; return the child's exit code."""
     try:
-        value = metrics.run_logged(usercode.run_cell, piece["code"], namespace)  # charts
+        value = metrics.run_logged(usercode.run_cell, piece["code"], namespace, pacer)  # charts
     except SystemExit as exc:
         code = exc.code
         if code in (None, 0):
@@ -165,13 +165,15 @@ def main(piece, fds, config, seccomp_filter):
     try:
         lock_down(piece, fds, config, seccomp_filter)
         namespace = user_namespace()
+        pacer = pacing.Pacer(CONTROL_FD, _write_event)   # paused, stepped, paced by its page
+        pacer.install()
     except BaseException as exc:  # never run user code half locked down
         try:
             os.write(2, f"sandbox setup failed: {exc!r}\n".encode())
         finally:
             _exit(EXIT_SETUP_FAILED)
     try:
-        status = _run_guarded(piece, namespace)
+        status = _run_guarded(piece, namespace, pacer)
     finally:  # whatever happened, never fall back into the zygote's code
         for stream in (sys.stdout, sys.stderr):
             try:
@@ -181,10 +183,10 @@ def main(piece, fds, config, seccomp_filter):
         _exit(status)
 
 
-def _run_guarded(piece, namespace):
+def _run_guarded(piece, namespace, pacer=None):
     """run_piece, when even reporting the user's error fails (e.g. no memory left for it)."""
     try:
-        return run_piece(piece, namespace)
+        return run_piece(piece, namespace, pacer)
     except MemoryError:
         return EXIT_MEMORY
     except BaseException:

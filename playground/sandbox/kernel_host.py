@@ -18,7 +18,6 @@ Every event the slot gets carries the kernel's id as ``run_id``; the zygote adds
 execute_result events.
 """
 import collections
-import json
 import os
 import select
 import signal
@@ -70,9 +69,7 @@ class KernelSupervisor(ChildRelay):
         self.discarding = False
         self.cpu_mark = 0.0
         self.run_dir = self.private_dir("kernel-")
-        control_r, self.control_w = os.pipe()
-        os.set_blocking(self.control_w, False)
-        self.outbox = bytearray()
+        control_r = self.open_control()
         job = {"run_dir": self.run_dir,
                "limits": {**self.limits, "cpu_s": self.kernel["cpu_total_s"]}}
         self.pid = self.fork_child(lambda fds: kernel.main(
@@ -266,20 +263,6 @@ class KernelSupervisor(ChildRelay):
             os.kill(self.pid, signal.SIGINT)
         except ProcessLookupError:
             pass
-
-    # -- the control pipe ------------------------------------------------------------------------
-    def send_child(self, message):
-        self.outbox += (json.dumps(message) + "\n").encode()
-        self.flush_outbox()
-
-    def flush_outbox(self):
-        """Never blocks: a kernel busy in the user's code may not read its pipe."""
-        try:
-            del self.outbox[:os.write(self.control_w, self.outbox)]
-        except BlockingIOError:
-            pass
-        except OSError:  # the kernel is gone; on_exit() says so
-            self.outbox.clear()
 
     # -- what the kernel says ----------------------------------------------------------------------
     def emit(self, event):

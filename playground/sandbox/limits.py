@@ -21,6 +21,8 @@ class SandboxLimits:
     threads: int = 64                    # RLIMIT_NPROC for the run's own uid (threads count)
     max_event_bytes: int = 512 * 1024    # one event line from the child; longer ones are dropped
     metric_points: int = 200_000         # metric points a run may log (not counted as output)
+    held_s: float = 120.0                # time a run may spend paused or slowed by its page,
+                                         # in all (off the wall clock; then it runs on freely)
 
     def to_dict(self):
         return asdict(self)

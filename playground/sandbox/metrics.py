@@ -45,8 +45,9 @@ def _finite_or_none(value):
 
 class SandboxSink:
     def __init__(self, write=None, interval=FLUSH_INTERVAL_S,
-                 display_interval=DISPLAY_INTERVAL_S):
+                 display_interval=DISPLAY_INTERVAL_S, pacer=None):
         self.write = write or (lambda event: _write_line(event))
+        self.pacer = pacer           # a run's pacing.Pacer (kernels have none)
         self.interval = interval
         self.display_interval = display_interval
         self.cond = threading.Condition()
@@ -102,6 +103,11 @@ class SandboxSink:
         self.scalars(None, [{"name": name, "step": record["n"],
                              "value": float("nan") if total is None else float(total),
                              "wall_time": record["wall_time"]}])
+
+    def advanced(self, bar):
+        """A progress bar moved on: maybe an epoch, where a paused or paced run waits."""
+        if self.pacer is not None:
+            self.pacer.bar_advanced(bar)
 
     def flush(self, log_dir=None):
         with self.cond:
@@ -186,15 +192,16 @@ def log_metric(name, value, step=None):
     default_writer().add_scalar(name, value, global_step=step)
 
 
-def run_logged(run_cell, code, namespace):
+def run_logged(run_cell, code, namespace, pacer=None):
     """Run one piece of user code with the sandbox sink installed (the child's hook).
 
     Every point the code logged has left the child when this returns or raises, so the
-    charts are complete before the run's final display, error or status.
+    charts are complete before the run's final display, error or status. ``pacer``: the
+    run's end of the control channel, told of each progress bar's items (epochs).
     """
     from engine.utils import tensorboard
 
-    sink = SandboxSink()
+    sink = SandboxSink(pacer=pacer)
     previous = tensorboard.set_sink(sink)
     namespace.setdefault("log_metric", log_metric)
     try:

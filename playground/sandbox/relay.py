@@ -3,6 +3,7 @@ directory, the pipes, relaying and policing what comes out of them (output, even
 metric caps), and killing everything the child left behind.
 """
 import codecs
+import json
 import os
 import signal
 import sys
@@ -87,6 +88,31 @@ class ChildRelay:
         self.open_fds = set(readers)
         return pid
 
+    def open_control(self):
+        """The control pipe (the child's fd 4): its read end, for the child; messages for it
+        wait in ``outbox`` until the pipe takes them."""
+        control_r, self.control_w = os.pipe()
+        os.set_blocking(self.control_w, False)
+        self.outbox = bytearray()
+        return control_r
+
+    def send_child(self, message):
+        self.outbox += (json.dumps(message) + "\n").encode()
+        self.flush_outbox()
+
+    def flush_outbox(self):
+        """Never blocks: a child busy in the user's code may not read its pipe."""
+        try:
+            del self.outbox[:os.write(self.control_w, self.outbox)]
+        except BlockingIOError:
+            pass
+        except OSError:  # the child is gone; its supervisor says so
+            self.outbox.clear()
+
+    def consumed(self, line):
+        """True when an event line is the supervisor's own business (not output)."""
+        return False
+
     def close_pipes(self):
         for fd in self.readers:
             os.close(fd)
@@ -116,6 +142,8 @@ class ChildRelay:
             self.open_fds.discard(fd)
         batch = []
         for line in lines:
+            if self.consumed(line):
+                continue
             event = protocol.parse_child_event(line)
             if event is not None and event["type"] == "metrics":  # capped apart from output
                 event = self.within_metric_cap(event, len(line))

@@ -29,6 +29,7 @@ READY_TIMEOUT_S = 60.0       # a cold zygote imports NumPy and the engine
 GRACE_S = 5.0                # beyond the wall limit before the slot kills the zygote itself
 CANCEL_GRACE_S = 0.8         # the zygote has this long to confirm a cancel
 MAX_ZYGOTE_LINE = 32 << 20
+MAX_EARLY_CONTROLS = 50      # control messages kept for a run not started yet
 DEFAULT_UID_BASE = 61000     # runs use uid DEFAULT_UID_BASE + slot (or the next free one) as root
 
 
@@ -81,6 +82,7 @@ class SandboxSlot:
         self.sandbox = None
         self.current_run = None
         self.cancelled_ids = set()        # cancels that may arrive before their run starts
+        self.early_controls = {}          # run_id -> control messages sent before it started
         self.uid_claim = None             # this host's lock on the uid our runs use
         self.start()
 
@@ -183,6 +185,19 @@ class SandboxSlot:
         current[1] = time.monotonic()
         return self._send({"op": "cancel", "run_id": run_id})
 
+    def control(self, run_id, message):
+        """Hand the run ``run_id`` a control message (pause, resume, step, speed: checked by
+        the zygote, pacing.py); one sent before the run reached the zygote follows it there.
+        False when the zygote cannot be told."""
+        with self.lock:
+            current = self.current_run
+            if current is None or current[0] != run_id:
+                early = self.early_controls.setdefault(run_id, [])
+                if len(early) < MAX_EARLY_CONTROLS:
+                    early.append(message)
+                return True
+        return self._send({"op": "control", "run_id": run_id, "message": message})
+
     def run(self, spec):
         """Yield the events of the run ``spec`` describes, ending with exactly one "finished"."""
         with self.busy:
@@ -200,7 +215,9 @@ class SandboxSlot:
             yield events.event("finished", status=events.KILLED, message=str(exc),
                                duration_ms=None)
             return
-        deadline = started + limits.wall_s + GRACE_S
+        # The zygote stops the wall clock while the run is held (paused or paced by its
+        # page), for at most held_s in all: a zygote silent past both is hung.
+        deadline = started + limits.wall_s + limits.held_s + GRACE_S
         retire = False
         try:
             if not self._send({"op": "run", "run_id": run_id, "code": spec.code,
@@ -209,6 +226,10 @@ class SandboxSlot:
             with self.lock:
                 self.current_run = [run_id, None]  # [id, when a cancel was asked]
                 cancelled_early = run_id in self.cancelled_ids
+                # Ours; any other is stale (a run that ended as its message came).
+                early, self.early_controls = self.early_controls.get(run_id, ()), {}
+            for message in early:
+                self._send({"op": "control", "run_id": run_id, "message": message})
             if cancelled_early:
                 self.cancel(run_id)
             while True:
@@ -246,6 +267,7 @@ class SandboxSlot:
             with self.lock:
                 self.current_run = None
                 self.cancelled_ids.discard(run_id)
+                self.early_controls.pop(run_id, None)
 
 
 def describe_layers(sandbox):

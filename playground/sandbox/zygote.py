@@ -10,7 +10,8 @@ Protocol with its slot (slot.py), one JSON object per line:
   slot -> zygote  {"op": "run", "run_id", "code", "device", "limits"} | {"op": "cancel", "run_id"}
                   {"op": "kernel", "run_id", "device", "limits", "kernel"}: a notebook kernel
                   (kernel_host.py) lives here until shut down, driven by
-                  {"op": "control", "run_id", "message"} (execute, input_reply, interrupt...)
+                  {"op": "control", "run_id", "message"} (execute, input_reply, interrupt...);
+                  a run is driven by the same message (pause, resume, step, speed: pacing.py)
   zygote -> slot  {"op": "ready", "sandbox"} | {"op": "event", "run_id", "event"}
 """
 import ctypes
@@ -24,7 +25,8 @@ import sys
 import time
 
 from playground import events
-from playground.sandbox import child, cleanup, protocol, torch_alias, usercode
+from playground.sandbox import child, cleanup, pacing, protocol, torch_alias, usercode
+from playground.sandbox.limits import SandboxLimits
 from playground.sandbox.relay import ChildRelay, fmt_bytes
 
 # Imported once in the zygote so runs start warm. The standard modules a snippet commonly
@@ -126,6 +128,13 @@ class RunSupervisor(ChildRelay):
     def __init__(self, zygote, job):
         super().__init__(zygote, job)
         self.code = job.get("code", "")
+        # Pause, step, pace (pacing.py): the page's wishes, the child's steps, the held clock.
+        self.pace = pacing.PaceKeeper(self.send_child, self.say,
+                                      self.limits.get("held_s", SandboxLimits.held_s))
+
+    def say(self, event):
+        """An event of the zygote's own: it does not spend the run's event rate."""
+        self.zygote.send({"op": "event", "run_id": self.run_id, "event": event})
 
     def execute(self):
         limits = self.limits
@@ -133,9 +142,11 @@ class RunSupervisor(ChildRelay):
         self.emit(events.event("status", status=events.RUNNING, sandbox=self.zygote.sandbox,
                                device=self.device, limits=limits))
         started = time.monotonic()
+        control_r = self.open_control()
         pid = self.fork_child(lambda fds: child.main(
-            {"code": self.code, "limits": limits, "run_dir": run_dir}, fds,
+            {"code": self.code, "limits": limits, "run_dir": run_dir}, fds + [control_r],
             self.zygote.config, self.zygote.seccomp))
+        os.close(control_r)
         pidfd = os.pidfd_open(pid)
         try:
             self.supervise(pidfd, started + limits["wall_s"])
@@ -146,6 +157,7 @@ class RunSupervisor(ChildRelay):
                 self.drain()
         finally:
             os.close(pidfd)
+            os.close(self.control_w)
             self.close_pipes()
             clean = cleanup.remove_tree(run_dir)  # deep trees, 000 modes, a full disk
         if not clean:  # never seen; if it were, the next run gets a fresh sandbox (tmpfs)
@@ -156,10 +168,14 @@ class RunSupervisor(ChildRelay):
                                duration_ms=round((time.monotonic() - started) * 1000, 1),
                                cpu_ms=round(cpu_s * 1000, 1)))
 
-    def supervise(self, pidfd, deadline):
+    def supervise(self, pidfd, wall_deadline):
+        """Until the child exits or is stopped. The wall clock stops while the child waits
+        at a step for its page (paused or paced): that time is the PaceKeeper's held time."""
         eps = self.limits["events_per_s"]
         while self.outcome is None:
             now = time.monotonic()
+            self.pace.tick(now)
+            deadline = wall_deadline + self.pace.held_s(now)
             if now >= deadline:
                 self.outcome = events.TIMEOUT
                 return
@@ -167,12 +183,20 @@ class RunSupervisor(ChildRelay):
             self.refilled_at = now
             watch = [pidfd, 0]
             timeout = deadline - now
+            wake = self.pace.wake_at(now)
+            if wake is not None:
+                timeout = min(timeout, max(0.0, wake - now))
             if self.tokens >= 1:
                 watch += sorted(self.open_fds)
             else:  # over the event rate: let the pipes fill (the child blocks) until refilled
                 timeout = min(timeout, (1 - self.tokens) / eps)
-            ready = select.select(watch, [], [], timeout)[0]
-            if 0 in ready and self.check_control():
+            writers = [self.control_w] if self.outbox else []
+            # Lines the zygote already read (with the "run" message) select() cannot see.
+            unread = any(m.get("op") != "run" for m in self.zygote.pending)
+            ready, writable, _ = select.select(watch, writers, [], 0 if unread else timeout)
+            if writable:
+                self.flush_outbox()
+            if (0 in ready or unread) and self.check_control():
                 return
             for fd in sorted(set(ready) & self.open_fds):
                 self.pump(fd)
@@ -192,10 +216,27 @@ class RunSupervisor(ChildRelay):
                 if message.get("op") == "cancel" and message.get("run_id") == self.run_id:
                     self.outcome = events.CANCELLED
                     return True
+                if message.get("op") == "control" and message.get("run_id") == self.run_id:
+                    self.pace.on_control(message.get("message"), time.monotonic())
                 if message.get("op") == "run":
                     later.append(message)
         finally:
             self.zygote.pending.extend(later)
+
+    def consumed(self, line):
+        """The child's checkpoint lines (pacing.py) are the PaceKeeper's, not output; one
+        that answers no hold of ours costs output bytes as any junk line does."""
+        if b'"checkpoint"' not in line[:40]:
+            return False
+        try:
+            event = json.loads(line)
+        except (ValueError, RecursionError):
+            return False
+        if not isinstance(event, dict) or event.get("type") != "checkpoint":
+            return False
+        if not self.pace.on_checkpoint(event, time.monotonic()):
+            self.used_bytes += len(line) + 1
+        return True
 
     # -- ending -------------------------------------------------------------------------------
     def verdict(self, status, cpu_s):

@@ -197,3 +197,24 @@ def test_the_spec_is_passed_down_unchanged(executor, published):
     got = published.finished(run.id)
     assert got[-1]["status"] == events.OUTPUT_LIMIT
     assert "more than 1000 bytes" in got[-1]["message"]
+
+
+def test_runs_are_paused_where_the_executor_can_and_refused_with_its_reason_elsewhere(
+        executor, published):
+    why_not = executor.run_control_refusal()
+    assert executor.capabilities().run_control == why_not
+    assert executor.control_run(uuid.uuid4().hex, {"op": "pause"}) is False
+    if why_not is not None:   # scaled out: said in words, for the page and /status/
+        assert "worker hosts" in why_not
+        return
+    run_id = start(executor, "import torch\nw = torch.zeros(1, requires_grad=True)\n"
+                             "opt = torch.optim.SGD([w], lr=0.1)\nfor i in range(3):\n"
+                             "    w.sum().backward()\n    opt.step()\nprint('steps', i + 1)")
+    assert executor.control_run(run_id, {"op": "pause"}) is True
+    is_paused = lambda e: e["type"] == "run_state" and e["state"] == events.RUN_PAUSED  # noqa: E731
+    published.wait_for(run_id, is_paused)
+    assert next(e for e in published.of(run_id) if is_paused(e))["batch"] == 1
+    assert executor.run_state(run_id)["state"] == events.RUN_PAUSED
+    executor.control_run(run_id, {"op": "resume"})
+    got = published.finished(run_id)
+    assert got[-1]["status"] == events.SUCCEEDED and executor.run_state(run_id) is None

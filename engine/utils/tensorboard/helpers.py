@@ -88,6 +88,14 @@ class progress:
     def update(self, n=1):
         self.n += to_step(n, "n")
         self._report()
+        advanced = getattr(sinks.current_sink(), "advanced", None)
+        if advanced is not None:  # a sink that paces the run (the playground's) may wait here
+            advanced(self)
+
+    def refresh(self):
+        """Show the bar's count now (as tqdm's), not at its next throttled report."""
+        if not self._closed:
+            self._report(force=True)
 
     def close(self):
         if not self._closed:

@@ -11,6 +11,7 @@ A sink receives already checked records:
   heatmap(log_dir, record)      record: {"tag", "step", "wall_time", "z", "x", "y", "points"}
   progress(record)              record: {"label", "n", "total", "elapsed", "wall_time"}
   flush(log_dir)
+  advanced(bar)                 optional: a progress bar moved on (every update, unthrottled)
 """
 import json
 import os

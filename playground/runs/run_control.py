@@ -1,0 +1,67 @@
+"""Pausing, stepping and pacing a run from its page (the train page's play/pause, step and
+speed): the websocket's "control" message, checked here and handed to the executor, which
+sends it down the sandbox's control channel (sandbox/pacing.py). The run answers with
+run_state events, published to every page watching it.
+
+    {"type": "control", "run_id", "action": "pause" | "resume"}
+    {"type": "control", "run_id", "action": "step", "n": 1, "unit": "epoch" | "batch"}
+    {"type": "control", "run_id", "action": "speed", "pace_s": 0.25, "unit": "epoch"}
+
+Only the run's owner may send them (as only they may cancel it).
+"""
+from channels.db import database_sync_to_async
+
+from playground.sandbox.pacing import ControlError, check_message
+
+from . import lifecycle
+
+FIELDS = frozenset({"type", "run_id", "action", "n", "unit", "pace_s"})
+
+
+def control_run(run, owner, message):
+    """Hand a checked control message to the executor running ``run``; RunRejected says why
+    not (HTTP status and sentence)."""
+    if run.owner != owner:
+        raise lifecycle.RunRejected("only the person who started a run can pause, step or "
+                                    "pace it", 403)
+    if run.is_finished:
+        raise lifecycle.RunRejected(f"run {run.id} already finished ({run.status})", 409)
+    ex = lifecycle.executor()
+    why_not = ex.run_control_refusal()
+    if why_not is not None:
+        raise lifecycle.RunRejected(why_not, 409)
+    try:
+        checked = check_message(message)
+    except ControlError as exc:
+        raise lifecycle.RunRejected(str(exc), 400) from None
+    if not ex.control_run(str(run.id), checked):
+        raise lifecycle.RunRejected(f"run {run.id} is not executing on this server now", 409)
+
+
+class Refused(Exception):
+    """A control message the consumer answers with "invalid" (the message says why)."""
+
+
+async def handle(consumer, message):
+    """The websocket's "control" message, for ``consumer`` (a RunConsumer)."""
+    unknown = sorted(set(message) - FIELDS)
+    if unknown:
+        raise Refused(f'"control" does not take {", ".join(map(repr, unknown))[:120]}; it '
+                      f"takes run_id, action, and n, unit (step) or pace_s, unit (speed)")
+    if "action" not in message:
+        raise Refused('"control" needs "action": pause, resume, step or speed')
+    run = await consumer._run_from(message)
+    fields = {k: v for k, v in message.items() if k in ("n", "unit", "pace_s")}
+    try:
+        await database_sync_to_async(control_run)(run, consumer.owner(),
+                                                  {"op": message["action"], **fields})
+    except lifecycle.RunRejected as exc:
+        raise Refused(exc.message) from None
+
+
+async def send_run_state(consumer, run_id):
+    """A page that starts watching a paused or paced run hears its state at once."""
+    state = await database_sync_to_async(lambda: lifecycle.executor().run_state(run_id))()
+    if state is not None and run_id in consumer.watching:
+        await consumer.send_json({**state, "run_id": run_id, "seq": consumer.watching[run_id],
+                                  "replay": True})
