@@ -38,6 +38,10 @@ DEFAULTS = {"dataset": "spiral", "samples": 400, "noise": 0.1, "train_fraction":
 PRESET_LINE = "# Preset: "   # the generated code's line with the settings (queries.preset_of)
 BOUNDARY_GRID = 40          # cells a side of the decision-boundary heatmap
 BOUNDARY_UPDATES = 20       # about this many heatmaps a run
+# The page's speed control: the least seconds an epoch takes, slowest first (0: full speed).
+# The default lets a run of 200 epochs be watched for ten seconds or so.
+PACES = (1.0, 0.5, 0.25, 0.1, 0.05, 0.02, 0.0)
+DEFAULT_PACE = 4
 
 
 class PresetError(ValueError):
@@ -253,7 +257,8 @@ for epoch in progress(range(epochs), desc="epochs"):
     writer.add_scalars("accuracy", {"train": train_acc, "test": test_acc}, epoch)'''
     if not digits:
         loop += f'''
-    if epoch % {every} == 0 or epoch == epochs - 1:
+    # Every few epochs, and after a pause (step by step, or slowed down): each one.
+    if epoch % {every} == 0 or epoch == epochs - 1 or time.monotonic() - shown_at > 0.1:
         show_boundary(epoch)'''
     loop += '''
     if epoch % 10 == 0 or epoch == epochs - 1:
@@ -288,12 +293,16 @@ model = nn.Sequential(
 
 _BOUNDARY = '''
 # The decision boundary: the model's probability of class 1 over a grid around the data.
+import time
+shown_at = 0.0
 lo, hi = X.min(0) - 0.5, X.max(0) + 0.5
 gx, gy = np.linspace(lo[0], hi[0], {grid}), np.linspace(lo[1], hi[1], {grid})
 grid = torch.tensor(np.stack(np.meshgrid(gx, gy), -1).reshape(-1, 2), dtype=torch.float32).to(device)
 
 
 def show_boundary(epoch):
+    global shown_at
+    shown_at = time.monotonic()
     with torch.no_grad():
         p = model(grid).softmax(dim=1)[:, 1].cpu().numpy().reshape({grid}, {grid})
     writer.add_heatmap("decision boundary", p, epoch, x=gx, y=gy,

@@ -80,7 +80,9 @@ def dashboard(request):
 def train(request):
     context = _page_context(request)
     context.update(datasets=presets.DATASETS, activations=presets.ACTIVATIONS,
-                   optimizers=presets.OPTIMIZER_LABELS, defaults=presets.DEFAULTS)
+                   optimizers=presets.OPTIMIZER_LABELS, defaults=presets.DEFAULTS,
+                   paces=presets.PACES, default_pace=presets.DEFAULT_PACE,
+                   control_unavailable=lifecycle.executor().run_control_refusal())
     return render(request, "dashboard/train.html", context)
 
 

@@ -28,6 +28,7 @@ from playground.sandbox import protocol
 MAX_CONTROL_LINE = 4096
 MAX_STEPS = 1_000_000        # one "step" message advances at most this many
 MAX_PACE_S = 60.0            # the slowest pace: a step a minute
+SHOW_AFTER_S = 0.05          # a step held longer sends what the run logged so far first
 
 
 # -- the run child's end ----------------------------------------------------------------------
@@ -54,17 +55,21 @@ class Pacer:
         if not any(ref() is bar for ref in self.bars):
             self.bars.append(weakref.ref(bar))
         if self.bars[0]() is bar:
-            self.checkpoint("epoch", bar)
+            self.checkpoint("epoch")
 
-    def checkpoint(self, unit, bar=None):
+    def checkpoint(self, unit):
         self.counts[unit] += 1
         self._apply_waiting(block=False)
         if self.hold is None:
             return
-        self._show_progress(bar)
         sent = self._ask(unit)
+        shown = False
         while True:
             if not self.pending:
+                if not shown and not select.select([self.fd], [], [], SHOW_AFTER_S)[0]:
+                    self._show_progress()       # a real wait (paused, a slow pace)
+                    shown = True
+                    continue
                 self._read(block=True)
                 if self.reader.eof and not self.pending:
                     self.hold = None        # no zygote: nothing to wait for
@@ -84,12 +89,14 @@ class Pacer:
         self.write({"type": "checkpoint", "hold": self.hold, "unit": unit, **self.counts})
         return self.hold
 
-    def _show_progress(self, bar):
+    def _show_progress(self):
         """Before waiting: what the run logged so far reaches the page (a paused run shows
         its last epoch, not the one before the last batched send)."""
         from engine.utils import tensorboard
-        if bar is not None:
-            bar.refresh()
+        for ref in self.bars:
+            bar = ref()
+            if bar is not None:
+                bar.refresh()
         sink = tensorboard.installed_sink()
         if sink is not None:
             sink.flush()

@@ -1,6 +1,8 @@
 /* The train page: a form becomes generated engine code, run as an ordinary sandboxed run;
-   its loss/accuracy curves, decision boundary and progress stream in over the websocket. */
-import { EVENT, STATUS } from "/protocol.js";
+   its loss/accuracy curves, decision boundary and progress stream in over the websocket.
+   Play/pause, step, reset and speed drive the run as it goes (the websocket's "control"
+   message; the run answers with run_state events, docs/api.md). */
+import { EVENT, RUN_STATE, STATUS } from "/protocol.js";
 import { ChartGrid, PALETTE } from "./chart-grid.js";
 import { PLOT_CONFIG, whenPlotly, whenPlotlyReady } from "./dom.js";
 import { drawHeatmaps } from "./histograms.js";
@@ -19,6 +21,12 @@ const grid = new ChartGrid($("charts"), { groupByPrefix: true, emptyText: gettex
 grid.options.smoothing = 0;
 let current = null;      // RunData of the run shown
 let active = false;
+let runState = null;     // the last run_state of the run shown
+let stepFirst = false;   // Step pressed with no run: start one and stop after a step
+const playBtn = $("play"), stepBtn = $("step"), counter = $("step-counter");
+const playback = document.querySelector(".playback");
+const PACES = playback.dataset.paces.split(" ").map(Number);   // s per epoch, slowest first
+const controlUnavailable = playback.dataset.controlUnavailable;
 
 const socket = new RunSocket({
   onMessage: (msg) => {
@@ -29,10 +37,12 @@ const socket = new RunSocket({
     if (msg.type === EVENT.ERROR) $("train-output").append(`${msg.ename}: ${msg.evalue}\n`);
     if (msg.type === EVENT.STATUS) setStatus(msg.status === STATUS.QUEUED && msg.queue_position
       ? interpolate(gettext("queued (position %(n)s)"), { n: msg.queue_position }) : statusLabel(msg.status), msg.status);
+    if (msg.type === EVENT.RUN_STATE) showRunState(msg);
     if (msg.type === EVENT.FINISHED) {
       active = false;
       setStatus(`${statusLabel(msg.status)}${msg.message ? " — " + msg.message : ""}`, msg.status);
       stopBtn.disabled = true; startBtn.disabled = false;
+      syncPlayback();
     }
   },
   onState: showConnection,
@@ -93,6 +103,8 @@ async function post(url, body) {
 
 async function start(e) {
   e.preventDefault();
+  const thenPause = stepFirst;
+  stepFirst = false;
   clearError();
   clearResults();   // whatever happens next, the last run's results are not this form's
   let cfg;
@@ -101,12 +113,89 @@ async function start(e) {
   setStatus(gettext("starting…"), "submitting");
   let run;
   try { run = await post("/dashboard/api/train/", cfg); } catch (err) {
-    refused(err); startBtn.disabled = false; return;
+    refused(err); startBtn.disabled = false; syncPlayback(); return;
   }
   show(run);
   active = true;
   stopBtn.disabled = false;
   socket.send({ type: "watch", run_id: run.id });
+  // A run that has not started keeps these for when it does.
+  if (pace() > 0) control("speed", { pace_s: pace(), unit: "epoch" });
+  if (thenPause) control("step", { n: 1, unit: $("step-unit").value });
+  syncPlayback();
+}
+
+/* -- play/pause, step, reset, speed (as TensorFlow Playground's) ----------------------------- */
+function control(action, fields = {}) {
+  if (!current || !active || controlUnavailable) return;
+  socket.send({ type: "control", run_id: current.id, action, ...fields });
+}
+
+function pace() { return PACES[Number($("speed").value)] ?? 0; }
+
+function showSpeed() {
+  const p = pace();
+  const perSecond = p ? 1 / p : 0;
+  $("speed-value").textContent = p === 0 ? gettext("full speed")
+    : interpolate(gettext("%(n)s epochs/s"), { n: perSecond >= 1 ? Math.round(perSecond) : perSecond.toFixed(1) });
+}
+
+const isPaused = () => runState !== null && [RUN_STATE.PAUSED, RUN_STATE.PAUSING].includes(runState.state);
+
+function showRunState(msg) {
+  runState = msg;
+  const words = { [RUN_STATE.PAUSED]: gettext("paused"), [RUN_STATE.PAUSING]: gettext("pausing…"),
+    [RUN_STATE.STEPPING]: gettext("stepping…"), [RUN_STATE.RUNNING]: statusLabel(STATUS.RUNNING) };
+  setStatus(`${words[msg.state] || msg.state}${msg.message ? " — " + msg.message : ""}`, STATUS.RUNNING);
+  statusEl.dataset.runState = msg.state;
+  syncPlayback();
+}
+
+/* The buttons say what pressing them does now; the counter says where the run is. */
+function syncPlayback() {
+  const playing = active && !isPaused();
+  playBtn.querySelector(".play-label").textContent = playing ? gettext("Pause") : gettext("Play");
+  playBtn.querySelector(".play-icon").textContent = playing ? "❚❚" : "▶";
+  playBtn.dataset.action = playing ? "pause" : active ? "resume" : "start";
+  playBtn.disabled = Boolean(controlUnavailable) && active;
+  stepBtn.disabled = Boolean(controlUnavailable);
+  $("speed").disabled = Boolean(controlUnavailable);
+  showCounter();
+}
+
+function showCounter() {
+  const info = current && current.progressInfo();
+  const pausedAt = runState && runState.state === RUN_STATE.PAUSED ? runState : null;
+  const epoch = pausedAt && pausedAt.epoch !== null ? pausedAt.epoch : info ? info.n : null;
+  if (epoch === null) { counter.textContent = ""; delete counter.dataset.epoch; return; }
+  let text = info && info.total !== null ? interpolate(gettext("epoch %(n)s of %(total)s"), { n: epoch, total: info.total })
+    : interpolate(gettext("epoch %(n)s"), { n: epoch });
+  if (pausedAt && pausedAt.batch !== null) text += " · " + interpolate(gettext("batch %(n)s"), { n: pausedAt.batch });
+  counter.textContent = text;
+  counter.dataset.epoch = String(epoch);
+}
+
+function playOrPause() {
+  if (!active) form.requestSubmit();
+  else control(isPaused() ? "resume" : "pause");
+}
+
+function stepOnce() {
+  if (active) { control("step", { n: 1, unit: $("step-unit").value }); return; }
+  stepFirst = true;
+  form.requestSubmit();
+}
+
+function reset() {   // this run stopped and forgotten, a fresh one from the form
+  if (current && active) socket.send({ type: "cancel", run_id: current.id });
+  form.requestSubmit();
+}
+
+let speedTimer = null;
+function speedChanged() {
+  showSpeed();
+  clearTimeout(speedTimer);   // dragging the slider sends one message, not one per position
+  speedTimer = setTimeout(() => control("speed", { pace_s: pace(), unit: "epoch" }), 150);
 }
 
 function refused(err) {
@@ -119,6 +208,8 @@ function clearResults() {
   if (current) current.onChange = () => {};
   current = null;
   active = false;
+  runState = null;
+  delete statusEl.dataset.runState;
   stopBtn.disabled = true;
   grid.setRuns([]);
   $("heatmaps").querySelectorAll("figure").forEach((f) => f.remove());
@@ -137,6 +228,7 @@ function show(run) {
     grid.schedule();
     drawLater();
     $("progress").replaceChildren(progressNode(current.progressInfo(), current.finished));
+    showCounter();
   };
   grid.setRuns([{ data: current, colour: PALETTE[0], label: run.name }]);
   $("data-preview").hidden = true;   // the run's own boundary plot shows the data from now on
@@ -225,6 +317,10 @@ for (const name of ["dataset", "samples", "noise", "train_fraction"]) {
   form.elements[name].addEventListener("change", previewLater);
 }
 stopBtn.addEventListener("click", stop);
+playBtn.addEventListener("click", playOrPause);
+stepBtn.addEventListener("click", stepOnce);
+$("reset").addEventListener("click", reset);
+$("speed").addEventListener("input", speedChanged);
 $("show-code").addEventListener("click", showCode);
 $("smoothing").addEventListener("input", (e) => {
   $("smoothing-value").textContent = Number(e.target.value).toFixed(2);
@@ -232,6 +328,8 @@ $("smoothing").addEventListener("input", (e) => {
 });
 $("log-y").addEventListener("change", (e) => grid.setOptions({ logY: e.target.checked }));
 syncFields();
+showSpeed();
+syncPlayback();
 
 // Reopened with ?run=<id>: show that run again, live if it still runs; else preview the data.
 const again = new URLSearchParams(location.search).get("run");
@@ -242,8 +340,9 @@ else {
     show({ id: run.id, name: run.name, url: run.url, code: run.code });
     active = !isFinal(run.status);
     stopBtn.disabled = !active;
+    syncPlayback();
     setStatus(run.status, run.status);
     socket.send({ type: "watch", run_id: run.id });
   });
 }
-window.trainPage = { grid, get current() { return current; } };   // for the browser tests
+window.trainPage = { grid, get current() { return current; }, get runState() { return runState; } };   // for the browser tests

@@ -59,3 +59,63 @@ def test_a_refused_form_clears_the_last_results_and_marks_the_field(page):
     page.click("#start")
     assert page.get_attribute("#hidden", "aria-invalid") == "true"
     assert "whole numbers" in page.inner_text("#form-error")
+
+
+def counter(page):
+    return int(page.get_attribute("#step-counter", "data-epoch"))
+
+
+def test_play_pause_step_speed_and_reset_drive_the_run_as_it_goes(page):
+    open_train(page)
+    page.fill("[name=epochs]", "400")
+    page.locator("#speed").fill("3")                  # 10 epochs a second: watchable
+    assert page.inner_text("#speed-value") == "10 epochs/s"
+    page.click("#play")                               # no run yet: Play starts one
+    page.wait_for_selector("#train-status[data-status=running]", timeout=60_000)
+    page.wait_for_function("Number(document.querySelector('#step-counter').dataset.epoch) >= 3",
+                           timeout=60_000)
+    # The boundary and the curves come in as it trains, not at the end.
+    page.wait_for_selector(".heatmap-chart figcaption")
+    assert page.inner_text("#play") == "❚❚ Pause"
+    page.click("#play")
+    page.wait_for_selector("#train-status[data-run-state=paused]")
+    assert page.inner_text("#play") == "▶ Play" and "paused" in page.inner_text("#train-status")
+    stopped_at = counter(page)
+    page.wait_for_timeout(1500)                       # paused: the counter stays where it is
+    assert counter(page) == stopped_at
+    assert page.evaluate("window.trainPage.runState.epoch") == stopped_at
+    # What it logged before it stopped was sent at once: the bar is not a batch behind.
+    page.wait_for_function(f"document.querySelector('#progress').innerText"
+                           f".includes('{stopped_at}/400')")
+    page.screenshot(path=str(ARTIFACTS / "train-paused.png"), full_page=True)
+
+    page.click("#step")                               # one epoch, then paused again
+    page.wait_for_function(f"document.querySelector('#step-counter').dataset.epoch === "
+                           f"'{stopped_at + 1}'")
+    page.wait_for_selector("#train-status[data-run-state=paused]")
+    # The boundary of the epoch just trained (epochs count from 0 on the chart).
+    page.wait_for_function(f"[...document.querySelectorAll('.heatmap-chart figcaption')]"
+                           f".some(c => c.innerText.includes('at epoch {stopped_at}'))")
+    page.select_option("#step-unit", "batch")         # one batch: the epoch does not move on
+    page.click("#step")
+    page.wait_for_function("window.trainPage.runState.state === 'paused' && "
+                           f"window.trainPage.runState.batch === {9 * (stopped_at + 1) + 1}")
+    assert counter(page) == stopped_at + 1
+    assert "batch" in page.inner_text("#step-counter")
+
+    page.focus("#play")                               # the keyboard resumes it
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#train-status[data-run-state=running]")
+    page.focus("#speed")
+    page.keyboard.press("End")                        # full speed
+    assert page.inner_text("#speed-value") == "full speed"
+    page.wait_for_function("window.trainPage.runState.pace_s === 0")
+
+    first = page.evaluate("window.trainPage.current.id")
+    page.click("#reset")                              # this run stopped, a fresh one started
+    page.wait_for_function(f"window.trainPage.current && window.trainPage.current.id !== '{first}'")
+    page.wait_for_selector("#train-status[data-status=running]", timeout=60_000)
+    status = page.evaluate(f"fetch('/api/runs/{first}/').then(r => r.json()).then(r => r.status)")
+    assert status == "cancelled"
+    page.click("#stop")
+    page.wait_for_selector("#train-status[data-status=cancelled]", timeout=60_000)

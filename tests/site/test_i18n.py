@@ -24,14 +24,17 @@ def unquote(chunk):
 
 
 def read_po(path):
-    """{msgid or (msgid, plural): msgstr or [msgstr[n]...]}, and the fuzzy entries' msgids."""
+    """{msgid or (msgid, plural): msgstr or [msgstr[n]...]}, and the fuzzy entries' msgids.
+    A msgid with a context is "context\x04msgid", as gettext's compiled catalog keys it."""
     entries, fuzzy = {}, []
     for block in path.read_text(encoding="utf-8").split("\n\n"):
-        keys = dict(re.findall(r'^(msgid_plural|msgid|msgstr(?:\[\d+\])?) ((?:".*"\n?)+)',
+        keys = dict(re.findall(r'^(msgctxt|msgid_plural|msgid|msgstr(?:\[\d+\])?) ((?:".*"\n?)+)',
                                block + "\n", re.M))
         if "msgid" not in keys:
             continue
         msgid = unquote(keys["msgid"])
+        if "msgctxt" in keys:
+            msgid = f"{unquote(keys['msgctxt'])}\x04{msgid}"
         if "#, fuzzy" in block and msgid:
             fuzzy.append(msgid)
         if "msgid_plural" in keys:
