@@ -17,7 +17,7 @@ from ninja.errors import HttpError
 
 from playground import policy
 
-from . import lifecycle
+from . import lifecycle, run_control
 from .models import Metric, Run
 from .throttle import AddressThrottle
 
@@ -228,6 +228,31 @@ def cancel_run(request, run_id: str):
     run = get_run(run_id)
     detail = lifecycle.cancel_run(run, caller(request))
     return 202, {"id": run.id, "status": run.status, "detail": detail}
+
+
+class ControlIn(Schema):
+    action: Literal["pause", "resume", "step", "speed"]
+    n: Optional[int] = None
+    unit: Optional[Literal["epoch", "batch"]] = None
+    pace_s: Optional[float] = None
+
+
+@api.post("/runs/{run_id}/control/", response={202: CancelOut, 400: Detail, 403: Detail,
+                                               404: Detail, 409: Detail, 413: Detail,
+                                               415: Detail},
+          summary="Pause, step or pace a run",
+          openapi_extra={"requestBody": {"required": True, "content": {
+              "application/json": {"schema": ControlIn.model_json_schema()}}}})
+def control_run(request, run_id: str):
+    """Body: `{"action": "pause"}`, `"resume"`, `{"action": "step", "n": 1, "unit":
+    "epoch"}` or `{"action": "speed", "pace_s": 0.5, "unit": "epoch"}`, as the websocket's
+    "control" message; only the run's owner may send it. The run answers every page watching
+    it with run_state events."""
+    refuse_cross_site(request)
+    run = get_run(run_id)
+    body = json_object(request, 'a JSON object like {"action": "pause"}')
+    run_control.control_run(run, caller(request), run_control.message_of(body))
+    return 202, {"id": run.id, "status": run.status, "detail": f"{body['action']}: sent"}
 
 
 @api.get("/runs/{run_id}/metrics/", response={200: MetricsOut, 404: Detail},

@@ -15,7 +15,21 @@ from playground.sandbox.pacing import ControlError, check_message
 
 from . import lifecycle
 
-FIELDS = frozenset({"type", "run_id", "action", "n", "unit", "pace_s"})
+FIELDS = frozenset({"action", "n", "unit", "pace_s"})   # besides the websocket's type, run_id
+
+
+def message_of(fields):
+    """The executor's control message for a client's ``fields`` (the websocket message's or
+    the REST body's); RunRejected (400) names what is wrong. The values are checked later, in
+    control_run."""
+    unknown = sorted(set(fields) - FIELDS)
+    if unknown:
+        raise lifecycle.RunRejected(
+            f'"control" does not take {", ".join(map(repr, unknown))[:120]}; it takes action, '
+            f"and n, unit (step) or pace_s, unit (speed)", 400)
+    if "action" not in fields:
+        raise lifecycle.RunRejected('"control" needs "action": pause, resume, step or speed', 400)
+    return {"op": fields["action"], **{k: v for k, v in fields.items() if k != "action"}}
 
 
 def control_run(run, owner, message):
@@ -44,17 +58,10 @@ class Refused(Exception):
 
 async def handle(consumer, message):
     """The websocket's "control" message, for ``consumer`` (a RunConsumer)."""
-    unknown = sorted(set(message) - FIELDS)
-    if unknown:
-        raise Refused(f'"control" does not take {", ".join(map(repr, unknown))[:120]}; it '
-                      f"takes run_id, action, and n, unit (step) or pace_s, unit (speed)")
-    if "action" not in message:
-        raise Refused('"control" needs "action": pause, resume, step or speed')
-    run = await consumer._run_from(message)
-    fields = {k: v for k, v in message.items() if k in ("n", "unit", "pace_s")}
     try:
-        await database_sync_to_async(control_run)(run, consumer.owner(),
-                                                  {"op": message["action"], **fields})
+        checked = message_of({k: v for k, v in message.items() if k not in ("type", "run_id")})
+        run = await consumer._run_from(message)
+        await database_sync_to_async(control_run)(run, consumer.owner(), checked)
     except lifecycle.RunRejected as exc:
         raise Refused(exc.message) from None
 

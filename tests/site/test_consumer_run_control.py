@@ -104,3 +104,4 @@ async def test_control_of_someone_elses_a_finished_or_a_lost_run_is_refused():
     await comm.send_json_to({"type": "control", "action": "pause"})
     assert '"control" needs "run_id"' in (await comm.receive_json_from(timeout=5))["message"]
     await comm.disconnect()
+
