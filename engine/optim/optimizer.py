@@ -14,7 +14,7 @@ import numpy as np
 from .._backend import xp_of
 from .._dtype import float32, float64, get_default_dtype
 from ..tensor import Tensor, _legacy_type_name, _make
-from ..utils.hooks import RemovableHandle
+from ..utils.hooks import RemovableHandle, add_hook
 
 
 class _RequiredParameter:
@@ -73,16 +73,12 @@ _global_step_post_hooks = OrderedDict()
 def register_optimizer_step_pre_hook(hook):
     """hook(optimizer, args, kwargs) -> None or (new_args, new_kwargs), before every
     optimizer's step. Returns a handle whose ``remove()`` unregisters it."""
-    handle = RemovableHandle(_global_step_pre_hooks)
-    _global_step_pre_hooks[handle.id] = hook
-    return handle
+    return add_hook(_global_step_pre_hooks, hook)
 
 
 def register_optimizer_step_post_hook(hook):
     """hook(optimizer, args, kwargs), after every optimizer's step."""
-    handle = RemovableHandle(_global_step_post_hooks)
-    _global_step_post_hooks[handle.id] = hook
-    return handle
+    return add_hook(_global_step_post_hooks, hook)
 
 
 def _with_step_hooks(step):

@@ -32,3 +32,10 @@ class RemovableHandle:
 
     def __exit__(self, *exc):
         self.remove()
+
+
+def add_hook(hooks_dict, hook):
+    """Keep ``hook`` in ``hooks_dict`` (a global hook table); the handle that takes it out."""
+    handle = RemovableHandle(hooks_dict)
+    hooks_dict[handle.id] = hook
+    return handle

@@ -19,7 +19,6 @@ execute_result events.
 """
 import collections
 import os
-import select
 import signal
 import time
 
@@ -119,22 +118,8 @@ class KernelSupervisor(ChildRelay):
         over = self.check_clocks(now)
         if over is not None:
             return over
-        eps = self.limits["events_per_s"]
-        self.tokens = min(float(eps), self.tokens + (now - self.refilled_at) * eps)
-        self.refilled_at = now
-        timeout = CPU_CHECK_S
-        watch = [0, self.pidfd]
-        if self.tokens >= 1:
-            watch += sorted(self.open_fds)
-        else:  # over the event rate: the child blocks on its pipes until refilled
-            timeout = min(timeout, (1 - self.tokens) / eps)
-        writers = [self.control_w] if self.outbox else []
-        # Lines the zygote already read (with the "kernel" message) select() cannot see.
-        unread = any(m.get("op") != "run" for m in self.zygote.pending)
-        ready, writable, _ = select.select(watch, writers, [], 0 if unread else timeout)
-        if writable:
-            self.flush_outbox()
-        if (0 in ready or unread) and self.read_control():
+        ready, control = self.wait(self.pidfd, CPU_CHECK_S, now)
+        if control and self.read_control():
             return True
         for fd in sorted(set(ready) & self.open_fds):
             self.pump(fd)

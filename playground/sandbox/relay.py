@@ -5,6 +5,7 @@ metric caps), and killing everything the child left behind.
 import codecs
 import json
 import os
+import select
 import signal
 import sys
 import tempfile
@@ -108,6 +109,26 @@ class ChildRelay:
             pass
         except OSError:  # the child is gone; its supervisor says so
             self.outbox.clear()
+
+    def wait(self, pidfd, timeout, now):
+        """One select() over the child's exit, the slot's messages (fd 0), the child's pipes
+        (while the event rate allows: else they fill and the child blocks until refilled) and
+        the control pipe's outbox. Returns the ready fds, and whether slot messages wait."""
+        eps = self.limits["events_per_s"]
+        self.tokens = min(float(eps), self.tokens + (now - self.refilled_at) * eps)
+        self.refilled_at = now
+        watch = [0, pidfd]
+        if self.tokens >= 1:
+            watch += sorted(self.open_fds)
+        else:
+            timeout = min(timeout, (1 - self.tokens) / eps)
+        writers = [self.control_w] if self.outbox else []
+        # Lines the zygote already read (with the "run" or "kernel" message) select() cannot see.
+        unread = any(m.get("op") != "run" for m in self.zygote.pending)
+        ready, writable, _ = select.select(watch, writers, [], 0 if unread else timeout)
+        if writable:
+            self.flush_outbox()
+        return ready, 0 in ready or unread
 
     def consumed(self, line):
         """True when an event line is the supervisor's own business (not output)."""

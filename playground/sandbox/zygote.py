@@ -171,7 +171,6 @@ class RunSupervisor(ChildRelay):
     def supervise(self, pidfd, wall_deadline):
         """Until the child exits or is stopped. The wall clock stops while the child waits
         at a step for its page (paused or paced): that time is the PaceKeeper's held time."""
-        eps = self.limits["events_per_s"]
         while self.outcome is None:
             now = time.monotonic()
             self.pace.tick(now)
@@ -179,24 +178,12 @@ class RunSupervisor(ChildRelay):
             if now >= deadline:
                 self.outcome = events.TIMEOUT
                 return
-            self.tokens = min(float(eps), self.tokens + (now - self.refilled_at) * eps)
-            self.refilled_at = now
-            watch = [pidfd, 0]
             timeout = deadline - now
             wake = self.pace.wake_at(now)
             if wake is not None:
                 timeout = min(timeout, max(0.0, wake - now))
-            if self.tokens >= 1:
-                watch += sorted(self.open_fds)
-            else:  # over the event rate: let the pipes fill (the child blocks) until refilled
-                timeout = min(timeout, (1 - self.tokens) / eps)
-            writers = [self.control_w] if self.outbox else []
-            # Lines the zygote already read (with the "run" message) select() cannot see.
-            unread = any(m.get("op") != "run" for m in self.zygote.pending)
-            ready, writable, _ = select.select(watch, writers, [], 0 if unread else timeout)
-            if writable:
-                self.flush_outbox()
-            if (0 in ready or unread) and self.check_control():
+            ready, control = self.wait(pidfd, timeout, now)
+            if control and self.check_control():
                 return
             for fd in sorted(set(ready) & self.open_fds):
                 self.pump(fd)

@@ -7,7 +7,7 @@ from collections import OrderedDict, namedtuple
 
 from ...autograd import grad_mode
 from ...tensor import Tensor, _class_ref
-from ...utils.hooks import RemovableHandle
+from ...utils.hooks import RemovableHandle, add_hook
 from ..parameter import Parameter
 
 # Hooks registered on every module at once (nn.modules.module.register_module_forward_hook).
@@ -16,15 +16,11 @@ _global_forward_hooks = OrderedDict()
 
 
 def register_module_forward_pre_hook(hook):
-    handle = RemovableHandle(_global_forward_pre_hooks)
-    _global_forward_pre_hooks[handle.id] = hook
-    return handle
+    return add_hook(_global_forward_pre_hooks, hook)
 
 
 def register_module_forward_hook(hook):
-    handle = RemovableHandle(_global_forward_hooks)
-    _global_forward_hooks[handle.id] = hook
-    return handle
+    return add_hook(_global_forward_hooks, hook)
 
 
 class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
