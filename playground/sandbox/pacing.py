@@ -20,6 +20,7 @@ one non-blocking read per step.
 """
 import os
 import select
+import threading
 import weakref
 
 from playground import events
@@ -43,6 +44,7 @@ class Pacer:
         self.counts = {"epoch": 0, "batch": 0}
         self.bars = []                      # weak references to the open progress bars
         self.handle = None
+        self.lock = threading.Lock()        # user code may step optimizers on threads
 
     def install(self):
         from engine.optim.optimizer import register_optimizer_step_post_hook
@@ -58,6 +60,10 @@ class Pacer:
             self.checkpoint("epoch")
 
     def checkpoint(self, unit):
+        with self.lock:
+            self._checkpoint(unit)
+
+    def _checkpoint(self, unit):
         self.counts[unit] += 1
         self._apply_waiting(block=False)
         if self.hold is None:

@@ -216,8 +216,9 @@ class SandboxSlot:
                                duration_ms=None)
             return
         # The zygote stops the wall clock while the run is held (paused or paced by its
-        # page), for at most held_s in all: a zygote silent past both is hung.
-        deadline = started + limits.wall_s + limits.held_s + GRACE_S
+        # page), for at most held_s in all, and says so (run_state): silent past the wall
+        # clock, the time it said it held the run and a grace, it is hung.
+        deadline = started + limits.wall_s + GRACE_S
         retire = False
         try:
             if not self._send({"op": "run", "run_id": run_id, "code": spec.code,
@@ -252,6 +253,10 @@ class SandboxSlot:
                 event = protocol.parse_service_event(message.get("event"))
                 if event is None:
                     continue
+                if event["type"] == "run_state":
+                    holding = event["state"] != events.RUN_RUNNING or event["pace_s"] > 0
+                    deadline = started + limits.wall_s + GRACE_S + (
+                        limits.held_s if holding else event["held_s"])
                 yield event
                 if event["type"] == "finished":
                     if retire:  # nothing a run left may reach the next one: a fresh sandbox
