@@ -34,6 +34,8 @@ SHOW_AFTER_S = 0.05          # a step held longer sends what the run logged so f
 
 # -- the run child's end ----------------------------------------------------------------------
 class Pacer:
+    """Counts the run's steps; while the zygote holds the run, asks it before each one."""
+
     def __init__(self, fd, write):
         self.fd = fd
         self.write = write                  # an event line to fd 3
@@ -65,7 +67,7 @@ class Pacer:
 
     def _checkpoint(self, unit):
         self.counts[unit] += 1
-        self._apply_waiting(block=False)
+        self._apply_pending()
         if self.hold is None:
             return
         sent = self._ask(unit)
@@ -107,8 +109,9 @@ class Pacer:
         if sink is not None:
             sink.flush()
 
-    def _apply_waiting(self, block):
-        self._read(block)
+    def _apply_pending(self):
+        """The zygote's hold and release messages that came meanwhile, in order."""
+        self._read(block=False)
         while self.pending:
             message = self.pending.pop(0)
             if message.get("op") == "hold":

@@ -293,6 +293,14 @@ def test_a_paced_run_is_spaced_and_its_pace_is_not_wall_time(slot):
     assert state["state"] == events.RUN_RUNNING and state["pace_s"] == 0.3
 
 
+def test_a_paused_run_is_cancelled_at_once(slot):
+    run = Run(slot, TRAIN.format(epochs=5, sleep=0))
+    run.control(op="pause")
+    run.wait_state(events.RUN_PAUSED)
+    slot.cancel(run.id)
+    assert run.finished()["status"] == events.CANCELLED
+
+
 def test_forged_checkpoints_and_control_of_other_runs_change_nothing(slot):
     code = ('import json, os\n'
             'for hold in range(5):\n'
