@@ -1,10 +1,10 @@
 /* A run's permalink: the code read-only, and the whole run replayed (then followed live). Its
    owner gets a Stop button while it is active. */
-import { EVENT } from "/protocol.js";
+import { EVENT, STATUS } from "/protocol.js";
 import { OutputView } from "./render.js";
 import { gettext } from "./i18n.js";
 import { RunSocket, showConnection } from "./socket.js";
-import { isFinal, showStatus } from "./status.js";
+import { isFinal, runStateText, showStatus } from "./status.js";
 
 const page = document.querySelector(".permalink-page");
 const runId = page.dataset.runId;
@@ -29,6 +29,7 @@ const socket = new RunSocket({
       showStatus(statusEl, msg.status);
       if (stopBtn) stopBtn.hidden = isFinal(msg.status);
     }
+    if (msg.type === EVENT.RUN_STATE) showStatus(statusEl, STATUS.RUNNING, runStateText(msg));
   },
   onState: showConnection,
   onReconnect: () => { first = true; socket.send({ type: "watch", run_id: runId }); },

@@ -5,7 +5,7 @@ import { el } from "./dom.js";
 import { gettext, interpolate, ngettext } from "./i18n.js";
 import { OutputView } from "./render.js";
 import { RunSocket, showConnection } from "./socket.js";
-import { isFinal, showStatus, statusLabel } from "./status.js";
+import { isFinal, runStateText, showStatus, statusLabel } from "./status.js";
 
 const $ = (id) => document.getElementById(id);
 const examples = JSON.parse($("examples-data").textContent);
@@ -180,6 +180,8 @@ function handle(msg) {
       showStatus(statusEl, msg.status);
       if (!timerHandle) startTimer(Date.now());   // a re-attach keeps the timer it had
     }
+  } else if (msg.type === EVENT.RUN_STATE) {   // paused or paced from the train page or the API
+    showStatus(statusEl, STATUS.RUNNING, runStateText(msg));
   } else if (msg.type === EVENT.FINISHED) {
     setActive(false);
     stopTimer(msg.duration_ms);

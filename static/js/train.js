@@ -10,7 +10,7 @@ import { gettext, interpolate } from "./i18n.js";
 import { progressNode } from "./progress.js";
 import { RunData, feedRunEvent } from "./run-data.js";
 import { RunSocket, showConnection } from "./socket.js";
-import { isFinal, showStatus, statusLabel } from "./status.js";
+import { isFinal, runStateText, showStatus, statusLabel } from "./status.js";
 
 const $ = (id) => document.getElementById(id);
 const form = $("train-form");
@@ -144,9 +144,7 @@ const isPaused = () => runState !== null && [RUN_STATE.PAUSED, RUN_STATE.PAUSING
 
 function showRunState(msg) {
   runState = msg;
-  const words = { [RUN_STATE.PAUSED]: gettext("paused"), [RUN_STATE.PAUSING]: gettext("pausing…"),
-    [RUN_STATE.STEPPING]: gettext("stepping…"), [RUN_STATE.RUNNING]: statusLabel(STATUS.RUNNING) };
-  setStatus(`${words[msg.state] || msg.state}${msg.message ? " — " + msg.message : ""}`, STATUS.RUNNING);
+  setStatus(runStateText(msg), STATUS.RUNNING);
   statusEl.dataset.runState = msg.state;
   syncPlayback();
 }

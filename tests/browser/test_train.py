@@ -88,6 +88,11 @@ def test_play_pause_step_speed_and_reset_drive_the_run_as_it_goes(page):
     page.wait_for_function(f"document.querySelector('#progress').innerText"
                            f".includes('{stopped_at}/400')")
     page.screenshot(path=str(ARTIFACTS / "train-paused.png"), full_page=True)
+    # Another page watching the run (its permalink, opened now) hears that it is paused.
+    permalink = page.context.new_page()
+    permalink.goto(page.get_attribute("#open-permalink", "href"))
+    permalink.wait_for_function("document.querySelector('#run-status').innerText === 'paused'")
+    permalink.close()
 
     page.click("#step")                               # one epoch, then paused again
     page.wait_for_function(f"document.querySelector('#step-counter').dataset.epoch === "
