@@ -41,6 +41,8 @@ class Pacer:
         self.write = write                  # an event line to fd 3
         os.set_blocking(fd, False)
         self.reader = protocol.LineReader(fd, MAX_CONTROL_LINE)
+        self.poller = select.poll()         # the cheapest look at the pipe: a free run's cost
+        self.poller.register(fd, select.POLLIN)
         self.pending = []
         self.hold = None                    # the zygote's hold number while it holds the run
         self.counts = {"epoch": 0, "batch": 0}
@@ -111,7 +113,8 @@ class Pacer:
 
     def _apply_pending(self):
         """The zygote's hold and release messages that came meanwhile, in order."""
-        self._read(block=False)
+        if not self.reader.eof and self.poller.poll(0):
+            self._read(block=False)
         while self.pending:
             message = self.pending.pop(0)
             if message.get("op") == "hold":
