@@ -120,7 +120,11 @@ def test_play_pause_step_speed_and_reset_drive_the_run_as_it_goes(page):
     page.click("#reset")                              # this run stopped, a fresh one started
     page.wait_for_function(f"window.trainPage.current && window.trainPage.current.id !== '{first}'")
     page.wait_for_selector("#train-status[data-status=running]", timeout=60_000)
-    status = page.evaluate(f"fetch('/api/runs/{first}/').then(r => r.json()).then(r => r.status)")
-    assert status == "cancelled"
+    old_status = f"fetch('/api/runs/{first}/').then(r => r.json()).then(r => r.status)"
+    for _ in range(100):                              # its "cancelled" is stored a moment later
+        if page.evaluate(old_status) == "cancelled":
+            break
+        page.wait_for_timeout(200)
+    assert page.evaluate(old_status) == "cancelled"
     page.click("#stop")
     page.wait_for_selector("#train-status[data-status=cancelled]", timeout=60_000)
