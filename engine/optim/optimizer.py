@@ -84,13 +84,16 @@ def register_optimizer_step_post_hook(hook):
 def _with_step_hooks(step):
     """Wrap a subclass's step so registered pre/post hooks (its own and the global ones) run
     around it (a plain call when none are registered)."""
-    def wrapper(self, *args, **kwargs):
+    def wrapper(*args, **kwargs):
+        self = args[0]
         hooks = self.__dict__.get("_hooks")
         own = hooks and (hooks["step_pre"] or hooks["step_post"])
         if not own and not _global_step_pre_hooks and not _global_step_post_hooks:
-            return step(self, *args, **kwargs)
+            return step(*args, **kwargs)
         pre = [*_global_step_pre_hooks.values(), *(hooks["step_pre"].values() if hooks else ())]
         post = [*(hooks["step_post"].values() if hooks else ()), *_global_step_post_hooks.values()]
+        # As PyTorch's hooks: args holds the optimizer itself first, and a pre-hook's
+        # (new_args, new_kwargs) is what step is called with.
         for hook in pre:
             result = hook(self, args, kwargs)
             if result is not None:
@@ -98,7 +101,7 @@ def _with_step_hooks(step):
                     raise RuntimeError(f"{step} must return None or a tuple of (new_args, "
                                        f"new_kwargs), but got {result}.")
                 args, kwargs = result
-        out = step(self, *args, **kwargs)
+        out = step(*args, **kwargs)
         for hook in post:
             hook(self, args, kwargs)
         return out

@@ -41,12 +41,18 @@ def test_a_global_pre_hook_may_replace_the_steps_arguments():
         calls.append("closure")
         return engine.tensor(1.0)
 
-    handle = register_optimizer_step_pre_hook(lambda o, a, k: ((closure,), {}))
+    # PyTorch 2.13: a hook's args start with the optimizer itself, (opt,) for opt.step(),
+    # and the (new_args, new_kwargs) it returns are what step is called with.
+    seen = []
+    handles = [register_optimizer_step_pre_hook(lambda o, a, k: seen.append((a, k))),
+               register_optimizer_step_pre_hook(lambda o, a, k: ((o, closure), {}))]
     try:
         opt.step()
     finally:
-        handle.remove()
+        for h in handles:
+            h.remove()
     assert calls == ["closure"]
+    assert seen == [((opt,), {})]
 
 
 def test_a_progress_bar_tells_a_pacing_sink_of_every_item_and_refreshes_on_demand():
