@@ -3,6 +3,8 @@
 CPU tensors hold NumPy arrays, cuda tensors hold CuPy arrays. Every op asks ``xp_of`` for the
 module that matches its operand, so no op has a separate CPU and GPU version.
 """
+import sys
+
 import numpy
 
 try:  # CuPy is optional: without it (or without a working GPU) only "cpu" exists.
@@ -11,6 +13,28 @@ except Exception:  # ImportError, or a CUDA runtime that fails to load
     cupy = None
 
 _cuda_error = None
+_cupyx = None  # cupyx, imported on first use (or the test double's)
+
+
+def use_cuda_backend(cupy_module, cupyx_module=None):
+    """Put another CuPy-like module behind "cuda" (tests: tests/engine/fake_cupy.py, a double
+    for the device logic on machines with no GPU); returns the previous pair to restore."""
+    global cupy, _cupyx, _cuda_error
+    previous = (cupy, _cupyx)
+    cupy, _cupyx, _cuda_error = cupy_module, cupyx_module, None
+    return previous
+
+
+def cupyx():
+    global _cupyx
+    if _cupyx is None:
+        import cupyx.scipy.special  # noqa: F401 (the submodule scipy_special needs)
+        _cupyx = sys.modules["cupyx"]
+    return _cupyx
+
+
+def is_device_array(array):
+    return cupy is not None and isinstance(array, cupy.ndarray)
 
 
 def cuda_unavailable_reason():
@@ -80,8 +104,8 @@ def to_device(array, device):
 def scipy_special(array):
     """scipy.special for NumPy arrays, cupyx.scipy.special for CuPy arrays; imported on first
     use, so ``import engine`` does not pay for SciPy."""
-    if cupy is not None and isinstance(array, cupy.ndarray):
-        import cupyx.scipy.special as special
+    if is_device_array(array):
+        special = cupyx().scipy.special
     else:
         import scipy.special as special
     return special
@@ -101,6 +125,15 @@ def special_function(name, array):
         args = [to_numpy(a) if isinstance(a, cupy.ndarray) else a for a in args]
         return cupy.asarray(host_fn(*args, **kwargs))
     return on_host
+
+
+def scatter_add(out, index, values):
+    """out[index] += values in place, repeated indices adding up: NumPy's add.at, or
+    cupyx.scatter_add (CuPy's own; its ufunc.at is missing or slow in older releases)."""
+    if is_device_array(out):
+        cupyx().scatter_add(out, index, values)
+    else:
+        numpy.add.at(out, index, values)
 
 
 def on_host(fn, *arrays):

@@ -235,8 +235,9 @@ def randint_like(input, low, high=None, *, dtype=None, device=None):
 def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=None,
            requires_grad=False):
     gen = (generator or default_generator).numpy
-    m = mean._data if isinstance(mean, Tensor) else mean
-    s = std._data if isinstance(std, Tensor) else std
+    # drawn on the host from the one generator (the same stream on every device)
+    m = _backend.to_numpy(mean._data) if isinstance(mean, Tensor) else mean
+    s = _backend.to_numpy(std._data) if isinstance(std, Tensor) else std
     if size is None:
         shape = np.broadcast_shapes(np.shape(m), np.shape(s))
         if isinstance(std, Tensor) and (np.asarray(s) < 0).any():
@@ -249,6 +250,8 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=N
     d = to_dtype(dtype) if dtype is not None else (like.dtype if like is not None
                                                    else get_default_dtype())
     arr = gen.normal(m, s, size=shape)
+    if device is None and like is not None:
+        device = like.device  # as PyTorch: the result is on the tensor arguments' device
     return _finish(np.asarray(arr), d, device, requires_grad)
 
 

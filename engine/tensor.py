@@ -473,6 +473,8 @@ def _make(data, requires_grad=False, device=None):
     if requires_grad:
         t._rg = True
     if device is not None and device.type != "cpu":
+        if device.index is None and device.type == "cuda":  # as PyTorch: always cuda:N
+            device = type(device)("cuda", data.device.id)
         t._device = device
     return t
 

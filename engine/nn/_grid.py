@@ -9,6 +9,7 @@ corners it read and gives the grid the derivative of the interpolation.
 """
 import numpy as np
 
+from .. import _backend
 from .._backend import xp_of
 from ..autograd.graph import Node
 from ..ops._base import apply_linear, linear_node, record, wrap
@@ -115,8 +116,7 @@ def _scatter_add(acc, where, values):
     if xp_of(acc) is np:
         acc += np.bincount(where, weights=values, minlength=acc.size).astype(acc.dtype)
     else:
-        import cupyx
-        cupyx.scatter_add(acc, where, values)
+        _backend.scatter_add(acc, where, values)
 
 
 GridSampler2DBackward0 = type("GridSampler2DBackward0", (GridSamplerBackward,), {})

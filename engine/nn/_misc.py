@@ -1,6 +1,7 @@
 """dropout, embedding, pad and one_hot."""
 import numpy as np
 
+from .. import _backend
 from .._backend import xp_of
 from ..ops._base import Tensor, apply_linear, linear_node, wrap
 from ..random import default_generator
@@ -35,11 +36,7 @@ def dropout(input, p=0.5, training=True, inplace=False, mask_shape=None):
 
 def _scatter_add(out, index, values):
     """out[index[k]] += values[k], repeated indices adding up (NumPy's add.at, or CuPy's)."""
-    if xp_of(out) is np:
-        np.add.at(out, index, values)
-    else:
-        import cupyx
-        cupyx.scatter_add(out, index, values)
+    _backend.scatter_add(out, index, values)
 
 
 # ---- embedding -----------------------------------------------------------------------------

@@ -13,6 +13,7 @@ import itertools
 
 import numpy as np
 
+from .. import _backend
 from .._backend import xp_of
 from ..ops._base import apply_linear, linear_node, wrap
 from ._pool import _lowest, _out_len
@@ -40,9 +41,8 @@ def _scatter_add(size, flat_index, values):
     xp = xp_of(values)
     if xp is np:
         return np.bincount(flat_index, weights=values, minlength=size).astype(values.dtype)
-    import cupyx
     out = xp.zeros(size, values.dtype)
-    cupyx.scatter_add(out, flat_index, values)
+    _backend.scatter_add(out, flat_index, values)
     return out
 
 

@@ -1,0 +1,125 @@
+"""Which device the engine's value tests run on.
+
+``ENGINE_TEST_DEVICE`` (or ``--engine-device`` when pytest is pointed at tests/engine):
+
+- ``cpu`` (the default): NumPy;
+- ``cuda``: real CuPy on a GPU (``bench/gpu_check.py`` runs this on a GPU machine);
+- ``fakecuda``: ``fake_cupy``, the test double of CuPy, behind "cuda". It checks the device
+  LOGIC (nothing may fall back to NumPy unnoticed, nothing may mix devices), not that a GPU
+  computes right.
+
+In the modules of ``DEVICE_MODULES`` every test runs with the device as the factories'
+default (``torch.set_default_device``), so ``engine.tensor(...)``, ``nn.Linear(...)`` and
+the like put their data there, and results are read back through ``.cpu()`` (the value tests
+read with ``.numpy()``; PyTorch refuses that on a cuda tensor, and ``test_fake_device.py``
+checks the engine does too). A test that checks host-only behaviour (``from_numpy`` memory
+sharing, ...) is marked ``host_only``. Tests may also ask for the ``device`` fixture by name.
+
+In the default run (cpu) the modules of ``FAKE_IN_CI`` run a second time on the double, so CI
+keeps the device path honest without a GPU.
+"""
+import os
+
+import numpy as np
+import pytest
+
+import engine
+from engine import _backend
+from engine.tensor import Tensor
+
+DEVICE_MODULES = {
+    "test_elementwise", "test_ops_elementwise_more", "test_reduce", "test_shape",
+    "test_select", "test_indexing", "test_index_range", "test_erf", "test_special",
+    "test_fmod_remainder", "test_floor", "test_ops_stats", "test_ops_misc_more",
+    "test_ops_strided", "test_ops_build_and_factories", "test_linalg", "test_fft",
+    "test_autograd", "test_nn_gradcheck", "test_nn_layers", "test_nn_losses",
+    "test_nn_training", "test_optim_optimizers", "test_optim_training",
+    "test_optim_more_optimizers", "test_optim_lr_scheduler", "test_serialization",
+    "test_creation"}
+
+FAKE_IN_CI = {"test_elementwise", "test_reduce", "test_erf", "test_nn_gradcheck",
+              "test_nn_layers", "test_optim_optimizers", "test_serialization"}
+
+DEVICES = ("cpu", "cuda", "fakecuda")
+
+
+def pytest_addoption(parser):
+    parser.addoption("--engine-device", choices=DEVICES, default=None,
+                     help="run the engine's value tests on this device (ENGINE_TEST_DEVICE)")
+
+
+def run_device(config):
+    chosen = config.getoption("--engine-device", default=None) or \
+        os.environ.get("ENGINE_TEST_DEVICE", "cpu")
+    if chosen not in DEVICES:
+        raise pytest.UsageError(f"ENGINE_TEST_DEVICE must be one of {', '.join(DEVICES)}, "
+                                f"not {chosen!r}")
+    return chosen
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "host_only(reason): an engine test of CPU-only "
+                            "behaviour, skipped when the value tests run on a device")
+    device = run_device(config)
+    if device == "cuda" and _backend.cuda_unavailable_reason():
+        raise pytest.UsageError("ENGINE_TEST_DEVICE=cuda needs a GPU: "
+                                f"{_backend.cuda_unavailable_reason()}")
+    if device == "fakecuda":  # the whole session sees the double as its GPU
+        from tests.engine import fake_cupy
+        _backend.use_cuda_backend(fake_cupy.cupy, fake_cupy.cupyx)
+
+
+def pytest_generate_tests(metafunc):
+    module = metafunc.module.__name__.rpartition(".")[2]
+    if ("engine_device" in metafunc.fixturenames and module in FAKE_IN_CI
+            and run_device(metafunc.config) == "cpu"):
+        metafunc.parametrize("engine_device", ["cpu", "fakecuda"], indirect=True)
+
+
+@pytest.fixture
+def engine_device(request):
+    return getattr(request, "param", None) or run_device(request.config)
+
+
+@pytest.fixture
+def device(engine_device):
+    """The device name ("cpu" or "cuda") this test's tensors live on."""
+    return "cpu" if engine_device == "cpu" else "cuda"
+
+
+def _read_back(method):
+    def read(self, *args, **kwargs):
+        return method(self.cpu() if self.device.type != "cpu" else self, *args, **kwargs)
+    return read
+
+
+@pytest.fixture(autouse=True)
+def _tensors_on_engine_device(request, engine_device, monkeypatch):
+    module = request.module.__name__.rpartition(".")[2]
+    if engine_device == "cpu" or module not in DEVICE_MODULES:
+        yield
+        return
+    marker = request.node.get_closest_marker("host_only")
+    if marker:
+        pytest.skip(f"host-only behaviour: {marker.args[0] if marker.args else ''}")
+    if engine_device == "fakecuda" and not _backend.is_device_array(_fake_probe()):
+        from tests.engine import fake_cupy
+        previous = _backend.use_cuda_backend(fake_cupy.cupy, fake_cupy.cupyx)
+        request.addfinalizer(lambda: _backend.use_cuda_backend(*previous))
+    monkeypatch.setattr(Tensor, "numpy", _read_back(Tensor.numpy))
+    monkeypatch.setattr(Tensor, "__array__", _read_back(Tensor.__array__))
+    engine.set_default_device("cuda")
+    try:
+        yield
+    finally:
+        engine.set_default_device(None)
+        if engine_device == "fakecuda":
+            from tests.engine import fake_cupy
+            fake_cupy.reset()
+
+
+def _fake_probe():
+    """An array of whatever backs "cuda" now (None when nothing does)."""
+    if _backend.cupy is None or not getattr(_backend.cupy, "__test_double__", False):
+        return np.zeros(0)
+    return _backend.cupy.zeros(0)
