@@ -92,7 +92,9 @@ def to_device(array, device):
         if reason:
             raise RuntimeError(f"Cannot move a tensor to {device}: {reason}. "
                                "engine.cuda.is_available() is False on this machine.")
-        with cupy.cuda.Device(device.index or 0):
+        if device.index is None:  # "cuda": the current device, as PyTorch
+            return cupy.asarray(array)
+        with cupy.cuda.Device(device.index):
             return cupy.asarray(array)
     if device.type != "cpu":
         raise RuntimeError(f"Cannot put a tensor on {device}: this playground's engine has no "

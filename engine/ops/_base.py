@@ -143,8 +143,12 @@ def check_tensor(fn, name, pos, x):
 
 def same_device(a, b):
     if a._device is not b._device and a._device != b._device:
+        # PyTorch's TensorIterator names the first non-CPU device it met as the common one
+        first, second = b._device, a._device
+        if first.type == "cpu":
+            first, second = second, first
         raise RuntimeError("Expected all tensors to be on the same device, but found at least "
-                           f"two devices, {b._device} and {a._device}!")
+                           f"two devices, {first} and {second}!")
 
 
 SCALARS = (int, float, bool, np.number, np.bool_)

@@ -42,6 +42,86 @@ FAKE_IN_CI = {"test_elementwise", "test_reduce", "test_erf", "test_nn_gradcheck"
 
 DEVICES = ("cpu", "cuda", "fakecuda")
 
+# Tests of what only a CPU tensor does (or says), skipped on a device: "module::test[param]".
+_TYPE_NAME = "expects the CPU tensor's type name (torch.FloatTensor) in a message or repr"
+_REPR = "expects a CPU tensor's repr (a cuda one adds device='cuda:0')"
+_SHARING = "checks memory shared with NumPy or a storage view, which a device copy cannot be"
+HOST_ONLY = {
+    "test_reduce::test_max_min_with_dim_named_tuple": _REPR,
+    "test_reduce::test_aminmax": _REPR,
+    "test_reduce::test_median_nanmedian": _REPR,
+    "test_select::test_sort_values_indices_and_named_tuple": _REPR,
+    "test_optim_optimizers::test_state_dict_layout_matches_pytorch": _REPR,
+    "test_optim_optimizers::test_adagrad_has_state_from_construction_like_pytorch": _REPR,
+    "test_optim_more_optimizers::test_rprop_state_and_repr_match_pytorch": _REPR,
+    "test_shape::test_expand_error_names_the_tensor_type": _TYPE_NAME,
+    "test_indexing::test_setitem_on_leaf_and_stale_saved_tensor": _TYPE_NAME,
+    "test_autograd::test_inplace_change_of_saved_tensor_is_caught_by_version_counter":
+        _TYPE_NAME,
+    "test_optim_optimizers::test_bad_params_are_refused_with_pytorchs_messages[tensor-":
+        _TYPE_NAME,
+    "test_ops_build_and_factories::test_outcome_like_pytorch[torch.typename": _TYPE_NAME,
+    "test_indexing::test_copies_do_not_share_storage": _SHARING,
+    "test_indexing::test_numpy_and_from_numpy_share_memory": _SHARING,
+    "test_ops_strided::test_as_strided_is_a_view_of_the_storage": _SHARING,
+    "test_ops_strided::test_outcome_like_pytorch[torch.as_strided(torch.arange(9.)": _SHARING,
+    "test_ops_build_and_factories::test_asarray_frombuffer_and_dlpack_share_memory": _SHARING,
+    "test_ops_build_and_factories::test_outcome_like_pytorch[torch.empty_strided": _SHARING,
+    "test_ops_build_and_factories::test_outcome_like_pytorch[torch.zeros(2).new_empty_strided":
+        _SHARING,
+    "test_serialization::test_views_of_one_tensor_keep_sharing_one_storage": _SHARING,
+    "test_serialization::test_mmap_maps_the_file_copy_on_write": _SHARING,
+    "test_optim_optimizers::test_large_parameter_is_updated_in_pieces_like_a_small_one":
+        "its parameter comes from from_numpy (a CPU tensor)",
+    "test_ops_build_and_factories::test_outcome_like_pytorch[torch.zeros(3).apply_":
+        "apply_/map_ are CPU-only in PyTorch too",
+    "test_ops_build_and_factories::test_outcome_like_pytorch[torch.tensor([1., 2.]).map":
+        "apply_/map_ are CPU-only in PyTorch too",
+    "test_ops_build_and_factories::test_outcome_like_pytorch[torch.tensor([1, 2]).apply_":
+        "apply_/map_ are CPU-only in PyTorch too",
+    "test_ops_misc_more::test_outcome_like_pytorch[torch.get_device_module('cuda').":
+        "records a machine without a GPU",
+    "test_serialization::test_map_location_forms": "expects CPU tensors to load",
+    "test_serialization::test_a_checkpoint_saved_on_a_gpu_loads_on_the_cpu_with_map_location":
+        "checks the refusal of a machine without a GPU",
+    "test_serialization::test_a_first_format_checkpoint_saved_from_a_gpu_loads_with_map_location":
+        "checks the refusal of a machine without a GPU",
+    "test_erf::test_erf_values_like_pytorch":
+        "exact to the last bit against PyTorch's CPU kernel; the device's erf differs in ulps "
+        "(test_fake_device compares the device with a tolerance)",
+    "test_erf::test_erf_in_place_and_out": "exact to the last bit, as above",
+    "test_nn_gradcheck::test_packed_lstm_gradients":
+        "builds batch_sizes with the default device, which PyTorch requires on the CPU",
+}
+
+# Known gaps of the engine's device path (strict xfail: fixing one makes its test fail here
+# until it is taken off this list).
+DEVICE_GAPS = {
+    "test_serialization::test_tensors_load_back_identical[0d]":
+        "a saved 0-d cuda tensor loads with strides [1]",
+    "test_serialization::test_tensors_load_back_identical[transposed]":
+        "a saved transposed cuda tensor loses its strides",
+    "test_serialization::test_a_whole_module_round_trips_with_weights_only_false":
+        "a saved 0-d cuda tensor loads with strides [1]",
+    "test_nn_gradcheck::test_gradients_match_finite_differences[fractional_max_pool2d]":
+        "fractional_max_pool2d's random offsets are not drawn on the tensor's device",
+    "test_special::test_gradients_like_pytorch_and_finite_differences[xlogy_scalar_other]":
+        "xlogy with a Python scalar second operand on the device",
+}
+
+
+def _listed(table, request):
+    """The reason ``table`` gives for this test, if any (a key's [param] part is a prefix of
+    the test's parameters)."""
+    module = request.module.__name__.rpartition(".")[2]
+    params = request.node.name[len(request.node.originalname):]
+    for key, reason in table.items():
+        name, _, param = key.partition("::")[2].partition("[")
+        if key.startswith(module + "::") and name == request.node.originalname and (
+                not param or param in params):
+            return reason
+    return None
+
 
 def pytest_addoption(parser):
     parser.addoption("--engine-device", choices=DEVICES, default=None,
@@ -100,8 +180,12 @@ def _tensors_on_engine_device(request, engine_device, monkeypatch):
         yield
         return
     marker = request.node.get_closest_marker("host_only")
-    if marker:
-        pytest.skip(f"host-only behaviour: {marker.args[0] if marker.args else ''}")
+    reason = _listed(HOST_ONLY, request) or (marker and (marker.args or ("",))[0])
+    if reason is not None:
+        pytest.skip(f"host-only behaviour: {reason}")
+    gap = _listed(DEVICE_GAPS, request)
+    if gap:
+        request.node.add_marker(pytest.mark.xfail(reason=f"device gap: {gap}", strict=True))
     if engine_device == "fakecuda" and not _backend.is_device_array(_fake_probe()):
         from tests.engine import fake_cupy
         previous = _backend.use_cuda_backend(fake_cupy.cupy, fake_cupy.cupyx)
