@@ -14,7 +14,7 @@ import sys
 import tempfile
 import types
 
-from playground.sandbox import displays, metrics, pacing, usercode
+from playground.sandbox import displays, gpu, metrics, pacing, usercode
 
 EVENT_FD = 3
 CONTROL_FD = 4   # the inbound control channel: a kernel's (kernel.py), a run's (pacing.py)
@@ -62,13 +62,14 @@ def _setup_descriptors(stdout_fd, stderr_fd, event_fd, control_fd=None):
     os.closerange(pairs[-1][1] + 1, 1 << 16)  # nothing of the zygote survives: no pipes, files
 
 
-def _apply_limits(limits, drop_uid):
+def _apply_limits(limits, drop_uid, device="cpu"):
     def set_limit(which, soft, hard=None):
         resource.setrlimit(which, (int(soft), int(soft if hard is None else hard)))
 
     cpu = max(1, int(-(-limits["cpu_s"] // 1)))
     set_limit(resource.RLIMIT_CPU, cpu, cpu + 1)        # SIGXCPU, then SIGKILL a second later
-    set_limit(resource.RLIMIT_AS, limits["memory_bytes"])
+    for which, value in gpu.rlimits(limits, device).items():  # RLIMIT_AS, or a GPU run's
+        set_limit(which, value)
     set_limit(resource.RLIMIT_FSIZE, limits["file_size_bytes"])
     set_limit(resource.RLIMIT_NOFILE, limits["open_files"])
     set_limit(resource.RLIMIT_CORE, 0)
@@ -105,7 +106,7 @@ def lock_down(job, fds, config, seccomp_filter):
     _fresh_randomness()
     _setup_descriptors(*fds)
     os.chdir(job["run_dir"])
-    _apply_limits(job["limits"], config.get("uid"))
+    _apply_limits(job["limits"], config.get("uid"), job.get("device", "cpu"))
     if config.get("uid") is not None:
         _drop_privileges(config["uid"])
     elif os.geteuid() == 0:
@@ -123,6 +124,8 @@ def lock_down(job, fds, config, seccomp_filter):
     sys.stderr = io.TextIOWrapper(io.FileIO(2, "w", closefd=False), encoding="utf-8",
                                   errors="backslashreplace", line_buffering=True)
     sys.addaudithook(_friendly_refusals)
+    if job.get("device") == "cuda":  # CUDA starts here, in the run's process, never the zygote
+        gpu.start_in_child(job["limits"])
 
 
 def user_namespace():

@@ -22,6 +22,8 @@ import threading
 import zipfile
 from pathlib import Path
 
+from playground.sandbox import gpu
+
 log = logging.getLogger("playground.sandbox")
 
 REPO = Path(__file__).resolve().parent.parent.parent
@@ -90,8 +92,9 @@ def bwrap_command(python):
     # apps. LIBRARY_FD is a placeholder for the descriptor Launch.popen hands bwrap.
     args += ["--perms", "0755", "--dir", str(Path(SANDBOX_LIB).parent),
              "--perms", "0444", "--ro-bind-data", LIBRARY_FD, SANDBOX_LIB]
-    args += ["--proc", "/proc", "--dev", "/dev",
-             "--perms", "0755", "--size", str(TMPFS_BYTES), "--tmpfs", "/tmp",
+    args += ["--proc", "/proc", "--dev", "/dev"]
+    args += gpu.bwrap_args() if gpu.served() else []  # the GPU profile's nodes, only those
+    args += ["--perms", "0755", "--size", str(TMPFS_BYTES), "--tmpfs", "/tmp",
              "--perms", "0711", "--dir", RUNS_DIR_IN_BWRAP,
              "--chdir", "/tmp", "--clearenv"]
     for key, value in WORKER_ENV.items():

@@ -13,7 +13,8 @@ GiB = 1 << 30
 class SandboxLimits:
     wall_s: float = 30.0                 # wall-clock time, enforced by the zygote (SIGKILL)
     cpu_s: float = 30.0                  # CPU seconds (RLIMIT_CPU, all threads together)
-    memory_bytes: int = 2 * GiB          # address space (RLIMIT_AS)
+    memory_bytes: int = 2 * GiB          # address space (RLIMIT_AS); a GPU run's data (gpu.py)
+    gpu_memory_bytes: int = 4 * GiB      # a GPU run's CuPy memory-pool limit (gpu.py)
     output_bytes: int = 1 * MiB          # stdout + stderr + event bytes, then cut and stopped
     events_per_s: int = 50               # events a second leaving the sandbox (then batched)
     open_files: int = 64                 # RLIMIT_NOFILE

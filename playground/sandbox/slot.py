@@ -19,7 +19,7 @@ import time
 import uuid
 
 from playground import events
-from playground.sandbox import isolation, protocol
+from playground.sandbox import gpu, isolation, protocol
 from playground.sandbox.limits import SandboxLimits
 from playground.sandbox.spec import RunSpec
 
@@ -201,7 +201,12 @@ class SandboxSlot:
     def run(self, spec):
         """Yield the events of the run ``spec`` describes, ending with exactly one "finished"."""
         with self.busy:
-            yield from self._run(spec)
+            gate = gpu.gate()  # one GPU run per device at a time (a setting); the CPU is free
+            gate.acquire(spec.device)
+            try:
+                yield from self._run(spec)
+            finally:
+                gate.release(spec.device)
 
     def _run(self, spec):
         run_id, limits = spec.run_id, spec.limits

@@ -1,0 +1,121 @@
+"""The sandbox's GPU profile (playground/sandbox/gpu.py): which device nodes a GPU run gets,
+its memory limits, CUDA started in the run's process, one GPU run per device at a time.
+
+The parts that need a real GPU (a run on "cuda" end to end) skip with the reason; the rest
+checks the profile's decisions on any machine."""
+import resource
+import threading
+
+import pytest
+
+from engine import _backend
+from playground import events
+from playground.sandbox import devices, gpu, isolation
+
+GPU_REASON = gpu.unavailable_reason()
+
+
+def _touch(tmp_path, *names):
+    for name in names:
+        (tmp_path / name).write_text("")
+    return str(tmp_path / "nvidia*")
+
+
+def test_only_the_nodes_cuda_needs_are_bound(tmp_path):
+    pattern = _touch(tmp_path, "nvidia0", "nvidia1", "nvidiactl", "nvidia-uvm",
+                     "nvidia-uvm-tools", "nvidia-modeset", "nvidia-caps", "nvidia0x")
+    nodes = gpu.device_nodes(pattern)
+    assert [n.rsplit("/", 1)[1] for n in nodes] == [
+        "nvidia-uvm", "nvidia-uvm-tools", "nvidia0", "nvidia1", "nvidiactl"]
+    args = gpu.bwrap_args(nodes)
+    assert args[:3] == ["--dev-bind", nodes[0], nodes[0]] and len(args) == 3 * len(nodes)
+    assert gpu.missing_nodes(nodes) is None
+
+
+def test_missing_nodes_say_what_is_missing(tmp_path):
+    assert gpu.missing_nodes([]) == "no NVIDIA GPU device node (/dev/nvidia0) on this host"
+    assert gpu.missing_nodes(["/dev/nvidia0", "/dev/nvidiactl"]) == \
+        "/dev/nvidia-uvm is missing (is the NVIDIA driver loaded?)"
+
+
+def test_bwrap_binds_the_gpu_nodes_only_when_the_host_serves_cuda(monkeypatch):
+    nodes = ["/dev/nvidia0", "/dev/nvidiactl", "/dev/nvidia-uvm"]
+    monkeypatch.setattr(gpu, "served", lambda: True)
+    monkeypatch.setattr(gpu, "device_nodes", lambda *a: nodes)
+    args = isolation.bwrap_command("/usr/bin/python3")
+    at = args.index("--dev")
+    assert args[at:at + 2] == ["--dev", "/dev"]  # a fresh /dev first, then only these nodes
+    bound = [args[i + 1] for i, a in enumerate(args) if a == "--dev-bind"]
+    assert bound == nodes
+    monkeypatch.setattr(gpu, "served", lambda: False)
+    assert "--dev-bind" not in isolation.bwrap_command("/usr/bin/python3")
+
+
+def test_a_gpu_run_has_no_address_space_cap_but_a_data_cap():
+    limits = {"memory_bytes": 2 * gpu.GiB}
+    assert gpu.rlimits(limits, "cpu") == {resource.RLIMIT_AS: 2 * gpu.GiB}
+    assert gpu.rlimits(limits, "cuda") == {
+        resource.RLIMIT_AS: resource.RLIM_INFINITY,
+        resource.RLIMIT_DATA: 2 * gpu.GiB + gpu.HOST_HEADROOM}
+
+
+def test_cuda_starts_in_the_child_with_the_pool_limit():
+    from tests.engine import fake_cupy  # the CuPy double: checks the call, not a GPU
+    previous = _backend.use_cuda_backend(fake_cupy.cupy, fake_cupy.cupyx)
+    try:
+        assert gpu.start_in_child({"gpu_memory_bytes": 1 << 20}) == 1 << 20
+        assert fake_cupy.get_default_memory_pool().get_limit() == 1 << 20
+        with pytest.raises(fake_cupy.OutOfMemoryError):
+            fake_cupy.cupy.zeros(1 << 20)  # 8 MiB of float64 past a 1 MiB pool
+    finally:
+        _backend.use_cuda_backend(*previous)
+        fake_cupy.reset()
+
+
+@pytest.mark.skipif(_backend.cuda_unavailable_reason() is None, reason="this machine has a GPU")
+def test_a_gpu_run_without_a_gpu_fails_with_the_reason():
+    with pytest.raises(RuntimeError, match="this run was sent to the GPU, but"):
+        gpu.start_in_child({"gpu_memory_bytes": 1 << 20})
+
+
+def test_one_gpu_run_per_device_at_a_time():
+    gate = gpu.DeviceGate(per_device=1)
+    assert gate.acquire("cuda")
+    assert gate.acquire("cuda", timeout=0.01) is False  # the second waits
+    assert gate.acquire("cpu") and gate.acquire("cpu")  # the CPU is never gated
+    released = threading.Event()
+
+    def second():
+        gate.acquire("cuda")
+        released.set()
+    t = threading.Thread(target=second)
+    t.start()
+    gate.release("cuda")
+    t.join(5)
+    assert released.is_set()
+    two = gpu.DeviceGate(per_device=2)
+    assert two.acquire("cuda") and two.acquire("cuda", timeout=0.01)
+
+
+def test_runs_per_device_setting(monkeypatch):
+    monkeypatch.setenv("PLAYGROUND_GPU_RUNS_PER_DEVICE", "3")
+    assert gpu.DeviceGate().per_device == 3
+    monkeypatch.setenv("PLAYGROUND_GPU_RUNS_PER_DEVICE", "0")
+    with pytest.raises(ValueError, match="PLAYGROUND_GPU_RUNS_PER_DEVICE must be a whole"):
+        gpu.runs_per_device()
+
+
+@pytest.mark.skipif(GPU_REASON is None, reason="this machine can serve GPU runs")
+def test_the_sandbox_says_why_it_cannot_serve_cuda():
+    assert devices.unavailable_reason("cuda") == GPU_REASON
+    assert devices.unavailable_reason("cpu") is None
+
+
+@pytest.mark.skipif(GPU_REASON is not None, reason=f"needs a GPU sandbox: {GPU_REASON}")
+def test_a_run_on_cuda_end_to_end():
+    from playground.sandbox.slot import run_in_sandbox
+    code = ("import torch\nx = torch.ones(1000, device='cuda')\n"
+            "print(x.device, x.sum().item(), torch.cuda.is_available())")
+    out = list(run_in_sandbox(code, device="cuda"))
+    assert out[-1]["status"] == events.SUCCEEDED, out
+    assert "cuda:0 1000.0 True" in "".join(e.get("text", "") for e in out)
