@@ -1,5 +1,5 @@
 """The status page at /status/ (staff only): how many runs wait and run on each queue, and
-which workers are alive to take them. ``?format=json`` gives the same as JSON for scripts.
+which workers are alive to take them, and this host's GPUs (name, memory, utilisation). ``?format=json`` gives the same as JSON for scripts.
 
 The runs queued and running come from the database; the rest is the executor's
 ``capabilities()``. Scaled out: the broker (task messages not yet taken) and the workers'
@@ -12,6 +12,7 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from playground import events, policy
+from playground.sandbox import gpu
 
 from .lifecycle import executor
 from .models import Run
@@ -33,7 +34,8 @@ def snapshot():
                        "running": counted[events.RUNNING],
                        **{k: queue[k] for k in ("waiting_in_broker", "workers", "slots", "busy")}})
     return {"executor": policy.current().executor, "queues": queues,
-            "workers": list(caps.workers), "problems": list(caps.problems)}
+            "workers": list(caps.workers), "problems": list(caps.problems),
+            "gpus": gpu.host_gpus()}
 
 
 def status_page(request):

@@ -160,3 +160,47 @@ def gate():
     if _gate is None:
         _gate = DeviceGate()
     return _gate
+
+
+# ---- what the status page shows ----------------------------------------------------------------
+
+def host_gpus():
+    """[{index, name, memory_total, memory_used, utilization}] of this host's GPUs (bytes, %),
+    through NVML (nvidia-ml-py) or nvidia-smi: neither opens a CUDA context in the caller, as
+    CuPy would. [] without a GPU or without either tool."""
+    try:
+        return _nvml_gpus()
+    except Exception:  # nvidia-ml-py missing, or no driver: try nvidia-smi
+        pass
+    try:
+        out = subprocess.run(
+            ["nvidia-smi", "--query-gpu=index,name,memory.total,memory.used,utilization.gpu",
+             "--format=csv,noheader,nounits"], capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return []
+    if out.returncode != 0:
+        return []
+    gpus = []
+    for line in out.stdout.strip().splitlines():
+        index, name, total, used, util = [f.strip() for f in line.split(",")]
+        gpus.append({"index": int(index), "name": name, "memory_total": int(total) << 20,
+                     "memory_used": int(used) << 20,
+                     "utilization": int(util) if util.isdigit() else None})
+    return gpus
+
+
+def _nvml_gpus():
+    import pynvml
+    pynvml.nvmlInit()
+    try:
+        gpus = []
+        for index in range(pynvml.nvmlDeviceGetCount()):
+            handle = pynvml.nvmlDeviceGetHandleByIndex(index)
+            name = pynvml.nvmlDeviceGetName(handle)
+            memory = pynvml.nvmlDeviceGetMemoryInfo(handle)
+            gpus.append({"index": index, "name": name.decode() if isinstance(name, bytes)
+                         else name, "memory_total": memory.total, "memory_used": memory.used,
+                         "utilization": pynvml.nvmlDeviceGetUtilizationRates(handle).gpu})
+        return gpus
+    finally:
+        pynvml.nvmlShutdown()
