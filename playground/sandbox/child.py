@@ -114,6 +114,8 @@ def lock_down(job, fds, config, seccomp_filter):
     # Die with the zygote (set after the uid change, which clears it).
     ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     if seccomp_filter is not None:
+        if job.get("device") != "cuda":  # only a GPU run may talk to the GPU driver
+            seccomp_filter.deny_gpu_driver()
         seccomp_filter.load()
     os.environ.clear()
     tempfile.tempdir = None  # recomputed: the private directory (the only writable place)

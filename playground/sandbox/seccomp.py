@@ -13,6 +13,7 @@ SCMP_CMP_NE = 1
 SCMP_CMP_MASKED_EQ = 7
 CLONE_THREAD = 0x00010000
 AF_UNIX = 1
+NV_IOCTL_MASK, NV_IOCTL_TYPE = 0xFF00, ord("F") << 8  # the _IOC type byte of NVIDIA's ioctls
 
 
 def SCMP_ACT_ERRNO(code):
@@ -75,6 +76,13 @@ class SeccompFilter:
         self._rule(SCMP_ACT_ERRNO(errno.ENOSYS), "clone3")
         # Only local (AF_UNIX) sockets; the network namespace already has no route out.
         self._rule(SCMP_ACT_ERRNO(errno.EACCES), "socket", _ArgCmp(0, SCMP_CMP_NE, AF_UNIX, 0))
+
+    def deny_gpu_driver(self):
+        """Refuse the NVIDIA driver's ioctls (type 'F', NV_IOCTL_MAGIC: every CUDA context
+        starts with them): a CPU run on a host whose sandboxes carry the GPU nodes cannot
+        use the GPU past the one-GPU-run gate. Added in the forked child, before ``load``."""
+        self._rule(SCMP_ACT_ERRNO(errno.EPERM), "ioctl",
+                   _ArgCmp(1, SCMP_CMP_MASKED_EQ, NV_IOCTL_MASK, NV_IOCTL_TYPE))
 
     def _rule(self, action, name, *conditions):
         nr = self._lib.seccomp_syscall_resolve_name(name.encode())

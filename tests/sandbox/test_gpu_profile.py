@@ -119,3 +119,25 @@ def test_a_run_on_cuda_end_to_end():
     out = list(run_in_sandbox(code, device="cuda"))
     assert out[-1]["status"] == events.SUCCEEDED, out
     assert "cuda:0 1000.0 True" in "".join(e.get("text", "") for e in out)
+
+
+IOCTLS = """import errno, fcntl, os
+fd = os.open('/dev/null', os.O_RDONLY)
+for request in (0xC020462A, 0x5401):  # NVIDIA's NV_ESC_RM_ALLOC-style 'F' ioctl, TCGETS
+    try:
+        fcntl.ioctl(fd, request, bytes(32))
+    except OSError as exc:
+        print(hex(request), errno.errorcode[exc.errno])
+"""
+
+
+def test_a_cpu_run_cannot_talk_to_the_gpu_driver():
+    from playground.sandbox.slot import run_in_sandbox
+    out = list(run_in_sandbox(IOCTLS, device="cpu"))
+    running = next(e for e in out if e.get("status") == events.RUNNING)
+    if not running.get("sandbox", {}).get("seccomp"):
+        pytest.skip("seccomp is not active on this host")
+    assert out[-1]["status"] == events.SUCCEEDED, out
+    text = "".join(e.get("text", "") for e in out if e["type"] == "stdout")
+    # the driver's ioctl type is refused by seccomp; any other ioctl reaches the kernel
+    assert text == "0xc020462a EPERM\n0x5401 ENOTTY\n"
