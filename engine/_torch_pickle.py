@@ -121,10 +121,13 @@ class StorageWriter:
 
     def storage_of(self, t):
         """(storage ref, offset, stride) of tensor t, in elements."""
-        if t.device.type != "cpu":  # a host copy: a storage of its own
-            array = np.ascontiguousarray(_backend.to_numpy(t._data))
-            return (self._new(array.reshape(-1), f"cuda:{t.device.index or 0}"), 0,
-                    _contiguous_strides(array.shape))
+        if t.device.type != "cpu":  # a host copy: a storage of its own, in the same layout
+            data = t._data
+            array = np.array(_backend.to_numpy(data), order="C")  # a 0-d array stays 0-d
+            if data.flags.f_contiguous and not data.flags.c_contiguous:  # e.g. a transpose
+                array = np.asfortranarray(array)
+            return (self._new(array.reshape(-1, order="A"), f"cuda:{t.device.index or 0}"),
+                    0, tuple(s // array.itemsize for s in array.strides))
         array = t._data
         root = _root_array(array)
         shared = self._view_of_root(array, root)

@@ -176,7 +176,8 @@ def fractional_max_pool(input, kernel, out, samples, dims):
     (N, C, dims) in [0, 1): PyTorch reads them as (W, H) in 2-d and (T, H, W) in 3-d."""
     x = input._data
     spatial = x.shape[x.ndim - dims:]
-    u = np.asarray(samples).astype(x.dtype).reshape(-1, dims)
+    # the window tables are small: built on the host, moved by windows_max
+    u = _backend.to_numpy(samples).astype(x.dtype).reshape(-1, dims)
     order = (1, 0) if dims == 2 else tuple(range(dims))
     tables = [fractional_table(u[:, order[d]], spatial[d], kernel[d], out[d])
               for d in range(dims)]

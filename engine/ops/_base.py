@@ -37,7 +37,7 @@ def wrap(data, like=None):
 
 def const(array, like):
     """A constant tensor (no graph) on like's device: masks inside backward formulas."""
-    return wrap(array, like)
+    return wrap(_backend.xp_of(like._data).asarray(array), like)
 
 
 def zeros(shape, like):

@@ -390,7 +390,7 @@ class _XlogyBase(Node):
         if need_x:
             yt = y if isinstance(y, Tensor) else const(np.asarray(y, g._data.dtype), g)
             gx = g * self.log_fn(yt)
-            xd = x._data if isinstance(x, Tensor) else np.asarray(x)
+            xd = x._data if isinstance(x, Tensor) else x  # a number mixes with any device
             gx = gx.masked_fill(const((xd == 0) & (yt._data <= -self.shift), gx), 0.0)
         if need_y:
             gy = g * x / (y + self.shift)

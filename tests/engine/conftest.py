@@ -97,16 +97,6 @@ HOST_ONLY = {
 # Known gaps of the engine's device path (strict xfail: fixing one makes its test fail here
 # until it is taken off this list).
 DEVICE_GAPS = {
-    "test_serialization::test_tensors_load_back_identical[0d]":
-        "a saved 0-d cuda tensor loads with strides [1]",
-    "test_serialization::test_tensors_load_back_identical[transposed]":
-        "a saved transposed cuda tensor loses its strides",
-    "test_serialization::test_a_whole_module_round_trips_with_weights_only_false":
-        "a saved 0-d cuda tensor loads with strides [1]",
-    "test_nn_gradcheck::test_gradients_match_finite_differences[fractional_max_pool2d]":
-        "fractional_max_pool2d's random offsets are not drawn on the tensor's device",
-    "test_special::test_gradients_like_pytorch_and_finite_differences[xlogy_scalar_other]":
-        "xlogy with a Python scalar second operand on the device",
 }
 
 
