@@ -35,7 +35,11 @@ DEVICE_MODULES = {
     "test_autograd", "test_nn_gradcheck", "test_nn_layers", "test_nn_losses",
     "test_nn_training", "test_optim_optimizers", "test_optim_training",
     "test_optim_more_optimizers", "test_optim_lr_scheduler", "test_serialization",
-    "test_creation"}
+    "test_creation", "test_linalg_factorizations", "test_distributions", "test_nn_reference",
+    "test_nn_init", "test_nn_module", "test_optim_lbfgs", "test_optim_version_counter",
+    "test_serialization_torch", "test_tensor_copy_pickle", "test_seed_tensor_autograd",
+    "test_tensor_factories", "test_dtype", "test_nn_seed", "test_data_loading",
+    "test_inplace_variants", "test_samplers_lazy"}
 
 FAKE_IN_CI = {"test_elementwise", "test_reduce", "test_erf", "test_nn_gradcheck",
               "test_nn_layers", "test_optim_optimizers", "test_serialization"}
@@ -51,6 +55,15 @@ HOST_ONLY = {
     "test_reduce::test_aminmax": _REPR,
     "test_reduce::test_median_nanmedian": _REPR,
     "test_select::test_sort_values_indices_and_named_tuple": _REPR,
+    "test_linalg_factorizations::test_return_types_fields_and_dtypes": _REPR,
+    "test_nn_module::test_parameter_repr_and_identity": _REPR,
+    "test_distributions::test_validation_messages_as_pytorch[<lambda>-Expected parameter scale":
+        _REPR,
+    "test_nn_module::test_setattr_errors_match_pytorch": _TYPE_NAME,
+    "test_serialization_torch::test_a_whole_pytorch_model_loads_as_the_engines_modules":
+        "loads a CPU checkpoint and feeds it the default device's input",
+    "test_serialization_torch::test_engine_to_pytorch_to_engine":
+        "the PyTorch installed beside the tests is a CPU build: it cannot load cuda tensors",
     "test_optim_optimizers::test_state_dict_layout_matches_pytorch": _REPR,
     "test_optim_optimizers::test_adagrad_has_state_from_construction_like_pytorch": _REPR,
     "test_optim_more_optimizers::test_rprop_state_and_repr_match_pytorch": _REPR,

@@ -397,7 +397,9 @@ def _unwrap(value, device, allow_numpy=False):
         return value
     if isinstance(value, (list, tuple)):
         items = [_unwrap(v, device, allow_numpy) for v in value]
-        return type(value)(items) if type(value) in (list, tuple) else type(value)(*items)
+        if hasattr(type(value), "_fields"):  # a namedtuple
+            return type(value)(*items)
+        return items if isinstance(value, list) else tuple(items)
     return value
 
 
