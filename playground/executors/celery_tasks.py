@@ -20,6 +20,7 @@ from django.db import DatabaseError, close_old_connections, connections
 
 from playground import events, policy
 from playground.celery import app
+from playground.sandbox import devices
 from playground.sandbox.slot import SandboxSlot
 from playground.sandbox.spec import RunSpec
 
@@ -72,6 +73,11 @@ class WorkerRuntime:
             thread.start()
         log.info("worker %s serving queues %s with %d sandbox slots", hostname,
                  ",".join(self.queues), self.concurrency)
+        for device in policy.current().devices:  # a GPU queue on a host without a GPU
+            reason = device.queue in self.queues and devices.unavailable_reason(device.name)
+            if reason:
+                log.warning("worker %s consumes queue %s, but this host cannot run %s code: "
+                            "%s", hostname, device.queue, device.name, reason)
 
     def stop(self):
         self._halt.set()

@@ -105,12 +105,13 @@ def pool_limit(limits):
 
 def start_in_child(limits, backend=None):
     """Initialise CUDA in the run's process (first touch of the driver) and cap CuPy's memory
-    pool; returns the limit set. ``backend`` is the engine's ``_backend`` (tests pass theirs)."""
+    pool; returns the limit set, or None when this host has no GPU after all (a misplaced
+    worker): the run goes on, and its first cuda tensor raises the engine's error saying why.
+    ``backend`` is the engine's ``_backend`` (tests pass theirs)."""
     if backend is None:
         from engine import _backend as backend
-    reason = backend.cuda_unavailable_reason()
-    if reason:
-        raise RuntimeError(f"this run was sent to the GPU, but {reason}")
+    if backend.cuda_unavailable_reason():
+        return None
     limit = pool_limit(limits)
     backend.cupy.get_default_memory_pool().set_limit(size=limit)
     return limit

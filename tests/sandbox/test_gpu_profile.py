@@ -73,9 +73,16 @@ def test_cuda_starts_in_the_child_with_the_pool_limit():
 
 
 @pytest.mark.skipif(_backend.cuda_unavailable_reason() is None, reason="this machine has a GPU")
-def test_a_gpu_run_without_a_gpu_fails_with_the_reason():
-    with pytest.raises(RuntimeError, match="this run was sent to the GPU, but"):
-        gpu.start_in_child({"gpu_memory_bytes": 1 << 20})
+def test_a_cuda_run_on_a_host_without_a_gpu_says_why_at_its_first_cuda_tensor():
+    from playground.sandbox.slot import run_in_sandbox
+    assert gpu.start_in_child({"gpu_memory_bytes": 1 << 20}) is None
+    out = list(run_in_sandbox("print('starts')\nimport torch\ntorch.ones(1).cuda()",
+                              device="cuda"))
+    assert "".join(e.get("text", "") for e in out if e["type"] == "stdout") == "starts\n"
+    error = next(e for e in out if e["type"] == "error")
+    assert error["ename"] == "RuntimeError"
+    assert error["evalue"].startswith("Cannot move a tensor to cuda: ")
+    assert out[-1]["status"] == events.FAILED
 
 
 def test_one_gpu_run_per_device_at_a_time():
@@ -141,3 +148,42 @@ def test_a_cpu_run_cannot_talk_to_the_gpu_driver():
     text = "".join(e.get("text", "") for e in out if e["type"] == "stdout")
     # the driver's ioctl type is refused by seccomp; any other ioctl reaches the kernel
     assert text == "0xc020462a EPERM\n0x5401 ENOTTY\n"
+
+
+ZYGOTE_IMPORTS = """import sys
+from tests.engine import fake_cupy
+touched = []
+runtime = fake_cupy.cupy.cuda.runtime
+for name in ("getDeviceCount", "getDeviceProperties", "memGetInfo", "getDevice"):
+    real = getattr(runtime, name)
+    setattr(runtime, name, lambda *a, _n=name, _r=real: touched.append(_n) or _r(*a))
+sys.modules["cupy"] = fake_cupy.cupy   # what `import cupy` finds on a GPU host
+from playground.sandbox import zygote
+import importlib
+for name in zygote.PRELOAD:
+    try:
+        importlib.import_module(name)
+    except ModuleNotFoundError:
+        pass
+import engine
+engine.seed()                           # what the run child does first (child._fresh_randomness)
+print("touched", touched)
+engine.ones(1, device="cuda")           # the run's own first use does reach the driver
+print("touched", touched)
+"""
+
+
+def test_the_warm_zygote_never_touches_cuda(tmp_path):
+    """What the zygote loads (and the child does before the user's code) must not initialise
+    CUDA: a context does not survive fork. Checked with the CuPy double standing in for cupy,
+    counting calls into its runtime."""
+    import subprocess
+    import sys
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run([sys.executable, "-c", ZYGOTE_IMPORTS], cwd=root, capture_output=True,
+                         text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert lines[0] == "touched []"
+    assert lines[1] == "touched ['getDeviceCount']"
