@@ -243,9 +243,9 @@ def cross_map_lrn2d(input, size, alpha=1e-4, beta=0.75, k=1):
     pre = int((size - 1) / 2 + 1)
     # The legacy running sum: channel c adds squares 0..c+pre-1 and drops 1..c-pre.
     csum = xp.concatenate([xp.zeros_like(square[:, :1]), xp.cumsum(square, 1)], 1)
-    c = np.arange(channels)
-    top = np.minimum(c + pre, channels)
-    drop = np.maximum(c - pre, 0)
+    c = xp.arange(channels)
+    top = xp.minimum(c + pre, channels)
+    drop = xp.maximum(c - pre, 0)
     scale = csum[:, top] - (csum[:, drop + 1] - csum[:, 1:2]) * (c > pre)[None, :, None, None]
     scale = scale * (alpha / size) + k
     out = (scale ** -beta * x).astype(x.dtype, copy=False)

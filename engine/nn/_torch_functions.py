@@ -147,7 +147,7 @@ def embedding_bag(weight, indices, offsets, scale_grad_by_freq=False, mode=0, sp
     """PyTorch's native op: (output, offset2bag, bag_size, max_indices), the last three as
     its CPU kernel fills them (empty / zeros where a mode does not use them)."""
     import numpy as np
-    from .. import creation
+    from .. import _backend, creation
     from ._embedding_bag import embedding_bag as bags
     starts = offsets.tolist()
     starts = np.asarray(starts[:-1] if include_last_offset else starts, np.int64)
@@ -157,14 +157,15 @@ def embedding_bag(weight, indices, offsets, scale_grad_by_freq=False, mode=0, sp
     with grad_mode.no_grad():
         _, bag_of, sizes, rows = bags(weight, np.asarray(indices.tolist(), np.int64), starts,
                                       mode, per_sample_weights, padding_idx, False, aux=True)
-    as_long = (lambda a: creation.tensor(np.asarray(a), dtype=indices.dtype))
+    as_long = (lambda a: creation.tensor(np.asarray(_backend.to_numpy(a)), dtype=indices.dtype,
+                                         device=weight.device))
     zeros = as_long(np.zeros(len(starts), np.int64))
     if mode == 0:
         return out, as_long(np.zeros(0, np.int64)), zeros, zeros
     offset2bag, bag_size = as_long(bag_of), as_long(sizes)
     if mode == 1:
         return out, offset2bag, bag_size, bag_size
-    return out, offset2bag, bag_size, as_long(np.maximum(np.asarray(rows), 0))
+    return out, offset2bag, bag_size, as_long(np.maximum(_backend.to_numpy(rows), 0))
 
 
 # ---- distances and losses ---------------------------------------------------------------------
