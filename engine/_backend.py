@@ -138,6 +138,35 @@ def scatter_add(out, index, values):
         numpy.add.at(out, index, values)
 
 
+# The ufunc methods CuPy has: ufunc.at for add, maximum and minimum only; no reduce,
+# accumulate or reduceat. The others run on a host copy (a round trip, correct and rare).
+DEVICE_UFUNC_AT = ("add", "maximum", "minimum")
+
+
+def ufunc_at(name, target, index, values):
+    """``numpy.<name>.at(target, index, values)`` in place, on either backend."""
+    if not is_device_array(target):
+        getattr(numpy, name).at(target, index, values)
+    elif name in DEVICE_UFUNC_AT:
+        getattr(cupy, name).at(target, index, values)
+    else:
+        host = to_numpy(target)
+        index = tuple(to_numpy(i) for i in index) if isinstance(index, tuple) else \
+            to_numpy(index)
+        getattr(numpy, name).at(host, index, to_numpy(values))
+        target[...] = cupy.asarray(host)
+
+
+def ufunc_method(name, method, array, *args, **kwargs):
+    """``numpy.<name>.<method>(array, *args, **kwargs)`` (reduce, accumulate, reduceat), on a
+    host copy for device arrays; the result comes back to the device."""
+    fn = getattr(getattr(numpy, name), method)
+    if not is_device_array(array):
+        return fn(array, *args, **kwargs)
+    result = fn(to_numpy(array), *[to_numpy(a) for a in args], **kwargs)
+    return cupy.asarray(result)
+
+
 def on_host(fn, *arrays):
     """fn on NumPy copies of the arrays (for SciPy/LAPACK routines CuPy lacks); results
     (an array or a tuple of them) come back to the GPU when an input was there."""

@@ -7,7 +7,7 @@ EmbeddingBagBackward0, adds each bag's gradient back into the rows it read with 
 """
 import numpy as np
 
-from .._backend import xp_of
+from .._backend import ufunc_method, xp_of
 from ..autograd.graph import Node
 from ..ops._base import record, wrap
 
@@ -73,14 +73,15 @@ def embedding_bag(weight, flat_index, starts, mode, per_sample_weights, padding_
     if mode == MAX:
         masked = xp.where(xp.asarray(live)[:, None], rows, -xp.inf)
         if len(idx):
-            peak = xp.maximum.reduceat(masked, xp.asarray(np.minimum(starts, len(idx) - 1)), 0)
+            peak = ufunc_method("maximum", "reduceat", masked,
+                                np.minimum(starts, len(idx) - 1), 0)
             has = nonempty & (count > 0)
             out[xp.asarray(has)] = peak[xp.asarray(has)]
         # the row each output element came from: the first maximum of its bag
         hit = masked == out[xp.asarray(bag_of)]
         first = xp.where(hit, xp.arange(len(idx))[:, None], len(idx))
-        arg = xp.minimum.reduceat(first, xp.asarray(np.minimum(starts, max(len(idx) - 1, 0))),
-                                  0) if len(idx) else xp.zeros((n_bags, dim), np.int64)
+        arg = ufunc_method("minimum", "reduceat", first, np.minimum(starts, max(len(idx) - 1, 0)),
+                           0) if len(idx) else xp.zeros((n_bags, dim), np.int64)
         arg = xp.where(xp.asarray(nonempty & (count > 0))[:, None], arg, -1)
         src_rows = xp.where(arg >= 0, xp.asarray(idx)[xp.clip(arg, 0, None)], -1)
     else:
@@ -88,7 +89,7 @@ def embedding_bag(weight, flat_index, starts, mode, per_sample_weights, padding_
         if psw is not None:
             values = values * psw[:, None]
         if len(idx):
-            sums = xp.add.reduceat(values, xp.asarray(np.minimum(starts, len(idx) - 1)), 0)
+            sums = ufunc_method("add", "reduceat", values, np.minimum(starts, len(idx) - 1), 0)
             out[xp.asarray(nonempty)] = sums[xp.asarray(nonempty)]
     res = wrap(out, weight)
     if aux:

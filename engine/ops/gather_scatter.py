@@ -7,7 +7,7 @@ gradient is a gather, ...), so second derivatives flow through them.
 """
 import numpy as np
 
-from .._backend import xp_of
+from .._backend import ufunc_at, xp_of
 from ._base import (Node, Tensor, _grad_state, _wrap_dim, broadcast_shape, record, wrap,
                     write_out, zeros)
 from .index import getitem, index_put
@@ -285,7 +285,7 @@ def scatter(input, dim, index, src=None, value=None, *, reduce=None):
     elif reduce == "add":
         xp.add.at(target, where_, vals)
     elif reduce == "multiply":
-        xp.multiply.at(target, where_, vals)
+        ufunc_at("multiply", target, where_, vals)
     else:
         raise RuntimeError(f"reduce argument must be either add or multiply. Got {reduce}")
     out = wrap(data, input)
@@ -407,7 +407,7 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
     hit[where_] = True
     if not include_self:
         target[hit] = _reduce_identity(reduce, data.dtype)
-    getattr(xp, ufunc).at(target, where_, vals)
+    ufunc_at(ufunc, target, where_, vals)
     count = None
     if reduce == "mean":
         count = xp.zeros(target.shape, dtype=np.int64)

@@ -10,7 +10,7 @@ import warnings
 import numpy as np  # dtype limits only; array work goes through xp_of
 
 from .. import return_types
-from .._backend import xp_of
+from .._backend import ufunc_method, xp_of
 from .._dtype import bool_, float16, int64, to_dtype, uint8
 from ._base import (Node, Tensor, _grad_state, _wrap_dim, const, kept, kept_data, kept_shape,
                     note_reduction, record, recomputed, reduce_dims, to_float, wrap, write_out)
@@ -952,8 +952,8 @@ def _cumextreme(name, node_cls, input, dim):
     if data.ndim == 0:
         values, idx = data.copy(), xp.zeros((), dtype=int64.np)
     else:
-        ufunc = xp.maximum if name == "cummax" else xp.minimum
-        values = ufunc.accumulate(data, axis=d)
+        ufunc = "maximum" if name == "cummax" else "minimum"
+        values = ufunc_method(ufunc, "accumulate", data, axis=d)
         # The running index moves to every element that ties or beats the running extreme
         # (PyTorch's x >= max, so the latest tie wins), and to every NaN.
         hit = data == values
@@ -962,7 +962,7 @@ def _cumextreme(name, node_cls, input, dim):
         shape = [1] * data.ndim
         shape[d] = data.shape[d]
         pos = xp.arange(data.shape[d], dtype=int64.np).reshape(shape)
-        idx = xp.maximum.accumulate(xp.where(hit, pos, 0), axis=d)
+        idx = ufunc_method("maximum", "accumulate", xp.where(hit, pos, 0), axis=d)
     out = wrap(values, input)
     node = record(node_cls, out, (input,))
     if node is not None:

@@ -9,7 +9,7 @@ so that double backward works.
 """
 import numpy as np
 
-from .._backend import xp_of
+from .._backend import ufunc_at, xp_of
 from ._base import (Node, Tensor, _view, _wrap_dim, check_tensor, const, operands, record,
                     wrap)
 
@@ -343,7 +343,7 @@ class IndexReduceBackward0(Node):
             nonzero_prod = xp.where(xp.moveaxis(touched, d, 0),
                                     xp.where(x_t == 0, 1, x_t), nonzero_prod)
         xp.add.at(zeros, idx, (src_t == 0).astype(x.dtype))
-        xp.multiply.at(nonzero_prod, idx, xp.where(src_t == 0, 1, src_t))
+        ufunc_at("multiply", nonzero_prod, idx, xp.where(src_t == 0, 1, src_t))
         out_t = xp.moveaxis(out, d, 0)
 
         def others(vals, zc, nzp, outv):
@@ -379,8 +379,8 @@ def index_reduce(input, dim, index, source, reduce, *, include_self=True):
         touched = count > 0
         out[touched] = out[touched] / count[touched].reshape((-1,) + (1,) * (out.ndim - 1))
     else:
-        ufunc = {"prod": xp.multiply, "amax": xp.maximum, "amin": xp.minimum}[reduce]
-        ufunc.at(out, idx, src)
+        ufunc = {"prod": "multiply", "amax": "maximum", "amin": "minimum"}[reduce]
+        ufunc_at(ufunc, out, idx, src)
     if data.dtype.kind in "iu" and reduce == "mean":
         out = xp.floor(out)
     result = wrap(xp.moveaxis(out, 0, d).astype(data.dtype, copy=False), input)

@@ -21,7 +21,9 @@ What it keeps of CuPy's behaviour, because the engine's cuda path depends on it:
 - a memory pool with ``used_bytes``/``total_bytes``/``free_all_blocks``/``set_limit`` that
   follows live arrays, and ``OutOfMemoryError`` past the limit;
 - ``cuda.runtime`` (device count and properties, ``memGetInfo``), ``random``, ``cupyx``
-  (``scatter_add``, ``scipy.special``).
+  (``scatter_add``/``_max``/``_min``, ``scipy.special``);
+- CuPy's ufunc methods only: ``outer``, and ``at`` for add, maximum and minimum (no
+  ``reduce``, ``accumulate``, ``reduceat``).
 
 It does NOT model: streams and asynchrony, dtypes CuPy lacks beyond object/str, the NumPy
 functions CuPy does not have (the double offers every NumPy function).
@@ -519,6 +521,11 @@ class _Ufunc:
         return _call(self._ufunc, args, kwargs)
 
     def __getattr__(self, name):
+        # CuPy's ufuncs have outer, and at for add/maximum/minimum only; no reduce,
+        # accumulate or reduceat (engine/_backend.py: ufunc_at, ufunc_method)
+        if name in ("reduce", "accumulate", "reduceat") or (
+                name == "at" and self.__name__ not in ("add", "maximum", "minimum")):
+            raise NotImplementedError(f"cupy.{self.__name__}.{name} is not implemented in CuPy")
         method = getattr(self._ufunc, name)
         return lambda *args, **kwargs: _call(method, args, kwargs)
 
@@ -602,12 +609,24 @@ def scatter_add(a, slices, value):
     numpy.add.at(a._array, _index_key(slices, a._device), _unwrap(value, a._device))
 
 
+def _scatter(ufunc):
+    def scatter(a, slices, value):
+        if not isinstance(a, ndarray):
+            raise TypeError(_MIX_ERROR)
+        ufunc.at(a._array, _index_key(slices, a._device), _unwrap(value, a._device))
+    return scatter
+
+
+scatter_max, scatter_min = _scatter(numpy.maximum), _scatter(numpy.minimum)
+
+
 def _scipy_special():
     import scipy.special
     return _Namespace("cupyx.scipy.special", scipy.special)
 
 
-cupyx = types.SimpleNamespace(scatter_add=scatter_add,
+cupyx = types.SimpleNamespace(scatter_add=scatter_add, scatter_max=scatter_max,
+                              scatter_min=scatter_min,
                               scipy=types.SimpleNamespace(special=_scipy_special()))
 
 cupy = _module

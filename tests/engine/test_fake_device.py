@@ -278,3 +278,28 @@ def test_unique_and_nonzero_on_the_device():
     nz = torch.nonzero(x > 1)
     assert on_device(nz) and nz.flatten().tolist() == [0, 2, 3]
     assert x.argsort(stable=True).tolist() == [1, 4, 3, 0, 2]
+
+
+@pytest.mark.parametrize("name,fn,arrays", [
+    ("scatter_reduce prod (multiply.at)",
+     lambda x, i, v: x.scatter_reduce(0, i, v, "prod"),
+     (rng.standard_normal(4) + 2, np.array([0, 0, 3]), rng.standard_normal(3))),
+    ("scatter_reduce amax", lambda x, i, v: x.scatter_reduce(0, i, v, "amax"),
+     (rng.standard_normal(4), np.array([1, 1, 2]), rng.standard_normal(3))),
+    ("index_reduce prod", lambda x, i, v: x.index_reduce(0, i, v, "prod"),
+     (rng.standard_normal((3, 2)) + 2, np.array([0, 0]), rng.standard_normal((2, 2)))),
+    ("cummax (maximum.accumulate)", lambda x: x.cummax(0).values + x.cummax(0).indices,
+     (rng.standard_normal(6),)),
+    ("embedding_bag max (reduceat)",
+     lambda w, i: nn.functional.embedding_bag(i, w, torch.tensor([0, 2], device=w.device),
+                                              mode="max"),
+     (rng.standard_normal((5, 3)), np.array([0, 4, 1, 1]))),
+    ("embedding_bag sum (reduceat)",
+     lambda w, i: nn.functional.embedding_bag(i, w, torch.tensor([0, 1], device=w.device),
+                                              mode="sum"),
+     (rng.standard_normal((5, 3)), np.array([0, 4, 1, 1]))),
+])
+def test_ufunc_methods_cupy_lacks_have_a_path(name, fn, arrays):
+    """CuPy has ufunc.at only for add/maximum/minimum and no reduce/accumulate/reduceat (the
+    double refuses them as CuPy does): these ops go through _backend.ufunc_at/ufunc_method."""
+    both(fn, *arrays)
