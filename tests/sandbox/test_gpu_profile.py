@@ -187,3 +187,22 @@ def test_the_warm_zygote_never_touches_cuda(tmp_path):
     lines = out.stdout.splitlines()
     assert lines[0] == "touched []"
     assert lines[1] == "touched ['getDeviceCount']"
+
+
+def test_the_local_executor_serves_cuda_exactly_when_the_gpu_profile_can(monkeypatch):
+    """One decision: the executor's capabilities (asked by the device selector, the API's
+    check and /status/) follow the sandbox's GPU profile."""
+    from playground.executors.base import CallbackSink
+    from playground.executors.local import LocalExecutor
+    ex = LocalExecutor(CallbackSink(), pool_size=1)
+    try:
+        monkeypatch.setattr(gpu, "unavailable_reason", lambda: "no GPU here (test)")
+        caps = ex.capabilities()
+        assert caps.devices["cuda"] == "no GPU here (test)" and caps.devices["cpu"] is None
+        assert caps.queues[0]["devices"] == ("cpu",)
+        monkeypatch.setattr(gpu, "unavailable_reason", lambda: None)
+        caps = ex.capabilities()
+        assert caps.devices["cuda"] is None and caps.queues[0]["devices"] == ("cpu", "cuda")
+        assert ex.unavailable_reason("cuda") is None
+    finally:
+        ex.shutdown()
