@@ -108,6 +108,9 @@ def start_in_child(limits, backend=None):
     pool; returns the limit set, or None when this host has no GPU after all (a misplaced
     worker): the run goes on, and its first cuda tensor raises the engine's error saying why.
     ``backend`` is the engine's ``_backend`` (tests pass theirs)."""
+    # CuPy compiles its kernels on first use and caches them on disk: in the run's own
+    # directory, never a cache shared between runs (one run could plant code for the next)
+    os.environ["CUPY_CACHE_DIR"] = os.path.join(os.getcwd(), ".cupy-kernels")
     if backend is None:
         from engine import _backend as backend
     if backend.cuda_unavailable_reason():

@@ -3,6 +3,7 @@ its memory limits, CUDA started in the run's process, one GPU run per device at 
 
 The parts that need a real GPU (a run on "cuda" end to end) skip with the reason; the rest
 checks the profile's decisions on any machine."""
+import os
 import resource
 import threading
 
@@ -59,11 +60,13 @@ def test_a_gpu_run_has_no_address_space_cap_but_a_data_cap():
         resource.RLIMIT_DATA: 2 * gpu.GiB + gpu.HOST_HEADROOM}
 
 
-def test_cuda_starts_in_the_child_with_the_pool_limit():
+def test_cuda_starts_in_the_child_with_the_pool_limit(monkeypatch):
+    monkeypatch.delenv("CUPY_CACHE_DIR", raising=False)
     from tests.engine import fake_cupy  # the CuPy double: checks the call, not a GPU
     previous = _backend.use_cuda_backend(fake_cupy.cupy, fake_cupy.cupyx)
     try:
         assert gpu.start_in_child({"gpu_memory_bytes": 1 << 20}) == 1 << 20
+        assert os.environ["CUPY_CACHE_DIR"] == os.path.join(os.getcwd(), ".cupy-kernels")
         assert fake_cupy.get_default_memory_pool().get_limit() == 1 << 20
         with pytest.raises(fake_cupy.OutOfMemoryError):
             fake_cupy.cupy.zeros(1 << 20)  # 8 MiB of float64 past a 1 MiB pool
@@ -73,8 +76,9 @@ def test_cuda_starts_in_the_child_with_the_pool_limit():
 
 
 @pytest.mark.skipif(_backend.cuda_unavailable_reason() is None, reason="this machine has a GPU")
-def test_a_cuda_run_on_a_host_without_a_gpu_says_why_at_its_first_cuda_tensor():
+def test_a_cuda_run_on_a_host_without_a_gpu_says_why_at_its_first_cuda_tensor(monkeypatch):
     from playground.sandbox.slot import run_in_sandbox
+    monkeypatch.delenv("CUPY_CACHE_DIR", raising=False)
     assert gpu.start_in_child({"gpu_memory_bytes": 1 << 20}) is None
     out = list(run_in_sandbox("print('starts')\nimport torch\ntorch.ones(1).cuda()",
                               device="cuda"))
