@@ -169,6 +169,8 @@ def _json_body(request):
         return json.loads(request.body or b"")
     except ValueError as exc:
         raise presets.PresetError(f"the body is not valid JSON: {exc}") from None
+    except RecursionError:  # nested past Python's recursion limit
+        raise presets.PresetError("the body is not valid JSON: nested too deeply") from None
 
 
 @require_POST

@@ -136,6 +136,8 @@ def json_object(request, example):
                              f"{settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes") from None
     except ValueError as exc:
         raise HttpError(400, f"the body is not valid JSON: {exc}") from None
+    except RecursionError:  # 2,000 and more nested arrays: past Python's recursion limit
+        raise HttpError(400, "the body is not valid JSON: nested too deeply") from None
     if not isinstance(body, dict):
         raise HttpError(400, f"the body must be {example}")
     return body

@@ -47,3 +47,25 @@ def test_odd_train_forms_get_a_specific_400(body, words):
         assert res.status_code == 400, res.content
         assert words in res.json()["detail"]
     assert Run.objects.count() == 0
+
+
+DEEP = "[" * 3000 + "]" * 3000   # past Python's recursion limit: json.loads raises RecursionError
+
+
+@pytest.mark.parametrize("url, method", [("/api/runs/", "post"),
+                                         ("/dashboard/api/train/code/", "post"),
+                                         ("/dashboard/api/train/", "post")])
+def test_a_deeply_nested_body_is_a_json_400_not_a_500(url, method):
+    client = Client()
+    client.get("/dashboard/train/")
+    res = getattr(client, method)(url, data='{"code": ' + DEEP + "}",
+                                  content_type="application/json")
+    assert res.status_code == 400, res.content[:300]
+    assert "nested too deeply" in res.json()["detail"]
+    assert Run.objects.count() == 0
+
+
+def test_a_deeply_nested_rename_is_a_json_400():
+    run = Run.objects.create(owner="ip:127.0.0.1", code="x", status="succeeded")
+    res = Client().patch(f"/api/runs/{run.id}/", data=DEEP, content_type="application/json")
+    assert res.status_code == 400 and "nested too deeply" in res.json()["detail"]

@@ -188,3 +188,13 @@ async def test_nan_never_reaches_the_browser_as_invalid_json():
         "type": "display", "run_id": rid, "mime": "application/json", "seq": 1,
         "data": {"values": [1.0, None, [None]]}}
     await comm.disconnect()
+
+
+async def test_a_deeply_nested_message_is_invalid_and_the_socket_stays_open():
+    comm = await connected()
+    await comm.send_to(text_data='{"type": "run", "code": ' + "[" * 3000 + "]" * 3000 + "}")
+    reply = await comm.receive_json_from(timeout=5)
+    assert reply == {"type": "invalid", "message": "message is not valid JSON: nested too deeply"}
+    await comm.send_to(text_data="{}")
+    assert (await comm.receive_json_from(timeout=5))["type"] == "invalid"
+    await comm.disconnect()
