@@ -44,6 +44,8 @@ LIMIT_PROFILES = {
     # snippet's); memory and the other limits hold for the kernel process.
     "notebook": {},
 }
+# Kinds a run cannot be asked for: a notebook kernel's cells come through the kernel protocol.
+NOT_REQUESTABLE = frozenset({"notebook"})
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,10 @@ class Policy:
     active_runs_per_client: int = 3
     active_runs_per_address: int = 12   # whatever sessions it comes with (a classroom)
     runs_per_minute: int = 30
+    # Long runs (a kind whose wall time is longer than a snippet's, e.g. "training") hold a
+    # sandbox for minutes: at most this many queued or running per client, and never more
+    # than half of the pool's slots at once (the rest stays free for quick runs).
+    long_runs_per_client: int = 1
     # The embedded layout: which executor, how many sandboxes this host keeps warm, and how
     # the local pool shares them (a direct caller of the pool meets these limits too).
     executor: str = "local"
@@ -91,6 +97,22 @@ class Policy:
         return tuple(self.limit_profiles)
 
     @property
+    def run_kinds(self):
+        """The kinds a caller may ask for (the page, the API): not a kernel's."""
+        return tuple(k for k in self.limit_profiles if k not in NOT_REQUESTABLE)
+
+    @property
+    def long_kinds(self):
+        """Kinds whose runs may last longer than a snippet: the long-run quota counts them."""
+        short = self.limits_for("snippet").wall_s
+        return tuple(k for k in self.run_kinds if self.limits_for(k).wall_s > short)
+
+    @property
+    def long_run_slots(self):
+        """Long runs at once on the whole site: half the pool's slots, at least one."""
+        return max(1, self.slots // 2)
+
+    @property
     def slots(self):
         """Sandboxes the local pool keeps warm: runs at once on this host."""
         return self.pool_size or os.cpu_count() or 1
@@ -117,6 +139,7 @@ SETTINGS = {
     "active_runs_per_client": "PLAYGROUND_MAX_ACTIVE_RUNS_PER_CLIENT",
     "active_runs_per_address": "PLAYGROUND_MAX_ACTIVE_RUNS_PER_ADDRESS",
     "runs_per_minute": "PLAYGROUND_RUNS_PER_MINUTE",
+    "long_runs_per_client": "PLAYGROUND_MAX_LONG_RUNS_PER_CLIENT",
     "executor": "PLAYGROUND_EXECUTOR",
     "pool_size": "PLAYGROUND_POOL_SIZE",
     "queue_max": "PLAYGROUND_QUEUE_MAX",

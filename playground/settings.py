@@ -192,6 +192,10 @@ PLAYGROUND_MAX_STORED_DISPLAY_BYTES = env_int("PLAYGROUND_MAX_STORED_DISPLAY_BYT
 PLAYGROUND_MAX_ACTIVE_RUNS_PER_CLIENT = env_int("PLAYGROUND_MAX_ACTIVE_RUNS_PER_CLIENT",
                                                 POLICY.active_runs_per_client)
 PLAYGROUND_RUNS_PER_MINUTE = env_int("PLAYGROUND_RUNS_PER_MINUTE", POLICY.runs_per_minute)
+# Long runs (kinds with a longer wall time than a snippet's, e.g. "training") queued or
+# running per client; the site takes at most half of the pool's slots of them at once.
+PLAYGROUND_MAX_LONG_RUNS_PER_CLIENT = env_int("PLAYGROUND_MAX_LONG_RUNS_PER_CLIENT",
+                                              POLICY.long_runs_per_client)
 # Queued or running runs from one address, whatever sessions they come with.
 PLAYGROUND_MAX_ACTIVE_RUNS_PER_ADDRESS = env_int("PLAYGROUND_MAX_ACTIVE_RUNS_PER_ADDRESS",
                                                  POLICY.active_runs_per_address)

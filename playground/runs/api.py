@@ -34,6 +34,8 @@ class RunIn(Schema):
     code: str
     device: Literal[policy.DEFAULTS.device_names] = policy.DEFAULT_DEVICE
     name: str = ""
+    # What limits the run gets: how it is asked for, never what its code looks like.
+    kind: Literal[policy.DEFAULTS.run_kinds] = "api"
 
 
 class RunRename(Schema):
@@ -167,14 +169,16 @@ def summary(run):
           openapi_extra={"requestBody": {"required": True, "content": {
               "application/json": {"schema": RunIn.model_json_schema()}}}})
 def create_run(request):
-    """Body: `{"code": "...", "device": "cpu"|"cuda", "name"?: "..."}`. Answers at once; the
-    run goes on in the background: poll `GET /api/runs/<id>/` or watch it on the websocket."""
+    """Body: `{"code": "...", "device": "cpu"|"cuda", "name"?: "...", "kind"?: "api"|"snippet"|
+    "training"}`. The kind picks the run's limits (`training`: longer ones, with their own
+    quota). Answers at once; the run goes on in the background: poll `GET /api/runs/<id>/`
+    or watch it on the websocket."""
     refuse_cross_site(request)
     body = json_object(request, 'a JSON object like {"code": "...", "device": "cpu"}')
     missing = [k for k in ("code",) if k not in body]
     if missing:
         raise HttpError(400, f'missing field: "{missing[0]}" (the Python source to run)')
-    unknown = sorted(set(body) - {"code", "device", "name"})
+    unknown = sorted(set(body) - {"code", "device", "name", "kind"})
     if unknown:
         raise HttpError(400, f"unknown field(s): {', '.join(unknown)}")
     name = body.get("name", "")
@@ -182,7 +186,8 @@ def create_run(request):
         raise HttpError(400, '"name" must be a string')
     run = lifecycle.start_run(body["code"], body.get("device", policy.DEFAULT_DEVICE),
                               owner=caller(request), ip=request.META.get("REMOTE_ADDR"),
-                              user=request.user, kind="api", name=name[:lifecycle.MAX_NAME_CHARS])
+                              user=request.user, kind=body.get("kind", "api"),
+                              name=name[:lifecycle.MAX_NAME_CHARS])
     run.refresh_from_db(fields=["status"])
     return 201, {"id": run.id, "status": run.status, "url": run.get_absolute_url()}
 

@@ -139,9 +139,10 @@ class RunConsumer(AsyncWebsocketConsumer):
         name = message.get("name", "")   # the page names an example's run after its title
         if not isinstance(name, str):
             raise Invalid('"name" must be a string')
+        kind = message.get("kind", "snippet")   # the page's choice: it picks the limits
         try:
-            run_id = await database_sync_to_async(self._create_run)(message["code"], device,
-                                                                    name[:lifecycle.MAX_NAME_CHARS])
+            run_id = await database_sync_to_async(self._create_run)(
+                message["code"], device, name[:lifecycle.MAX_NAME_CHARS], kind)
         except lifecycle.RunRejected as exc:
             raise Invalid(exc.message) from None
         # Subscribe before the executor starts, so no event of this run is missed.
@@ -151,8 +152,7 @@ class RunConsumer(AsyncWebsocketConsumer):
         await self.send_json({"type": "accepted", "run_id": run_id})
         await database_sync_to_async(self._submit)(run_id)
 
-    def _create_run(self, code, device, name=""):
-        kind = lifecycle.guess_kind(code) if isinstance(code, str) else "snippet"
+    def _create_run(self, code, device, name="", kind="snippet"):
         run = lifecycle.create_run(code, device, owner=self.owner(), ip=self.client_ip(),
                                    user=self.scope.get("user"), kind=kind, name=name)
         return str(run.id)
@@ -312,10 +312,7 @@ def _stored_seqs(run_ids):
             Run.objects.filter(pk__in=run_ids).values_list("id", "last_seq")}
 
 
-def _short(value, limit=60):
-    """``value``'s repr for a message, cut short: the client sent it, it may be huge."""
-    text = repr(value)
-    return text if len(text) <= limit else text[:limit] + "…"
+_short = lifecycle.short_repr
 
 
 def _finite(value):

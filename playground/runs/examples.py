@@ -213,7 +213,7 @@ loss.backward()
 optimizer.step()    # Does the update
 print(loss)
 '''},
-    {"slug": "lenet-training", "title": _("Train LeNet (live loss chart)"),
+    {"slug": "lenet-training", "title": _("Train LeNet (live loss chart)"), "kind": "training",
      "code": NET + '''
 import torch.optim as optim
 from torch.utils.tensorboard import SummaryWriter
@@ -249,3 +249,7 @@ with torch.no_grad():
 print(f"accuracy on fresh samples: {accuracy:.0%}")
 '''},
 ]
+# The run kind each example asks for (it picks the limits; the page's "Limits" control
+# shows it): a training loop of 150 steps needs more than a snippet's seconds.
+for _example in EXAMPLES:
+    _example.setdefault("kind", "snippet")

@@ -71,10 +71,25 @@ def validate(code, device):
         raise RunRejected(f"{p.device(device).label} runs are not available: {reason}", 409)
 
 
+def check_kind(kind):
+    """``kind`` as the caller asked for it: it picks the run's limits, so it comes from how
+    the run was asked for (the page's control, the API body), never from the code."""
+    kinds = policy.current().run_kinds
+    if not isinstance(kind, str) or kind not in kinds:
+        raise RunRejected(f'"kind" must be one of {", ".join(kinds)}, not {short_repr(kind)}', 400)
+
+
+def short_repr(value, limit=60):
+    """``value``'s repr for a message, cut short: the client sent it, it may be huge."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
 def create_run(code, device=policy.DEFAULT_DEVICE, *, owner, ip=None, user=None, kind="snippet",
                name=""):
     """Validate, check quotas and store the Run (queued). Returns it, not yet submitted."""
     validate(code, device)
+    check_kind(kind)
     check_text("name", name)
     # Checked and stored in one locked transaction: runs submitted at once are admitted one
     # after another, so none slips past a limit (quota.py).
@@ -123,12 +138,6 @@ def cancel_run(run, owner):
     event_sink.finish_lost_run(run.id, events.CANCELLED,
                                "Cancelled (the run was no longer executing).")
     return "cancelled: the run was no longer executing"
-
-
-def guess_kind(code):
-    """A run that steps an optimizer after a backward pass is training: it gets the longer
-    "training" limits of the run policy; anything else is a snippet."""
-    return "training" if ".backward(" in code and ".step(" in code else "snippet"
 
 
 MAX_NAME_CHARS = 200

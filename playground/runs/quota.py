@@ -68,6 +68,16 @@ def clauses_for(owner, ip=None, kind="snippet"):
                                                                   else Q(owner=owner)),
                           p.runs_per_minute,
                           "too many runs: the limit is {limit} a minute; try again shortly"))
+    if kind in p.long_kinds:
+        long_runs = ACTIVE & Q(kind__in=p.long_kinds)
+        clauses.append(Clause(per_owner, long_runs & Q(owner=owner), p.long_runs_per_client,
+                              f"you already have {{count}} {kind} run(s) queued or running (the "
+                              "limit is {limit} at a time); wait for it to finish or stop it"))
+        # Site-wide: half of the pool's slots stay free for quick runs.
+        clauses.append(Clause("long-runs", long_runs, p.long_run_slots,
+                              "{count} long runs are queued or running, as many as the site "
+                              "takes at once (the limit is {limit}); try again when one ends, "
+                              "or run it as a snippet"))
     return clauses
 
 

@@ -113,7 +113,8 @@ function submit(code) {
   stopTimer(null);
   runBtn.disabled = true;
   const example = examples.find((x) => x.code === code);
-  socket.send({ type: "run", code, device: $("device").value, ...(example ? { name: example.title } : {}) });
+  // The kind picks the run's limits: the "Limits" control says which (an example sets it).
+  socket.send({ type: "run", code, device: $("device").value, kind: $("kind").value, ...(example ? { name: example.title } : {}) });
 }
 
 function stop() {
@@ -277,6 +278,7 @@ async function openRun(runId, { follow, ask = false, keepEditor = false }) {
     saveDraft();
   }
   $("device").value = run.device === "cuda" && !$("device").options[1].disabled ? "cuda" : "cpu";
+  $("kind").value = run.kind === "training" ? "training" : "snippet";
   if (follow) {
     current = run.id;
     setActive(!isFinal(run.status));
@@ -298,6 +300,7 @@ $("examples").addEventListener("change", (e) => {
     e.target.value = "";
     return;
   }
+  $("kind").value = ex.kind;
   editor.focus();
 });
 runBtn.addEventListener("click", run);
@@ -314,7 +317,7 @@ const restoreDraft = () => {
 if (params.get("from")) openRun(params.get("from"), { follow: false });
 else if (params.get("example")) {
   const ex = examples.find((x) => x.slug === params.get("example"));
-  if (ex) { editor.setValue(ex.code); editor.markClean(); $("examples").value = ex.slug; }
+  if (ex) { editor.setValue(ex.code); editor.markClean(); $("examples").value = ex.slug; $("kind").value = ex.kind; }
 } else if (params.get("run")) {
   if (draft) restoreDraft();
   openRun(params.get("run"), { follow: true, keepEditor: Boolean(draft) });

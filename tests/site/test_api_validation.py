@@ -129,7 +129,7 @@ def test_openapi_schema_describes_every_endpoint():
     assert set(paths) >= {"/api/runs/", "/api/runs/{run_id}/", "/api/runs/{run_id}/cancel/",
                           "/api/runs/{run_id}/metrics/"}
     body = paths["/api/runs/"]["post"]["requestBody"]["content"]["application/json"]["schema"]
-    assert set(body["properties"]) == {"code", "device", "name"} and body["required"] == ["code"]
+    assert set(body["properties"]) == {"code", "device", "name", "kind"} and body["required"] == ["code"]
     assert "201" in paths["/api/runs/"]["post"]["responses"]
 
 

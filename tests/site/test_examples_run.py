@@ -4,7 +4,6 @@ import pytest
 from playground.executors.base import CallbackSink
 from playground.executors.local import LocalExecutor
 from playground.runs.examples import EXAMPLES
-from playground.runs.lifecycle import guess_kind
 from tests.sandbox.test_executor_local import submit
 
 
@@ -18,7 +17,7 @@ def executor():
 def run_example(executor, example):
     events = []
     handle, _ = submit(executor, example["code"], events.append,
-                       kind=guess_kind(example["code"]), limits=None)
+                       kind=example["kind"], limits=None)
     assert handle.wait(700), f"{example['slug']} never finished"
     return events
 
@@ -38,7 +37,7 @@ def test_example_runs_alone_and_succeeds(executor, example):
         assert len(losses) == 150 and sum(losses[-10:]) < sum(losses[:10])   # it learns
 
 
-def test_the_optimizer_examples_get_the_training_limits():
-    kinds = {ex["slug"]: guess_kind(ex["code"]) for ex in EXAMPLES}
-    assert kinds["lenet-training"] == "training" and kinds["optimizer"] == "training"
-    assert kinds["create-matrix"] == "snippet" and kinds["autograd"] == "snippet"
+def test_the_training_example_asks_for_the_training_limits():
+    kinds = {ex["slug"]: ex["kind"] for ex in EXAMPLES}
+    assert kinds["lenet-training"] == "training"
+    assert kinds["create-matrix"] == "snippet" and kinds["optimizer"] == "snippet"
