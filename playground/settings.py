@@ -186,6 +186,9 @@ def env_int(name, default):
 # its defaults live in playground/policy.py, which reads the PLAYGROUND_* settings below once.
 PLAYGROUND_MAX_CODE_BYTES = env_int("PLAYGROUND_MAX_CODE_BYTES", POLICY.max_code_bytes)
 PLAYGROUND_MAX_STORED_OUTPUT = env_int("PLAYGROUND_MAX_STORED_OUTPUT", 1024 * 1024)  # per stream
+# Metric points stored per run (the dashboard, replays, REST and CSV read them); later points
+# are shown live only, and the run says so. The sandbox sends at most 200,000 a run.
+PLAYGROUND_MAX_STORED_METRIC_POINTS = env_int("PLAYGROUND_MAX_STORED_METRIC_POINTS", 50_000)
 PLAYGROUND_MAX_STORED_DISPLAYS = env_int("PLAYGROUND_MAX_STORED_DISPLAYS", 200)
 # ...and their JSON in bytes, all together (one display may be 512 KiB).
 PLAYGROUND_MAX_STORED_DISPLAY_BYTES = env_int("PLAYGROUND_MAX_STORED_DISPLAY_BYTES", 8 << 20)
@@ -206,6 +209,9 @@ PLAYGROUND_MAX_WATCHES_PER_SOCKET = env_int("PLAYGROUND_MAX_WATCHES_PER_SOCKET",
 PLAYGROUND_MAX_SOCKETS_PER_ADDRESS = env_int("PLAYGROUND_MAX_SOCKETS_PER_ADDRESS", 100)
 # Messages (run, watch, cancel) one websocket may send a minute.
 PLAYGROUND_WS_MESSAGES_PER_MINUTE = env_int("PLAYGROUND_WS_MESSAGES_PER_MINUTE", 120)
+# The largest message a websocket sends (bytes): larger events go out in pieces, each with
+# the event's seq (daphne refuses messages over 1 MiB and closed the socket).
+PLAYGROUND_WS_MAX_MESSAGE_BYTES = env_int("PLAYGROUND_WS_MAX_MESSAGE_BYTES", 256 * 1024)
 # How long the event sink holds events before writing them (seconds): fewer DB writes and
 # websocket frames for chatty code, still live to a person watching.
 PLAYGROUND_SINK_FLUSH_SECONDS = float(os.environ.get("PLAYGROUND_SINK_FLUSH_SECONDS", "0.1"))

@@ -5,7 +5,6 @@ published meanwhile) and watches again (docs/api.md)."""
 import asyncio
 import json
 import logging
-import math
 import time
 import uuid
 from collections import Counter, deque
@@ -17,7 +16,7 @@ from django.conf import settings
 from playground import policy
 from playground.events import QUEUED
 
-from . import lifecycle, run_control
+from . import frames, lifecycle, run_control
 from .models import Run
 from .publish import group_name, remember_consumer_loop
 from .replay import stored_events
@@ -280,11 +279,9 @@ class RunConsumer(AsyncWebsocketConsumer):
                 return
 
     async def send_json(self, content):
-        try:
-            text = json.dumps(content, allow_nan=False)
-        except ValueError:  # NaN or infinity: not JSON, a browser would drop the whole frame
-            text = json.dumps(_finite(content), allow_nan=False)
-        await self.send(text_data=text)
+        """``content`` as one message, or as pieces that each fit (frames.py)."""
+        for text in frames.encode(content, settings.PLAYGROUND_WS_MAX_MESSAGE_BYTES):
+            await self.send(text_data=text)
 
     def _same_origin(self):
         headers = dict(self.scope.get("headers") or [])
@@ -314,13 +311,3 @@ def _stored_seqs(run_ids):
 
 _short = lifecycle.short_repr
 
-
-def _finite(value):
-    """``value`` with every NaN or infinite float replaced by None (JSON null)."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_finite(v) for v in value]
-    return value

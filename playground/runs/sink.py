@@ -32,6 +32,40 @@ log = logging.getLogger(__name__)
 URGENT = frozenset({"status", "error", "finished", "display"})
 MAX_BATCH = 200
 TRUNCATION_NOTE = "\n[output truncated: the stored copy of this run keeps the first {} bytes]\n"
+METRICS_TRUNCATION_NOTE = ("\n[metrics truncated: the stored copy of this run keeps its first "
+                           "{} points; later ones were shown live only]\n")
+
+
+class RunWarnings:
+    """The log's warnings about one run's events, at most ``per_run`` of them: a hostile run
+    can send 200,000 junk points, and a warning each wrote 17 MB of log. Past the limit one
+    line says so, and the run's end says how many were not logged."""
+
+    def __init__(self, per_run=5, runs=1000):
+        self.per_run, self.runs = per_run, runs
+        self.counts = {}
+        self.lock = threading.Lock()
+
+    def warn(self, run_id, message, *args):
+        with self.lock:
+            count = self.counts[run_id] = self.counts.pop(run_id, 0) + 1   # now the newest
+            while len(self.counts) > self.runs:   # forget the runs least recently warned of
+                del self.counts[next(iter(self.counts))]
+        if count <= self.per_run:
+            log.warning(message, *args)
+        elif count == self.per_run + 1:
+            log.warning("sink: more warnings about run %s are not logged (the limit is %d a "
+                        "run)", run_id, self.per_run)
+
+    def forget(self, run_id):
+        with self.lock:
+            count = self.counts.pop(run_id, 0)
+        if count > self.per_run:
+            log.warning("sink: %d warnings about run %s were not logged", count - self.per_run,
+                        run_id)
+
+
+run_warnings = RunWarnings()
 
 
 class _RunBuffer:
@@ -44,6 +78,8 @@ class _RunBuffer:
         self.truncated = run.output_truncated
         self.display_count = len(run.displays)
         self.display_bytes = len(json.dumps(run.displays)) if run.displays else 0
+        self.metric_points = Metric.objects.filter(run=run).count()   # stored
+        self.points_seen = self.metric_points   # stored or not: the live stream has them all
         self.pending = []
         self.first_pending_at = None
         self.timer = None
@@ -62,12 +98,12 @@ class EventSink:
     def emit(self, event):
         run_id = str(event.get("run_id", ""))
         if event.get("type") not in events.EVENT_FIELDS or not run_id:
-            log.warning("sink dropped a malformed event: %r", event)
+            run_warnings.warn(run_id, "sink dropped a malformed event: %.200r", event)
             return
         buf = self._buffer(run_id)
         if buf is None:
-            log.warning("sink dropped a %s event of unknown or finished run %s",
-                        event["type"], run_id)
+            run_warnings.warn(run_id, "sink dropped a %s event of unknown or finished run %s",
+                          event["type"], run_id)
             return
         with buf.lock:
             if buf.done:
@@ -79,6 +115,8 @@ class EventSink:
             else:
                 buf.seq += 1
                 buf.pending.append({**fields, "run_id": run_id, "seq": buf.seq})
+            if fields["type"] == "metrics":
+                self._note_metrics_cap(run_id, buf, len(fields["points"]))
             if buf.first_pending_at is None:
                 buf.first_pending_at = time.monotonic()
             final = event["type"] == "finished"
@@ -94,6 +132,7 @@ class EventSink:
                 buf.done = True
                 with self._lock:
                     self._buffers.pop(run_id, None)
+                run_warnings.forget(run_id)
 
     def finish_lost_run(self, run_id, status, message):
         """Close a run the executor no longer knows (e.g. the server restarted under it)."""
@@ -101,6 +140,17 @@ class EventSink:
                                duration_ms=None, message=message))
 
     # -- internals -----------------------------------------------------------------------------
+    @staticmethod
+    def _note_metrics_cap(run_id, buf, count):
+        """Once the run's points pass the stored cap, say so in its stream (a stderr line that
+        is stored and replayed too): later points are live only."""
+        cap = settings.PLAYGROUND_MAX_STORED_METRIC_POINTS
+        before, buf.points_seen = buf.points_seen, buf.points_seen + count
+        if before <= cap < buf.points_seen:
+            buf.seq += 1
+            buf.pending.append({"type": "stderr", "text": METRICS_TRUNCATION_NOTE.format(cap),
+                                "run_id": run_id, "seq": buf.seq})
+
     def _buffer(self, run_id):
         with self._lock:
             buf = self._buffers.get(run_id)
@@ -182,7 +232,12 @@ class EventSink:
                 else:
                     buf.truncated = True  # the API's output_truncated says so
             elif kind == "metrics":
-                metrics.extend(_metric_rows(run_id, ev["points"]))
+                # Stored up to the cap (200,000 rows were 30 MB of SQLite); the rest is live only.
+                room = settings.PLAYGROUND_MAX_STORED_METRIC_POINTS - buf.metric_points
+                kept = ev["points"][:max(room, 0)]
+                buf.metric_points += len(kept)
+                buf.truncated = buf.truncated or len(kept) < len(ev["points"])
+                metrics.extend(_metric_rows(run_id, kept))
             elif kind == "error":
                 fields.update(error_type=str(ev["ename"])[:200], error_message=str(ev["evalue"]),
                               error_traceback=str(ev["traceback"] or ""),
@@ -276,14 +331,16 @@ def _valid_points(run_id, points):
     for p in points if isinstance(points, list) else ():
         # The child is hostile: every field is checked, and a bad point costs only itself.
         if not isinstance(p, dict) or not isinstance(p.get("name"), str):
-            log.warning("sink dropped a malformed metric point of run %s: %.200r", run_id, p)
+            run_warnings.warn(run_id, "sink dropped a malformed metric point of run %s: %.200r",
+                          run_id, p)
             continue
         step, wall = _int32(p.get("step")), _float_or_none(p.get("wall_time"))
         value = p.get("value")
         number = None if value is None else _float_or_none(value)
         if step is None or wall is None or not math.isfinite(wall) or (
                 value is not None and number is None):
-            log.warning("sink dropped a malformed metric point of run %s: %.200r", run_id, p)
+            run_warnings.warn(run_id, "sink dropped a malformed metric point of run %s: %.200r",
+                          run_id, p)
             continue
         out.append({"name": events.strict_json(p["name"][:100]), "step": step, "wall_time": wall,
                     "value": number if number is not None and math.isfinite(number) else None})
