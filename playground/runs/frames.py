@@ -73,17 +73,19 @@ def _split_points(event, limit):
 
 def _split_text(event, limit):
     text = event["text"]
-    room = max(limit - size(dumps({**event, "text": ""})), 64)
+    head = size(dumps({**event, "text": ""}))
+    room = max(limit - head, 64)
     out, start = [], 0
     while start < len(text):
-        # Up to ``room`` characters, fewer while their JSON is too long (escapes, non-ASCII).
+        # Up to ``room`` characters, fewer while their JSON is too long (escapes, non-ASCII):
+        # scaled by how far over it was, so it takes a step or two.
         end = min(len(text), start + room)
         while True:
             piece = dumps({**event, "text": text[start:end]})
-            over = size(piece) - limit
-            if over <= 0 or end - start <= 1:
+            used = size(piece)
+            if used <= limit or end - start <= 1:
                 break
-            end = max(start + 1, end - max(over // 2, 1) - (end - start) // 16)
+            end = start + max(1, int((end - start) * room / (used - head) * 0.95))
         out.append(piece)
         start = end
     return out

@@ -72,7 +72,7 @@ def test_a_split_event_keeps_every_field_but_the_one_it_splits():
 
 
 @pytest.mark.parametrize("text", ["a" * 300_000, "\x01" * 100_000, "\u4e2d" * 100_000,
-                                  "\ud800x" * 50_000])
+                                  "\ud800x" * 50_000], ids=["ascii", "control", "cjk", "surrogate"])
 def test_text_is_split_at_characters_whatever_it_escapes_to(text):
     event = {"type": "stderr", "run_id": "r", "seq": 2, "text": text}
     texts = frames.encode(event, 32 * 1024)
