@@ -12,12 +12,13 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from playground.notebooks.routing import websocket_urlpatterns as notebook_sockets  # noqa: E402
-from playground.runs import restart  # noqa: E402
+from playground.runs import backpressure, restart  # noqa: E402
 from playground.runs.routing import websocket_urlpatterns  # noqa: E402
 
 # Embedded, under daphne: the runs a predecessor left end or queue again before the first
 # request, and SIGTERM lets runs finish. Importing the app (tests) does neither.
 restart.install()
+backpressure.install()   # under daphne: a client that never reads is closed
 
 application = ProtocolTypeRouter({
     "http": django_asgi_app,

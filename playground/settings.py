@@ -207,6 +207,14 @@ PLAYGROUND_HISTORY_LENGTH = env_int("PLAYGROUND_HISTORY_LENGTH", 50)
 PLAYGROUND_MAX_WATCHES_PER_SOCKET = env_int("PLAYGROUND_MAX_WATCHES_PER_SOCKET", 20)
 # Websockets open at once from one address, per web process.
 PLAYGROUND_MAX_SOCKETS_PER_ADDRESS = env_int("PLAYGROUND_MAX_SOCKETS_PER_ADDRESS", 100)
+# A watch replays each metric series downsampled to at most this many points (M4: extremes
+# kept; the full series is at /api/runs/<id>/metrics/), and one websocket may receive at most
+# PLAYGROUND_WS_REPLAY_BYTES_PER_MINUTE of replays a minute (more watches are refused).
+PLAYGROUND_REPLAY_POINTS_PER_SERIES = env_int("PLAYGROUND_REPLAY_POINTS_PER_SERIES", 2000)
+PLAYGROUND_WS_REPLAY_BYTES_PER_MINUTE = env_int("PLAYGROUND_WS_REPLAY_BYTES_PER_MINUTE", 32 << 20)
+# A websocket whose client leaves this many bytes unread is closed (embedded under daphne):
+# a client that asks and never reads would make the server buffer without end.
+PLAYGROUND_WS_MAX_UNREAD_BYTES = env_int("PLAYGROUND_WS_MAX_UNREAD_BYTES", 8 << 20)
 # Messages (run, watch, cancel) one websocket may send a minute.
 PLAYGROUND_WS_MESSAGES_PER_MINUTE = env_int("PLAYGROUND_WS_MESSAGES_PER_MINUTE", 120)
 # The largest message a websocket sends (bytes): larger events go out in pieces, each with

@@ -68,6 +68,7 @@ class RunConsumer(AsyncWebsocketConsumer):
         self.behind = set()              # runs found behind their stored copy at the last look
         self.lost_event_check = None
         self.recent_messages = deque()   # monotonic times of this minute's messages
+        self.recent_replays = deque()    # (monotonic time, bytes) of this minute's replays
         # AllowedHostsOriginValidator (asgi.py) compares host names only: a page on another
         # port of the same host (another local app) would pass and act with this site's
         # cookies. As Django's CSRF check does, the origin must be this very site (the Host
@@ -130,6 +131,20 @@ class RunConsumer(AsyncWebsocketConsumer):
             raise Invalid(f"too many messages: the limit is {limit} a minute per connection; "
                           "this one was ignored")
         self.recent_messages.append(now)
+
+    def _spend_replay_budget(self, size):
+        """A replay costs the server its reading and sending: each socket gets
+        PLAYGROUND_WS_REPLAY_BYTES_PER_MINUTE of them, so a client looping on "watch" of a
+        large run is refused instead of keeping the server busy (and its buffers full)."""
+        now, budget = time.monotonic(), settings.PLAYGROUND_WS_REPLAY_BYTES_PER_MINUTE
+        while self.recent_replays and now - self.recent_replays[0][0] > 60:
+            self.recent_replays.popleft()
+        spent = sum(n for _, n in self.recent_replays)
+        if spent + size > budget:
+            raise Invalid(f"replay refused: this connection was sent {spent >> 10} KiB of "
+                          f"replays in the last minute and this one is {size >> 10} KiB (the "
+                          f"limit is {budget >> 10} KiB a minute); watch again in a minute")
+        self.recent_replays.append((now, size))
 
     async def start_run(self, message):
         if "code" not in message:
@@ -209,9 +224,18 @@ class RunConsumer(AsyncWebsocketConsumer):
             self.watching[run_id] = after
             return
         # The stored run as it is at last_seq: it replaces whatever the client had.
+        max_bytes = settings.PLAYGROUND_WS_MAX_MESSAGE_BYTES
+        texts = [text for event in replay for text in
+                 frames.encode({**event, "seq": last_seq, "replay": True}, max_bytes)]
+        try:
+            self._spend_replay_budget(sum(map(frames.size, texts)))
+        except Invalid:
+            if run_id not in self.watching:
+                await self._unwatch(run_id)
+            raise
         self.watching[run_id] = last_seq
-        for event in replay:
-            await self.send_json({**event, "seq": last_seq, "replay": True})
+        for text in texts:
+            await self.send(text_data=text)
         if replay and replay[-1]["type"] == "finished":   # nothing more will come
             await self._unwatch(run_id)
         else:
