@@ -188,7 +188,7 @@ PLAYGROUND_MAX_CODE_BYTES = env_int("PLAYGROUND_MAX_CODE_BYTES", POLICY.max_code
 PLAYGROUND_MAX_STORED_OUTPUT = env_int("PLAYGROUND_MAX_STORED_OUTPUT", 1024 * 1024)  # per stream
 # Metric points stored per run (the dashboard, replays, REST and CSV read them); later points
 # are shown live only, and the run says so. The sandbox sends at most 200,000 a run.
-PLAYGROUND_MAX_STORED_METRIC_POINTS = env_int("PLAYGROUND_MAX_STORED_METRIC_POINTS", 50_000)
+PLAYGROUND_MAX_STORED_METRIC_POINTS = env_int("PLAYGROUND_MAX_STORED_METRIC_POINTS", 100_000)
 PLAYGROUND_MAX_STORED_DISPLAYS = env_int("PLAYGROUND_MAX_STORED_DISPLAYS", 200)
 # ...and their JSON in bytes, all together (one display may be 512 KiB).
 PLAYGROUND_MAX_STORED_DISPLAY_BYTES = env_int("PLAYGROUND_MAX_STORED_DISPLAY_BYTES", 8 << 20)

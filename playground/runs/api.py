@@ -7,13 +7,14 @@ one, otherwise by their address.
 import json
 import uuid
 from datetime import datetime
-from typing import Literal, Optional
+from typing import Annotated, Literal, Optional
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404
-from ninja import NinjaAPI, Schema, Swagger
+from ninja import Field, NinjaAPI, Schema, Swagger
 from ninja.errors import HttpError
+from pydantic import ConfigDict, WithJsonSchema
 
 from playground import policy
 
@@ -23,23 +24,51 @@ from .throttle import AddressThrottle
 
 # Per-address request rate for every endpoint; starting runs has its own quotas on top.
 request_throttle = AddressThrottle(settings.PLAYGROUND_API_READ_RATE)
+
+
+class PlaygroundAPI(NinjaAPI):
+    def get_openapi_schema(self, *args, **kwargs):
+        """Every operation may answer 429: the request throttle covers them all."""
+        schema = super().get_openapi_schema(*args, **kwargs)
+        for path in schema["paths"].values():
+            for operation in path.values():
+                if 429 in operation["responses"] or "429" in operation["responses"]:
+                    continue
+                operation["responses"][429] = {
+                    "description": "Too many requests from your address "
+                                   "(PLAYGROUND_API_READ_RATE)",
+                    "content": {"application/json": {
+                        "schema": {"$ref": "#/components/schemas/Detail"}}}}
+        schema["components"]["schemas"].setdefault("Detail", Detail.model_json_schema())
+        return schema
+
+
 # deepLinking off: its links inside each operation's button are focusable content nested in a
 # button, which screen readers and keyboards cannot use (WCAG, tests/browser/test_a11y.py).
-api = NinjaAPI(title="Tensor playground API", version="1", urls_namespace="api",
-               throttle=[request_throttle], docs=Swagger(settings={"deepLinking": False}))
+api = PlaygroundAPI(title="Tensor playground API", version="1", urls_namespace="api",
+                    throttle=[request_throttle], docs=Swagger(settings={"deepLinking": False}))
+
+# What the API refuses, said in the schema too: text with a NUL (no database stores it), and
+# code or a name without a character that is not whitespace.
+NO_NUL = r"^[^\x00]*$"
+NOT_BLANK = r"^[^\x00]*[^\s\x00][^\x00]*$"
 
 
 # -- schemas -------------------------------------------------------------------------------------
 class RunIn(Schema):
-    code: str
+    model_config = ConfigDict(extra="forbid")   # the API refuses unknown fields: say so
+    code: str = Field(min_length=1, pattern=NOT_BLANK,
+                      description="Python source: at most PLAYGROUND_MAX_CODE_BYTES (64 KiB) "
+                                  "of UTF-8, not only whitespace, no NUL character")
     device: Literal[policy.DEFAULTS.device_names] = policy.DEFAULT_DEVICE
-    name: str = ""
+    name: str = Field("", pattern=NO_NUL)
     # What limits the run gets: how it is asked for, never what its code looks like.
     kind: Literal[policy.DEFAULTS.run_kinds] = "api"
 
 
 class RunRename(Schema):
-    name: str
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, pattern=NOT_BLANK)
 
 
 class RunCreated(Schema):
@@ -89,8 +118,19 @@ class CancelOut(Schema):
     detail: str
 
 
+# A point is [step, value, wall_time]. As JSON Schema 2020-12 (OpenAPI 3.1) it is a tuple,
+# "prefixItems", which openapi-spec-validator rightly accepts; but generators and clients
+# built for OpenAPI 3.0 (openapi-generator, schemathesis' 3.0 checks) do not read it. So
+# points are described as what every tool reads: three numbers, the value possibly null.
+Point = Annotated[tuple[int, Optional[float], float], WithJsonSchema({
+    "type": "array", "minItems": 3, "maxItems": 3,
+    "items": {"type": ["number", "null"]},
+    "description": "[step, value, wall_time]: step an integer, value a number (null: NaN or "
+                   "infinity), wall_time seconds since the epoch"})]
+
+
 class MetricsOut(Schema):
-    series: dict[str, list[tuple[int, Optional[float], float]]]
+    series: dict[str, list[Point]]
 
 
 class Detail(Schema):

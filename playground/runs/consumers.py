@@ -121,7 +121,7 @@ class RunConsumer(AsyncWebsocketConsumer):
                                   "message": "the server could not handle this message"})
 
     def _check_message_rate(self):
-        """Each watch replays a stored run (up to 100,000 points) and each cancel may wait
+        """Each watch replays a stored run (its series downsampled) and each cancel may wait
         on the executor: a client looping on them would keep the server busy and, if it
         never reads, buffer replies without end. So messages are counted per socket."""
         now, limit = time.monotonic(), settings.PLAYGROUND_WS_MESSAGES_PER_MINUTE

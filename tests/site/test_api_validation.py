@@ -170,3 +170,45 @@ def test_cancelling_a_run_the_executor_lost_closes_it():
     assert res.json()["detail"] == "cancelled: the run was no longer executing"
     lost.refresh_from_db()
     assert lost.status == "cancelled" and lost.message == "Cancelled (the run was no longer executing)."
+
+
+def openapi():
+    return Client().get("/api/openapi.json").json()
+
+
+def test_the_openapi_schema_is_valid_openapi_3_1():
+    from openapi_spec_validator import validate
+
+    schema = openapi()
+    assert schema["openapi"].startswith("3.1")
+    validate(schema)   # raises with the first violation
+
+
+def test_every_operation_lists_its_429_and_the_bodies_say_what_is_refused():
+    schema = openapi()
+    operations = [(path, method, op) for path, ops in schema["paths"].items()
+                  for method, op in ops.items()]
+    assert [(p, m) for p, m, op in operations if "429" not in op["responses"]] == []
+    body = schema["paths"]["/api/runs/"]["post"]["requestBody"]["content"]["application/json"]
+    code = body["schema"]["properties"]["code"]
+    assert code["minLength"] == 1 and body["schema"]["additionalProperties"] is False
+    # The pattern the schema states refuses what the API refuses: blank code, a NUL.
+    import re
+    assert not re.search(code["pattern"], " \n\t") and not re.search(code["pattern"], "x\x00")
+    assert re.search(code["pattern"], "print(1)\n")
+    rename = schema["paths"]["/api/runs/{run_id}/"]["patch"]["requestBody"]["content"]
+    assert rename["application/json"]["schema"]["properties"]["name"]["minLength"] == 1
+
+
+def test_metric_points_are_described_so_that_3_0_era_tools_read_them():
+    series = openapi()["components"]["schemas"]["MetricsOut"]["properties"]["series"]
+    point = series["additionalProperties"]["items"]
+    assert "prefixItems" not in point
+    assert point["type"] == "array" and point["minItems"] == point["maxItems"] == 3
+    assert point["items"] == {"type": ["number", "null"]}
+
+
+@pytest.mark.parametrize("body", [{"code": ""}, {"code": "  \n"}])
+def test_code_the_schema_refuses_the_api_refuses(body):
+    res = post(Client(), body)
+    assert res.status_code == 400 and '"code" is empty' in res.json()["detail"]
