@@ -59,6 +59,13 @@ export class OutputView {
       this.container.append(this.charts.root);
     }
     this.charts.feed(msg);
+    if (msg.downsampled && !this.charts.downsampledNote) {   // a replay: long series thinned
+      const most = Math.max(...Object.values(msg.downsampled));
+      this.charts.downsampledNote = el("p", { class: "note" },
+        interpolate(gettext("The charts show a sample of long series (highs and lows kept) of up to %(count)s points. Every point: "), { count: most }),
+        el("a", { href: `/api/runs/${msg.run_id}/metrics.csv` }, gettext("CSV")));
+      this.charts.root.append(this.charts.downsampledNote);
+    }
   }
 
   tensorCard(t) {

@@ -2,24 +2,17 @@
 daphne server running the real executor. Screenshots go to test-artifacts/."""
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
+from tests import live_server
+
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-
-
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="session")
@@ -35,36 +28,9 @@ def collected_static(tmp_path_factory):
 @pytest.fixture(scope="module")
 def daphne_server(tmp_path_factory, collected_static):
     """daphne serving the site on a free port, on its own SQLite file."""
-    tmp = tmp_path_factory.mktemp("live")
-    env = {**os.environ, "SQLITE_PATH": str(tmp / "db.sqlite3"), "DEBUG": "0",
-           "STATIC_ROOT": str(collected_static),
-           "PLAYGROUND_SECRET_FILE": str(tmp / "secret"), "PYTHONUNBUFFERED": "1"}
-    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT,
-                   env=env, check=True)
-    port = _free_port()
-    log = open(tmp / "server.log", "w")
-    proc = subprocess.Popen([sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
-                             "playground.asgi:application"], cwd=ROOT, env=env, stdout=log,
-                            stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            urllib.request.urlopen(url + "/", timeout=2)
-            break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                raise RuntimeError("the live server did not start:\n"
-                                   + (tmp / "server.log").read_text())
-            time.sleep(0.2)
-    yield url
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    with live_server.daphne(tmp_path_factory.mktemp("live"),
+                            STATIC_ROOT=collected_static) as (url, _, _):
+        yield url
 
 
 @pytest.fixture(scope="module")
