@@ -58,13 +58,16 @@ async def first_output(ws_url, origin, samples, count, closed):
             start = time.perf_counter()
             await ws.send(json.dumps({"type": "run", "code": "print(1)"}))
             while True:
-                msg = json.loads(await ws.recv())
+                msg = json.loads(await asyncio.wait_for(ws.recv(), 60))
                 if msg["type"] == "stdout":
                     samples.append(time.perf_counter() - start)
                 if msg["type"] in ("finished", "invalid"):
                     break
         except websockets.ConnectionClosed as exc:
             closed.append(exc.rcvd.code if exc.rcvd else None)
+            ws = None
+        except (websockets.InvalidHandshake, OSError, asyncio.TimeoutError) as exc:
+            closed.append(type(exc).__name__)   # a reconnect refused, or no answer in 60 s
             ws = None
         await asyncio.sleep(1)
     if ws is not None:

@@ -217,7 +217,9 @@ class RunConsumer(AsyncWebsocketConsumer):
         # the subscription, and whatever the read saw is skipped by its sequence number.
         position = (await database_sync_to_async(lifecycle.executor().queue_position)(run_id)
                     if run.status == QUEUED else None)  # the Celery executor asks the DB
-        replay, last_seq = await database_sync_to_async(stored_events)(run_id, position)
+        # Off the shared DB thread (a read): many watches must not queue other users' runs.
+        replay, last_seq = await database_sync_to_async(stored_events, thread_sensitive=False)(
+            run_id, position)
         self.heard_at[run_id] = time.monotonic()
         if after is not None and after >= last_seq and replay[-1]["type"] != "finished":
             # The client has every event stored so far: it goes on from there, no replay.

@@ -8,6 +8,7 @@ dashboard's), so spikes and divergences stay visible; the full series is at
 watch (they no longer change), a few runs at a time.
 """
 import functools
+import threading
 
 from django.conf import settings
 
@@ -18,6 +19,9 @@ from .models import Metric, Run
 
 METRIC_POINTS_PER_EVENT = 1000
 FINISHED_RUNS_KEPT = 8
+# Watches read in a thread pool: forty at once of a run not yet kept would each read all its
+# points (tens of MB apiece) before the first was kept. One reads; the others wait for it.
+_reading_finished = threading.Lock()
 
 
 def stored_events(run_id, queue_position=None):
@@ -36,7 +40,8 @@ def stored_events(run_id, queue_position=None):
         out.append({"type": "display", "run_id": rid, "mime": d["mime"], "data": d["data"]})
     per_series = settings.PLAYGROUND_REPLAY_POINTS_PER_SERIES
     if run.is_finished:
-        points, downsampled = _finished_points(rid, run.last_seq, per_series)
+        with _reading_finished:
+            points, downsampled = _finished_points(rid, run.last_seq, per_series)
     else:
         points, downsampled = replay_points(rid, per_series)
     for i in range(0, len(points), METRIC_POINTS_PER_EVENT):
