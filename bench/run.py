@@ -5,47 +5,38 @@
     python3 bench/run.py --quick      # shorter rounds (noisier)
     python3 bench/run.py --check      # run each step once, no timing (a smoke test)
     python3 bench/run.py --no-torch   # engine alone
-    python3 bench/run.py --threads 1  # both libraries on one thread (fair on a busy machine)
+    python3 bench/run.py --threads 1          # both libraries on one thread
+    python3 bench/run.py --threads 1 default  # each row at one thread, then at the default
 
-Each workload runs in rounds that alternate between the two libraries, so background load
-hits both alike; a round repeats the step until it lasts ``--round`` seconds, and the best
-round counts. Both libraries use their default thread counts (NumPy's BLAS and PyTorch's
-intra-op pool), as a user would get them, unless --threads says otherwise: on a machine
-shared with other work, multi-threaded BLAS timings swing widely, one thread each does not.
+Each library runs each workload in its own worker process (in one process OpenBLAS's and
+PyTorch's OpenMP thread pools spin against each other, which no user of either library
+sees), started with the thread count of the row. The parent alternates rounds between the
+two workers, so background load hits both alike; a round repeats the step until it lasts
+about ``--round`` seconds, and the row reports the median round. Each worker also reports
+its peak resident memory (ru_maxrss of the whole process: interpreter, library, workload).
+"default" leaves the thread variables as they are (NumPy's BLAS and PyTorch's intra-op
+pool then use every core, as a user gets them).
 """
 import argparse
 import gc
+import json
 import os
+import resource
+import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
 
-
-def _threads_from_argv(argv):
-    """--threads must act before NumPy loads its BLAS, so it is read ahead of argparse."""
-    if "--threads" in argv[:-1]:
-        n = argv[argv.index("--threads") + 1]
-        for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-            os.environ[var] = n
-
-
-_threads_from_argv(sys.argv)
-
 ROOT = Path(__file__).resolve().parent.parent
+THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-import engine  # noqa: E402
-from workloads import load_all  # noqa: E402
 
-
-
-def import_torch():
-    try:
-        import torch
-    except ImportError:  # the comparison column is left out
-        return None
-    return torch
+def _load(name):
+    from workloads import load_all
+    return {w.name: w for w in load_all()}[name] if name else load_all()
 
 
 def _calls_per_round(step, round_s):
@@ -61,24 +52,78 @@ def _calls_per_round(step, round_s):
         n *= 4
 
 
+def worker(lib_name, work_name, round_s):
+    """One library, one workload: answer "round" lines on stdin with seconds per step."""
+    import importlib
+    lib = importlib.import_module(lib_name)
+    threads = os.environ.get("OMP_NUM_THREADS")
+    if lib_name == "torch" and threads:
+        lib.set_num_threads(int(threads))
+    work = _load(work_name)
+    lib.manual_seed(0)
+    step = work.make(lib)
+    step()  # warm up (first-call imports, caches, BLAS thread start)
+    n = _calls_per_round(step, round_s)
+    out = sys.stdout
+    out.write(json.dumps({"ready": True, "version": lib.__version__}) + "\n")
+    out.flush()
+    for line in sys.stdin:
+        if line.strip() != "round":
+            break
+        gc.collect()
+        start = time.perf_counter()
+        for _ in range(n):
+            step()
+        took = (time.perf_counter() - start) / n
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        out.write(json.dumps({"seconds": took, "peak_mb": peak}) + "\n")
+        out.flush()
+    return 0
 
-def measure(work, modules, rounds, round_s):
-    """Best seconds per step for each module, alternating modules round by round."""
-    steps = {}
-    for name, mod in modules.items():
-        mod.manual_seed(0)
-        step = work.make(mod)
-        step()  # warm up (first-call imports, caches, BLAS thread start)
-        steps[name] = (step, _calls_per_round(step, round_s))
-    best = {name: float("inf") for name in modules}
-    for _ in range(rounds):
-        for name, (step, n) in steps.items():
-            gc.collect()
-            start = time.perf_counter()
-            for _ in range(n):
-                step()
-            best[name] = min(best[name], (time.perf_counter() - start) / n)
-    return best
+
+class Worker:
+    def __init__(self, lib, work, threads, round_s):
+        env = dict(os.environ)
+        if threads != "default":
+            env.update({var: str(threads) for var in THREAD_VARS})
+        self.proc = subprocess.Popen(
+            [sys.executable, __file__, "--worker", lib, work.name, "--round", str(round_s)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
+        self.info = self._read()
+
+    def _read(self):
+        line = self.proc.stdout.readline()
+        if not line:
+            raise RuntimeError(f"worker failed (exit {self.proc.wait()})")
+        return json.loads(line)
+
+    def round(self):
+        self.proc.stdin.write("round\n")
+        self.proc.stdin.flush()
+        return self._read()
+
+    def close(self):
+        self.proc.stdin.close()
+        self.proc.wait()
+
+
+def measure(work, libs, threads, rounds, round_s):
+    """Median seconds per step and peak MB for each library, alternating rounds."""
+    workers = {}
+    try:
+        for lib in libs:
+            workers[lib] = Worker(lib, work, threads, round_s)
+        times = {lib: [] for lib in libs}
+        peak = {}
+        for _ in range(rounds):
+            for lib, w in workers.items():
+                got = w.round()
+                times[lib].append(got["seconds"])
+                peak[lib] = got["peak_mb"]
+    finally:
+        for w in workers.values():
+            w.close()
+    return {lib: (statistics.median(t), peak[lib]) for lib, t in times.items()}
 
 
 def fmt(seconds):
@@ -86,6 +131,11 @@ def fmt(seconds):
         if seconds >= scale:
             return f"{seconds / scale:8.2f} {unit}"
     return f"{seconds / 1e-9:8.1f} ns"
+
+
+def torch_installed():
+    return subprocess.run([sys.executable, "-c", "import torch"],
+                          capture_output=True).returncode == 0
 
 
 def main(argv=None):
@@ -97,43 +147,44 @@ def main(argv=None):
     parser.add_argument("--check", action="store_true",
                         help="run every step once under engine (and torch), no timing")
     parser.add_argument("--no-torch", action="store_true", help="time engine alone")
-    parser.add_argument("--threads", type=int, help="BLAS/intra-op threads for both libraries "
-                        "(read at start-up; pass it on the command line)")
+    parser.add_argument("--threads", nargs="+", default=["default"],
+                        help="thread counts to run each row at: numbers or 'default'")
+    parser.add_argument("--worker", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    torch = None if args.no_torch else import_torch()
-    if torch is not None and args.threads:
-        torch.set_num_threads(args.threads)
+    if args.worker:
+        return worker(*args.worker, args.round)
     rounds, round_s = (3, 0.1) if args.quick else (args.rounds, args.round)
+    threads = [t if t == "default" else int(t) for t in args.threads]
 
-    works = [w for w in load_all() if not args.only or any(o in w.name for o in args.only)]
+    works = [w for w in _load(None) if not args.only or any(o in w.name for o in args.only)]
     if not works:
         parser.error(f"no workload matches {args.only}")
-    modules = {"engine": engine}
-    if torch is not None:
-        modules["torch"] = torch
+    libs = ["engine"] + ([] if args.no_torch or not torch_installed() else ["torch"])
     if args.check:
+        import importlib
         for w in works:
-            for mod in modules.values():
-                w.make(mod)()
+            for lib in libs:
+                w.make(importlib.import_module(lib))()
             print(f"ok  {w.name}")
         return 0
 
-    print(f"engine {engine.__version__} vs "
-          + (f"torch {torch.__version__} (CPU, {torch.get_num_threads()} threads)"
-             if torch is not None else "torch: not installed"))
-    header = f"{'workload':<24}{'engine':>14}{'torch':>14}{'engine/torch':>14}   what"
+    print(f"{' vs '.join(libs)}, each in its own process, median of {rounds} alternating "
+          f"rounds; {os.cpu_count()} cores; peak = whole process RSS")
+    header = (f"{'workload':<22}{'thr':>4}{'engine':>12}{'torch':>12}{'ratio':>8}"
+              f"{'peak MB':>14}   what")
     print(header)
     print("-" * len(header))
     for w in works:
-        best = measure(w, modules, rounds, round_s)
-        per = {name: s / w.per for name, s in best.items()}
-        unit = f" /{w.unit}" if w.per != 1 else ""
-        line = f"{w.name:<24}{fmt(per['engine']):>14}"
-        if torch is not None:
-            line += f"{fmt(per['torch']):>14}{per['engine'] / per['torch']:>13.2f}x"
-        else:
-            line += f"{'-':>14}{'-':>14}"
-        print(f"{line}   {w.title}{unit}", flush=True)
+        for t in threads:
+            got = measure(w, libs, t, rounds, round_s)
+            (e, e_mb), (p, p_mb) = got["engine"], got.get("torch", (None, None))
+            unit = f" /{w.unit}" if w.per != 1 else ""
+            line = f"{w.name:<22}{str(t)[:3]:>4}{fmt(e / w.per):>12}"
+            if p is not None:
+                line += f"{fmt(p / w.per):>12}{e / p:>7.2f}x{e_mb:>7.0f}/{p_mb:<6.0f}"
+            else:
+                line += f"{'-':>12}{'-':>8}{e_mb:>7.0f}/-     "
+            print(f"{line}   {w.title}{unit}", flush=True)
     return 0
 
 
