@@ -227,9 +227,25 @@ def pow(input, exponent, *, out=None):
 
 
 def _pow_arrays(x, y):
+    if y.__class__ in (int, float) and x.dtype.kind in "fc":
+        by_products = _POW_BY_PRODUCTS.get(y)
+        if by_products is not None:
+            return by_products(x)
     if x.dtype.kind in "iu" and not hasattr(y, "dtype") and isinstance(y, int) and y < 0:
         raise RuntimeError("Integers to negative integer powers are not allowed.")
     return x ** y
+
+
+# PyTorch's CPU pow turns these scalar exponents into products and roots (its
+# pow_tensor_scalar_optimized_kernel), which are both faster than a general power (NumPy's
+# float32 x ** 3 costs ~50x x * x * x) and round as PyTorch's do.
+_POW_BY_PRODUCTS = {
+    2: lambda x: x * x,
+    3: lambda x: x * x * x,
+    -1: lambda x: 1 / x,
+    -2: lambda x: 1 / (x * x),
+    0.5: lambda x: xp_of(x).sqrt(x),
+}
 
 
 def _scalar_pow(base, t):

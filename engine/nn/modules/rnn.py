@@ -9,6 +9,7 @@ import math
 from ... import creation
 from ...ops.shape import cat, stack
 from .. import functional as F, init
+from .._lstm_cell import lstm_cell
 from ..parameter import Parameter
 from .module import Module
 
@@ -24,11 +25,7 @@ def _rnn_cell(mode):
         return F.relu(xp + F.linear(h, w_hh, b_hh))
 
     def lstm(xp, state, w_hh, b_hh):
-        h, c = state
-        gates = xp + F.linear(h, w_hh, b_hh)
-        i, f, g, o = gates.chunk(4, 1)
-        c = f.sigmoid() * c + i.sigmoid() * g.tanh()
-        return o.sigmoid() * c.tanh(), c
+        return lstm_cell(xp, state[0], state[1], w_hh, b_hh)  # one node per step
 
     def gru(xp, h, w_hh, b_hh):
         hp = F.linear(h, w_hh, b_hh)
@@ -161,7 +158,9 @@ class RNNBase(Module):
                 w_ih, w_hh, b_ih, b_hh = self._weights(layer, d)
                 k = layer * dirs + d
                 flat = layer_input.reshape(seq_len * batch, layer_input.shape[2])
-                proj = F.linear(flat, w_ih, b_ih).view(seq_len, batch, -1)
+                # unbind: one node whose backward stacks the steps' gradients (indexing
+                # proj[t] would scatter each into a zero tensor of the whole sequence)
+                proj = F.linear(flat, w_ih, b_ih).view(seq_len, batch, -1).unbind(0)
                 state = (h0[k], c0[k]) if lstm else h0[k]
                 outs = [None] * seq_len
                 for t in (range(seq_len - 1, -1, -1) if d else range(seq_len)):
