@@ -31,18 +31,24 @@ class LstmCellBackward(Node):
         dc = gc._data.copy() if gc is not None else xp.zeros_like(tc)
         if gh is not None:
             ghd = gh._data
-            xp.multiply(ghd, tc, out=do)                  # dh/do
-            dc += ghd * o * (1 - tc * tc)                 # through h = o * tanh(c)
+            xp.multiply(ghd, tc, out=do)                  # h = o * tanh(c)
+            through = tc * tc
+            xp.subtract(1, through, out=through)
+            through *= o
+            through *= ghd
+            dc += through
         else:
             do[...] = 0
         xp.multiply(dc, g, out=di)
         xp.multiply(dc, c._data, out=df)
         xp.multiply(dc, i, out=dg)
         dc *= f                                           # gradient of the previous c
-        di *= i * (1 - i)
-        df *= f * (1 - f)
-        dg *= 1 - g * g
-        do *= o * (1 - o)
+        slope = 1 - acts                                  # sigmoid' = s (1 - s) ...
+        slope *= acts
+        gate_g = slope[:, 2 * hidden:3 * hidden]
+        xp.multiply(g, g, out=gate_g)                     # ... and tanh' = 1 - t^2
+        xp.subtract(1, gate_g, out=gate_g)
+        dgates *= slope
         need = self.needs_input_grad
         like = gh if gh is not None else gc
         return (wrap(dgates, like) if need[0] else None,

@@ -196,23 +196,18 @@ class FracBackward0(Node):
 
 
 def _sigmoid(xp, x):
-    # exp(-|x|) never overflows (and prints no warning); sigmoid(|x|) = 1 / (1 + e) and
-    # sigmoid(-|x|) = e / (1 + e) then pick by sign. Whole-array passes written in place:
-    # 4x faster than splitting the array by a boolean mask.
-    e = xp.abs(x)
-    xp.negative(e, out=e)
-    xp.exp(e, out=e)
-    r = e + 1
-    xp.divide(1, r, out=r)
-    xp.multiply(e, r, out=e)
-    xp.copyto(e, r, where=x >= 0)
-    return e
-
-
-def _sigmoid_small(xp, x):
-    if x.size <= 64:  # tiny tensors: one expression beats the masked split
-        return 1 / (1 + xp.exp(-x))
-    return _sigmoid(xp, x)
+    # PyTorch's formula, 1 / (1 + exp(-x)): exp overflows to inf for x < -88 (float32) and
+    # the result is then 0, as PyTorch's; NumPy's overflow warning is silenced. Written in
+    # place (4 passes); masking by sign instead cost 10x more (boolean indexing).
+    t = xp.negative(x)
+    if xp is numpy:
+        with numpy.errstate(over="ignore"):
+            xp.exp(t, out=t)
+    else:
+        xp.exp(t, out=t)
+    t += 1
+    xp.reciprocal(t, out=t)
+    return t
 
 
 _exact_erf = numpy.frompyfunc(math.erf, 1, 1)
@@ -245,7 +240,7 @@ sin = _unary(SinBackward0, lambda xp, x: xp.sin(x))
 cos = _unary(CosBackward0, lambda xp, x: xp.cos(x))
 tan = _unary(TanBackward0, lambda xp, x: xp.tan(x), keep="output")
 tanh = _unary(TanhBackward0, lambda xp, x: xp.tanh(x), keep="output")
-sigmoid = _unary(SigmoidBackward0, _sigmoid_small, keep="output")
+sigmoid = _unary(SigmoidBackward0, _sigmoid, keep="output")
 relu = _unary(ReluBackward0, _relu, floating=False, keep="result")
 erf = _unary(ErfBackward0, erf_array)
 reciprocal = _unary(ReciprocalBackward0, lambda xp, x: 1 / x, keep="output")
