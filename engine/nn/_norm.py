@@ -6,8 +6,11 @@ saved input with engine ops, so it is differentiable again.
 import numpy as np
 
 from .._backend import xp_of
+from ..autograd import grad_mode
 from ..autograd.graph import Node
 from ..ops._base import record, wrap
+
+_grad_state = grad_mode._state
 
 
 def _normalised(x, axes, eps):
@@ -29,11 +32,47 @@ def _param_shape(ndim, channel_axis, c):
     return tuple(shape)
 
 
+def _channel_sums(a):
+    """Per-channel sums of an (N, C, L) array: summing L first reads memory in order."""
+    return a.sum(2).sum(0)
+
+
+def _batch_norm_grads(g, x, weight, mean, invstd, need):
+    """Training-mode gradients on arrays, PyTorch's CPU formulas: with dot = sum(g (x -
+    mean)) per channel, gw = dot * invstd, gb = sum(g), and gx = a g - k x + (k mean - a
+    sum(g) / M) where a = w invstd and k = a invstd^2 dot / M (three passes over x)."""
+    xp = xp_of(x)
+    n, c = x.shape[:2]
+    count = x.size // c
+    g3, x3 = g.reshape(n, c, -1), x.reshape(n, c, -1)
+    sum_g = _channel_sums(g3)
+    centred = x3 - mean[:, None]
+    dot = xp.einsum("ncl,ncl->c", g3, centred)
+    gx = gw = gb = None
+    if need[0]:
+        a = invstd if weight is None else weight * invstd
+        k = a * invstd * invstd * dot / count
+        gx = g3 * a[:, None]
+        centred *= k[:, None]
+        gx -= centred
+        gx -= (a * sum_g / count)[:, None]
+        gx = gx.reshape(x.shape)
+    if len(need) > 1 and need[1]:
+        gw = dot * invstd
+    if len(need) > 2 and need[2]:
+        gb = sum_g
+    return gx, gw, gb
+
+
 class NativeBatchNormBackward0(Node):
     def backward(self, g):
         x, weight, stats = self.saved_tensors
         axes, shape = self.axes, self.shape
         need = self.needs_input_grad
+        if self.training and not _grad_state[0]:  # no graph of the gradient: on arrays
+            grads = _batch_norm_grads(g._data, x._data, None if weight is None else
+                                      weight._data, stats[0]._data, stats[1]._data, need)
+            return tuple(None if a is None else wrap(a, g) for a in grads)
         if self.training:
             xhat, invstd = _normalised(x, axes, self.eps)
         else:
@@ -66,8 +105,11 @@ def batch_norm(input, running_mean, running_var, weight, bias, training, momentu
         if count <= 1:
             raise ValueError("Expected more than 1 value per channel when training, got input "
                              f"size {input.shape}")
-        mean = x.mean(axis=axes)
-        var = x.var(axis=axes)
+        x3 = x.reshape(x.shape[0], c, -1)
+        mean = _channel_sums(x3) / count
+        centred = x3 - mean[:, None]
+        var = xp.einsum("ncl,ncl->c", centred, centred) / count  # two-pass, as accurate
+        del centred
         if running_mean is not None:
             _update_running(running_mean, mean, momentum)
         if running_var is not None:
@@ -78,11 +120,13 @@ def batch_norm(input, running_mean, running_var, weight, bias, training, momentu
                                "mode")
         mean, var = running_mean._data, running_var._data
     invstd = (1.0 / xp.sqrt(var + eps)).astype(x.dtype, copy=False)
-    out = (x - mean.reshape(shape)) * invstd.reshape(shape)
-    if weight is not None:
-        out *= weight._data.reshape(shape)
+    # PyTorch's CPU kernel: out = x * alpha + beta per channel (two passes, not four)
+    alpha = invstd if weight is None else invstd * weight._data
+    beta = -mean * alpha
     if bias is not None:
-        out += bias._data.reshape(shape)
+        beta = beta + bias._data
+    out = x * alpha.astype(x.dtype, copy=False).reshape(shape)
+    out += beta.astype(x.dtype, copy=False).reshape(shape)
     result = wrap(out.astype(x.dtype, copy=False), input)
     inputs = (input, weight, bias)
     node = record(NativeBatchNormBackward0, result, inputs)
