@@ -26,7 +26,7 @@ import numpy
 
 from .._backend import xp_of
 
-_COLS_BUDGET = 8 * 1024 * 1024
+_COLS_BUDGET = 2 * 1024 * 1024
 
 
 class Geometry:
