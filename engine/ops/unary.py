@@ -9,7 +9,7 @@ import math
 import numpy
 
 from .._backend import special_function, xp_of
-from ._base import Node, record, recomputed, to_float, wrap, write_out
+from ._base import Node, _grad_state, record, recomputed, to_float, wrap, write_out
 
 
 def _unary(node_cls, fn, *, floating=True, keep="input"):
@@ -149,7 +149,10 @@ class SigmoidBackward0(Node):
 class ReluBackward0(Node):
     def backward(self, g):
         (y,) = self.saved_tensors  # the result, as PyTorch saves it: y > 0 where x > 0
-        return (g * (y > 0),)
+        if _grad_state[0]:
+            return (g * (y > 0),)
+        # one pass, no float copy of the mask (the tensor ops cast it first)
+        return (wrap(g._data * (y._data > 0), g),)
 
 
 class ReciprocalBackward0(Node):
