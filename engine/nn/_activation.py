@@ -111,7 +111,7 @@ class GeluBackward0(Node):
         if not _grad_state[0]:  # no graph of the gradient: on arrays
             xd = x._data
             xp = xp_of(xd)
-            slope = xd * xd
+            slope = xp.multiply(xd, xd, out=xp.empty_like(xd))  # 0-d: still an array
             slope *= -0.5
             xp.exp(slope, out=slope)
             slope *= xd
@@ -135,12 +135,12 @@ def _normal_cdf(xp, x):
     """Phi(x) = (1 + erf(x / sqrt 2)) / 2, a new array of x's dtype."""
     if x.dtype.itemsize >= 8:
         return (erf_array(xp, x * (1 / math.sqrt(2.0))) + 1) * 0.5
-    z = x * (1 / math.sqrt(2.0))
-    t = xp.abs(z)
+    z = xp.multiply(x, 1 / math.sqrt(2.0), out=xp.empty_like(x))  # 0-d: still an array
+    t = xp.abs(z, out=xp.empty_like(z))
     t *= _AS_P
     t += 1
     xp.reciprocal(t, out=t)
-    poly = t * _AS_COEFFS[0]
+    poly = xp.multiply(t, _AS_COEFFS[0], out=xp.empty_like(t))
     for c in _AS_COEFFS[1:]:
         poly += c
         poly *= t

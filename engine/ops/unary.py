@@ -202,7 +202,7 @@ def _sigmoid(xp, x):
     # PyTorch's formula, 1 / (1 + exp(-x)): exp overflows to inf for x < -88 (float32) and
     # the result is then 0, as PyTorch's; NumPy's overflow warning is silenced. Written in
     # place (4 passes); masking by sign instead cost 10x more (boolean indexing).
-    t = xp.negative(x)
+    t = xp.negative(x, out=xp.empty_like(x))  # an array even for 0-d x (not a scalar)
     if xp is numpy:
         with numpy.errstate(over="ignore"):
             xp.exp(t, out=t)

@@ -1,0 +1,86 @@
+"""Issue 13's speed rewrites compute what the general formulas compute: pow by products,
+sigmoid in place, GELU with PyTorch's vectorized erf, relu's and batch norm's array
+backwards. References are float64 NumPy/math formulas, independent of the engine."""
+import math
+import warnings
+
+import numpy as np
+import pytest
+
+import engine
+import engine.nn.functional as F
+
+X = np.concatenate([np.linspace(-12, 12, 4001), [0.0, 1e-8, -1e-8, 88.0, -88.0, -104.0]])
+
+
+@pytest.mark.parametrize("exponent", [2, 3, -1, -2, 0.5, 2.0, 4, 1.5])
+def test_pow_scalar_exponents_match_the_power_and_its_gradient(exponent):
+    x64 = np.abs(X[:4001]) + 0.5 if exponent in (0.5, 1.5) or exponent < 0 else X[:4001]
+    x = engine.tensor(x64.astype(np.float32), requires_grad=True)
+    y = x ** exponent
+    y.backward(engine.ones_like(y))
+    np.testing.assert_allclose(y.detach().numpy(), x64.astype(np.float32).astype(np.float64)
+                               ** exponent, rtol=2e-6)
+    np.testing.assert_allclose(x.grad.numpy(), exponent * x64.astype(np.float32)
+                               .astype(np.float64) ** (exponent - 1), rtol=2e-5, atol=1e-30)
+    assert y.dtype == engine.float32
+
+
+def test_integer_pow_keeps_integers_and_refuses_negative_exponents():
+    assert (engine.tensor([2, 3]) ** 3).tolist() == [8, 27]
+    with pytest.raises(RuntimeError, match="Integers to negative integer powers"):
+        engine.tensor([2, 3]) ** -1
+
+
+def test_sigmoid_matches_the_formula_at_every_scale_without_warnings():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # NumPy's overflow warning would print in a run
+        x = engine.tensor(X.astype(np.float32), requires_grad=True)
+        y = x.sigmoid()
+        y.sum().backward()
+    ref = 1 / (1 + np.exp(-X.astype(np.float32).astype(np.float64)))
+    np.testing.assert_allclose(y.detach().numpy(), ref, rtol=1e-6, atol=1e-38)
+    np.testing.assert_allclose(x.grad.numpy(), ref * (1 - ref), rtol=1e-5, atol=1e-38)
+    assert engine.tensor(0.0).sigmoid().item() == 0.5  # 0-d stays a tensor
+
+
+@pytest.mark.parametrize("dtype", [engine.float32, engine.float64])
+def test_gelu_matches_the_exact_erf_formula(dtype):
+    x = engine.tensor(X, dtype=dtype, requires_grad=True)
+    y = F.gelu(x)
+    y.sum().backward()
+    x64 = x.detach().numpy().astype(np.float64)
+    cdf = np.array([0.5 * (1 + math.erf(v / math.sqrt(2))) for v in x64])
+    pdf = np.exp(-0.5 * x64 * x64) / math.sqrt(2 * math.pi)
+    tol = 1e-6 if dtype == engine.float32 else 1e-12
+    np.testing.assert_allclose(y.detach().numpy(), x64 * cdf, rtol=tol, atol=tol)
+    np.testing.assert_allclose(x.grad.numpy(), cdf + x64 * pdf, rtol=tol, atol=tol)
+    scalar = engine.tensor(0.3, dtype=dtype, requires_grad=True)
+    F.gelu(scalar).backward()
+    assert scalar.grad.shape == ()
+
+
+def test_relu_backward_passes_the_gradient_where_the_input_is_positive():
+    x = engine.tensor([-1.0, 0.0, 2.0, 3.0], requires_grad=True)
+    x.relu().backward(engine.tensor([5.0, 6.0, 7.0, 8.0]))
+    assert x.grad.tolist() == [0.0, 0.0, 7.0, 8.0]
+
+
+def test_batch_norm_training_gradients_match_the_float64_formulas():
+    rng = np.random.default_rng(0)
+    x64 = rng.standard_normal((6, 3, 4, 5)) * 3 + 2
+    w64, b64, g64 = rng.standard_normal(3), rng.standard_normal(3), rng.standard_normal(x64.shape)
+    x, w, b = (engine.tensor(a.astype(np.float32), requires_grad=True) for a in (x64, w64, b64))
+    y = F.batch_norm(x, None, None, w, b, training=True)
+    y.backward(engine.tensor(g64.astype(np.float32)))
+    axes, shape = (0, 2, 3), (1, 3, 1, 1)
+    mean, var = x64.mean(axes, keepdims=True), x64.var(axes, keepdims=True)
+    xhat = (x64 - mean) / np.sqrt(var + 1e-5)
+    np.testing.assert_allclose(y.detach().numpy(), xhat * w64.reshape(shape) + b64.reshape(
+        shape), rtol=1e-4, atol=1e-5)
+    dxhat = g64 * w64.reshape(shape)
+    gx = (dxhat - dxhat.mean(axes, keepdims=True) - xhat * (dxhat * xhat).mean(
+        axes, keepdims=True)) / np.sqrt(var + 1e-5)
+    np.testing.assert_allclose(x.grad.numpy(), gx, rtol=1e-3, atol=1e-5)
+    np.testing.assert_allclose(w.grad.numpy(), (g64 * xhat).sum(axes), rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(b.grad.numpy(), g64.sum(axes), rtol=1e-5, atol=1e-5)
