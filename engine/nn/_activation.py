@@ -100,6 +100,8 @@ def elu(input, alpha=1.0, inplace=False):
 
 
 class GeluBackward0(Node):
+    cdf = None  # Phi(x) from the forward (exact GELU)
+
     def backward(self, g):
         (x,) = self.saved_tensors
         if self.approximate == "tanh":
@@ -116,7 +118,7 @@ class GeluBackward0(Node):
             xp.exp(slope, out=slope)
             slope *= xd
             slope *= 1 / math.sqrt(2 * math.pi)
-            slope += _normal_cdf(xp, xd)
+            slope += self.cdf if self.cdf is not None else _normal_cdf(xp, xd)
             slope *= g._data
             return (wrap(slope, g),)
         cdf = (erf(x * (1 / math.sqrt(2.0))) + 1) * 0.5
@@ -162,7 +164,8 @@ def gelu(input, approximate="none"):
         k = math.sqrt(2.0 / math.pi)
         out = 0.5 * x * (1 + xp.tanh(k * (x + 0.044715 * x * x * x)))
     else:
-        out = x * _normal_cdf(xp, x)
+        cdf = _normal_cdf(xp, x)  # kept for the backward: it costs ~20 passes to redo
+        return _op(GeluBackward0, input, x * cdf, (input,), approximate=approximate, cdf=cdf)
     return _op(GeluBackward0, input, out.astype(x.dtype, copy=False), (input,),
                approximate=approximate)
 
