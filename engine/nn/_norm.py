@@ -150,8 +150,10 @@ class NativeLayerNormBackward0(Node):
         x, weight = self.saved_tensors
         axes = self.axes
         need = self.needs_input_grad
-        xhat, invstd = _normalised(x, axes, self.eps)
         lead = tuple(range(x.dim() - len(axes)))
+        if not _grad_state[0]:  # no graph of the gradient: on arrays, with the saved stats
+            return self._on_arrays(g, x, weight, lead)
+        xhat, invstd = _normalised(x, axes, self.eps)
         gx = gw = gb = None
         if need[0]:
             dxhat = g if weight is None else g * weight
@@ -160,6 +162,26 @@ class NativeLayerNormBackward0(Node):
             gw = (g * xhat).sum(lead) if lead else g * xhat
         if len(need) > 2 and need[2]:
             gb = g.sum(lead) if lead else g
+        return gx, gw, gb
+
+    def _on_arrays(self, g, x, weight, lead):
+        need, axes, invstd = self.needs_input_grad, self.axes, self.invstd
+        gd = g._data
+        xhat = x._data - self.mean
+        xhat *= invstd
+        gx = gw = gb = None
+        if need[0]:
+            dxhat = gd if weight is None else gd * weight._data
+            gx = dxhat - dxhat.mean(axis=axes, keepdims=True)
+            dot = (dxhat * xhat).mean(axis=axes, keepdims=True)
+            xhat_dot = xhat * dot
+            gx -= xhat_dot
+            gx *= invstd
+            gx = wrap(gx, g)
+        if len(need) > 1 and need[1]:
+            gw = wrap((gd * xhat).sum(lead) if lead else gd * xhat, g)
+        if len(need) > 2 and need[2]:
+            gb = wrap(gd.sum(lead), g) if lead else g
         return gx, gw, gb
 
 
@@ -188,6 +210,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     if node is not None:
         node.save(input, weight)
         node.axes, node.eps = axes, eps
+        node.mean, node.invstd = mean, invstd.astype(x.dtype, copy=False)  # as PyTorch keeps
     return result
 
 
