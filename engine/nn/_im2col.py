@@ -18,9 +18,11 @@ chosen by shape (each measured faster where it is used):
   when they cost under 10%).
 
 The im2col matrix is rebuilt in the backward rather than kept alive, and the batch runs in
-chunks whose matrix stays under ``_COLS_BUDGET`` bytes, about a last-level cache: the GEMM
-reads what the copy just wrote from cache (on 32x64x56x56 an 8 MiB budget is a third faster
-than one 240 MiB matrix), and memory stays bounded. Small layers make one GEMM per batch.
+chunks whose matrix stays under ``_COLS_BUDGET`` bytes, about a core's share of the cache:
+the GEMM reads what the copy just wrote from cache (on 32x64x56x56 an 8 MiB budget is a
+third faster than one 240 MiB matrix; on a machine shared with other work 2 MiB beat 8 by
+a third on ResNet-block layers), and memory stays bounded. The chunks are shared among as
+many threads as NumPy's BLAS has, each GEMM then on one BLAS thread (``_map_chunks``).
 """
 import numpy
 
@@ -55,11 +57,53 @@ def _chunks(n, per_sample_bytes):
     return [(i, min(n, i + step)) for i in range(0, n, step)]
 
 
+def _blas_controller():
+    """threadpoolctl's handle on NumPy's BLAS, made once (scanning the libraries costs ms)."""
+    global _CONTROLLER
+    if _CONTROLLER is None:
+        import threadpoolctl
+        _CONTROLLER = threadpoolctl.ThreadpoolController().select(user_api="blas")
+    return _CONTROLLER
+
+
+_CONTROLLER = None
+_POOL = None
+
+
+def _map_chunks(fn, spans, xp):
+    """[fn(n0, n1) for each span], the spans shared among as many threads as BLAS has.
+
+    Each chunk's im2col copy and GEMM run in one thread with a one-thread BLAS: small GEMMs
+    on a multi-threaded BLAS spend their time waking and syncing its threads (a ResNet-block
+    conv ran 3x slower at two BLAS threads than at one), and the copies, single-threaded
+    around a threaded GEMM, then run in parallel too. NumPy releases the GIL in both."""
+    global _POOL
+    threads = min(len(spans), _blas_threads()) if xp is numpy else 1
+    if threads <= 1:
+        return [fn(n0, n1) for n0, n1 in spans]
+    if _POOL is None or _POOL._max_workers < threads:
+        from concurrent.futures import ThreadPoolExecutor
+        _POOL = ThreadPoolExecutor(threads, thread_name_prefix="engine-conv")
+    with _blas_controller().limit(limits=1):
+        return list(_POOL.map(lambda span: fn(*span), spans))
+
+
+def _blas_threads():
+    return max((lib.num_threads for lib in _blas_controller().lib_controllers), default=1)
+
+
 def _gemm(a, b):
     """(G, m, k) @ (G, k, n), one BLAS call per group (a plain 2-D product when G == 1)."""
     if a.shape[0] == 1:
         return (a[0] @ b[0])[None]
     return a @ b
+
+
+def _summed(parts):
+    total = parts[0]
+    for part in parts[1:]:
+        total += part  # each chunk's GEMM returned a fresh array
+    return total
 
 
 def _weight_from_transposed(dw_t, w_shape):
@@ -115,9 +159,11 @@ def _conv_rows(x, w, geo):
         out = _gemm(wmat, _cols(xp, xpad, 0, 1, (kh, kw), (oh, ow), geo))
         return out.reshape(1, o, oh, ow)
     y = xp.empty((n, o, oh, ow), x.dtype)
-    for n0, n1 in spans:
+
+    def chunk(n0, n1):
         out = _gemm(wmat, _cols(xp, xpad, n0, n1, (kh, kw), (oh, ow), geo))
         y[n0:n1] = out.reshape(o, n1 - n0, oh, ow).transpose(1, 0, 2, 3)
+    _map_chunks(chunk, spans, xp)
     return y
 
 
@@ -127,12 +173,12 @@ def _weight_grad_rows(x, g, w_shape, geo):
     o, cg, kh, kw = w_shape
     oh, ow = g.shape[2:]
     xpad = _padded(x, geo)
-    dw = None
-    for n0, n1 in _chunks(n, c * kh * kw * oh * ow * x.itemsize):
+
+    def chunk(n0, n1):
         cols = _cols(xp, xpad, n0, n1, (kh, kw), (oh, ow), geo)
-        part = _gemm(cols, _g_matrix(g, n0, n1, geo.groups).transpose(0, 2, 1))
-        dw = part if dw is None else dw + part
-    return _weight_from_transposed(dw, w_shape)
+        return _gemm(cols, _g_matrix(g, n0, n1, geo.groups).transpose(0, 2, 1))
+    parts = _map_chunks(chunk, _chunks(n, c * kh * kw * oh * ow * x.itemsize), xp)
+    return _weight_from_transposed(_summed(parts), w_shape)
 
 
 def _input_grad_rows(g, w, x_shape, geo):
@@ -146,7 +192,8 @@ def _input_grad_rows(g, w, x_shape, geo):
     wp = max(wd + pw0 + pw1, (ow - 1) * st_w + d_w * (kw - 1) + 1)
     wmat_t = w.reshape(geo.groups, o // geo.groups, cg * kh * kw).transpose(0, 2, 1)
     dx = xp.empty(x_shape, g.dtype)
-    for n0, n1 in _chunks(n, c * kh * kw * oh * ow * g.itemsize):
+
+    def chunk(n0, n1):
         nb = n1 - n0
         dcols = _gemm(wmat_t, _g_matrix(g, n0, n1, geo.groups))
         dcols = dcols.reshape(c, kh, kw, nb, oh, ow)
@@ -157,6 +204,7 @@ def _input_grad_rows(g, w, x_shape, geo):
                 cols_ = slice(j * d_w, j * d_w + (ow - 1) * st_w + 1, st_w)
                 acc[:, :, rows, cols_] += dcols[:, i, j]
         dx[n0:n1] = acc[:, :, ph0:ph0 + h, pw0:pw0 + wd].transpose(1, 0, 2, 3)
+    _map_chunks(chunk, _chunks(n, c * kh * kw * oh * ow * g.itemsize), xp)
     return dx
 
 
@@ -204,9 +252,11 @@ def _conv_bn(x, w, geo):
     hp, wp = _padded_extent(geo, (h, wd), (kh, kw), (oh, ow))
     wmat = w.reshape(geo.groups, o // geo.groups, cg * kh * kw)
     y = xp.empty((n, o, oh, ow), x.dtype)
-    for n0, n1 in _chunks(n, c * kh * kw * oh * ow * x.itemsize):
+
+    def chunk(n0, n1):
         cols = _bn_cols(_bn_input(x, n0, n1, geo, hp, wp), (kh, kw), (oh, ow), geo)
         y[n0:n1] = _gemm(wmat, cols).reshape(o, oh, ow, n1 - n0).transpose(3, 0, 1, 2)
+    _map_chunks(chunk, _chunks(n, c * kh * kw * oh * ow * x.itemsize), xp)
     return y
 
 
@@ -215,12 +265,12 @@ def _weight_grad_bn(x, g, w_shape, geo):
     o, cg, kh, kw = w_shape
     oh, ow = g.shape[2:]
     hp, wp = _padded_extent(geo, (h, wd), (kh, kw), (oh, ow))
-    dw = None
-    for n0, n1 in _chunks(n, c * kh * kw * oh * ow * x.itemsize):
+
+    def chunk(n0, n1):
         cols = _bn_cols(_bn_input(x, n0, n1, geo, hp, wp), (kh, kw), (oh, ow), geo)
-        part = _gemm(cols, _bn_g(g, n0, n1, geo.groups).transpose(0, 2, 1))
-        dw = part if dw is None else dw + part
-    return _weight_from_transposed(dw, w_shape)
+        return _gemm(cols, _bn_g(g, n0, n1, geo.groups).transpose(0, 2, 1))
+    parts = _map_chunks(chunk, _chunks(n, c * kh * kw * oh * ow * x.itemsize), xp_of(x))
+    return _weight_from_transposed(_summed(parts), w_shape)
 
 
 def _input_grad_bn(g, w, x_shape, geo):
@@ -233,7 +283,8 @@ def _input_grad_bn(g, w, x_shape, geo):
     hp, wp = _padded_extent(geo, (h, wd), (kh, kw), (oh, ow))
     wmat_t = w.reshape(geo.groups, o // geo.groups, cg * kh * kw).transpose(0, 2, 1)
     dx = xp.empty(x_shape, g.dtype)
-    for n0, n1 in _chunks(n, c * kh * kw * oh * ow * g.itemsize):
+
+    def chunk(n0, n1):
         nb = n1 - n0
         dcols = _gemm(wmat_t, _bn_g(g, n0, n1, geo.groups)).reshape(c, kh, kw, oh, ow, nb)
         acc = xp.zeros((c, hp, wp, nb), g.dtype)
@@ -243,6 +294,7 @@ def _input_grad_bn(g, w, x_shape, geo):
                 cols = slice(j * d_w, j * d_w + (ow - 1) * st_w + 1, st_w)
                 acc[:, rows, cols, :] += dcols[:, i, j]
         dx[n0:n1] = acc[:, ph0:ph0 + h, pw0:pw0 + wd, :].transpose(3, 0, 1, 2)
+    _map_chunks(chunk, _chunks(n, c * kh * kw * oh * ow * g.itemsize), xp)
     return dx
 
 
@@ -301,9 +353,11 @@ def _conv_wide(x, w, geo):
     flat, hp, wp = _wide_input(x, geo, kw)
     wmat = w.reshape(geo.groups, o // geo.groups, cg * kh * kw)
     y = xp.empty((n, o, oh, ow), x.dtype)
-    for n0, n1 in _chunks(n, c * kh * kw * oh * wp * x.itemsize):
+
+    def chunk(n0, n1):
         out = _gemm(wmat, _wide_cols(xp, flat, c, hp, wp, n0, n1, kh, kw, oh, geo))
         y[n0:n1] = out.reshape(o, n1 - n0, oh, wp)[:, :, :, :ow].transpose(1, 0, 2, 3)
+    _map_chunks(chunk, _chunks(n, c * kh * kw * oh * wp * x.itemsize), xp)
     return y
 
 
@@ -313,12 +367,12 @@ def _weight_grad_wide(x, g, w_shape, geo):
     o, cg, kh, kw = w_shape
     oh = g.shape[2]
     flat, hp, wp = _wide_input(x, geo, kw)
-    dw = None
-    for n0, n1 in _chunks(n, c * kh * kw * oh * wp * x.itemsize):
+
+    def chunk(n0, n1):
         cols = _wide_cols(xp, flat, c, hp, wp, n0, n1, kh, kw, oh, geo)
-        part = _gemm(cols, _wide_g(g, n0, n1, wp, geo.groups).transpose(0, 2, 1))
-        dw = part if dw is None else dw + part
-    return _weight_from_transposed(dw, w_shape)
+        return _gemm(cols, _wide_g(g, n0, n1, wp, geo.groups).transpose(0, 2, 1))
+    parts = _map_chunks(chunk, _chunks(n, c * kh * kw * oh * wp * x.itemsize), xp)
+    return _weight_from_transposed(_summed(parts), w_shape)
 
 
 def _input_grad_wide(g, w, x_shape, geo):
@@ -333,7 +387,8 @@ def _input_grad_wide(g, w, x_shape, geo):
     run = oh * wp
     wmat_t = w.reshape(geo.groups, o // geo.groups, cg * kh * kw).transpose(0, 2, 1)
     dx = xp.empty(x_shape, g.dtype)
-    for n0, n1 in _chunks(n, c * kh * kw * oh * wp * g.itemsize):
+
+    def chunk(n0, n1):
         nb = n1 - n0
         dcols = _gemm(wmat_t, _wide_g(g, n0, n1, wp, geo.groups)).reshape(c, kh, kw, nb, run)
         acc = xp.zeros((c, nb, plane + d_w * (kw - 1)), g.dtype)
@@ -343,6 +398,7 @@ def _input_grad_wide(g, w, x_shape, geo):
                 acc[:, :, start:start + run] += dcols[:, i, j]
         planes = acc[:, :, :plane].reshape(c, nb, hp, wp)
         dx[n0:n1] = planes[:, :, ph0:ph0 + h, pw0:pw0 + wd].transpose(1, 0, 2, 3)
+    _map_chunks(chunk, _chunks(n, c * kh * kw * oh * wp * g.itemsize), xp)
     return dx
 
 
