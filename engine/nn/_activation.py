@@ -5,6 +5,8 @@ family is engine's own (engine/ops/reduce.py).
 """
 import math
 
+import numpy
+
 from .._backend import xp_of
 from ..ops._base import Node, _grad_state, check_inplace, record, to_float, wrap, write_result
 from ..ops.shape import cat
@@ -133,10 +135,23 @@ _AS_P = 0.3275911
 _AS_COEFFS = (1.061405429, -1.453152027, 1.421413741, -0.284496736, 0.254829592)
 
 
+_CDF_BLOCK = 16384  # elements: the ~20 passes below then run in cache (measured 2x faster)
+
+
 def _normal_cdf(xp, x):
     """Phi(x) = (1 + erf(x / sqrt 2)) / 2, a new array of x's dtype."""
     if x.dtype.itemsize >= 8:
         return (erf_array(xp, x * (1 / math.sqrt(2.0))) + 1) * 0.5
+    if xp is not numpy or x.size <= 2 * _CDF_BLOCK:
+        return _normal_cdf_block(xp, x)
+    flat = x.reshape(-1)
+    out = xp.empty_like(flat)
+    for start in range(0, flat.size, _CDF_BLOCK):
+        out[start:start + _CDF_BLOCK] = _normal_cdf_block(xp, flat[start:start + _CDF_BLOCK])
+    return out.reshape(x.shape)
+
+
+def _normal_cdf_block(xp, x):
     z = xp.multiply(x, 1 / math.sqrt(2.0), out=xp.empty_like(x))  # 0-d: still an array
     t = xp.abs(z, out=xp.empty_like(z))
     t *= _AS_P
