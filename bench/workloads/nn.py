@@ -1,12 +1,7 @@
 """Issue 3's speed table: the seed's Net, an MLP with Adam, and a large conv2d.
 
-    python3 bench/run.py seed_net mlp_adam conv2d_large      # times, engine beside torch
-    OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 python3 bench/run.py seed_net mlp_adam conv2d
-    python3 bench/nn_memory.py                               # peak memory of the same steps
-
-On a shared 2-core machine NumPy's OpenBLAS threads and PyTorch's OpenMP threads spin-wait
-for each other in the one process the runner uses; the single-threaded run compares the two
-libraries' own work most steadily.
+    python3 bench/run.py seed_net mlp_adam conv2d_large --threads 1 default
+    python3 bench/nn_memory.py                               # peak memory of the steps alone
 """
 import importlib
 
