@@ -61,6 +61,35 @@ def _blas_limits():
     return threadpoolctl
 
 
+_CONTROLLER = []
+
+
+def blas_controller():
+    """threadpoolctl's handle on NumPy's BLAS, made once (finding the libraries costs ms)."""
+    if not _CONTROLLER:
+        _CONTROLLER.append(_blas_limits().ThreadpoolController().select(user_api="blas"))
+    return _CONTROLLER[0]
+
+
+def blas_threads():
+    """The threads NumPy's BLAS runs a call on now (a cheap query, unlike get_num_threads)."""
+    return max((lib.num_threads for lib in blas_controller().lib_controllers), default=1)
+
+
+class one_blas_thread:
+    """Run the block's BLAS calls on one thread. Small GEMMs (an RNN step's) on a threaded
+    BLAS spend more time waking and syncing its threads than computing, badly so when the
+    cores are busy with other work."""
+    __slots__ = ("_limiter",)
+
+    def __enter__(self):
+        self._limiter = blas_controller().limit(limits=1) if blas_threads() > 1 else None
+
+    def __exit__(self, *exc):
+        if self._limiter is not None:
+            self._limiter.restore_original_limits()
+
+
 def get_num_threads():
     """The threads NumPy's BLAS (the engine's matmul) runs on."""
     infos = [i for i in _blas_limits().threadpool_info() if i.get("user_api") == "blas"]

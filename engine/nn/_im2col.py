@@ -27,6 +27,7 @@ many threads as NumPy's BLAS has, each GEMM then on one BLAS thread (``_map_chun
 import numpy
 
 from .._backend import xp_of
+from .._config import blas_threads, one_blas_thread
 
 _COLS_BUDGET = 2 * 1024 * 1024
 
@@ -57,16 +58,6 @@ def _chunks(n, per_sample_bytes):
     return [(i, min(n, i + step)) for i in range(0, n, step)]
 
 
-def _blas_controller():
-    """threadpoolctl's handle on NumPy's BLAS, made once (scanning the libraries costs ms)."""
-    global _CONTROLLER
-    if _CONTROLLER is None:
-        import threadpoolctl
-        _CONTROLLER = threadpoolctl.ThreadpoolController().select(user_api="blas")
-    return _CONTROLLER
-
-
-_CONTROLLER = None
 _POOL = None
 
 
@@ -84,12 +75,12 @@ def _map_chunks(fn, spans, xp):
     if _POOL is None or _POOL._max_workers < threads:
         from concurrent.futures import ThreadPoolExecutor
         _POOL = ThreadPoolExecutor(threads, thread_name_prefix="engine-conv")
-    with _blas_controller().limit(limits=1):
+    with one_blas_thread():
         return list(_POOL.map(lambda span: fn(*span), spans))
 
 
 def _blas_threads():
-    return max((lib.num_threads for lib in _blas_controller().lib_controllers), default=1)
+    return blas_threads()
 
 
 def _gemm(a, b):
