@@ -9,7 +9,7 @@ import math
 from ... import creation
 from ...ops.shape import cat, stack
 from .. import functional as F, init
-from .._lstm_cell import lstm_cell
+from .._lstm_cell import _lstm_step_ops, lstm_cell
 from ..parameter import Parameter
 from .module import Module
 
@@ -25,7 +25,7 @@ def _rnn_cell(mode):
         return F.relu(xp + F.linear(h, w_hh, b_hh))
 
     def lstm(xp, state, w_hh, b_hh):
-        return lstm_cell(xp, state[0], state[1], w_hh, b_hh)  # one node per step
+        return _lstm_step_ops(xp, state[0], state[1], w_hh, b_hh)
 
     def gru(xp, h, w_hh, b_hh):
         hp = F.linear(h, w_hh, b_hh)
@@ -36,6 +36,12 @@ def _rnn_cell(mode):
         n = (xn + r * hn).tanh()
         return n + z * (h - n)
     return {"RNN_TANH": rnn_tanh, "RNN_RELU": rnn_relu, "LSTM": lstm, "GRU": gru}[mode]
+
+
+def _fused_lstm_step(x_proj, state, w_hh, b_hh):
+    """nn.LSTM's step: one graph node (engine/nn/_lstm_cell.py). LSTMCell and torch.lstm_cell
+    keep the separate ops, whose grad_fn names (MulBackward0, AddBackward0) a user sees."""
+    return lstm_cell(x_proj, state[0], state[1], w_hh, b_hh)
 
 
 class RNNBase(Module):
@@ -148,7 +154,7 @@ class RNNBase(Module):
                 c0 = self._initial_state(hx[1], batch, input, batched)
         else:
             h0 = self._initial_state(hx, batch, input, batched)
-        step = _rnn_cell(self.mode)
+        step = _fused_lstm_step if lstm else _rnn_cell(self.mode)
         dirs = 2 if self.bidirectional else 1
         finals_h, finals_c = [], []
         layer_input = x
