@@ -335,7 +335,9 @@ class Tensor:
         return self._data
 
     def __array__(self, dtype=None, copy=None):
-        arr = _backend.to_numpy(self._data) if self._device.type != "cpu" else self._data
+        # np.asarray(t) (matplotlib's plt.plot(t), plt.imshow(t)) is t.numpy(), as PyTorch's:
+        # it refuses a tensor that requires grad and one on the GPU, with numpy()'s message.
+        arr = self.numpy()
         return arr if dtype is None else arr.astype(dtype, copy=False)
 
     def item(self):

@@ -74,6 +74,7 @@ KERNEL_STATES = (KERNEL_STARTING, KERNEL_IDLE, KERNEL_BUSY, KERNEL_RESTARTING, K
 # Display mimes and metric names of the training dashboard (see playground/sandbox/metrics.py).
 HISTOGRAM_MIME = "application/vnd.playground.histogram+json"  # data: {"histograms": [...]}
 HEATMAP_MIME = "application/vnd.playground.heatmap+json"  # data: {"tag", "step", "z", "x", "y", "points"}
+PNG_MIME = "image/png"  # data: a base64 PNG, as Jupyter's (a matplotlib figure: sandbox/plots.py)
 PROGRESS_METRIC = "__progress__"  # a progress bar: step = items done, value = total (or null)
 
 # Only the service may say how a run ended: a child that prints these is ignored.

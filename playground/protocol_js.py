@@ -37,7 +37,8 @@ def vocabulary():
         "KERNEL_STATE": {s.upper(): s for s in events.KERNEL_STATES},
         "RUN_STATE": {s.upper(): s for s in events.RUN_STATES},
         "MIME": {"TENSOR": TENSOR_MIME, "GRAPH": GRAPH_MIME,
-                 "HISTOGRAM": events.HISTOGRAM_MIME, "HEATMAP": events.HEATMAP_MIME},
+                 "HISTOGRAM": events.HISTOGRAM_MIME, "HEATMAP": events.HEATMAP_MIME,
+                 "PNG": events.PNG_MIME},
         "PROGRESS_METRIC": events.PROGRESS_METRIC,
     }
 

@@ -118,6 +118,7 @@ def lock_down(job, fds, config, seccomp_filter):
             seccomp_filter.deny_gpu_driver()
         seccomp_filter.load()
     os.environ.clear()
+    _bind_plots(job)
     tempfile.tempdir = None  # recomputed: the private directory (the only writable place)
     signal.signal(signal.SIGINT, signal.default_int_handler)
     sys.stdin = open(os.devnull)
@@ -128,6 +129,28 @@ def lock_down(job, fds, config, seccomp_filter):
     sys.addaudithook(_friendly_refusals)
     if job.get("device") == "cuda":  # CUDA starts here, in the run's process, never the zygote
         gpu.start_in_child(job["limits"])
+
+
+def _bind_plots(job):
+    """matplotlib, where installed, draws into "display" events (plots.py); its config dir
+    is set first, in case the zygote did not import it."""
+    os.environ["MPLCONFIGDIR"] = os.path.join(job["run_dir"], ".matplotlib")
+    try:
+        from playground.sandbox import plots
+    except ImportError:  # no matplotlib here: a run that imports it gets the error itself
+        return
+    plots.bind(_write_event, job["run_dir"], job["limits"]["max_event_bytes"])
+
+
+def show_open_figures():
+    """Like Jupyter's inline backend at the end of a cell: figures left open are shown."""
+    plots = sys.modules.get("playground.sandbox.plots")
+    if plots is None:
+        return
+    try:
+        plots.show_open_figures()
+    except Exception as exc:  # a figure that cannot be drawn is the user's error
+        _write_event({"type": "error", **usercode.error_fields(exc)})
 
 
 def user_namespace():
@@ -179,6 +202,8 @@ def main(piece, fds, config, seccomp_filter):
             _exit(EXIT_SETUP_FAILED)
     try:
         status = _run_guarded(piece, namespace, pacer)
+        if status != EXIT_MEMORY:
+            show_open_figures()
     finally:  # whatever happened, never fall back into the zygote's code
         for stream in (sys.stdout, sys.stderr):
             try:

@@ -188,6 +188,7 @@ class Kernel:
         except BaseException as exc:  # a broken __repr__ of the cell's value, Ctrl-C in it
             status, ename = "error", type(exc).__name__
             _write({"type": "error", **usercode.error_fields(exc, filename)})
+        child.show_open_figures()
         try:
             _write({"type": "variables", "variables": variables(self.namespace)})
         except Exception:

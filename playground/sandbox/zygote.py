@@ -22,6 +22,7 @@ import os
 import select
 import signal
 import sys
+import tempfile
 import time
 
 from playground import events
@@ -41,7 +42,9 @@ PRELOAD = ("numpy", "engine", "engine.nn", "engine.nn.functional", "engine.optim
            "fractions", "statistics", "datetime", "operator", "heapq", "bisect", "pathlib",
            "struct", "csv", "textwrap", "pprint", "enum", "contextlib", "warnings", "numbers",
            "weakref", "inspect", "abc", "signal", "io", "os", "sys", "tempfile", "shutil",
-           "pickle", "base64", "hashlib", "uuid", "array", "queue", "gc", "traceback", "pdb")
+           "pickle", "base64", "hashlib", "uuid", "array", "queue", "gc", "traceback", "pdb",
+           # Its font scan once per zygote, not per run; the backend is plots.py (warm_up).
+           "matplotlib.pyplot", "playground.sandbox.plots")
 PR_SET_CHILD_SUBREAPER = 36
 MAX_CONTROL_LINE = 16 << 20
 
@@ -59,6 +62,11 @@ class Zygote:
     # -- start-up -----------------------------------------------------------------------------
     def warm_up(self):
         loaded, problems = [], []
+        # matplotlib's font cache: the zygote's own, on the sandbox's tmpfs (a run gets its
+        # run directory as config dir: plots.bind).
+        os.environ.update(MPLBACKEND="module://playground.sandbox.plots",
+                          MPLCONFIGDIR=tempfile.mkdtemp(prefix="matplotlib-",
+                                                        dir=self.config["runs_dir"]))
         for name in PRELOAD:
             try:
                 importlib.import_module(name)

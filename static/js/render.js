@@ -20,6 +20,7 @@ export class OutputView {
     this.container.textContent = "";
     this.lastStream = null;
     this.charts = null;      // the run's RunCharts, made by its first metrics or chart display
+    this.figures = 0;        // matplotlib figures shown so far: "Figure 1", "Figure 2"... (alt)
   }
 
   handle(msg) {
@@ -47,6 +48,7 @@ export class OutputView {
     let node;
     if (msg.mime === MIME.TENSOR) node = this.tensorCard(msg.data);
     else if (msg.mime === MIME.GRAPH) node = this.graphCard(msg.data);
+    else if (msg.mime === MIME.PNG && typeof msg.data === "string") node = this.figure(msg.data);
     else if (typeof msg.data === "string") node = el("pre", { class: "stream display" }, msg.data);
     else node = el("pre", { class: "stream display", "data-mime": msg.mime }, JSON.stringify(msg.data, null, 2));
     this.container.append(node);
@@ -98,6 +100,13 @@ export class OutputView {
       } }, gettext("Graph")));
     }
     return card;
+  }
+
+  figure(png) {
+    // A matplotlib figure (plt.show()): base64 PNG, shown as a data: URL (CSP img-src data:).
+    this.figures += 1;
+    const alt = interpolate(gettext("Figure %(n)s (matplotlib plot)"), { n: this.figures });
+    return el("img", { class: "figure", src: `data:image/png;base64,${png}`, alt });
   }
 
   graphCard(g) {
