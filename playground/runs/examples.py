@@ -1,6 +1,7 @@
 """The examples menu: every Python code block of the seed tutorial, each made self-contained
 (with the lines it depends on from earlier blocks, and the tutorial's pasted output turned
-into comments so the block is valid Python), plus a LeNet training example.
+into comments so the block is valid Python), plus a LeNet training example and a line fitted
+and plotted with matplotlib.
 
 The seed's non-Python blocks (a prose line, a conda command, pasted output) are not runnable
 and are left out.
@@ -247,6 +248,31 @@ images, labels = batch(100)
 with torch.no_grad():
     accuracy = (net(images).argmax(dim=1) == labels).float().mean().item()
 print(f"accuracy on fresh samples: {accuracy:.0%}")
+'''},
+    {"slug": "fit-a-line", "title": _("Fit a line and plot it (matplotlib)"),
+     "code": '''import torch
+import torch.nn as nn
+import matplotlib.pyplot as plt
+
+# Noisy points around y = 2x + 1, as in the linear regression tutorials.
+torch.manual_seed(0)
+x = torch.linspace(0, 5, 50).unsqueeze(1)
+y = 2 * x + 1 + 0.5 * torch.randn(50, 1)
+
+model = nn.Linear(1, 1)
+optimizer = torch.optim.SGD(model.parameters(), lr=0.02)
+for epoch in range(300):
+    loss = nn.functional.mse_loss(model(x), y)
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+print(f"y = {model.weight.item():.2f} x + {model.bias.item():.2f}  (loss {loss.item():.3f})")
+
+predicted = model(x).detach()  # a tensor that requires grad must be detached to plot
+plt.plot(x, y, "ro", label="data")
+plt.plot(x, predicted, label="fitted line")
+plt.legend()
+plt.show()  # the figure appears below, as in Jupyter
 '''},
 ]
 # The run kind each example asks for (it picks the limits; the page's "Limits" control

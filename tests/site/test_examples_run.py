@@ -35,6 +35,8 @@ def test_example_runs_alone_and_succeeds(executor, example):
         losses = [p["value"] for e in events if e["type"] == "metrics" for p in e["points"]
                   if p["name"] == "loss"]
         assert len(losses) == 150 and sum(losses[-10:]) < sum(losses[:10])   # it learns
+    if example["slug"] == "fit-a-line":  # plt.show(): one figure, as a PNG
+        assert [e["data"][:8] for e in events if e.get("mime") == "image/png"] == ["iVBORw0K"]
 
 
 def test_the_training_example_asks_for_the_training_limits():
