@@ -32,7 +32,6 @@ def bind(emit, run_dir, max_event_bytes):
     global _emit, _max_event_bytes
     _emit, _max_event_bytes = emit, int(max_event_bytes)
     config_dir = os.path.join(run_dir, ".matplotlib")
-    os.environ.update(MPLBACKEND=BACKEND, MPLCONFIGDIR=config_dir)
     import matplotlib
     matplotlib.get_configdir = matplotlib.get_cachedir = lambda: _made(config_dir)
     matplotlib.use(BACKEND)  # already so where the zygote preloaded it; here for the rest
