@@ -1,9 +1,9 @@
 """Notebooks as Jupyter files (nbformat 4, checked with the nbformat package both ways).
 
 Outputs travel as Jupyter's: stdout/stderr as "stream", errors as "error", a value as
-"display_data" with its text/plain; the playground's own displays (tensors, autograd graphs,
-histograms, heatmaps, metric points) keep their JSON under their own mime beside a
-text/plain line, so a round trip gives back what the page showed.
+"display_data" with its text/plain, a figure as Jupyter's image/png; the playground's own
+displays (tensors, autograd graphs, histograms, heatmaps, metric points) keep their JSON under
+their own mime beside a text/plain line, so a round trip gives back what the page showed.
 """
 import json
 import re
@@ -18,6 +18,7 @@ from .cells import NotebookInvalid, clean_cells, clean_name
 METRICS_MIME = "application/vnd.playground.metrics+json"
 OUR_MIMES = (TENSOR_MIME, GRAPH_MIME, events.HISTOGRAM_MIME, events.HEATMAP_MIME)
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+BASE64 = re.compile(r"[A-Za-z0-9+/]+={0,2}")
 KERNELSPEC = {"name": "python3", "display_name": "Python 3 (tensor playground)",
               "language": "python"}
 
@@ -63,6 +64,8 @@ def _outputs_out(outputs):
 
 def _display_data(o):
     mime, data = o["mime"], o["data"]
+    if mime == events.PNG_MIME and isinstance(data, str):  # a figure, as Jupyter keeps one
+        return {mime: data, "text/plain": "<Figure>"}
     if mime in OUR_MIMES and isinstance(data, dict):
         text = data.get("repr") if mime == TENSOR_MIME else f"<{mime.split('.')[-1].split('+')[0]}>"
         return {mime: data, "text/plain": str(text or "")}
@@ -113,9 +116,12 @@ def _output_in(o):
         for mime in OUR_MIMES:
             if mime in data:
                 return {"type": "display", "mime": mime, "data": data[mime]}
+        png = re.sub(r"\s", "", _text(data.get(events.PNG_MIME, "")))
+        if png and BASE64.fullmatch(png):  # a figure: the page shows it as an image
+            return {"type": "display", "mime": events.PNG_MIME, "data": png}
         if "text/plain" in data:
             return {"type": "display", "mime": "text/plain", "data": _text(data["text/plain"])}
-    return None  # images, HTML...: not shown by this site (never raw HTML)
+    return None  # HTML, SVG...: not shown by this site (never raw HTML)
 
 
 def _text(value):

@@ -143,7 +143,24 @@ def test_a_jupyter_notebook_from_elsewhere_imports(owner):
     assert response.status_code == 201
     cells = owner.get(f"/api/notebooks/{response.json()['id']}/").json()["cells"]
     assert cells[1]["execution_count"] == 4
-    assert cells[1]["outputs"] == [{"type": "display", "mime": "text/plain", "data": "1"}]
+    assert cells[1]["outputs"] == [{"type": "display", "mime": "text/plain", "data": "1"},
+                                   {"type": "display", "mime": "image/png", "data": "iVBOR"}]
+
+
+def test_a_figure_exports_as_jupyters_image_png_and_imports_back(owner):
+    png = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGNgYGD4DwABBAEAwS2OUAAAAABJRU5ErkJggg=="
+    made = make(owner, [{"cell_type": "code", "source": "plt.show()", "outputs": [
+        {"type": "display", "mime": "image/png", "data": png}]}])
+    exported = json.loads(owner.get(f"/api/notebooks/{made['id']}/export.ipynb").content)
+    data = exported["cells"][0]["outputs"][0]["data"]
+    assert data["image/png"] == png and "".join(data["text/plain"]) == "<Figure>"
+    exported["cells"][0]["outputs"].append(nbformat.v4.new_output(
+        "display_data", data={"image/png": "not base64 <img onerror=x>"}))  # dropped
+    exported["cells"][0]["outputs"][0]["data"]["image/png"] = png[:40] + "\n" + png[40:]
+    back = post(owner, "/api/notebooks/import/?filename=f.ipynb", exported)
+    assert back.status_code == 201, back.content
+    cells = owner.get(f"/api/notebooks/{back.json()['id']}/").json()["cells"]
+    assert cells[0]["outputs"] == [{"type": "display", "mime": "image/png", "data": png}]
 
 
 @pytest.mark.parametrize("body, words", [
