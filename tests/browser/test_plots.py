@@ -1,5 +1,5 @@
-"""A matplotlib figure (plt.show()) appears in the output as an <img>, live and on the
-permalink, under the site's CSP (img-src data:)."""
+"""A matplotlib figure appears in the output as an <img>: a run's (plt.show()), live and on
+the permalink, under the site's CSP (img-src data:), and a notebook cell's."""
 import pytest
 
 from tests.browser.conftest import ARTIFACTS, open_playground
@@ -34,3 +34,21 @@ def test_the_fit_a_line_example_shows_its_figure_live_and_on_the_permalink(page)
     page.wait_for_function(f"({LOADED})(document.querySelector('.permalink-page img.figure'))")
     assert replayed.evaluate("img => img.naturalWidth") == 640
     assert page.evaluate("window.cspViolations") == []
+
+
+def test_a_notebook_cell_shows_the_figure_it_left_open(page):
+    page.goto("/notebooks/new")
+    page.wait_for_selector("#connection[data-state=open]")
+    page.evaluate("code => { const c = window.notebookPage.cells()[0]; c.editor.setValue(code);"
+                  " c.editor.focus(); }",
+                  "import torch, matplotlib.pyplot as plt\n"
+                  "plt.imshow(torch.arange(12.).reshape(3, 4))\nplt.title('grid')")
+    page.keyboard.press("Control+Enter")
+    figure = page.locator(".cell").nth(0).locator("img.figure")
+    figure.wait_for(timeout=60_000)
+    page.wait_for_function(f"({LOADED})(document.querySelector('.cell img.figure'))")
+    assert figure.evaluate("img => img.naturalWidth") == 640
+    assert figure.get_attribute("alt") == "Figure 1 (matplotlib plot)"
+    figure.screenshot(path=str(ARTIFACTS / "plot-notebook-cell.png"))
+    page.click("#shutdown")
+    page.wait_for_selector("#kernel-state[data-state=dead]")
