@@ -40,6 +40,8 @@ def _infer_array(data, dtype=None):
         return np.array(data)
     if isinstance(data, numbers.Number) and not isinstance(data, (bool, int, float)):
         raise TypeError(f"Could not infer dtype of {type(data).__name__}")
+    if isinstance(_first_leaf(data), Tensor):  # torch.tensor([a, b]) of tensors, grad or GPU
+        data = _tensors_as_arrays(data)         # too: not their __array__, which refuses those
     try:
         arr = np.array(data)
     except ValueError as exc:
@@ -59,6 +61,14 @@ def _infer_array(data, dtype=None):
 def _first_leaf(data):
     while isinstance(data, (list, tuple)) and data:
         data = data[0]
+    return data
+
+
+def _tensors_as_arrays(data):
+    if isinstance(data, Tensor):
+        return _backend.to_numpy(data._data)
+    if isinstance(data, (list, tuple)):
+        return [_tensors_as_arrays(d) for d in data]
     return data
 
 
