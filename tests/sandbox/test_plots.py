@@ -18,6 +18,10 @@ def run(code, **limits):
     return got
 
 
+def stdout(got):
+    return "".join(e["text"] for e in got if e["type"] == "stdout")
+
+
 def figures(got):
     return [e for e in got if e["type"] == "display" and e["mime"] == events.PNG_MIME]
 
@@ -40,7 +44,7 @@ def test_show_sends_the_figure_as_a_png_of_its_size_and_closes_it():
     shown = figures(got)
     assert len(shown) == 1
     assert png_size(shown[0]["data"]) == (200, 150)
-    assert "".join(e["text"] for e in got if e["type"] == "stdout") == "[]\n"
+    assert stdout(got) == "[]\n"
 
 
 def test_backend_is_agg_without_a_window_and_config_is_in_the_run_directory():
@@ -51,8 +55,7 @@ def test_backend_is_agg_without_a_window_and_config_is_in_the_run_directory():
               "import matplotlib.pyplot as plt\n"
               "print(isinstance(plt.figure().canvas, FigureCanvasAgg))\n"
               "plt.close('all')\n")
-    out = "".join(e["text"] for e in got if e["type"] == "stdout").split()
-    assert out == ["module://playground.sandbox.plots", "True", "True"], got
+    assert stdout(got).split() == ["module://playground.sandbox.plots", "True", "True"], got
 
 
 def test_figures_left_open_are_shown_at_the_end_in_order_and_fig_show_shows_one():
@@ -74,7 +77,7 @@ def test_savefig_writes_a_file_in_the_run_directory():
               "plt.close()\n"
               "with open('x.png', 'rb') as f: print(f.read(8))\n")
     assert got[-1]["status"] == events.SUCCEEDED, got
-    assert "b'\\x89PNG\\r\\n\\x1a\\n'" in "".join(e.get("text", "") for e in got)
+    assert stdout(got) == "b'\\x89PNG\\r\\n\\x1a\\n'\n"
     assert figures(got) == []
 
 
