@@ -63,10 +63,13 @@ class Zygote:
     def warm_up(self):
         loaded, problems = [], []
         # matplotlib's font cache: the zygote's own, on the sandbox's tmpfs (a run gets its
-        # run directory as config dir: plots.bind).
+        # run directory as config dir: plots.bind). An empty PATH meanwhile: matplotlib then scans
+        # the font directories itself instead of running fc-list, which, with no fontconfig
+        # set up in the sandbox, only printed errors into the server's log.
         os.environ.update(MPLBACKEND="module://playground.sandbox.plots",
                           MPLCONFIGDIR=tempfile.mkdtemp(prefix="matplotlib-",
                                                         dir=self.config["runs_dir"]))
+        path, os.environ["PATH"] = os.environ.get("PATH"), ""  # unset would mean os.defpath
         for name in PRELOAD:
             try:
                 importlib.import_module(name)
@@ -75,6 +78,10 @@ class Zygote:
                 pass  # not installed here: a run that imports it gets the error itself
             except Exception as exc:  # an engine that fails to import must not stop the zygote
                 problems.append(f"import {name}: {type(exc).__name__}: {exc}")
+        if path is None:
+            del os.environ["PATH"]
+        else:
+            os.environ["PATH"] = path
         torch_alias.install()
         why_not = "disabled by configuration"
         if self.config.get("seccomp", True):
