@@ -148,7 +148,8 @@ def test_a_jupyter_notebook_from_elsewhere_imports(owner):
 
 
 def test_a_figure_exports_as_jupyters_image_png_and_imports_back(owner):
-    png = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGNgYGD4DwABBAEAwS2OUAAAAABJRU5ErkJggg=="
+    png = ("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGNgYGD4DwABBAEAwS2OUAAAAAB"
+           "JRU5ErkJggg==")  # a 1x1 PNG
     made = make(owner, [{"cell_type": "code", "source": "plt.show()", "outputs": [
         {"type": "display", "mime": "image/png", "data": png}]}])
     exported = json.loads(owner.get(f"/api/notebooks/{made['id']}/export.ipynb").content)
