@@ -106,7 +106,7 @@ export class OutputView {
     // A matplotlib figure (plt.show()): base64 PNG, shown as a data: URL (CSP img-src data:).
     this.figures += 1;
     const alt = interpolate(gettext("Figure %(n)s (matplotlib plot)"), { n: this.figures });
-    return el("img", { class: "figure", src: `data:image/png;base64,${png}`, alt });
+    return el("img", { class: "figure", src: `data:${MIME.PNG};base64,${png}`, alt });
   }
 
   graphCard(g) {

@@ -15,7 +15,7 @@ from playground.sandbox.displays import GRAPH_MIME, TENSOR_MIME
 ROOT = Path(__file__).resolve().parents[2]
 JS = ROOT / "static" / "js"
 CSS = ROOT / "static" / "css"
-MIMES = {TENSOR_MIME, GRAPH_MIME, events.HISTOGRAM_MIME, events.HEATMAP_MIME}
+MIMES = {TENSOR_MIME, GRAPH_MIME, events.HISTOGRAM_MIME, events.HEATMAP_MIME, events.PNG_MIME}
 PROTOCOL_WORDS = set(events.STATUSES) | set(events.EVENT_FIELDS) | MIMES | {events.PROGRESS_METRIC}
 EXPORT = re.compile(r"^export const (\w+) = (?:Object\.freeze\((.*)\)|(.*));$")
 
@@ -59,7 +59,8 @@ def test_protocol_js_serves_the_vocabulary_of_events_py(protocol_response):
     assert sorted(exports["EVENT"].values()) == sorted(events.EVENT_FIELDS)
     assert all(key == value.upper() for key, value in exports["EVENT"].items())
     assert exports["MIME"] == {"TENSOR": TENSOR_MIME, "GRAPH": GRAPH_MIME,
-                               "HISTOGRAM": events.HISTOGRAM_MIME, "HEATMAP": events.HEATMAP_MIME}
+                               "HISTOGRAM": events.HISTOGRAM_MIME, "HEATMAP": events.HEATMAP_MIME,
+                               "PNG": events.PNG_MIME}
     assert exports["PROGRESS_METRIC"] == events.PROGRESS_METRIC
 
 
