@@ -23,6 +23,7 @@ let current = null;      // RunData of the run shown
 let active = false;
 let runState = null;     // the last run_state of the run shown
 let stepFirst = false;   // Step pressed with no run: start one and stop after a step
+let resetting = false;   // Reset pressed during a run: start afresh once it has ended
 const playBtn = $("play"), stepBtn = $("step"), counter = $("step-counter");
 const playback = document.querySelector(".playback");
 const PACES = playback.dataset.paces.split(" ").map(Number);   // s per epoch, slowest first
@@ -43,6 +44,7 @@ const socket = new RunSocket({
       setStatus(`${statusLabel(msg.status)}${msg.message ? " — " + msg.message : ""}`, msg.status);
       stopBtn.disabled = true; startBtn.disabled = false;
       syncPlayback();
+      if (resetting) { resetting = false; form.requestSubmit(); }
     }
   },
   onState: showConnection,
@@ -185,8 +187,11 @@ function stepOnce() {
 }
 
 function reset() {   // this run stopped and forgotten, a fresh one from the form
-  if (current && active) socket.send({ type: "cancel", run_id: current.id });
-  form.requestSubmit();
+  if (!(current && active)) { form.requestSubmit(); return; }
+  // The fresh run starts once this one has ended: a visitor has one long run at a time, so
+  // starting it before the cancel lands would be refused by the quota.
+  resetting = true;
+  stop();
 }
 
 let speedTimer = null;

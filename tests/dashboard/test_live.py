@@ -65,8 +65,10 @@ async def test_a_run_logging_100000_points_works_end_to_end():
     assert got[-1]["status"] == "succeeded", got[-1]
     live = [p for m in got if m["type"] == "metrics" for p in m["points"]]
     assert [p["step"] for p in live] == list(range(100_000))
-    metrics = [m for m in got if m["type"] == "metrics"]
-    assert len(metrics) <= 10 * got[-1]["duration_ms"] / 1000 + 3
+    # at most ~10 batches a second; a batch over the frame limit goes out in pieces that
+    # share its seq (runs/frames.py), so batches are counted by seq
+    batches = {m["seq"] for m in got if m["type"] == "metrics"}
+    assert len(batches) <= 10 * got[-1]["duration_ms"] / 1000 + 3
 
     # a page opened afterwards replays the series downsampled, extremes kept (every point
     # is in the exports below)
