@@ -16,7 +16,8 @@ from ninja import Field, NinjaAPI, Schema, Swagger
 from ninja.errors import HttpError
 from pydantic import ConfigDict, WithJsonSchema
 
-from playground import policy
+from playground import events, policy
+from playground.sandbox import pacing
 
 from . import lifecycle, run_control
 from .models import Metric, Run
@@ -277,11 +278,24 @@ def cancel_run(request, run_id: str):
     return 202, {"id": run.id, "status": run.status, "detail": detail}
 
 
-class ControlIn(Schema):
-    action: Literal["pause", "resume", "step", "speed"]
-    n: Optional[int] = None
-    unit: Optional[Literal["epoch", "batch"]] = None
-    pace_s: Optional[float] = None
+def control_body_schema():
+    """The control body, one shape per action, as exact as run_control.message_of checks it:
+    no field of another action, no null, the ranges of sandbox/pacing.py."""
+    unit = {"type": "string", "enum": list(events.STEP_UNITS), "default": "epoch"}
+
+    def variant(actions, description, required=(), **fields):
+        return {"type": "object", "description": description,
+                "properties": {"action": {"type": "string", "enum": list(actions)}, **fields},
+                "required": ["action", *required], "additionalProperties": False}
+    return {"oneOf": [
+        variant(("pause", "resume"), "pause the run at its next step, or let it go on"),
+        variant(("step",), "take n more steps of the unit, then wait again",
+                n={"type": "integer", "minimum": 1, "maximum": pacing.MAX_STEPS, "default": 1},
+                unit=unit),
+        variant(("speed",), "start each step of the unit at least pace_s seconds after the "
+                            "one before (0: full speed)", required=("pace_s",),
+                pace_s={"type": "number", "minimum": 0, "maximum": pacing.MAX_PACE_S},
+                unit=unit)]}
 
 
 @api.post("/runs/{run_id}/control/", response={202: CancelOut, 400: Detail, 403: Detail,
@@ -289,7 +303,7 @@ class ControlIn(Schema):
                                                415: Detail},
           summary="Pause, step or pace a run",
           openapi_extra={"requestBody": {"required": True, "content": {
-              "application/json": {"schema": ControlIn.model_json_schema()}}}})
+              "application/json": {"schema": control_body_schema()}}}})
 def control_run(request, run_id: str):
     """Body: `{"action": "pause"}`, `"resume"`, `{"action": "step", "n": 1, "unit":
     "epoch"}` or `{"action": "speed", "pace_s": 0.5, "unit": "epoch"}`, as the websocket's

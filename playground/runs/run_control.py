@@ -15,26 +15,37 @@ from playground.sandbox.pacing import ControlError, check_message
 
 from . import lifecycle
 
-FIELDS = frozenset({"action", "n", "unit", "pace_s"})   # besides the websocket's type, run_id
+# What each action takes besides "action" (and the websocket's type, run_id): a field of
+# another action is refused, never ignored, so a typo or a wrong type is heard of.
+ACTION_FIELDS = {"pause": (), "resume": (), "step": ("n", "unit"), "speed": ("pace_s", "unit")}
 
 
 def message_of(fields):
     """The executor's control message for a client's ``fields`` (the websocket message's or
-    the REST body's); RunRejected (400) names what is wrong. The values are checked later, in
-    control_run."""
-    unknown = sorted(set(fields) - FIELDS)
-    if unknown:
-        raise lifecycle.RunRejected(
-            f'"control" does not take {", ".join(map(repr, unknown))[:120]}; it takes action, '
-            f"and n, unit (step) or pace_s, unit (speed)", 400)
+    the REST body's), checked in full; RunRejected (400) names what is wrong."""
     if "action" not in fields:
         raise lifecycle.RunRejected('"control" needs "action": pause, resume, step or speed', 400)
-    return {"op": fields["action"], **{k: v for k, v in fields.items() if k != "action"}}
+    action = fields["action"]
+    if not isinstance(action, str) or action not in ACTION_FIELDS:
+        raise lifecycle.RunRejected(
+            f'"action" must be one of pause, resume, step, speed, not {action!r}'
+            if isinstance(action, str) and len(action) < 40 else
+            '"action" must be one of pause, resume, step, speed', 400)
+    takes = ACTION_FIELDS[action]
+    unknown = sorted(set(fields) - {"action", *takes})
+    if unknown:
+        raise lifecycle.RunRejected(
+            f'"control" does not take {", ".join(map(repr, unknown))[:120]} with "action": '
+            f'"{action}"; it takes {", ".join(takes) or "nothing more"}', 400)
+    try:
+        return check_message({"op": action, **{k: fields[k] for k in takes if k in fields}})
+    except ControlError as exc:
+        raise lifecycle.RunRejected(str(exc), 400) from None
 
 
 def control_run(run, owner, message):
-    """Hand a checked control message to the executor running ``run``; RunRejected says why
-    not (HTTP status and sentence)."""
+    """Hand a message checked by message_of to the executor running ``run``; RunRejected
+    says why not (HTTP status and sentence)."""
     if run.owner != owner:
         raise lifecycle.RunRejected("only the person who started a run can pause, step or "
                                     "pace it", 403)
@@ -44,11 +55,7 @@ def control_run(run, owner, message):
     why_not = ex.run_control_refusal()
     if why_not is not None:
         raise lifecycle.RunRejected(why_not, 409)
-    try:
-        checked = check_message(message)
-    except ControlError as exc:
-        raise lifecycle.RunRejected(str(exc), 400) from None
-    if not ex.control_run(str(run.id), checked):
+    if not ex.control_run(str(run.id), message):
         raise lifecycle.RunRejected(f"run {run.id} is not executing on this server now", 409)
 
 

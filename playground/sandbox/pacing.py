@@ -152,6 +152,8 @@ def check_message(message):
         raise ControlError('"unit" must be "epoch" or "batch"')
     if op == "step":
         n = message.get("n", 1)
+        if isinstance(n, float) and n.is_integer():   # JSON's 3.0 is the whole number 3
+            n = int(n)
         if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= MAX_STEPS:
             raise ControlError(f'"n" (steps to take) must be a whole number from 1 to {MAX_STEPS}')
         return {"op": "step", "n": n, "unit": unit}

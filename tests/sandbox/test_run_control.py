@@ -172,6 +172,8 @@ def test_good_control_messages_are_normalised():
     assert check_message({"op": "speed", "pace_s": 1, "unit": "batch"}) == {
         "op": "speed", "pace_s": 1.0, "unit": "batch"}
     assert check_message({"op": "pause", "extra": 1}) == {"op": "pause"}
+    # JSON Schema's "integer" (the API's schema) counts 3.0 in: the same number as 3.
+    assert check_message({"op": "step", "n": 3.0}) == {"op": "step", "n": 3, "unit": "epoch"}
 
 
 # -- real runs in a sandbox -------------------------------------------------------------------

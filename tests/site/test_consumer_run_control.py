@@ -75,6 +75,19 @@ async def test_the_owner_pauses_steps_and_resumes_and_a_late_watcher_hears_the_s
     ({"action": "step", "unit": "lap"}, '"unit" must be "epoch" or "batch"'),
     ({"action": "speed"}, '"pace_s" (the least seconds per epoch; 0: full speed) must be'),
     ({"action": "speed", "pace_s": "fast"}, '"pace_s"'),
+    # A field of another action, or of a wrong type, is refused, never ignored.
+    ({"action": "pause", "pace_s": {}}, "\"control\" does not take 'pace_s' with "
+                                        "\"action\": \"pause\""),
+    ({"action": "resume", "n": 1}, "\"control\" does not take 'n' with \"action\": \"resume\""),
+    ({"action": "step", "pace_s": 1}, "\"control\" does not take 'pace_s' with \"action\": "
+                                      "\"step\"; it takes n, unit"),
+    ({"action": "speed", "pace_s": 1, "n": 2}, "does not take 'n' with \"action\": \"speed\""),
+    ({"action": "step", "n": None}, '"n" (steps to take) must be a whole number'),
+    ({"action": "step", "n": 1.5}, '"n" (steps to take) must be a whole number'),
+    ({"action": "step", "n": 2e6}, '"n" (steps to take) must be a whole number from 1 to'),
+    ({"action": "speed", "pace_s": True}, '"pace_s"'),
+    ({"action": "speed", "pace_s": 0.5, "unit": None}, '"unit" must be "epoch" or "batch"'),
+    ({"action": ["pause"]}, '"action" must be one of pause, resume, step, speed'),
 ])
 async def test_malformed_control_messages_say_what_is_wrong(fields, error):
     run = await database_sync_to_async(Run.objects.create)(owner="ip:127.0.0.1", code="x",
