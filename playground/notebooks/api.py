@@ -13,7 +13,8 @@ from ninja.errors import HttpError
 from playground.runs.api import caller, json_object, refuse_cross_site
 
 from . import ipynb
-from .cells import NotebookInvalid, clean_cells, clean_name
+from .cells import (CELL_ID, CELL_TYPES, MAX_CELLS, MAX_NAME, NotebookInvalid, clean_cells,
+                    clean_name)
 from .markdown import render
 from .models import Notebook
 from .tutorial import tutorial_cells, tutorial_name
@@ -58,10 +59,55 @@ class Detail(Schema):
     detail: str
 
 
+# -- request bodies, as exact as cells.py checks them ----------------------------------------------
+NO_NUL = r"^[^\x00]*$"
+CELL = {
+    "type": "object", "description": "a cell; other keys (an .ipynb's metadata) are ignored",
+    "properties": {
+        "id": {"type": ["string", "null"], "pattern": CELL_ID.pattern,
+               "description": "nbformat 4.5's cell id; missing, null or used before: a new one"},
+        "cell_type": {"type": "string", "enum": list(CELL_TYPES), "default": "code"},
+        "source": {"oneOf": [{"type": "string", "pattern": NO_NUL},
+                             {"type": "array", "items": {"type": "string", "pattern": NO_NUL}}],
+                   "description": "the text, or its lines as .ipynb keeps them; no NUL, at "
+                                  "most PLAYGROUND_MAX_CODE_BYTES of UTF-8"},
+        "execution_count": {"description": "a positive integer; anything else is kept as null"},
+        "outputs": {"type": ["array", "null"],
+                    "description": "code cells: the kernel's events (stdout, stderr, display, "
+                                   "metrics, error); others are dropped"}}}
+NOTEBOOK_IN = {
+    "type": "object", "additionalProperties": False,
+    "properties": {"name": {"type": "string", "pattern": NO_NUL,
+                            "description": f"cut at {MAX_NAME} characters; blank: Untitled"},
+                   "cells": {"type": "array", "maxItems": MAX_CELLS, "items": CELL}}}
+# What nbformat accepts cannot be said here in full (its own JSON schema, per minor version,
+# and then the cells' checks above): the top level only.
+IPYNB = {"type": "object", "required": ["nbformat", "nbformat_minor", "metadata", "cells"],
+         "description": "a Jupyter notebook (.ipynb), nbformat 4, as nbformat validates it",
+         "properties": {"nbformat": {"type": "integer", "enum": [4]},
+                        "nbformat_minor": {"type": "integer", "minimum": 0},
+                        "metadata": {"type": "object"}, "cells": {"type": "array"}}}
+MARKDOWN_IN = {"type": "object", "additionalProperties": False, "required": ["text"],
+               "properties": {"text": {"type": "string"}}}
+
+
+def json_body(schema, required=True):
+    """openapi_extra stating an endpoint's JSON body."""
+    return {"requestBody": {"required": required,
+                            "content": {"application/json": {"schema": schema}}}}
+
+
 # -- helpers -------------------------------------------------------------------------------------
-def _body(request, required=()):
-    """The request's JSON object, with the ``required`` keys."""
+def _body(request, required=(), allowed=None, empty_ok=False):
+    """The request's JSON object, with the ``required`` keys and no key outside ``allowed``;
+    with ``empty_ok``, no body at all is ``{}``."""
+    if empty_ok and not request.body:
+        return {}
     body = json_object(request, "a JSON object")
+    unknown = sorted(set(body) - set(allowed)) if allowed is not None else []
+    if unknown:
+        raise HttpError(400, f"unknown field(s): {', '.join(unknown)[:200]}; it takes "
+                             f"{', '.join(allowed)}")
     for key in required:
         if key not in body:
             raise HttpError(400, f'missing field: "{key}"')
@@ -120,15 +166,18 @@ def list_notebooks(request):
     return {"notebooks": [summary(n) for n in mine[:MAX_LISTED]]}
 
 
-@router.post("/", response={201: Created, **ERRORS}, summary="Create a notebook")
+@router.post("/", response={201: Created, **ERRORS}, summary="Create a notebook",
+             openapi_extra=json_body(NOTEBOOK_IN, required=False))
 def create_notebook(request):
-    """Body: `{"name"?: str, "cells"?: [{"cell_type": "code"|"markdown", "source", ...}]}`."""
+    """Body: `{"name"?: str, "cells"?: [{"cell_type": "code"|"markdown", "source", ...}]}`;
+    none at all: an empty notebook called Untitled."""
     refuse_cross_site(request)
-    body = _body(request)
+    body = _body(request, allowed=("name", "cells"), empty_ok=True)
     return create(request, body.get("name", "Untitled"), body.get("cells", []))
 
 
-@router.post("/import/", response={201: Created, **ERRORS}, summary="Import a .ipynb")
+@router.post("/import/", response={201: Created, **ERRORS}, summary="Import a .ipynb",
+             openapi_extra=json_body(IPYNB))
 def import_notebook(request, filename: str = ""):
     """Body: the .ipynb file itself (nbformat 4), sent as application/json."""
     refuse_cross_site(request)
@@ -155,10 +204,10 @@ def tutorial_notebook(request):
 
 
 @router.post("/markdown/", response={200: MarkdownOut, **ERRORS},
-             summary="Render a Markdown cell")
+             summary="Render a Markdown cell", openapi_extra=json_body(MARKDOWN_IN))
 def render_markdown(request):
     """Body: `{"text": str}`. Raw HTML in the text is escaped, never passed through."""
-    text = _body(request, ["text"])["text"]
+    text = _body(request, ["text"], allowed=("text",))["text"]
     if not isinstance(text, str):
         raise HttpError(400, '"text" must be a string')
     return {"html": render(text)}
@@ -170,15 +219,13 @@ def notebook_detail(request, notebook_id: str):
     return detail(request, get_notebook(notebook_id))
 
 
-@router.put("/{notebook_id}/", response={200: Saved, **ERRORS}, summary="Save a notebook")
+@router.put("/{notebook_id}/", response={200: Saved, **ERRORS}, summary="Save a notebook",
+            openapi_extra=json_body(NOTEBOOK_IN))
 def save_notebook(request, notebook_id: str):
     """Body: `{"name"?: str, "cells"?: [...]}`: what is given replaces what was stored."""
     refuse_cross_site(request)
     notebook = own_notebook(request, notebook_id)
-    body = _body(request)
-    unknown = sorted(set(body) - {"name", "cells"})
-    if unknown:
-        raise HttpError(400, f"unknown field(s): {', '.join(unknown)}")
+    body = _body(request, allowed=("name", "cells"))
     try:
         if "name" in body:
             notebook.name = clean_name(body["name"])

@@ -47,8 +47,8 @@ def clean_cells(cells):
     seen, out = set(), []
     for index, cell in enumerate(cells):
         cleaned = _clean_cell(index, cell, budget)
-        if cleaned["id"] in seen:
-            raise NotebookInvalid(f"cell {index}: the id {cleaned['id']!r} is used twice")
+        if cleaned["id"] in seen:   # as nbformat repairs it: the later cell gets a new id
+            cleaned["id"] = new_cell_id()
         seen.add(cleaned["id"])
         out.append(cleaned)
     return out
@@ -61,14 +61,16 @@ def _clean_cell(index, cell, budget):
     kind = cell.get("cell_type", "code")
     if kind not in CELL_TYPES:
         raise NotebookInvalid(f'{where}: "cell_type" must be "code" or "markdown", not {kind!r}')
-    cell_id = cell.get("id") or new_cell_id()
+    cell_id = cell.get("id")
+    if cell_id is None:
+        cell_id = new_cell_id()
     if not isinstance(cell_id, str) or not CELL_ID.match(cell_id):
         raise NotebookInvalid(f'{where}: "id" must be 1-64 letters, digits, "-" or "_"')
     source = cell.get("source", "")
-    if isinstance(source, list):  # as .ipynb stores it: a list of lines
-        source = "".join(s for s in source if isinstance(s, str))
+    if isinstance(source, list) and all(isinstance(s, str) for s in source):
+        source = "".join(source)  # as .ipynb stores it: a list of lines
     if not isinstance(source, str):
-        raise NotebookInvalid(f'{where}: "source" must be a string')
+        raise NotebookInvalid(f'{where}: "source" must be a string or a list of strings')
     _check_text(f"{where} source", source)
     cap = policy.current().max_code_bytes
     if len(source.encode()) > cap:
@@ -78,7 +80,8 @@ def _clean_cell(index, cell, budget):
         count = cell.get("execution_count")
         cleaned["execution_count"] = (count if isinstance(count, int) and not
                                       isinstance(count, bool) and 0 < count < 2 ** 31 else None)
-        cleaned["outputs"] = _clean_outputs(cell.get("outputs") or [], budget)
+        outputs = cell.get("outputs")
+        cleaned["outputs"] = _clean_outputs([] if outputs is None else outputs, budget)
     return cleaned
 
 

@@ -97,7 +97,9 @@ def from_ipynb(text, filename=""):
             entry["execution_count"] = cell.get("execution_count")
             entry["outputs"] = [o for o in map(_output_in, cell.get("outputs", [])) if o]
         cells.append(entry)
-    name = nb.metadata.get("playground", {}).get("name") or re.sub(r"\.ipynb$", "", filename)
+    ours = nb.metadata.get("playground")   # any JSON: metadata is free-form in nbformat
+    name = ours.get("name") if isinstance(ours, dict) else None
+    name = (name if isinstance(name, str) else "") or re.sub(r"\.ipynb$", "", filename)
     return clean_name(name or "Imported notebook"), clean_cells(cells)
 
 

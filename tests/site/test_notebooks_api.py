@@ -87,7 +87,10 @@ def test_others_read_a_notebook_but_cannot_change_it(owner):
     ({"cells": "no"}, '"cells" must be a list'),
     ({"cells": [{"cell_type": "raw"}]}, '"cell_type" must be "code" or "markdown"'),
     ({"cells": [{"id": "a b"}]}, '"id" must be 1-64 letters'),
-    ({"cells": [{"id": "a"}, {"id": "a"}]}, "used twice"),
+    ({"cells": [{"id": ""}]}, '"id" must be 1-64 letters'),
+    ({"cells": [{"source": ["x", 3]}]}, '"source" must be a string or a list of strings'),
+    ({"cells": [{"outputs": 0}]}, '"outputs" must be a list'),
+    ({"cells": [], "title": "x"}, "unknown field(s): title; it takes name, cells"),
     ({"cells": [{"source": 3}]}, '"source" must be a string'),
     ({"cells": [{"source": "x\x00"}]}, "NUL"),
     ({"cells": [{"source": "x" * 70_000}]}, "longer than 64 KiB"),
@@ -267,3 +270,48 @@ def test_open_as_notebook_is_a_form_post_that_lands_on_the_new_notebook(owner, s
     notebook = Notebook.objects.get()
     assert notebook.name == "Pytorch tutorial" and response["Location"] == notebook.get_absolute_url()
     assert owner.get(response["Location"]).content.decode().count('"editable": true') == 1
+
+
+def test_a_repeated_cell_id_gets_a_new_one_as_nbformat_repairs_it(owner):
+    made = make(owner, cells=[{"id": "a", "source": "1"}, {"id": "a", "source": "2"}])
+    cells = owner.get(f"/api/notebooks/{made['id']}/").json()["cells"]
+    assert cells[0]["id"] == "a" and cells[1]["id"] not in ("a", "") and cells[1]["source"] == "2"
+
+
+def test_no_body_creates_an_empty_notebook_as_the_schema_allows(owner):
+    response = owner.generic("POST", "/api/notebooks/")   # no body, no Content-Type
+    assert response.status_code == 201, response.content
+    got = owner.get(response.json()["url"].replace("/notebooks/", "/api/notebooks/")).json()
+    assert got["name"] == "Untitled" and got["cells"] == []
+
+
+@pytest.mark.parametrize("path, body, status, words", [
+    ("/api/notebooks/markdown/", {"text": "x", "html": 1}, 400, "unknown field(s): html"),
+    ("/api/notebooks/markdown/", {}, 400, 'missing field: "text"'),
+    ("/api/notebooks/markdown/", None, 415, "Content-Type: application/json"),
+    ("/api/notebooks/import/", None, 415, "Content-Type: application/json"),
+    ("/api/notebooks/import/", {"nbformat": 4, "nbformat_minor": 5, "cells": [],
+                                "metadata": {"playground": 7}}, 201, ""),
+])
+def test_bodies_the_schema_refuses_are_refused_with_a_reason(owner, path, body, status, words):
+    response = owner.generic("POST", path) if body is None else post(owner, path, body)
+    assert response.status_code == status, response.content
+    assert words in response.json().get("detail", "")
+
+
+def test_the_schema_states_each_body_exactly():
+    from tests.site.test_api_validation import openapi
+    paths = openapi()["paths"]
+
+    def body(path, method="post"):
+        return paths[path][method]["requestBody"]
+    create, save = body("/api/notebooks/"), body("/api/notebooks/{notebook_id}/", "put")
+    assert create["required"] is False and save["required"] is True
+    assert create["content"] == save["content"]
+    notebook = create["content"]["application/json"]["schema"]
+    assert notebook["additionalProperties"] is False and set(notebook["properties"]) == {
+        "name", "cells"}
+    assert notebook["properties"]["cells"]["maxItems"] == 1000
+    markdown = body("/api/notebooks/markdown/")["content"]["application/json"]["schema"]
+    assert markdown["required"] == ["text"] and markdown["additionalProperties"] is False
+    assert body("/api/notebooks/import/")["required"] is True
