@@ -3,7 +3,7 @@ conv_weight_grad, each bilinear and each other's adjoints, so each op's backward
 with the other two and double backward needs nothing more. The array kernels (one GEMM per
 batch chunk, im2col by strided view) are in _im2col.py.
 """
-from ..autograd.graph import Node
+from ..autograd.graph import Node, _grad_state
 from ..ops._base import record, wrap
 from . import _convnd, _im2col
 from ._im2col import Geometry  # noqa: F401
@@ -35,12 +35,30 @@ class ConvolutionBackward0(Node):
         x, w = self.saved_tensors
         geo = self.geo
         need = self.needs_input_grad
-        gx = conv_input_grad(g, w, x.shape, geo) if need[0] else None
-        gw = conv_weight_grad(x, g, w.shape, geo) if need[1] else None
+        both = _both_grads(x, g, w, geo) if need[0] and need[1] else None
+        if both is not None:
+            gx, gw = both
+        else:
+            gx = conv_input_grad(g, w, x.shape, geo) if need[0] else None
+            gw = conv_weight_grad(x, g, w.shape, geo) if need[1] else None
         gb = None
         if len(need) > 2 and need[2]:
             gb = g.sum((0,) + tuple(range(2, g.dim())))
         return gx, gw, gb
+
+
+def _both_grads(x, g, w, geo):
+    """(gx, gw) from one pass of the kernels over g, or None where they have none for this
+    layout or a graph of the gradients is wanted (then the two ops record their nodes)."""
+    if _grad_state[0] or type(geo) is not Geometry:
+        return None
+    one_d = geo.one_d
+    arrays = _im2col.grads(_to4d(x._data, one_d), _to4d(g._data, one_d),
+                           _to4d(w._data, one_d), geo)
+    if arrays is None:
+        return None
+    dx, dw = arrays
+    return wrap(_from4d(dx, one_d), g), wrap(dw.reshape(w.shape), g)
 
 
 def convolution(x, w, b, geo):
