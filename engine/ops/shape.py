@@ -1,4 +1,6 @@
 """Views and shape ops. Views share storage and the version counter with their base."""
+from math import prod
+
 import numpy as np
 
 from .._backend import xp_of
@@ -11,6 +13,11 @@ from ._base import (Node, Tensor, _grad_state, _view, _wrap_dim, broadcast_error
 def _shape_arg(shape):
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = tuple(shape[0])
+    for s in shape:  # plain ints (the common case) need no conversion: every view passes here
+        if s.__class__ is not int:
+            break
+    else:
+        return tuple(shape)
     out = []
     for s in shape:
         if isinstance(s, Tensor):
@@ -23,6 +30,10 @@ def _shape_arg(shape):
 
 def _infer_shape(shape, numel):
     """Resolve a single -1 and check the element count, with PyTorch's messages."""
+    if -1 not in shape and (not shape or min(shape) >= 0):
+        if prod(shape) != numel:
+            raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
+        return shape
     if shape.count(-1) > 1:
         raise RuntimeError("only one dimension can be inferred")
     known = 1
