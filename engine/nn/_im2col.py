@@ -17,6 +17,10 @@ chosen by shape (each measured faster where it is used):
   row is ONE run of OH*Wp elements, with Wp - OW junk columns per row that are dropped (used
   when they cost under 10%).
 
+conv^T on the wide grid runs as a full correlation of g with the flipped kernel (one im2col,
+one GEMM) when the layer has no more output than input channels or is tiny; otherwise as a
+GEMM and kh*kw shifted adds, sharing a chunk loop with the weight gradient (``grads``).
+
 The im2col matrix is rebuilt in the backward rather than kept alive, and the batch runs in
 chunks whose matrix stays under ``_COLS_BUDGET`` bytes, about a core's share of the cache:
 the GEMM reads what the copy just wrote from cache (on 32x64x56x56 an 8 MiB budget is a
