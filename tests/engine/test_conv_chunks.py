@@ -78,16 +78,24 @@ def test_one_pass_gradients_match_the_two_kernels(threads, monkeypatch):
     assert im.grads(x, g, w, geo) is None
 
 
-def test_conv2d_backward_one_pass_equals_the_graph_of_the_gradients():
+@pytest.mark.parametrize("dims", [1, 2])
+def test_conv_backward_one_pass_equals_the_graph_of_the_gradients(dims, monkeypatch):
     """Without create_graph the node takes grads(); with it, the two recorded ops: same values."""
     import engine as torch
+    shapes = {1: ((4, 3, 500), (6, 3, 3)), 2: ((5, 3, 20, 20), (4, 3, 3, 3))}[dims]
+    conv = torch.nn.functional.conv1d if dims == 1 else torch.nn.functional.conv2d
+    one_pass = []
+    grads = im.grads
+    monkeypatch.setattr(im, "grads", lambda *a: one_pass.append(grads(*a)) or one_pass[-1])
     rng = np.random.default_rng(4)
-    x = torch.tensor(rng.standard_normal((5, 3, 20, 20)), requires_grad=True)
-    w = torch.tensor(rng.standard_normal((4, 3, 3, 3)), requires_grad=True)
-    gy = torch.tensor(rng.standard_normal((5, 4, 20, 20)))
-    y = torch.nn.functional.conv2d(x, w, padding=1)
+    x = torch.tensor(rng.standard_normal(shapes[0]), requires_grad=True)
+    w = torch.tensor(rng.standard_normal(shapes[1]), requires_grad=True)
+    y = conv(x, w, padding=1)
+    gy = torch.tensor(rng.standard_normal(tuple(y.shape)))
     fast = torch.autograd.grad(y, (x, w), gy, retain_graph=True)
+    assert len(one_pass) == 1 and one_pass[0] is not None  # the one-pass kernel ran
     graphed = torch.autograd.grad(y, (x, w), gy, create_graph=True)
-    assert graphed[0].grad_fn is not None
+    assert graphed[0].grad_fn is not None and graphed[1].grad_fn is not None
     for a, b in zip(fast, graphed):
+        assert a.shape == b.shape
         np.testing.assert_allclose(a.numpy(), b.detach().numpy(), rtol=1e-12, atol=1e-12)
