@@ -474,3 +474,18 @@ def test_tanh_squashed_gaussian_as_in_soft_actor_critic():
     log_prob = policy.log_prob(action).sum(-1)
     (log_prob.sum() + action.sum()).backward()
     assert mu.grad.shape == (4, 2) and std.grad is not None
+
+
+def test_parameter_free_transforms_are_equal_by_class_as_in_pytorch():
+    # PyTorch 2.13: each parameter-free transform's __eq__ is isinstance(other, ItsClass), so
+    # instances of one class are equal, of two classes not, and a subclass's equal both ways.
+    kinds = [T.ExpTransform, T.SigmoidTransform, T.SoftplusTransform, T.TanhTransform,
+             T.AbsTransform, T.SoftmaxTransform, T.StickBreakingTransform,
+             T.LowerCholeskyTransform, T.PositiveDefiniteTransform]
+    for a in kinds:
+        for b in kinds:
+            assert (a() == b()) is (a is b) and (a() != b()) is (a is not b)
+        assert len({a(), a()}) == 2   # hashed by identity (PyTorch's are unhashable)
+    sub = type("MyExp", (T.ExpTransform,), {})
+    assert sub() == T.ExpTransform() and T.ExpTransform() == sub()
+    assert sub() != T.TanhTransform()
