@@ -31,7 +31,8 @@ many threads as NumPy's BLAS has, each GEMM then on one BLAS thread (``_map_chun
 import numpy
 
 from .._backend import xp_of
-from .._config import blas_threads, one_blas_thread
+from .._config import blas_threads
+from .._parallel import map_spans
 
 _COLS_BUDGET = 2 * 1024 * 1024
 
@@ -62,9 +63,6 @@ def _chunks(n, per_sample_bytes):
     return [(i, min(n, i + step)) for i in range(0, n, step)]
 
 
-_POOL = None
-
-
 def _map_chunks(fn, spans, xp):
     """[fn(n0, n1) for each span], the spans shared among as many threads as BLAS has.
 
@@ -72,15 +70,7 @@ def _map_chunks(fn, spans, xp):
     on a multi-threaded BLAS spend their time waking and syncing its threads (a ResNet-block
     conv ran 3x slower at two BLAS threads than at one), and the copies, single-threaded
     around a threaded GEMM, then run in parallel too. NumPy releases the GIL in both."""
-    global _POOL
-    threads = min(len(spans), _blas_threads()) if xp is numpy else 1
-    if threads <= 1:
-        return [fn(n0, n1) for n0, n1 in spans]
-    if _POOL is None or _POOL._max_workers < threads:
-        from concurrent.futures import ThreadPoolExecutor
-        _POOL = ThreadPoolExecutor(threads, thread_name_prefix="engine-conv")
-    with one_blas_thread():
-        return list(_POOL.map(lambda span: fn(*span), spans))
+    return map_spans(fn, spans, _blas_threads() if xp is numpy else 1, blas=True)
 
 
 def _blas_threads():

@@ -1,0 +1,88 @@
+"""Array kernels shared among the cores NumPy's BLAS may use.
+
+NumPy's ufuncs run on one thread, where PyTorch's CPU kernels split a large tensor among its
+OpenMP threads. NumPy releases the GIL inside its loops, so the engine does the same with a
+few Python threads: the work over [0, n) is cut into one span per thread, the calling thread
+runs the first span itself, and each span writes only its own part of the result.
+
+Waking a pool thread costs ~40 us here, so only kernels over about 256K elements are split
+(``worth_splitting``); smaller ones run as before. The thread count is the BLAS's, which
+``torch.set_num_threads`` sets: with one thread nothing is split. Inside a split kernel the
+BLAS runs on one thread (GEMMs of one chunk each), so a kernel nested in another's span
+sees one thread and runs whole.
+"""
+import itertools
+
+import numpy
+
+from ._config import blas_threads, one_blas_thread
+
+MIN_ITEMS = 1 << 18  # elements below which a handoff costs more than the second core saves
+
+_POOL = None
+
+
+def threads():
+    """How many threads a split kernel runs on now (the BLAS's count)."""
+    return blas_threads()
+
+
+def worth_splitting(arr, items=None):
+    """Threads for a kernel over ``arr`` (NumPy only; ``items`` elements of work if given)."""
+    if type(arr) is not numpy.ndarray or (arr.size if items is None else items) < MIN_ITEMS:
+        return 1
+    return blas_threads()
+
+
+def spans(n, parts):
+    """[0, n) cut into ``parts`` contiguous spans of nearly equal length (none empty)."""
+    parts = max(1, min(parts, n))
+    return [(n * k // parts, n * (k + 1) // parts) for k in range(parts)]
+
+
+def map_spans(fn, span_list, threads=None, *, blas=False):
+    """[fn(a, b) for (a, b) in span_list], the spans shared among ``threads`` threads (the
+    BLAS's count when not given). ``blas=True``: fn calls GEMMs, each then on one BLAS thread
+    (small GEMMs on a threaded BLAS spend their time waking and syncing its threads)."""
+    if threads is None:
+        threads = blas_threads()
+    threads = min(threads, len(span_list))
+    if threads <= 1:
+        return [fn(a, b) for a, b in span_list]
+    pool = _pool(threads - 1)
+    if blas:
+        with one_blas_thread():
+            return _run(pool, fn, span_list, threads)
+    return _run(pool, fn, span_list, threads)
+
+
+def split(fn, n, threads):
+    """fn(a, b) over [0, n), one span per thread; the results in span order."""
+    return map_spans(fn, spans(n, threads), threads)
+
+
+def _run(pool, fn, span_list, threads):
+    """Every thread, the caller's included, takes the next span until none is left."""
+    results = [None] * len(span_list)
+    order = itertools.count()  # next() on a count is atomic under the GIL
+
+    def drain():
+        for k in iter(order.__next__, None):
+            if k >= len(span_list):
+                return
+            results[k] = fn(*span_list[k])
+    futures = [pool.submit(drain) for _ in range(threads - 1)]
+    try:
+        drain()
+    finally:
+        for f in futures:
+            f.result()  # every span ends before anything is returned (or raised)
+    return results
+
+
+def _pool(workers):
+    global _POOL
+    if _POOL is None or _POOL._max_workers < workers:
+        from concurrent.futures import ThreadPoolExecutor
+        _POOL = ThreadPoolExecutor(workers, thread_name_prefix="engine-kernel")
+    return _POOL
