@@ -17,7 +17,7 @@ import numpy
 
 from ._config import blas_threads, one_blas_thread
 
-MIN_ITEMS = 1 << 18  # elements below which a handoff costs more than the second core saves
+MIN_ITEMS = 1 << 19  # elements below which a handoff costs more than the second core saves
 
 _POOL = None
 
@@ -86,3 +86,19 @@ def _pool(workers):
         from concurrent.futures import ThreadPoolExecutor
         _POOL = ThreadPoolExecutor(workers, thread_name_prefix="engine-kernel")
     return _POOL
+
+
+def pointwise(fn, out, *arrays):
+    """fn(out_part, *parts) on matching spans of ``out`` and ``arrays`` (C-contiguous NumPy
+    arrays of one size, split flat: any shape divides evenly), or fn(out, *arrays) once when
+    they are small, on another device or laid out otherwise. Returns ``out``."""
+    n = worth_splitting(out)
+    if n > 1 and out.flags.c_contiguous and all(
+            type(a) is numpy.ndarray and a.size == out.size and a.flags.c_contiguous
+            for a in arrays):
+        flat_out = out.reshape(-1)
+        flats = [a.reshape(-1) for a in arrays]
+        split(lambda a, b: fn(flat_out[a:b], *(f[a:b] for f in flats)), out.size, n)
+    else:
+        fn(out, *arrays)
+    return out

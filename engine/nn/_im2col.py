@@ -32,7 +32,7 @@ import numpy
 
 from .._backend import xp_of
 from .._config import blas_threads
-from .._parallel import map_spans
+from .._parallel import map_spans, split, worth_splitting
 
 _COLS_BUDGET = 2 * 1024 * 1024
 
@@ -299,10 +299,14 @@ def _wide_input(x, geo, kw):
     size = n * c * hp * wp
     flat = xp.empty(size + geo.dilation[1] * (kw - 1), x.dtype)
     planes = flat[:size].reshape(n, c, hp, wp)
-    planes[:, :, ph0:ph0 + h, pw0:pw0 + w] = x
-    # zero only the borders and the tail: a full memset costs as much as the copy
-    planes[:, :, :ph0], planes[:, :, ph0 + h:] = 0, 0
-    planes[:, :, ph0:ph0 + h, :pw0], planes[:, :, ph0:ph0 + h, pw0 + w:] = 0, 0
+
+    def samples(n0, n1):
+        dst = planes[n0:n1]
+        dst[:, :, ph0:ph0 + h, pw0:pw0 + w] = x[n0:n1]
+        # zero only the borders: a full memset costs as much as the copy
+        dst[:, :, :ph0], dst[:, :, ph0 + h:] = 0, 0
+        dst[:, :, ph0:ph0 + h, :pw0], dst[:, :, ph0:ph0 + h, pw0 + w:] = 0, 0
+    split(samples, n, worth_splitting(flat))
     flat[size:] = 0
     return flat, hp, wp
 

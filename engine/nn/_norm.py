@@ -3,12 +3,15 @@
 The forward normalises on arrays; the backward recomputes the normalised input from the
 saved input with engine ops, so it is differentiable again.
 """
+import math
+
 import numpy as np
 
 from .._backend import xp_of
 from ..autograd import grad_mode
 from ..autograd.graph import Node
 from ..ops._base import record, wrap
+from .._parallel import split, worth_splitting
 
 _grad_state = grad_mode._state
 
@@ -37,6 +40,16 @@ def _channel_sums(a):
     return a.sum(2).sum(0)
 
 
+def _by_channel(kernel, x3):
+    """kernel(c0, c1) over channel spans of an (N, C, L) array: every channel's statistics
+    and values are its own, so large inputs share the channels among the cores."""
+    threads = worth_splitting(x3)
+    if threads > 1 and x3.shape[1] > 1 and x3.shape[2] >= 64:  # rows long enough to stride
+        split(kernel, x3.shape[1], threads)
+    else:
+        kernel(0, x3.shape[1])
+
+
 def _batch_norm_grads(g, x, weight, mean, invstd, need):
     """Training-mode gradients on arrays, PyTorch's CPU formulas: with dot = sum(g (x -
     mean)) per channel, gw = dot * invstd, gb = sum(g), and gx = a g - k x + (k mean - a
@@ -45,23 +58,28 @@ def _batch_norm_grads(g, x, weight, mean, invstd, need):
     n, c = x.shape[:2]
     count = x.size // c
     g3, x3 = g.reshape(n, c, -1), x.reshape(n, c, -1)
-    sum_g = _channel_sums(g3)
-    centred = x3 - mean[:, None]
-    dot = xp.einsum("ncl,ncl->c", g3, centred)
-    gx = gw = gb = None
-    if need[0]:
-        a = invstd if weight is None else weight * invstd
-        k = a * invstd * invstd * dot / count
-        gx = g3 * a[:, None]
-        centred *= k[:, None]
-        gx -= centred
-        gx -= (a * sum_g / count)[:, None]
-        gx = gx.reshape(x.shape)
-    if len(need) > 1 and need[1]:
-        gw = dot * invstd
-    if len(need) > 2 and need[2]:
-        gb = sum_g
-    return gx, gw, gb
+    sum_g = xp.empty(c, g.dtype)
+    dot = xp.empty(c, g.dtype)
+    gx = xp.empty(g3.shape, g.dtype) if need[0] else None
+
+    def channels(c0, c1):
+        gs, span = g3[:, c0:c1], slice(c0, c1)
+        sum_g[span] = _channel_sums(gs)
+        centred = x3[:, c0:c1] - mean[span, None]
+        dot[span] = xp.einsum("ncl,ncl->c", gs, centred)
+        if gx is not None:
+            inv = invstd[span]
+            a = inv if weight is None else weight[span] * inv
+            k = a * inv * inv * dot[span] / count
+            out = gx[:, c0:c1]
+            xp.multiply(gs, a[:, None], out=out)
+            centred *= k[:, None]
+            out -= centred
+            out -= (a * sum_g[span] / count)[:, None]
+    _by_channel(channels, x3)
+    gw = dot * invstd if len(need) > 1 and need[1] else None
+    gb = sum_g if len(need) > 2 and need[2] else None
+    return None if gx is None else gx.reshape(x.shape), gw, gb
 
 
 class NativeBatchNormBackward0(Node):
@@ -100,33 +118,43 @@ def batch_norm(input, running_mean, running_var, weight, bias, training, momentu
     axes = (0,) + tuple(range(2, x.ndim))
     c = x.shape[1]
     shape = _param_shape(x.ndim, 1, c)
+    x3 = x.reshape(x.shape[0], c, math.prod(x.shape[2:]))  # -1 fails on an empty batch
     if training:
         count = x.size // c
         if count <= 1:
             raise ValueError("Expected more than 1 value per channel when training, got input "
                              f"size {input.shape}")
-        x3 = x.reshape(x.shape[0], c, -1)
-        mean = _channel_sums(x3) / count
-        centred = x3 - mean[:, None]
-        var = xp.einsum("ncl,ncl->c", centred, centred) / count  # two-pass, as accurate
-        del centred
-        if running_mean is not None:
-            _update_running(running_mean, mean, momentum)
-        if running_var is not None:
-            _update_running(running_var, var * (count / (count - 1)), momentum)
+        mean, var = xp.empty(c, x.dtype), xp.empty(c, x.dtype)
     else:
         if running_mean is None or running_var is None:
             raise RuntimeError("running_mean and running_var must be defined in evaluation "
                                "mode")
         mean, var = running_mean._data, running_var._data
-    invstd = (1.0 / xp.sqrt(var + eps)).astype(x.dtype, copy=False)
-    # PyTorch's CPU kernel: out = x * alpha + beta per channel (two passes, not four)
-    alpha = invstd if weight is None else invstd * weight._data
-    beta = -mean * alpha
-    if bias is not None:
-        beta = beta + bias._data
-    out = x * alpha.astype(x.dtype, copy=False).reshape(shape)
-    out += beta.astype(x.dtype, copy=False).reshape(shape)
+    invstd = xp.empty(c, x.dtype)
+    out = xp.empty(x3.shape, x.dtype)
+
+    def channels(c0, c1):
+        span, xs = slice(c0, c1), x3[:, c0:c1]
+        if training:
+            mean[span] = _channel_sums(xs) / count
+            centred = xs - mean[span, None]
+            var[span] = xp.einsum("ncl,ncl->c", centred, centred) / count  # two-pass
+            del centred
+        invstd[span] = 1.0 / xp.sqrt(var[span] + eps)
+        # PyTorch's CPU kernel: out = x * alpha + beta per channel (two passes, not four)
+        alpha = invstd[span] if weight is None else invstd[span] * weight._data[span]
+        beta = -mean[span] * alpha
+        if bias is not None:
+            beta = beta + bias._data[span]
+        xp.multiply(xs, alpha.astype(x.dtype, copy=False)[:, None], out=out[:, c0:c1])
+        out[:, c0:c1] += beta.astype(x.dtype, copy=False)[:, None]
+    _by_channel(channels, x3)
+    if training:
+        if running_mean is not None:
+            _update_running(running_mean, mean, momentum)
+        if running_var is not None:
+            _update_running(running_var, var * (count / (count - 1)), momentum)
+    out = out.reshape(x.shape)
     result = wrap(out.astype(x.dtype, copy=False), input)
     inputs = (input, weight, bias)
     node = record(NativeBatchNormBackward0, result, inputs)

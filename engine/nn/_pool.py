@@ -8,6 +8,7 @@ goes to exactly that element: never split across ties.
 import numpy as np
 
 from .._backend import xp_of
+from .._parallel import split, worth_splitting
 from ..ops._base import apply_linear, linear_node
 
 
@@ -72,7 +73,28 @@ def _lowest(dtype):
 
 # ---- max pooling ---------------------------------------------------------------------------
 
+def _by_sample(kernel, x):
+    """kernel(n0, n1) over batch spans: large inputs share the samples among the cores."""
+    split(kernel, x.shape[0], worth_splitting(x))
+
+
 def max_pool_forward(x, geo):
+    """(values, offset of the first maximum per output as int8/int32), for large inputs
+    computed a span of samples per core."""
+    threads = worth_splitting(x)
+    if threads == 1 or x.shape[0] < 2:
+        return _max_pool_forward(x, geo)
+    shape = x.shape[:2] + geo.out_hw
+    best = np.empty(shape, x.dtype)
+    arg = np.empty(shape, np.int8 if geo.kernel[0] * geo.kernel[1] <= 127 else np.int32)
+
+    def samples(n0, n1):
+        best[n0:n1], arg[n0:n1] = _max_pool_forward(x[n0:n1], geo)
+    split(samples, x.shape[0], threads)
+    return best, arg
+
+
+def _max_pool_forward(x, geo):
     """(values, offset of the first maximum per output as int8/int32).
 
     The maximum is a running np.maximum over the offsets (which propagates NaN, as PyTorch
@@ -104,16 +126,21 @@ def max_pool_forward(x, geo):
 def _scatter_to_offsets(g, arg, geo):
     """The adjoint of picking xpad[offset arg] per output: each g goes to its element."""
     xp = xp_of(g)
-    acc = xp.zeros(g.shape[:2] + geo.padded_hw, g.dtype)
+    acc = xp.empty(g.shape[:2] + geo.padded_hw, g.dtype)
     (kh, kw), (sh, sw), (dh, dw) = geo.kernel, geo.stride, geo.dilation
     disjoint = sh >= dh * (kh - 1) + 1 and sw >= dw * (kw - 1) + 1
-    hit = xp.empty(g.shape, bool)
-    for k, rows, cols in geo.offsets():
-        xp.equal(arg, k, out=hit)
-        if disjoint:  # windows do not overlap: every element is written at most once
-            xp.multiply(g, hit, out=acc[:, :, rows, cols])
-        else:
-            acc[:, :, rows, cols] += g * hit
+
+    def samples(n0, n1):
+        part, gs, args = acc[n0:n1], g[n0:n1], arg[n0:n1]
+        part[...] = 0
+        hit = xp.empty(gs.shape, bool)
+        for k, rows, cols in geo.offsets():
+            xp.equal(args, k, out=hit)
+            if disjoint:  # windows do not overlap: every element is written at most once
+                xp.multiply(gs, hit, out=part[:, :, rows, cols])
+            else:
+                part[:, :, rows, cols] += gs * hit
+    _by_sample(samples, acc)
     return geo.crop(acc)
 
 

@@ -9,6 +9,7 @@ import math
 import numpy
 
 from .._backend import special_function, xp_of
+from .._parallel import pointwise
 from ._base import Node, _grad_state, record, recomputed, to_float, wrap, write_out
 
 
@@ -151,8 +152,13 @@ class ReluBackward0(Node):
         (y,) = self.saved_tensors  # the result, as PyTorch saves it: y > 0 where x > 0
         if _grad_state[0]:
             return (g * (y > 0),)
-        # one pass, no float copy of the mask (the tensor ops cast it first)
-        return (wrap(g._data * (y._data > 0), g),)
+        # no float copy of the mask (the tensor ops cast it first); large ones on every core
+        gd, yd = g._data, y._data
+        if gd.shape != yd.shape or gd.dtype != yd.dtype:
+            return (wrap(gd * (yd > 0), g),)
+        out = xp_of(gd).empty_like(gd)
+        return (wrap(pointwise(lambda o, g_, y_: _multiply_by_positive(g_, y_, o), out, gd, yd),
+                     g),)
 
 
 class ReciprocalBackward0(Node):
@@ -224,8 +230,15 @@ def erf_array(xp, x):
     return special_function("erf", x)(x).astype(x.dtype, copy=False)
 
 
+def _multiply_by_positive(g, y, out):
+    xp_of(g).multiply(g, y > 0, out=out)
+
+
 def _relu(xp, x):
-    return xp.maximum(x, 0)  # NaN stays NaN, as in PyTorch
+    if x.ndim == 0 or x.dtype.kind != "f":
+        return xp.maximum(x, 0)
+    # NaN stays NaN, as in PyTorch; large tensors on every core
+    return pointwise(lambda o, x_: xp.maximum(x_, 0, out=o), xp.empty_like(x), x)
 
 
 exp = _unary(ExpBackward0, lambda xp, x: xp.exp(x), keep="output")

@@ -1,0 +1,123 @@
+"""Kernels split among threads (engine/_parallel.py) compute exactly what they compute whole.
+
+Every split kernel writes each element from one span only, so the results must be equal to
+the last bit, not close: forced here onto two threads with any size worth splitting."""
+import threading
+
+import numpy as np
+import pytest
+
+import engine
+import engine.nn.functional as F
+from engine import _parallel
+
+
+@pytest.fixture
+def split_everything(monkeypatch):
+    def force():
+        monkeypatch.setattr(_parallel, "MIN_ITEMS", 1)
+        monkeypatch.setattr(_parallel, "blas_threads", lambda: 2)
+    return force
+
+
+def test_spans_cover_the_range_once_in_order():
+    for n in (0, 1, 2, 7, 100):
+        for parts in (1, 2, 3, 8):
+            spans = _parallel.spans(n, parts)
+            assert [i for a, b in spans for i in range(a, b)] == list(range(n))
+            assert all(b > a for a, b in spans) or n == 0
+
+
+def test_map_spans_keeps_span_order_and_uses_two_threads():
+    seen = set()
+
+    def fn(a, b):
+        seen.add(threading.get_ident())
+        threading.Event().wait(0.01)  # long enough that the pool thread takes a span
+        return (a, b)
+    spans = _parallel.spans(40, 8)
+    assert _parallel.map_spans(fn, spans, 2) == spans
+    assert len(seen) == 2
+
+
+def test_an_error_in_a_span_reaches_the_caller_after_every_span_ended():
+    done = []
+
+    def fn(a, b):
+        if a == 0:
+            raise ValueError("span 0")
+        threading.Event().wait(0.01)
+        done.append(a)
+    with pytest.raises(ValueError, match="span 0"):
+        _parallel.map_spans(fn, _parallel.spans(4, 4), 2)
+    assert sorted(done) == [1, 2, 3]
+
+
+def test_pointwise_falls_back_to_one_call_for_views_and_other_sizes(split_everything):
+    split_everything()
+    calls = []
+    x = np.arange(12.0).reshape(3, 4)
+    _parallel.pointwise(lambda o, a: calls.append(o.shape) or np.negative(a, out=o),
+                        np.empty((4, 3)), x.T)  # a transposed view: not split
+    assert calls == [(4, 3)]
+    out = _parallel.pointwise(lambda o, a: np.negative(a, out=o), np.empty(12), x.ravel())
+    np.testing.assert_array_equal(out, -np.arange(12.0))
+
+
+def _relu_pool_bn_gelu(seed):
+    """Forward and every gradient of a conv-free stack of the split kernels."""
+    engine.manual_seed(seed)
+    x = (engine.randn(6, 5, 12, 12) * 2).requires_grad_()
+    with engine.no_grad():
+        x[0, 0, 0, :3] = engine.tensor([float("nan"), float("-inf"), float("inf")])
+        x[1, 1] = 1.5  # ties: the gradient goes to the first maximum only
+    bn = engine.nn.BatchNorm2d(5)
+    y = F.max_pool2d(F.relu(bn(x)), 2)
+    z = F.gelu(y.flatten(1)) * engine.arange(180.0)
+    g = engine.randn(z.shape)
+    z.backward(g)
+    return [t.detach().numpy().copy() for t in
+            (y, z, x.grad, bn.weight.grad, bn.bias.grad, bn.running_mean, bn.running_var)]
+
+
+def test_split_kernels_equal_whole_kernels(split_everything):
+    whole = _relu_pool_bn_gelu(0)
+    split_everything()
+    for a, b in zip(whole, _relu_pool_bn_gelu(0)):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_split_gelu_blocks_equal_whole_on_a_large_input(monkeypatch, split_everything):
+    from engine.nn import _activation
+    x = engine.randn(3 * 1000 + 7, requires_grad=True)
+    monkeypatch.setattr(_activation, "_CDF_BLOCK", 256)  # several blocks per thread
+    whole = F.gelu(x)
+    whole.sum().backward()
+    grad, x.grad = x.grad.clone(), None
+    split_everything()
+    split = F.gelu(x)
+    split.sum().backward()
+    np.testing.assert_array_equal(whole.detach().numpy(), split.detach().numpy())
+    np.testing.assert_array_equal(grad.numpy(), x.grad.numpy())
+
+
+def test_split_padding_of_a_convolution_equals_whole(split_everything):
+    engine.manual_seed(1)
+    x = engine.randn(5, 3, 9, 9, requires_grad=True)
+    w = engine.randn(4, 3, 3, 3, requires_grad=True)
+
+    def run():
+        x.grad = w.grad = None
+        y = F.conv2d(x, w, padding=2)
+        y.backward(engine.ones_like(y))
+        return y.detach().numpy(), x.grad.numpy(), w.grad.numpy()
+    whole = run()
+    split_everything()
+    for a, b in zip(whole, run()):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_one_thread_never_splits(monkeypatch):
+    monkeypatch.setattr(_parallel, "MIN_ITEMS", 1)
+    monkeypatch.setattr(_parallel, "blas_threads", lambda: 1)
+    assert _parallel.worth_splitting(np.empty(10**6)) == 1
