@@ -86,3 +86,24 @@ def test_batch_norm_training_gradients_match_the_float64_formulas():
     np.testing.assert_allclose(x.grad.numpy(), gx, rtol=1e-3, atol=1e-5)
     np.testing.assert_allclose(w.grad.numpy(), (g64 * xhat).sum(axes), rtol=1e-4, atol=1e-4)
     np.testing.assert_allclose(b.grad.numpy(), g64.sum(axes), rtol=1e-5, atol=1e-5)
+
+
+def test_gelu_in_half_precision_is_the_float32_result_rounded():
+    """PyTorch computes half GELU (and its gradient) in float32 and rounds once."""
+    x = engine.linspace(-6, 6, 97).half().requires_grad_()
+    y = F.gelu(x)
+    y.sum().backward()
+    x32 = x.detach().float().requires_grad_()
+    F.gelu(x32).sum().backward()
+    assert y.dtype == engine.float16 and x.grad.dtype == engine.float16
+    assert np.array_equal(y.detach().numpy(), F.gelu(x32).detach().half().numpy())
+    assert np.array_equal(x.grad.numpy(), x32.grad.half().numpy())
+
+
+def test_gelu_far_left_tail_rounds_to_zero_as_pytorch_does():
+    """PyTorch's float32 GELU is x/2 (1 + erf(x/sqrt 2)): erf rounds to -1 below about -5.3,
+    so the result is -0.0 there (not x times a tiny Phi(x))."""
+    y = F.gelu(engine.tensor([-6.0, -8.0, -20.0]))
+    assert y.tolist() == [0.0, 0.0, 0.0]
+    # where 1 + erf cancels, float32 keeps ~1e-6 absolute (PyTorch's gives -0.00405023)
+    assert F.gelu(engine.tensor([-3.0])).item() == pytest.approx(-3 * 0.0013498980, abs=1e-6)
