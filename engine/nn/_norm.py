@@ -11,6 +11,7 @@ from .._backend import xp_of
 from ..autograd import grad_mode
 from ..autograd.graph import Node
 from ..ops._base import record, wrap
+from ..ops.reduce import row_sums
 from .._parallel import split, worth_splitting
 
 _grad_state = grad_mode._state
@@ -200,8 +201,8 @@ class NativeLayerNormBackward0(Node):
         gx = gw = gb = None
         if need[0]:
             dxhat = gd if weight is None else gd * weight._data
-            gx = dxhat - dxhat.mean(axis=axes, keepdims=True)
-            dot = (dxhat * xhat).mean(axis=axes, keepdims=True)
+            gx = dxhat - _trailing_mean(dxhat, axes)
+            dot = _trailing_mean(dxhat * xhat, axes)
             xhat_dot = xhat * dot
             gx -= xhat_dot
             gx *= invstd
@@ -211,6 +212,16 @@ class NativeLayerNormBackward0(Node):
         if len(need) > 2 and need[2]:
             gb = wrap(gd.sum(lead), g) if lead else g
         return gx, gw, gb
+
+
+def _trailing_mean(a, axes):
+    """a.mean(axes, keepdims=True) over the trailing ``axes``, summed as rows by BLAS."""
+    if not a.flags.c_contiguous or not a.size or a.dtype.itemsize < 4:  # half: float32 sums
+        return a.mean(axis=axes, keepdims=True)
+    lead = a.shape[:a.ndim - len(axes)]
+    count = a.size // max(1, math.prod(lead))
+    sums = row_sums(a.reshape(lead + (count,)), -1)
+    return (sums / count).astype(a.dtype, copy=False).reshape(lead + (1,) * len(axes))
 
 
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
@@ -225,9 +236,9 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
                            f"input of size{list(x.shape)}")
     xp = xp_of(x)
     axes = tuple(range(x.ndim - k, x.ndim))
-    mean = x.mean(axis=axes, keepdims=True)
+    mean = _trailing_mean(x, axes)
     centred = x - mean
-    invstd = 1.0 / xp.sqrt((centred * centred).mean(axis=axes, keepdims=True) + eps)
+    invstd = 1.0 / xp.sqrt(_trailing_mean(centred * centred, axes) + eps)
     out = centred * invstd
     if weight is not None:
         out *= weight._data

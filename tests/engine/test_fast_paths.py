@@ -107,3 +107,22 @@ def test_gelu_far_left_tail_rounds_to_zero_as_pytorch_does():
     assert y.tolist() == [0.0, 0.0, 0.0]
     # where 1 + erf cancels, float32 keeps ~1e-6 absolute (PyTorch's gives -0.00405023)
     assert F.gelu(engine.tensor([-3.0])).item() == pytest.approx(-3 * 0.0013498980, abs=1e-6)
+
+
+def test_whole_row_scatter_add_matches_add_at():
+    """An embedding's gradient (rows added at repeated indices) by sort + add.reduceat:
+    what NumPy's add.at gives, up to the order the additions round in."""
+    from engine import _backend
+    rng = np.random.default_rng(0)
+    idx = rng.integers(0, 65, 2048)
+    vals = rng.standard_normal((2048, 126)).astype(np.float32)
+    fast, slow = np.zeros((65, 126), np.float32), np.zeros((65, 126), np.float32)
+    _backend.scatter_add(fast, idx, vals)
+    np.add.at(slow, idx, vals)
+    np.testing.assert_allclose(fast, slow, rtol=1e-5, atol=1e-4)
+    whole = rng.integers(-8, 8, (2048, 126)).astype(np.float32)  # exact sums: equal bits
+    fast[:], slow[:] = 0, 0
+    _backend.scatter_add(fast, idx, whole)
+    np.add.at(slow, idx, whole)
+    assert np.array_equal(fast, slow)
+    assert not fast[np.setdiff1d(np.arange(65), idx)].any()  # rows never indexed stay zero
