@@ -126,3 +126,22 @@ def test_whole_row_scatter_add_matches_add_at():
     np.add.at(slow, idx, whole)
     assert np.array_equal(fast, slow)
     assert not fast[np.setdiff1d(np.arange(65), idx)].any()  # rows never indexed stay zero
+
+
+def test_row_sums_by_blas_match_numpy_sums():
+    """Layer norm's and softmax's row sums (a GEMV with ones for short rows of many-row
+    float arrays) agree with NumPy's, propagate inf and NaN, and fall back elsewhere."""
+    from engine.ops.reduce import row_sums
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((2048, 126)).astype(np.float32)
+    a[3, 5], a[7, 0], a[7, 1] = np.nan, np.inf, -np.inf
+    a[9, 2] = np.inf
+    got = row_sums(a)
+    assert got.shape == (2048, 1) and got.dtype == np.float32
+    np.testing.assert_allclose(got, a.sum(-1, keepdims=True), rtol=1e-5, atol=1e-5)
+    assert np.isnan(got[3, 0]) and np.isnan(got[7, 0]) and got[9, 0] == np.inf
+    b = rng.standard_normal((4, 64, 3, 65))
+    np.testing.assert_allclose(row_sums(b, 3, keepdims=False), b.sum(3), rtol=1e-12)
+    for other in (a[:, :10], a.T, a.astype(np.float16), rng.integers(0, 9, (2048, 126))):
+        np.testing.assert_array_equal(row_sums(other, -1), other.sum(-1, keepdims=True))
+    np.testing.assert_array_equal(row_sums(b, 1), b.sum(1, keepdims=True))  # not the last
