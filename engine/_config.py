@@ -1,11 +1,11 @@
 """Process-wide switches of torch.*: determinism, threads, matmul precision, warnings,
 anomaly detection, and torch.compile.
 
-What each does here: set_num_threads limits the BLAS threads NumPy's matmul uses (through
-threadpoolctl); the deterministic switches are recorded and answered (every engine op is
-deterministic already); the matmul precision is recorded and read by
-torch.backends.cuda.matmul.allow_tf32 (the engine's arithmetic is not changed by it);
-torch.compile returns what it is given, as a no-op backend would.
+What each does here: set_num_threads sets the threads the engine's kernels are shared among
+(NumPy's BLAS itself runs on one, pinned through threadpoolctl); the deterministic switches
+are recorded and answered (every engine op is deterministic already); the matmul precision
+is recorded and read by torch.backends.cuda.matmul.allow_tf32 (the engine's arithmetic is
+not changed by it); torch.compile returns what it is given, as a no-op backend would.
 """
 import warnings
 
@@ -71,19 +71,43 @@ def blas_controller():
     return _CONTROLLER[0]
 
 
-def blas_threads():
-    """The threads NumPy's BLAS runs a call on now (a cheap query, unlike get_num_threads)."""
-    return max((lib.num_threads for lib in blas_controller().lib_controllers), default=1)
+# The engine runs NumPy's BLAS on one thread and shares its large kernels, GEMMs included,
+# among its own threads (engine/_parallel.py). A BLAS that threads its GEMMs leaves its idle
+# threads spinning for ~0.1 s after each call, and those took the cores from the engine's
+# split kernels: the seed Net step took 7.2 ms at two threads against 6.4 at one, and 5.4
+# with the BLAS on one thread and the convolutions split by the engine.
+_threads = []  # [the engine's thread count], set when the BLAS is pinned
+
+
+def engine_threads():
+    """The threads the engine's kernels run on: NumPy's BLAS's count when the engine first
+    ran (its environment variables decide it), or what set_num_threads set since."""
+    if not _threads:
+        _pin_blas()
+    return _threads[0]
+
+
+def _pin_blas():
+    controller = blas_controller()
+    _threads.append(_blas_now(controller))
+    if _threads[0] > 1:
+        controller.limit(limits=1)  # kept: the limit holds until restored
+
+
+def _blas_now(controller=None):
+    """The threads NumPy's BLAS runs a call on now (1 unless someone raised it since)."""
+    controller = controller or blas_controller()
+    return max((lib.num_threads for lib in controller.lib_controllers), default=1)
 
 
 class one_blas_thread:
-    """Run the block's BLAS calls on one thread. Small GEMMs (an RNN step's) on a threaded
-    BLAS spend more time waking and syncing its threads than computing, badly so when the
-    cores are busy with other work."""
+    """Run the block's BLAS calls on one thread, should anything have threaded the BLAS
+    again (threadpoolctl in user code): the engine's split kernels call BLAS from several
+    threads at once, and each call sharing the cores again would oversubscribe them."""
     __slots__ = ("_limiter",)
 
     def __enter__(self):
-        self._limiter = blas_controller().limit(limits=1) if blas_threads() > 1 else None
+        self._limiter = blas_controller().limit(limits=1) if _blas_now() > 1 else None
 
     def __exit__(self, *exc):
         if self._limiter is not None:
@@ -91,15 +115,15 @@ class one_blas_thread:
 
 
 def get_num_threads():
-    """The threads NumPy's BLAS (the engine's matmul) runs on."""
-    infos = [i for i in _blas_limits().threadpool_info() if i.get("user_api") == "blas"]
-    return infos[0]["num_threads"] if infos else 1
+    """The threads the engine's kernels (GEMMs, convolutions, large elementwise) run on."""
+    return engine_threads()
 
 
 def set_num_threads(num):
     if not isinstance(num, int) or isinstance(num, bool) or num <= 0:
         raise RuntimeError("set_num_threads expects a positive integer")
-    _blas_limits().threadpool_limits(limits=num, user_api="blas")
+    engine_threads()  # the BLAS pinned first
+    _threads[0] = num
 
 
 def get_num_interop_threads():

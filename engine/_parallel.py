@@ -5,17 +5,20 @@ OpenMP threads. NumPy releases the GIL inside its loops, so the engine does the 
 few Python threads: the work over [0, n) is cut into one span per thread, the calling thread
 runs the first span itself, and each span writes only its own part of the result.
 
-Waking a pool thread costs ~40 us here, so only kernels over about 256K elements are split
-(``worth_splitting``); smaller ones run as before. The thread count is the BLAS's, which
-``torch.set_num_threads`` sets: with one thread nothing is split. Inside a split kernel the
-BLAS runs on one thread (GEMMs of one chunk each), so a kernel nested in another's span
-sees one thread and runs whole.
+Waking a pool thread costs ~40 us here, and two threads copying at once share one memory
+bus, so only kernels over 512K elements are split (``worth_splitting``; the seed Net's 300K
+were no faster split); smaller ones run whole. The thread count is the BLAS's, which
+``torch.set_num_threads`` sets: with one thread nothing is split. NumPy's BLAS runs on one
+thread (engine/_config.py says why), and large GEMMs are split here by rows (``gemm``) or
+by matrices of a batch (``batched_gemm``), each span one BLAS call with the GIL released
+(NumPy's matmul keeps the GIL through BLAS when its result has under 500 elements; dot
+does not).
 """
 import itertools
 
 import numpy
 
-from ._config import blas_threads, one_blas_thread
+from ._config import engine_threads, one_blas_thread
 
 MIN_ITEMS = 1 << 19  # elements below which a handoff costs more than the second core saves
 
@@ -23,15 +26,15 @@ _POOL = None
 
 
 def threads():
-    """How many threads a split kernel runs on now (the BLAS's count)."""
-    return blas_threads()
+    """How many threads a split kernel runs on now (torch.get_num_threads())."""
+    return engine_threads()
 
 
 def worth_splitting(arr, items=None):
     """Threads for a kernel over ``arr`` (NumPy only; ``items`` elements of work if given)."""
     if type(arr) is not numpy.ndarray or (arr.size if items is None else items) < MIN_ITEMS:
         return 1
-    return blas_threads()
+    return engine_threads()
 
 
 def spans(n, parts):
@@ -42,10 +45,10 @@ def spans(n, parts):
 
 def map_spans(fn, span_list, threads=None, *, blas=False):
     """[fn(a, b) for (a, b) in span_list], the spans shared among ``threads`` threads (the
-    BLAS's count when not given). ``blas=True``: fn calls GEMMs, each then on one BLAS thread
-    (small GEMMs on a threaded BLAS spend their time waking and syncing its threads)."""
+    engine's count when not given). ``blas=True``: fn calls GEMMs, each on one BLAS thread
+    even should user code have threaded the BLAS again."""
     if threads is None:
-        threads = blas_threads()
+        threads = engine_threads()
     threads = min(threads, len(span_list))
     if threads <= 1:
         return [fn(a, b) for a, b in span_list]
@@ -101,4 +104,38 @@ def pointwise(fn, out, *arrays):
         split(lambda a, b: fn(flat_out[a:b], *(f[a:b] for f in flats)), out.size, n)
     else:
         fn(out, *arrays)
+    return out
+
+
+GEMM_MIN_MACS = 1 << 22  # multiply-adds (~60 us on one core) below which a GEMM runs whole
+
+
+def gemm(x, y):
+    """x @ y for 2-D arrays; large float products split by rows of x (or columns of y when
+    x has few rows) among the engine's threads."""
+    m, k = x.shape
+    n = y.shape[1]
+    threads = engine_threads() if m * k * n >= GEMM_MIN_MACS else 1
+    if (threads == 1 or type(x) is not numpy.ndarray or type(y) is not numpy.ndarray or
+            x.dtype != y.dtype or x.dtype.kind != "f"):
+        return x @ y
+    if m >= 8 * threads:
+        out = numpy.empty((m, n), x.dtype)
+        split(lambda a, b: numpy.dot(x[a:b], y, out=out[a:b]), m, threads)
+        return out
+    out_t = numpy.empty((n, m), x.dtype)  # columns of the result: rows of its transpose
+    split(lambda a, b: numpy.dot(y[:, a:b].T, x.T, out=out_t[a:b]), n, threads)
+    return out_t.T
+
+
+def batched_gemm(x, y):
+    """x @ y for stacks of matrices (B, m, k) @ (B, k, n); large ones a span of the batch
+    per thread."""
+    size = x.shape[0] * x.shape[1] * x.shape[2] * y.shape[2]
+    threads = engine_threads() if size >= GEMM_MIN_MACS else 1
+    if (threads == 1 or x.shape[0] < threads or type(x) is not numpy.ndarray or
+            type(y) is not numpy.ndarray or x.dtype != y.dtype or x.dtype.kind != "f"):
+        return x @ y
+    out = numpy.empty((x.shape[0], x.shape[1], y.shape[2]), x.dtype)
+    split(lambda a, b: numpy.matmul(x[a:b], y[a:b], out=out[a:b]), x.shape[0], threads)
     return out

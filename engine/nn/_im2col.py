@@ -31,7 +31,7 @@ many threads as NumPy's BLAS has, each GEMM then on one BLAS thread (``_map_chun
 import numpy
 
 from .._backend import xp_of
-from .._config import blas_threads
+from .._config import engine_threads
 from .._parallel import map_spans, spans as even_spans, split, worth_splitting
 
 _COLS_BUDGET = 2 * 1024 * 1024
@@ -79,13 +79,16 @@ def _map_chunks(fn, spans, xp):
 
 
 def _blas_threads():
-    return blas_threads()
+    return engine_threads()
 
 
 def _gemm(a, b):
-    """(G, m, k) @ (G, k, n), one BLAS call per group (a plain 2-D product when G == 1)."""
+    """(G, m, k) @ (G, k, n), one BLAS call per group (a plain 2-D product when G == 1).
+    The 2-D product is dot, not matmul: NumPy's matmul keeps the GIL through the BLAS call
+    when the result has under 500 elements (a weight gradient like the seed's 25 x 6), so
+    the chunks of other threads waited on it (measured: no gain from a second thread)."""
     if a.shape[0] == 1:
-        return (a[0] @ b[0])[None]
+        return xp_of(a).dot(a[0], b[0])[None]
     return a @ b
 
 

@@ -10,6 +10,7 @@ import math
 import numpy as np  # shape arithmetic only; array work goes through xp_of
 
 from .._backend import xp_of
+from .._parallel import batched_gemm, gemm
 from ._base import (CPP_NAMES, Node, Tensor, _grad_state, broadcast_error, check_tensor, const,
                     record, same_device, wrap, write_out)
 from .shape import UnsafeViewBackward0
@@ -42,7 +43,7 @@ def _matmul(x, y):
     slower as a GEMM than NumPy does as a broadcast multiply (a batch of one's weight grad)."""
     if x.shape[1] == 1:
         return x * y
-    return x @ y
+    return gemm(x, y)  # large ones on the engine's threads
 
 
 def _mm_grads(node, g, a, b, i_a, i_b):
@@ -106,7 +107,7 @@ def bmm(input, mat2, *, out=None):
                            f"{mat2.dtype.legacy}")
     _no_bool(input, "bmm")
     same_device(input, mat2)
-    result = wrap(a @ b, input)
+    result = wrap(batched_gemm(a, b), input)
     record(BmmBackward0, result, (input, mat2), (input, mat2))
     return write_out(out, result)
 

@@ -277,7 +277,7 @@ def test_deterministic_switches_like_pytorch():
            lambda: torch.set_deterministic_debug_mode(5))
 
 
-def test_set_num_threads_limits_numpys_blas():
+def test_set_num_threads_sets_the_engines_thread_count():
     before = torch.get_num_threads()
     try:
         torch.set_num_threads(1)

@@ -16,7 +16,7 @@ from engine import _parallel
 def split_everything(monkeypatch):
     def force():
         monkeypatch.setattr(_parallel, "MIN_ITEMS", 1)
-        monkeypatch.setattr(_parallel, "blas_threads", lambda: 2)
+        monkeypatch.setattr(_parallel, "engine_threads", lambda: 2)
     return force
 
 
@@ -119,5 +119,48 @@ def test_split_padding_of_a_convolution_equals_whole(split_everything):
 
 def test_one_thread_never_splits(monkeypatch):
     monkeypatch.setattr(_parallel, "MIN_ITEMS", 1)
-    monkeypatch.setattr(_parallel, "blas_threads", lambda: 1)
+    monkeypatch.setattr(_parallel, "engine_threads", lambda: 1)
     assert _parallel.worth_splitting(np.empty(10**6)) == 1
+
+
+@pytest.mark.parametrize("shape", [(40, 30, 20), (3, 50, 70)])  # rows, and too few rows: columns
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_split_gemm_equals_one_gemm(shape, dtype, monkeypatch, split_everything):
+    split_everything()
+    monkeypatch.setattr(_parallel, "GEMM_MIN_MACS", 1)
+    m, k, n = shape
+    rng = np.random.default_rng(0)
+    x, y = rng.standard_normal((m, k)).astype(dtype), rng.standard_normal((k, n)).astype(dtype)
+    for a, b in ((x, y), (np.asfortranarray(x), y), (x, y.T.copy().T)):  # transposed layouts
+        got = _parallel.gemm(a, b)
+        assert got.shape == (m, n) and got.dtype == dtype
+        tol = 1e-5 if dtype == np.float32 else 1e-12
+        np.testing.assert_allclose(got, a @ b, rtol=tol, atol=tol)
+    ints = rng.integers(0, 5, (m, k))
+    assert np.array_equal(_parallel.gemm(ints, ints.T), ints @ ints.T)  # not BLAS: whole
+
+
+def test_split_batched_gemm_and_engine_matmul_equal_numpy(monkeypatch, split_everything):
+    split_everything()
+    monkeypatch.setattr(_parallel, "GEMM_MIN_MACS", 1)
+    rng = np.random.default_rng(1)
+    a, b = rng.standard_normal((5, 7, 3)), rng.standard_normal((5, 3, 4))
+    np.testing.assert_allclose(_parallel.batched_gemm(a, b), a @ b, rtol=1e-12)
+    x = engine.tensor(rng.standard_normal((6, 9)), requires_grad=True)
+    w = engine.tensor(rng.standard_normal((4, 9)), requires_grad=True)
+    F.linear(x, w).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), np.tile(w.detach().numpy().sum(0), (6, 1)))
+    np.testing.assert_allclose(w.grad.numpy(), np.tile(x.detach().numpy().sum(0), (4, 1)))
+
+
+def test_the_engine_owns_the_thread_count_and_numpys_blas_runs_on_one():
+    """set_num_threads sets how many threads the engine's kernels share; NumPy's BLAS stays
+    pinned to one (an idle threaded BLAS spins on the cores the engine's threads need)."""
+    from engine import _config
+    before = engine.get_num_threads()
+    try:
+        engine.set_num_threads(3)
+        assert engine.get_num_threads() == 3 and _parallel.threads() == 3
+        assert _config._blas_now() == 1
+    finally:
+        engine.set_num_threads(before)
