@@ -10,6 +10,7 @@ from ... import creation
 from ...ops.shape import cat, stack
 from .. import functional as F, init
 from .._lstm_cell import _lstm_step_ops, lstm_cell
+from .._lstm_layer import lstm_layer
 from ..parameter import Parameter
 from .module import Module
 
@@ -42,6 +43,16 @@ def _fused_lstm_step(x_proj, state, w_hh, b_hh):
     """nn.LSTM's step: one graph node (engine/nn/_lstm_cell.py). LSTMCell and torch.lstm_cell
     keep the separate ops, whose grad_fn names (MulBackward0, AddBackward0) a user sees."""
     return lstm_cell(x_proj, state[0], state[1], w_hh, b_hh)
+
+
+def _fits_layer(x, h0, c0, weights):
+    """Whether the one-node layer takes these: one floating dtype and device throughout, and
+    a non-empty sequence and batch (anything else runs step by step, as before)."""
+    data = x._data
+    if data.dtype.kind != "f" or data.shape[0] == 0 or data.shape[1] == 0:
+        return False
+    return all(t._data.dtype == data.dtype and t._device == x._device
+               for t in (h0, c0, *weights) if t is not None)
 
 
 class RNNBase(Module):
@@ -159,6 +170,21 @@ class RNNBase(Module):
         finals_h, finals_c = [], []
         layer_input = x
         for layer in range(self.num_layers):
+            if lstm and _fits_layer(layer_input, h0, c0, self._weights(layer, 0)):
+                # the whole layer, every step and direction, as one node (_lstm_layer.py)
+                inputs = []
+                for d in range(dirs):
+                    w_ih, w_hh, b_ih, b_hh = self._weights(layer, d)
+                    k = layer * dirs + d
+                    flat = layer_input.reshape(seq_len * batch, layer_input.shape[2])
+                    proj = F.linear(flat, w_ih, b_ih).view(seq_len, batch, -1)
+                    inputs += [proj, h0[k], c0[k], w_hh, b_hh]
+                layer_input, *finals = lstm_layer(inputs, dirs)
+                finals_h += finals[0::2]
+                finals_c += finals[1::2]
+                if self.dropout and self.training and layer < self.num_layers - 1:
+                    layer_input = F.dropout(layer_input, self.dropout, True)
+                continue
             outputs = []
             for d in range(dirs):
                 w_ih, w_hh, b_ih, b_hh = self._weights(layer, d)

@@ -1,0 +1,250 @@
+"""One nn.LSTM layer, every time step and both directions, as one graph node.
+
+Run step by step (engine/nn/_lstm_cell.py) a layer records a node per step, whose backward
+makes the weight gradient of that step alone (a (4H x batch) @ (batch x H) GEMM) and the
+autograd engine adds them up, and the steps' input projections are split apart and stacked
+back. Here the forward loops over time on arrays and keeps each step's gates, cell state and
+hidden state in (T, batch, ...) arrays; the backward loops back over time for the gates'
+gradients (T, batch, 4H), which are the input projection's gradient as they are, and then
+makes W_hh's gradient as one GEMM over all steps and the bias's as one sum.
+
+The batch rows are independent through the whole recurrence, and so are the directions: with
+several threads each (direction, span of rows) runs its own time loop on its own thread with
+a one-thread BLAS (engine/_parallel.py). Under create_graph the backward runs the layer again
+as engine ops and differentiates that, so higher derivatives stay exact. Gate order is
+PyTorch's (i, f, g, o).
+"""
+import numpy
+
+from .. import _parallel
+from .._backend import xp_of
+from ..autograd import grad_mode
+from ..ops._base import Node, record, wrap
+
+_grad_state = grad_mode._state
+
+# Multiply-adds of the recurrent GEMMs (T * batch * 4H * H) below which a layer runs on one
+# thread: waking a pool thread costs ~40 us, about 2M multiply-adds of one core's GEMM.
+MIN_SPLIT_WORK = 1 << 22
+
+
+def _work_items(xp, dirs, seq_len, batch, hidden):
+    """[(direction, (row_start, row_stop))] and the threads to run them on."""
+    threads = _parallel.threads() if xp is numpy else 1
+    if threads <= 1 or seq_len * batch * 4 * hidden * hidden < MIN_SPLIT_WORK:
+        return [(d, (0, batch)) for d in range(dirs)], 1
+    parts = -(-threads // dirs)
+    items = [(d, ab) for d in range(dirs) for ab in _parallel.spans(batch, parts)]
+    return items, min(threads, len(items))
+
+
+def _run(items, threads, fn):
+    if threads <= 1:
+        for d, ab in items:
+            fn(d, ab)
+    else:
+        _parallel.map_spans(fn, items, threads, blas=True)
+
+
+class LstmLayerBackward(Node):
+    """Inputs: (x_proj, h0, c0, w_hh, b_hh) per direction; outputs: (output, h_n, c_n per
+    direction)."""
+
+    def backward(self, gout, *gfinal):
+        saved = self.saved_tensors
+        if _grad_state[0]:
+            return self._recorded(gout, gfinal)
+        return self._on_arrays(gout, gfinal, saved)
+
+    def _on_arrays(self, gout, gfinal, saved):
+        dirs = self.dirs
+        acts, cs, tcs, hs = self.acts, self.cs, self.tcs, self.hs
+        xp = xp_of(acts[0])
+        seq_len, batch, gate = acts[0].shape
+        hidden = gate // 4
+        need = self.needs_input_grad
+        like = next(g for g in (gout, *gfinal) if g is not None)
+        go = gout._data if gout is not None else None
+        dgates = [xp.empty_like(a) for a in acts]
+        dh0 = [xp.empty((batch, hidden), acts[0].dtype) for _ in range(dirs)]
+        dc0 = [xp.empty((batch, hidden), acts[0].dtype) for _ in range(dirs)]
+
+        def span(d, ab):
+            a, b = ab
+            rev = d == 1
+            w = saved[5 * d + 3]._data
+            act = acts[d][:, a:b]
+            i, f, g, o = (act[..., k * hidden:(k + 1) * hidden] for k in range(4))
+            tc = tcs[d][:, a:b]
+            c_prev = cs[d][1:, a:b] if rev else cs[d][:seq_len, a:b]
+            # every step's factors at once: dgates = [dc, dc, dc, dh] * coef
+            coef = xp.empty_like(act)
+            t1 = xp.multiply(g, g)
+            xp.subtract(1, t1, out=t1)
+            xp.multiply(t1, i, out=coef[..., 2 * hidden:3 * hidden])   # i tanh'(g)
+            xp.subtract(1, i, out=t1)
+            t1 *= i
+            xp.multiply(t1, g, out=coef[..., :hidden])                 # g sigmoid'(i)
+            xp.subtract(1, f, out=t1)
+            t1 *= f
+            xp.multiply(t1, c_prev, out=coef[..., hidden:2 * hidden])  # c sigmoid'(f)
+            xp.subtract(1, o, out=t1)
+            t1 *= o
+            xp.multiply(t1, tc, out=coef[..., 3 * hidden:])            # tanh(c) sigmoid'(o)
+            through = xp.multiply(tc, tc)                              # dh -> dc: o tanh'(c)
+            xp.subtract(1, through, out=through)
+            through *= o
+            fgate = xp.ascontiguousarray(f)
+            del t1
+            n = b - a
+            dh = xp.empty((n, hidden), act.dtype)
+            dc = xp.empty((n, hidden), act.dtype)
+            gh, gc = gfinal[2 * d], gfinal[2 * d + 1]
+            if gh is not None:
+                dh[...] = gh._data[a:b]
+            else:
+                dh[...] = 0
+            if gc is not None:
+                dc[...] = gc._data[a:b]
+            else:
+                dc[...] = 0
+            tmp = xp.empty_like(dh)
+            dgs = dgates[d]
+            out_cols = slice(d * hidden, (d + 1) * hidden)
+            for t in (range(seq_len) if rev else range(seq_len - 1, -1, -1)):
+                if go is not None:
+                    dh += go[t, a:b, out_cols]
+                xp.multiply(dh, through[t], out=tmp)
+                dc += tmp
+                s = t  # the span's own arrays are indexed from 0
+                dg = dgs[t, a:b]
+                xp.multiply(dh, coef[s, :, 3 * hidden:], out=dg[:, 3 * hidden:])
+                xp.multiply(dc[:, None, :], coef[s, :, :3 * hidden].reshape(n, 3, hidden),
+                            out=dg[:, :3 * hidden].reshape(n, 3, hidden))
+                dc *= fgate[s]
+                xp.matmul(dg, w, out=dh)
+            dh0[d][a:b] = dh
+            dc0[d][a:b] = dc
+
+        items, threads = _work_items(xp, dirs, seq_len, batch, hidden)
+        _run(items, threads, span)
+        result = []
+        for d in range(dirs):
+            dg = dgates[d]
+            flat = dg.reshape(seq_len * batch, gate)
+            prev = hs[d][1:] if d == 1 else hs[d][:seq_len]
+            b_hh = saved[5 * d + 4]
+            result += [wrap(dg, like) if need[5 * d] else None,
+                       wrap(dh0[d], like) if need[5 * d + 1] else None,
+                       wrap(dc0[d], like) if need[5 * d + 2] else None,
+                       wrap(flat.T @ prev.reshape(seq_len * batch, hidden), like)
+                       if need[5 * d + 3] else None,
+                       wrap(flat.sum(0), like) if need[5 * d + 4] and b_hh is not None
+                       else None]
+        return tuple(result)
+
+    def _recorded(self, gout, gfinal):
+        """create_graph: the layer as engine ops on the saved inputs, differentiated."""
+        from .. import autograd
+        inputs = self.saved_tensors
+        with grad_mode.enable_grad():
+            outs = _layer_ops(inputs, self.dirs)
+        pairs = [(t, g) for t, g in zip(outs, (gout, *gfinal)) if g is not None]
+        wanted = [(k, t) for k, t in enumerate(inputs)
+                  if t is not None and self.needs_input_grad[k]]
+        grads = autograd.grad([t for t, _ in pairs], [t for _, t in wanted],
+                              [g for _, g in pairs], create_graph=True, allow_unused=True)
+        result = [None] * len(inputs)
+        for (k, _), grad in zip(wanted, grads):
+            result[k] = grad
+        return tuple(result)
+
+
+def _layer_ops(inputs, dirs):
+    """(output, h_n, c_n per direction) of the layer built from engine ops, step by step."""
+    from ..ops.shape import cat, stack
+    from ._lstm_cell import _lstm_step_ops
+    outputs, finals = [], []
+    for d in range(dirs):
+        proj, h, c, w_hh, b_hh = inputs[5 * d:5 * d + 5]
+        steps = proj.unbind(0)
+        outs = [None] * len(steps)
+        for t in (range(len(steps) - 1, -1, -1) if d else range(len(steps))):
+            h, c = _lstm_step_ops(steps[t], h, c, w_hh, b_hh)
+            outs[t] = h
+        outputs.append(stack(outs, 0))
+        finals += [h, c]
+    return (outputs[0] if dirs == 1 else cat(outputs, 2), *finals)
+
+
+def lstm_layer(inputs, dirs):
+    """(output (T, batch, dirs * H), then h_n and c_n of each direction) of one layer;
+    ``inputs`` holds (x_proj (T, batch, 4H), h0, c0, w_hh, b_hh) per direction, x_proj the
+    input's projection x @ w_ih^T + b_ih; the second direction runs backward in time."""
+    first = inputs[0]._data
+    xp = xp_of(first)
+    seq_len, batch, gate = first.shape
+    hidden = gate // 4
+    dtype = first.dtype
+    acts = [xp.empty((seq_len, batch, gate), dtype) for _ in range(dirs)]
+    cs = [xp.empty((seq_len + 1, batch, hidden), dtype) for _ in range(dirs)]
+    tcs = [xp.empty((seq_len, batch, hidden), dtype) for _ in range(dirs)]
+    hs = [xp.empty((seq_len + 1, batch, hidden), dtype) for _ in range(dirs)]
+
+    def span(d, ab):
+        a, b = ab
+        rev = d == 1
+        proj, h0, c0, w_hh, b_hh = inputs[5 * d:5 * d + 5]
+        w_t = w_hh._data.T
+        xb = proj._data[:, a:b]
+        if b_hh is not None:
+            xb = xb + b_hh._data
+        act, c_all, tc_all, h_all = acts[d][:, a:b], cs[d][:, a:b], tcs[d][:, a:b], \
+            hs[d][:, a:b]
+        first = seq_len if rev else 0
+        h_all[first] = h0._data[a:b]
+        c_all[first] = c0._data[a:b]
+        if xp is numpy:
+            with numpy.errstate(over="ignore"):  # per thread: NumPy keeps it in a context var
+                steps(rev, w_t, xb, act, c_all, tc_all, h_all, b - a)
+        else:
+            steps(rev, w_t, xb, act, c_all, tc_all, h_all, b - a)
+
+    def steps(rev, w_t, xb, act, c_all, tc_all, h_all, n):
+        z = xp.empty((n, gate), dtype)
+        gsl = slice(2 * hidden, 3 * hidden)
+        for t in (range(seq_len - 1, -1, -1) if rev else range(seq_len)):
+            prev, new = (t + 1, t) if rev else (t, t + 1)
+            xp.matmul(h_all[prev], w_t, out=z)
+            z += xb[t]
+            at = act[t]
+            xp.negative(z, out=at)                # sigmoid: 1 / (1 + exp(-z)), as PyTorch
+            xp.exp(at, out=at)                    # (inf for z < -88 in float32: then 0)
+            at += 1
+            xp.reciprocal(at, out=at)
+            xp.tanh(z[:, gsl], out=at[:, gsl])
+            c = c_all[new]
+            xp.multiply(at[:, hidden:2 * hidden], c_all[prev], out=c)
+            xp.multiply(at[:, :hidden], at[:, gsl], out=z[:, :hidden])
+            c += z[:, :hidden]
+            tc = tc_all[t]
+            xp.tanh(c, out=tc)
+            xp.multiply(at[:, 3 * hidden:], tc, out=h_all[new])
+
+    items, threads = _work_items(xp, dirs, seq_len, batch, hidden)
+    _run(items, threads, span)
+
+    output = xp.empty((seq_len, batch, dirs * hidden), dtype)
+    finals = []
+    for d in range(dirs):
+        rev = d == 1
+        output[..., d * hidden:(d + 1) * hidden] = hs[d][:seq_len] if rev else hs[d][1:]
+        last = 0 if rev else seq_len
+        finals += [wrap(hs[d][last].copy(), inputs[0]), wrap(cs[d][last].copy(), inputs[0])]
+    outs = (wrap(output, inputs[0]), *finals)
+    node = record(LstmLayerBackward, outs, inputs)
+    if node is not None:
+        node.save(*inputs)
+        node.dirs = dirs
+        node.acts, node.cs, node.tcs, node.hs = acts, cs, tcs, hs
+    return outs
