@@ -18,6 +18,7 @@ import numpy
 
 from .. import _parallel
 from .._backend import xp_of
+from .._config import one_blas_thread
 from ..autograd import grad_mode
 from ..ops._base import Node, record, wrap
 
@@ -26,6 +27,33 @@ _grad_state = grad_mode._state
 # Multiply-adds of the recurrent GEMMs (T * batch * 4H * H) below which a layer runs on one
 # thread: waking a pool thread costs ~40 us, about 2M multiply-adds of one core's GEMM.
 MIN_SPLIT_WORK = 1 << 22
+
+
+# Arrays of a few MB that only this module sees (the gates and states kept for the backward,
+# the backward's scratch), handed back when a layer's node is done with them and taken again
+# by the next call: allocated afresh, each page of them faulted in again on every training
+# step (~2 us a page here), as glibc returns such blocks to the system when freed.
+_SPARE = {}
+_SPARE_PER_SHAPE = 8
+
+
+def _take(xp, shape, dtype):
+    if xp is numpy:
+        spare = _SPARE.get((shape, dtype))
+        if spare:
+            try:
+                return spare.pop()
+            except IndexError:  # another thread took the last one
+                pass
+    return xp.empty(shape, dtype)
+
+
+def _give(*arrays):
+    for a in arrays:
+        if type(a) is numpy.ndarray and a.base is None:
+            spare = _SPARE.setdefault((a.shape, a.dtype), [])
+            if len(spare) < _SPARE_PER_SHAPE:
+                spare.append(a)
 
 
 def _work_items(xp, dirs, seq_len, batch, hidden):
@@ -40,8 +68,9 @@ def _work_items(xp, dirs, seq_len, batch, hidden):
 
 def _run(items, threads, fn):
     if threads <= 1:
-        for d, ab in items:
-            fn(d, ab)
+        with one_blas_thread():  # (batch x H x 4H) GEMMs: too small to share among threads
+            for d, ab in items:
+                fn(d, ab)
     else:
         _parallel.map_spans(fn, items, threads, blas=True)
 
@@ -55,6 +84,11 @@ class LstmLayerBackward(Node):
         if _grad_state[0]:
             return self._recorded(gout, gfinal)
         return self._on_arrays(gout, gfinal, saved)
+
+    def release(self):
+        arrays = [a for name in ("acts", "cs", "tcs", "hs") for a in self.__dict__.get(name, ())]
+        super().release()
+        _give(*arrays)
 
     def _on_arrays(self, gout, gfinal, saved):
         dirs = self.dirs
@@ -78,8 +112,11 @@ class LstmLayerBackward(Node):
             tc = tcs[d][:, a:b]
             c_prev = cs[d][1:, a:b] if rev else cs[d][:seq_len, a:b]
             # every step's factors at once: dgates = [dc, dc, dc, dh] * coef
-            coef = xp.empty_like(act)
-            t1 = xp.multiply(g, g)
+            shape = act.shape
+            n = b - a
+            coef = _take(xp, shape, act.dtype)
+            t1, through, fgate = (_take(xp, shape[:2] + (hidden,), act.dtype) for _ in range(3))
+            xp.multiply(g, g, out=t1)
             xp.subtract(1, t1, out=t1)
             xp.multiply(t1, i, out=coef[..., 2 * hidden:3 * hidden])   # i tanh'(g)
             xp.subtract(1, i, out=t1)
@@ -91,12 +128,11 @@ class LstmLayerBackward(Node):
             xp.subtract(1, o, out=t1)
             t1 *= o
             xp.multiply(t1, tc, out=coef[..., 3 * hidden:])            # tanh(c) sigmoid'(o)
-            through = xp.multiply(tc, tc)                              # dh -> dc: o tanh'(c)
+            xp.multiply(tc, tc, out=through)                           # dh -> dc: o tanh'(c)
             xp.subtract(1, through, out=through)
             through *= o
-            fgate = xp.ascontiguousarray(f)
-            del t1
-            n = b - a
+            fgate[...] = f
+            _give(t1)
             dh = xp.empty((n, hidden), act.dtype)
             dc = xp.empty((n, hidden), act.dtype)
             gh, gc = gfinal[2 * d], gfinal[2 * d + 1]
@@ -125,6 +161,7 @@ class LstmLayerBackward(Node):
                 xp.matmul(dg, w, out=dh)
             dh0[d][a:b] = dh
             dc0[d][a:b] = dc
+            _give(coef, through, fgate)
 
         items, threads = _work_items(xp, dirs, seq_len, batch, hidden)
         _run(items, threads, span)
@@ -186,19 +223,19 @@ def lstm_layer(inputs, dirs):
     seq_len, batch, gate = first.shape
     hidden = gate // 4
     dtype = first.dtype
-    acts = [xp.empty((seq_len, batch, gate), dtype) for _ in range(dirs)]
-    cs = [xp.empty((seq_len + 1, batch, hidden), dtype) for _ in range(dirs)]
-    tcs = [xp.empty((seq_len, batch, hidden), dtype) for _ in range(dirs)]
-    hs = [xp.empty((seq_len + 1, batch, hidden), dtype) for _ in range(dirs)]
+    acts = [_take(xp, (seq_len, batch, gate), dtype) for _ in range(dirs)]
+    cs = [_take(xp, (seq_len + 1, batch, hidden), dtype) for _ in range(dirs)]
+    tcs = [_take(xp, (seq_len, batch, hidden), dtype) for _ in range(dirs)]
+    hs = [_take(xp, (seq_len + 1, batch, hidden), dtype) for _ in range(dirs)]
 
     def span(d, ab):
         a, b = ab
         rev = d == 1
         proj, h0, c0, w_hh, b_hh = inputs[5 * d:5 * d + 5]
-        w_t = w_hh._data.T
+        w_t = w_ts[d]
         xb = proj._data[:, a:b]
         if b_hh is not None:
-            xb = xb + b_hh._data
+            xb = xp.add(xb, b_hh._data, out=_take(xp, xb.shape, dtype))
         act, c_all, tc_all, h_all = acts[d][:, a:b], cs[d][:, a:b], tcs[d][:, a:b], \
             hs[d][:, a:b]
         first = seq_len if rev else 0
@@ -209,6 +246,8 @@ def lstm_layer(inputs, dirs):
                 steps(rev, w_t, xb, act, c_all, tc_all, h_all, b - a)
         else:
             steps(rev, w_t, xb, act, c_all, tc_all, h_all, b - a)
+        if b_hh is not None:
+            _give(xb)
 
     def steps(rev, w_t, xb, act, c_all, tc_all, h_all, n):
         z = xp.empty((n, gate), dtype)
@@ -231,6 +270,8 @@ def lstm_layer(inputs, dirs):
             xp.tanh(c, out=tc)
             xp.multiply(at[:, 3 * hidden:], tc, out=h_all[new])
 
+    # W_hh^T laid out row-major: OpenBLAS multiplies by it ~20% faster than by a transposed view
+    w_ts = [xp.ascontiguousarray(inputs[5 * d + 3]._data.T) for d in range(dirs)]
     items, threads = _work_items(xp, dirs, seq_len, batch, hidden)
     _run(items, threads, span)
 
@@ -247,4 +288,6 @@ def lstm_layer(inputs, dirs):
         node.save(*inputs)
         node.dirs = dirs
         node.acts, node.cs, node.tcs, node.hs = acts, cs, tcs, hs
+    else:
+        _give(*acts, *cs, *tcs, *hs)
     return outs
