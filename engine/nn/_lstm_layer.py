@@ -1,18 +1,24 @@
-"""One nn.LSTM layer, every time step and both directions, as one graph node.
+"""One nn.LSTM layer, its input projection, every time step and both directions, as one
+graph node.
 
 Run step by step (engine/nn/_lstm_cell.py) a layer records a node per step, whose backward
 makes the weight gradient of that step alone (a (4H x batch) @ (batch x H) GEMM) and the
 autograd engine adds them up, and the steps' input projections are split apart and stacked
-back. Here the forward loops over time on arrays and keeps each step's gates, cell state and
-hidden state in (T, batch, ...) arrays; the backward loops back over time for the gates'
-gradients (T, batch, 4H), which are the input projection's gradient as they are, and then
-makes W_hh's gradient as one GEMM over all steps and the bias's as one sum.
+back. Here the forward projects the whole sequence, loops over time on arrays and keeps each
+step's gates, cell state and hidden state in (T, batch, ...) arrays; the backward loops back
+over time for the gates' gradients (T, batch, 4H), then makes the input's gradient and each
+weight's as one GEMM over all steps and each bias's as one sum.
 
-The batch rows are independent through the whole recurrence, and so are the directions: with
-several threads each (direction, span of rows) runs its own time loop on its own thread with
-a one-thread BLAS (engine/_parallel.py). Under create_graph the backward runs the layer again
-as engine ops and differentiates that, so higher derivatives stay exact. Gate order is
-PyTorch's (i, f, g, o).
+Threads: the batch rows are independent through the whole recurrence, and so are the
+directions, so each (direction, span of rows) runs its projection and its time loop on its
+own thread with a one-thread BLAS (engine/_parallel.py); the backward's big GEMMs are shared
+the same way (spans of time for the input's gradient, of gate rows for the weights'). No GEMM
+of the layer runs on OpenBLAS's own threads: after one, its idle thread spins on a core for
+~0.1 s, and the layer's threads then share that core with it (measured: the split forward
+became slower than one thread).
+
+Under create_graph the backward runs the layer again as engine ops and differentiates that,
+so higher derivatives stay exact. Gate order is PyTorch's (i, f, g, o).
 """
 import numpy
 
@@ -66,6 +72,18 @@ def _work_items(xp, dirs, seq_len, batch, hidden):
     return items, min(threads, len(items))
 
 
+def _gemm_items(xp, dirs, seq_len, batch, gate, need_x):
+    """Phase two of the backward: ("x", time span) for the input's gradient, (d, gate-row
+    span) for direction d's weights and biases; and the threads to run them on."""
+    threads = _parallel.threads() if xp is numpy else 1
+    if threads <= 1 or seq_len * batch * gate * gate < MIN_SPLIT_WORK:
+        return ([("x", (0, seq_len))] if need_x else []) + \
+            [(d, (0, gate)) for d in range(dirs)], 1
+    items = [("x", ab) for ab in _parallel.spans(seq_len, threads)] if need_x else []
+    items += [(d, ab) for d in range(dirs) for ab in _parallel.spans(gate, threads)]
+    return items, threads
+
+
 def _run(items, threads, fn):
     if threads <= 1:
         with one_blas_thread():  # (batch x H x 4H) GEMMs: too small to share among threads
@@ -76,8 +94,8 @@ def _run(items, threads, fn):
 
 
 class LstmLayerBackward(Node):
-    """Inputs: (x_proj, h0, c0, w_hh, b_hh) per direction; outputs: (output, h_n, c_n per
-    direction)."""
+    """Inputs: x, then (w_ih, b_ih, h0, c0, w_hh, b_hh) per direction; outputs: (output,
+    then h_n, c_n per direction)."""
 
     def backward(self, gout, *gfinal):
         saved = self.saved_tensors
@@ -99,14 +117,14 @@ class LstmLayerBackward(Node):
         need = self.needs_input_grad
         like = next(g for g in (gout, *gfinal) if g is not None)
         go = gout._data if gout is not None else None
-        dgates = [xp.empty_like(a) for a in acts]
+        dgates = [_take(xp, a.shape, a.dtype) for a in acts]
         dh0 = [xp.empty((batch, hidden), acts[0].dtype) for _ in range(dirs)]
         dc0 = [xp.empty((batch, hidden), acts[0].dtype) for _ in range(dirs)]
 
         def span(d, ab):
             a, b = ab
             rev = d == 1
-            w = saved[5 * d + 3]._data
+            w = saved[1 + 6 * d + 4]._data
             act = acts[d][:, a:b]
             i, f, g, o = (act[..., k * hidden:(k + 1) * hidden] for k in range(4))
             tc = tcs[d][:, a:b]
@@ -165,18 +183,57 @@ class LstmLayerBackward(Node):
 
         items, threads = _work_items(xp, dirs, seq_len, batch, hidden)
         _run(items, threads, span)
-        result = []
+
+        x2d = self.x2d
+        dtype = x2d.dtype
+        dx = xp.empty((seq_len, batch, x2d.shape[1]), dtype) if need[0] else None
+        grads = [[None] * 6 for _ in range(dirs)]
         for d in range(dirs):
-            dg = dgates[d]
-            flat = dg.reshape(seq_len * batch, gate)
-            prev = hs[d][1:] if d == 1 else hs[d][:seq_len]
-            b_hh = saved[5 * d + 4]
-            result += [wrap(dg, like) if need[5 * d] else None,
-                       wrap(dh0[d], like) if need[5 * d + 1] else None,
-                       wrap(dc0[d], like) if need[5 * d + 2] else None,
-                       wrap(flat.T @ prev.reshape(seq_len * batch, hidden), like)
-                       if need[5 * d + 3] else None,
-                       wrap(flat.sum(0), like) if need[5 * d + 4] and b_hh is not None
+            base = 1 + 6 * d
+            if need[base]:
+                grads[d][0] = xp.empty((gate, x2d.shape[1]), dtype)
+            if need[base + 4]:
+                grads[d][4] = xp.empty((gate, hidden), dtype)
+            if need[base + 1] or need[base + 5]:
+                grads[d][1] = xp.empty(gate, dtype)
+
+        def gemms(kind, ab):
+            a, b = ab
+            if kind == "x":  # dx = sum over directions of dgates @ w_ih
+                out = dx[a:b].reshape((b - a) * batch, -1)
+                for d in range(dirs):
+                    dg = dgates[d][a:b].reshape((b - a) * batch, gate)
+                    w_ih = saved[1 + 6 * d]._data
+                    if d == 0:
+                        xp.matmul(dg, w_ih, out=out)
+                    else:
+                        out += dg @ w_ih
+                return
+            d = kind
+            g = grads[d]
+            dg = dgates[d].reshape(seq_len * batch, gate)[:, a:b]
+            if g[0] is not None:
+                xp.matmul(dg.T, x2d, out=g[0][a:b])
+            if g[4] is not None:
+                prev = hs[d][1:] if d == 1 else hs[d][:seq_len]
+                xp.matmul(dg.T, prev.reshape(seq_len * batch, hidden), out=g[4][a:b])
+            if g[1] is not None:
+                dg.sum(0, out=g[1][a:b])
+
+        items, threads = _gemm_items(xp, dirs, seq_len, batch, gate, need[0])
+        _run(items, threads, gemms)
+        _give(*dgates)
+        result = [wrap(dx, like) if dx is not None else None]
+        for d in range(dirs):
+            base = 1 + 6 * d
+            g = grads[d]
+            db = g[1]
+            result += [wrap(g[0], like) if g[0] is not None else None,
+                       wrap(db, like) if need[base + 1] else None,
+                       wrap(dh0[d], like) if need[base + 2] else None,
+                       wrap(dc0[d], like) if need[base + 3] else None,
+                       wrap(g[4], like) if g[4] is not None else None,
+                       wrap(db.copy() if need[base + 1] else db, like) if need[base + 5]
                        else None]
         return tuple(result)
 
@@ -200,13 +257,17 @@ class LstmLayerBackward(Node):
 def _layer_ops(inputs, dirs):
     """(output, h_n, c_n per direction) of the layer built from engine ops, step by step."""
     from ..ops.shape import cat, stack
+    from . import functional as F
     from ._lstm_cell import _lstm_step_ops
+    x = inputs[0]
+    seq_len, batch = x.shape[0], x.shape[1]
+    flat = x.reshape(seq_len * batch, x.shape[2])
     outputs, finals = [], []
     for d in range(dirs):
-        proj, h, c, w_hh, b_hh = inputs[5 * d:5 * d + 5]
-        steps = proj.unbind(0)
-        outs = [None] * len(steps)
-        for t in (range(len(steps) - 1, -1, -1) if d else range(len(steps))):
+        w_ih, b_ih, h, c, w_hh, b_hh = inputs[1 + 6 * d:7 + 6 * d]
+        steps = F.linear(flat, w_ih, b_ih).view(seq_len, batch, -1).unbind(0)
+        outs = [None] * seq_len
+        for t in (range(seq_len - 1, -1, -1) if d else range(seq_len)):
             h, c = _lstm_step_ops(steps[t], h, c, w_hh, b_hh)
             outs[t] = h
         outputs.append(stack(outs, 0))
@@ -216,13 +277,15 @@ def _layer_ops(inputs, dirs):
 
 def lstm_layer(inputs, dirs):
     """(output (T, batch, dirs * H), then h_n and c_n of each direction) of one layer;
-    ``inputs`` holds (x_proj (T, batch, 4H), h0, c0, w_hh, b_hh) per direction, x_proj the
-    input's projection x @ w_ih^T + b_ih; the second direction runs backward in time."""
-    first = inputs[0]._data
-    xp = xp_of(first)
-    seq_len, batch, gate = first.shape
-    hidden = gate // 4
-    dtype = first.dtype
+    ``inputs`` holds x (T, batch, in), then (w_ih, b_ih, h0, c0, w_hh, b_hh) per direction
+    (biases may be None); the second direction runs backward in time."""
+    x = inputs[0]
+    xp = xp_of(x._data)
+    seq_len, batch = x._data.shape[:2]
+    gate, hidden = inputs[5]._data.shape
+    dtype = x._data.dtype
+    x_c = xp.ascontiguousarray(x._data)
+    x2d = x_c.reshape(seq_len * batch, x_c.shape[2])
     acts = [_take(xp, (seq_len, batch, gate), dtype) for _ in range(dirs)]
     cs = [_take(xp, (seq_len + 1, batch, hidden), dtype) for _ in range(dirs)]
     tcs = [_take(xp, (seq_len, batch, hidden), dtype) for _ in range(dirs)]
@@ -231,11 +294,14 @@ def lstm_layer(inputs, dirs):
     def span(d, ab):
         a, b = ab
         rev = d == 1
-        proj, h0, c0, w_hh, b_hh = inputs[5 * d:5 * d + 5]
+        h0, c0 = inputs[3 + 6 * d:5 + 6 * d]
         w_t = w_ts[d]
-        xb = proj._data[:, a:b]
-        if b_hh is not None:
-            xb = xp.add(xb, b_hh._data, out=_take(xp, xb.shape, dtype))
+        n = b - a
+        xs = x2d if n == batch else xp.ascontiguousarray(x_c[:, a:b]).reshape(seq_len * n, -1)
+        xb = _take(xp, (seq_len, n, gate), dtype)        # the input's projection
+        xp.matmul(xs, w_its[d], out=xb.reshape(seq_len * n, gate))
+        if biases[d] is not None:
+            xb += biases[d]
         act, c_all, tc_all, h_all = acts[d][:, a:b], cs[d][:, a:b], tcs[d][:, a:b], \
             hs[d][:, a:b]
         first = seq_len if rev else 0
@@ -246,8 +312,7 @@ def lstm_layer(inputs, dirs):
                 steps(rev, w_t, xb, act, c_all, tc_all, h_all, b - a)
         else:
             steps(rev, w_t, xb, act, c_all, tc_all, h_all, b - a)
-        if b_hh is not None:
-            _give(xb)
+        _give(xb)
 
     def steps(rev, w_t, xb, act, c_all, tc_all, h_all, n):
         z = xp.empty((n, gate), dtype)
@@ -271,7 +336,14 @@ def lstm_layer(inputs, dirs):
             xp.multiply(at[:, 3 * hidden:], tc, out=h_all[new])
 
     # W_hh^T laid out row-major: OpenBLAS multiplies by it ~20% faster than by a transposed view
-    w_ts = [xp.ascontiguousarray(inputs[5 * d + 3]._data.T) for d in range(dirs)]
+    w_ts = [xp.ascontiguousarray(inputs[5 + 6 * d]._data.T) for d in range(dirs)]
+    w_its = [xp.ascontiguousarray(inputs[1 + 6 * d]._data.T) for d in range(dirs)]
+    biases = []
+    for d in range(dirs):
+        b_ih, b_hh = inputs[2 + 6 * d], inputs[6 + 6 * d]
+        biases.append(None if b_ih is None and b_hh is None else
+                      b_ih._data if b_hh is None else
+                      b_hh._data if b_ih is None else b_ih._data + b_hh._data)
     items, threads = _work_items(xp, dirs, seq_len, batch, hidden)
     _run(items, threads, span)
 
@@ -281,13 +353,14 @@ def lstm_layer(inputs, dirs):
         rev = d == 1
         output[..., d * hidden:(d + 1) * hidden] = hs[d][:seq_len] if rev else hs[d][1:]
         last = 0 if rev else seq_len
-        finals += [wrap(hs[d][last].copy(), inputs[0]), wrap(cs[d][last].copy(), inputs[0])]
-    outs = (wrap(output, inputs[0]), *finals)
+        finals += [wrap(hs[d][last].copy(), x), wrap(cs[d][last].copy(), x)]
+    outs = (wrap(output, x), *finals)
     node = record(LstmLayerBackward, outs, inputs)
     if node is not None:
         node.save(*inputs)
         node.dirs = dirs
         node.acts, node.cs, node.tcs, node.hs = acts, cs, tcs, hs
+        node.x2d = x2d  # x as (T * batch, in), for w_ih's gradient
     else:
         _give(*acts, *cs, *tcs, *hs)
     return outs

@@ -172,13 +172,11 @@ class RNNBase(Module):
         for layer in range(self.num_layers):
             if lstm and _fits_layer(layer_input, h0, c0, self._weights(layer, 0)):
                 # the whole layer, every step and direction, as one node (_lstm_layer.py)
-                inputs = []
+                inputs = [layer_input]
                 for d in range(dirs):
                     w_ih, w_hh, b_ih, b_hh = self._weights(layer, d)
                     k = layer * dirs + d
-                    flat = layer_input.reshape(seq_len * batch, layer_input.shape[2])
-                    proj = F.linear(flat, w_ih, b_ih).view(seq_len, batch, -1)
-                    inputs += [proj, h0[k], c0[k], w_hh, b_hh]
+                    inputs += [w_ih, b_ih, h0[k], c0[k], w_hh, b_hh]
                 layer_input, *finals = lstm_layer(inputs, dirs)
                 finals_h += finals[0::2]
                 finals_c += finals[1::2]
