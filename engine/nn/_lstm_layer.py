@@ -30,9 +30,13 @@ from ..ops._base import Node, record, wrap
 
 _grad_state = grad_mode._state
 
-# Multiply-adds of the recurrent GEMMs (T * batch * 4H * H) below which a layer runs on one
-# thread: waking a pool thread costs ~40 us, about 2M multiply-adds of one core's GEMM.
-MIN_SPLIT_WORK = 1 << 22
+# A layer's time loops run split only when each thread's share of a step's recurrent GEMM is
+# at least this many multiply-adds (rows x 4H x H): below it the threads' Python calls and
+# their hand-offs of the GIL cost more than the second core saves (measured: no gain at
+# batch 32, H 128 with the batch cut in two; 1.5x at batch 50 and more).
+MIN_SPLIT_WORK = 5 << 18
+# The backward's GEMMs over all steps are shared when they make this many multiply-adds.
+MIN_GEMM_WORK = 1 << 22
 
 
 # Arrays of a few MB that only this module sees (the gates and states kept for the backward,
@@ -40,7 +44,8 @@ MIN_SPLIT_WORK = 1 << 22
 # by the next call: allocated afresh, each page of them faulted in again on every training
 # step (~2 us a page here), as glibc returns such blocks to the system when freed.
 _SPARE = {}
-_SPARE_PER_SHAPE = 8
+_SPARE_PER_SHAPE = 16
+_SPARE_BYTES = [0, 256 << 20]  # held now, most held
 
 
 def _take(xp, shape, dtype):
@@ -48,35 +53,40 @@ def _take(xp, shape, dtype):
         spare = _SPARE.get((shape, dtype))
         if spare:
             try:
-                return spare.pop()
+                a = spare.pop()
             except IndexError:  # another thread took the last one
                 pass
+            else:
+                _SPARE_BYTES[0] -= a.nbytes
+                return a
     return xp.empty(shape, dtype)
 
 
 def _give(*arrays):
     for a in arrays:
-        if type(a) is numpy.ndarray and a.base is None:
+        if type(a) is numpy.ndarray and a.base is None and \
+                _SPARE_BYTES[0] + a.nbytes <= _SPARE_BYTES[1]:
             spare = _SPARE.setdefault((a.shape, a.dtype), [])
             if len(spare) < _SPARE_PER_SHAPE:
                 spare.append(a)
+                _SPARE_BYTES[0] += a.nbytes
 
 
 def _work_items(xp, dirs, seq_len, batch, hidden):
     """[(direction, (row_start, row_stop))] and the threads to run them on."""
     threads = _parallel.threads() if xp is numpy else 1
-    if threads <= 1 or seq_len * batch * 4 * hidden * hidden < MIN_SPLIT_WORK:
-        return [(d, (0, batch)) for d in range(dirs)], 1
     parts = -(-threads // dirs)
+    if threads <= 1 or -(-batch // parts) * 4 * hidden * hidden < MIN_SPLIT_WORK:
+        return [(d, (0, batch)) for d in range(dirs)], 1
     items = [(d, ab) for d in range(dirs) for ab in _parallel.spans(batch, parts)]
     return items, min(threads, len(items))
 
 
-def _gemm_items(xp, dirs, seq_len, batch, gate, need_x):
+def _gemm_items(xp, dirs, seq_len, batch, gate, size, need_x):
     """Phase two of the backward: ("x", time span) for the input's gradient, (d, gate-row
     span) for direction d's weights and biases; and the threads to run them on."""
     threads = _parallel.threads() if xp is numpy else 1
-    if threads <= 1 or seq_len * batch * gate * gate < MIN_SPLIT_WORK:
+    if threads <= 1 or seq_len * batch * gate * (gate // 4 + 2 * size) < MIN_GEMM_WORK:
         return ([("x", (0, seq_len))] if need_x else []) + \
             [(d, (0, gate)) for d in range(dirs)], 1
     items = [("x", ab) for ab in _parallel.spans(seq_len, threads)] if need_x else []
@@ -220,7 +230,7 @@ class LstmLayerBackward(Node):
             if g[1] is not None:
                 dg.sum(0, out=g[1][a:b])
 
-        items, threads = _gemm_items(xp, dirs, seq_len, batch, gate, need[0])
+        items, threads = _gemm_items(xp, dirs, seq_len, batch, gate, x2d.shape[1], need[0])
         _run(items, threads, gemms)
         _give(*dgates)
         result = [wrap(dx, like) if dx is not None else None]

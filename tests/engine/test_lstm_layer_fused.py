@@ -20,6 +20,7 @@ def threads(monkeypatch):
     def use(n):
         monkeypatch.setattr(parallel, "threads", lambda: n)
         monkeypatch.setattr(layer_module, "MIN_SPLIT_WORK", 0)
+        monkeypatch.setattr(layer_module, "MIN_GEMM_WORK", 0)
     return use
 
 

@@ -1,8 +1,9 @@
 """RNN, LSTM, GRU (num_layers, batch_first, bidirectional, dropout) and their cells.
 
-Written with engine ops, so autograd handles the backward through time. The input
-projection of a whole sequence is one GEMM per layer and direction; only the recurrent
-product runs step by step.
+RNN and GRU are written with engine ops, so autograd handles the backward through time: the
+input projection of a whole sequence is one GEMM per layer and direction; only the recurrent
+product runs step by step. An LSTM layer (both directions, every step) is one graph node
+(engine/nn/_lstm_layer.py); the step-by-step path stays for inputs it does not take.
 """
 import math
 
