@@ -118,6 +118,37 @@ def test_only_some_outputs_used(monkeypatch, threads, n_threads, used):
     _compare(monkeypatch, lstm, x, hx, weights)
 
 
+def test_frozen_weights_and_an_input_without_grad(monkeypatch, threads):
+    threads(2)
+    lstm, x, hx, weights = _case(layers=2, bidirectional=True, seed=12)
+    x.requires_grad_(False)
+    lstm.weight_ih_l0.requires_grad_(False)
+    lstm.bias_hh_l1_reverse.requires_grad_(False)
+    lstm.weight_hh_l1.requires_grad_(False)
+    _compare(monkeypatch, lstm, x, hx, weights)
+
+
+def test_large_layers_run_split_among_threads(monkeypatch):
+    """At two threads the time loops and the backward's GEMMs go to the thread pool, each
+    span's GEMMs on one BLAS thread; at one thread nothing is split."""
+    calls = []
+    real = parallel.map_spans
+
+    def spy(fn, spans, threads=None, *, blas=False):
+        calls.append((len(spans), threads, blas))
+        return real(fn, spans, threads, blas=blas)
+    monkeypatch.setattr(parallel, "map_spans", spy)
+    lstm = engine.nn.LSTM(8, 64, bidirectional=True)
+    x = engine.randn(4, 100, 8, requires_grad=True)
+    for n, expected in ((1, 0), (2, 3)):
+        monkeypatch.setattr(parallel, "threads", lambda n=n: n)
+        calls.clear()
+        out, _ = lstm(x)
+        out.sum().backward()
+        assert len(calls) == expected
+        assert all(threads == 2 and blas for _, threads, blas in calls)
+
+
 def test_dropout_between_layers_draws_the_same_masks(monkeypatch, threads):
     threads(2)
     lstm, x, hx, weights = _case(layers=3, bidirectional=True, seed=3)

@@ -171,7 +171,8 @@ class RNNBase(Module):
         finals_h, finals_c = [], []
         layer_input = x
         for layer in range(self.num_layers):
-            if lstm and _fits_layer(layer_input, h0, c0, self._weights(layer, 0)):
+            if lstm and _fits_layer(layer_input, h0, c0, [w for d in range(dirs)
+                                                          for w in self._weights(layer, d)]):
                 # the whole layer, every step and direction, as one node (_lstm_layer.py)
                 inputs = [layer_input]
                 for d in range(dirs):
