@@ -96,7 +96,7 @@ def _gemm_items(xp, dirs, seq_len, batch, gate, size, need_x):
 
 def _run(items, threads, fn):
     if threads <= 1:
-        with one_blas_thread():  # (batch x H x 4H) GEMMs: too small to share among threads
+        with one_blas_thread():  # none of the layer's GEMMs on OpenBLAS's threads (above)
             for d, ab in items:
                 fn(d, ab)
     else:
@@ -180,12 +180,11 @@ class LstmLayerBackward(Node):
                     dh += go[t, a:b, out_cols]
                 xp.multiply(dh, through[t], out=tmp)
                 dc += tmp
-                s = t  # the span's own arrays are indexed from 0
                 dg = dgs[t, a:b]
-                xp.multiply(dh, coef[s, :, 3 * hidden:], out=dg[:, 3 * hidden:])
-                xp.multiply(dc[:, None, :], coef[s, :, :3 * hidden].reshape(n, 3, hidden),
+                xp.multiply(dh, coef[t, :, 3 * hidden:], out=dg[:, 3 * hidden:])
+                xp.multiply(dc[:, None, :], coef[t, :, :3 * hidden].reshape(n, 3, hidden),
                             out=dg[:, :3 * hidden].reshape(n, 3, hidden))
-                dc *= fgate[s]
+                dc *= fgate[t]
                 xp.matmul(dg, w, out=dh)
             dh0[d][a:b] = dh
             dc0[d][a:b] = dc
