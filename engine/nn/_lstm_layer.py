@@ -39,39 +39,6 @@ MIN_SPLIT_WORK = 5 << 18
 MIN_GEMM_WORK = 1 << 22
 
 
-# Arrays of a few MB that only this module sees (the gates and states kept for the backward,
-# the backward's scratch), handed back when a layer's node is done with them and taken again
-# by the next call: allocated afresh, each page of them faulted in again on every training
-# step (~2 us a page here), as glibc returns such blocks to the system when freed.
-_SPARE = {}
-_SPARE_PER_SHAPE = 16
-_SPARE_BYTES = [0, 256 << 20]  # held now, most held
-
-
-def _take(xp, shape, dtype):
-    if xp is numpy:
-        spare = _SPARE.get((shape, dtype))
-        if spare:
-            try:
-                a = spare.pop()
-            except IndexError:  # another thread took the last one
-                pass
-            else:
-                _SPARE_BYTES[0] -= a.nbytes
-                return a
-    return xp.empty(shape, dtype)
-
-
-def _give(*arrays):
-    for a in arrays:
-        if type(a) is numpy.ndarray and a.base is None and \
-                _SPARE_BYTES[0] + a.nbytes <= _SPARE_BYTES[1]:
-            spare = _SPARE.setdefault((a.shape, a.dtype), [])
-            if len(spare) < _SPARE_PER_SHAPE:
-                spare.append(a)
-                _SPARE_BYTES[0] += a.nbytes
-
-
 def _work_items(xp, dirs, seq_len, batch, hidden):
     """[(direction, (row_start, row_stop))] and the threads to run them on."""
     threads = _parallel.threads() if xp is numpy else 1
@@ -113,11 +80,6 @@ class LstmLayerBackward(Node):
             return self._recorded(gout, gfinal)
         return self._on_arrays(gout, gfinal, saved)
 
-    def release(self):
-        arrays = [a for name in ("acts", "cs", "tcs", "hs") for a in self.__dict__.get(name, ())]
-        super().release()
-        _give(*arrays)
-
     def _on_arrays(self, gout, gfinal, saved):
         dirs = self.dirs
         acts, cs, tcs, hs = self.acts, self.cs, self.tcs, self.hs
@@ -127,7 +89,7 @@ class LstmLayerBackward(Node):
         need = self.needs_input_grad
         like = next(g for g in (gout, *gfinal) if g is not None)
         go = gout._data if gout is not None else None
-        dgates = [_take(xp, a.shape, a.dtype) for a in acts]
+        dgates = [xp.empty(a.shape, a.dtype) for a in acts]
         dh0 = [xp.empty((batch, hidden), acts[0].dtype) for _ in range(dirs)]
         dc0 = [xp.empty((batch, hidden), acts[0].dtype) for _ in range(dirs)]
 
@@ -142,8 +104,8 @@ class LstmLayerBackward(Node):
             # every step's factors at once: dgates = [dc, dc, dc, dh] * coef
             shape = act.shape
             n = b - a
-            coef = _take(xp, shape, act.dtype)
-            t1, through, fgate = (_take(xp, shape[:2] + (hidden,), act.dtype) for _ in range(3))
+            coef = xp.empty(shape, act.dtype)
+            t1, through, fgate = (xp.empty(shape[:2] + (hidden,), act.dtype) for _ in range(3))
             xp.multiply(g, g, out=t1)
             xp.subtract(1, t1, out=t1)
             xp.multiply(t1, i, out=coef[..., 2 * hidden:3 * hidden])   # i tanh'(g)
@@ -160,7 +122,6 @@ class LstmLayerBackward(Node):
             xp.subtract(1, through, out=through)
             through *= o
             fgate[...] = f
-            _give(t1)
             dh = xp.empty((n, hidden), act.dtype)
             dc = xp.empty((n, hidden), act.dtype)
             gh, gc = gfinal[2 * d], gfinal[2 * d + 1]
@@ -188,7 +149,6 @@ class LstmLayerBackward(Node):
                 xp.matmul(dg, w, out=dh)
             dh0[d][a:b] = dh
             dc0[d][a:b] = dc
-            _give(coef, through, fgate)
 
         items, threads = _work_items(xp, dirs, seq_len, batch, hidden)
         _run(items, threads, span)
@@ -231,7 +191,6 @@ class LstmLayerBackward(Node):
 
         items, threads = _gemm_items(xp, dirs, seq_len, batch, gate, x2d.shape[1], need[0])
         _run(items, threads, gemms)
-        _give(*dgates)
         result = [wrap(dx, like) if dx is not None else None]
         for d in range(dirs):
             base = 1 + 6 * d
@@ -295,10 +254,10 @@ def lstm_layer(inputs, dirs):
     dtype = x._data.dtype
     x_c = xp.ascontiguousarray(x._data)
     x2d = x_c.reshape(seq_len * batch, x_c.shape[2])
-    acts = [_take(xp, (seq_len, batch, gate), dtype) for _ in range(dirs)]
-    cs = [_take(xp, (seq_len + 1, batch, hidden), dtype) for _ in range(dirs)]
-    tcs = [_take(xp, (seq_len, batch, hidden), dtype) for _ in range(dirs)]
-    hs = [_take(xp, (seq_len + 1, batch, hidden), dtype) for _ in range(dirs)]
+    acts = [xp.empty((seq_len, batch, gate), dtype) for _ in range(dirs)]
+    cs = [xp.empty((seq_len + 1, batch, hidden), dtype) for _ in range(dirs)]
+    tcs = [xp.empty((seq_len, batch, hidden), dtype) for _ in range(dirs)]
+    hs = [xp.empty((seq_len + 1, batch, hidden), dtype) for _ in range(dirs)]
 
     def span(d, ab):
         a, b = ab
@@ -307,7 +266,7 @@ def lstm_layer(inputs, dirs):
         w_t = w_ts[d]
         n = b - a
         xs = x2d if n == batch else xp.ascontiguousarray(x_c[:, a:b]).reshape(seq_len * n, -1)
-        xb = _take(xp, (seq_len, n, gate), dtype)        # the input's projection
+        xb = xp.empty((seq_len, n, gate), dtype)        # the input's projection
         xp.matmul(xs, w_its[d], out=xb.reshape(seq_len * n, gate))
         if biases[d] is not None:
             xb += biases[d]
@@ -321,7 +280,6 @@ def lstm_layer(inputs, dirs):
                 steps(rev, w_t, xb, act, c_all, tc_all, h_all, b - a)
         else:
             steps(rev, w_t, xb, act, c_all, tc_all, h_all, b - a)
-        _give(xb)
 
     def steps(rev, w_t, xb, act, c_all, tc_all, h_all, n):
         z = xp.empty((n, gate), dtype)
@@ -370,6 +328,4 @@ def lstm_layer(inputs, dirs):
         node.dirs = dirs
         node.acts, node.cs, node.tcs, node.hs = acts, cs, tcs, hs
         node.x2d = x2d  # x as (T * batch, in), for w_ih's gradient
-    else:
-        _give(*acts, *cs, *tcs, *hs)
     return outs
