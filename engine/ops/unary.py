@@ -9,7 +9,7 @@ import math
 import numpy
 
 from .._backend import special_function, xp_of
-from .._parallel import pointwise
+from .. import _parallel
 from ._base import Node, _grad_state, record, recomputed, to_float, wrap, write_out
 
 
@@ -154,11 +154,10 @@ class ReluBackward0(Node):
             return (g * (y > 0),)
         # no float copy of the mask (the tensor ops cast it first); large ones on every core
         gd, yd = g._data, y._data
-        if gd.shape != yd.shape or gd.dtype != yd.dtype:
+        if gd.size < _parallel.MIN_ITEMS or gd.shape != yd.shape or gd.dtype != yd.dtype:
             return (wrap(gd * (yd > 0), g),)
-        out = xp_of(gd).empty_like(gd)
-        return (wrap(pointwise(lambda o, g_, y_: _multiply_by_positive(g_, y_, o), out, gd, yd),
-                     g),)
+        out = _parallel.pointwise(_multiply_by_positive, xp_of(gd).empty_like(gd), gd, yd)
+        return (wrap(out, g),)
 
 
 class ReciprocalBackward0(Node):
@@ -230,15 +229,14 @@ def erf_array(xp, x):
     return special_function("erf", x)(x).astype(x.dtype, copy=False)
 
 
-def _multiply_by_positive(g, y, out):
+def _multiply_by_positive(out, g, y):
     xp_of(g).multiply(g, y > 0, out=out)
 
 
 def _relu(xp, x):
-    if x.ndim == 0 or x.dtype.kind != "f":
-        return xp.maximum(x, 0)
-    # NaN stays NaN, as in PyTorch; large tensors on every core
-    return pointwise(lambda o, x_: xp.maximum(x_, 0, out=o), xp.empty_like(x), x)
+    if x.size < _parallel.MIN_ITEMS or x.dtype.kind != "f":
+        return xp.maximum(x, 0)  # NaN stays NaN, as in PyTorch
+    return _parallel.pointwise(lambda o, x_: xp.maximum(x_, 0, out=o), xp.empty_like(x), x)
 
 
 exp = _unary(ExpBackward0, lambda xp, x: xp.exp(x), keep="output")
