@@ -111,21 +111,23 @@ GEMM_MIN_MACS = 1 << 22  # multiply-adds (~60 us on one core) below which a GEMM
 
 
 def gemm(x, y):
-    """x @ y for 2-D arrays; large float products split by rows of x (or columns of y when
-    x has few rows) among the engine's threads."""
+    """x @ y for 2-D arrays; large float products split by rows of x, or by columns of y
+    when x has few rows or is a transposed view, among the engine's threads."""
     m, k = x.shape
     n = y.shape[1]
     threads = engine_threads() if m * k * n >= GEMM_MIN_MACS else 1
     if (threads == 1 or type(x) is not numpy.ndarray or type(y) is not numpy.ndarray or
             x.dtype != y.dtype or x.dtype.kind != "f"):
         return x @ y
-    if m >= 8 * threads:
-        out = numpy.empty((m, n), x.dtype)
+    out = numpy.empty((m, n), x.dtype)
+    if m >= 8 * threads and not (x.flags.f_contiguous and n >= 8 * threads):
         split(lambda a, b: numpy.dot(x[a:b], y, out=out[a:b]), m, threads)
         return out
-    out_t = numpy.empty((n, m), x.dtype)  # columns of the result: rows of its transpose
-    split(lambda a, b: numpy.dot(y[:, a:b].T, x.T, out=out_t[a:b]), n, threads)
-    return out_t.T
+
+    def columns(a, b):  # a transposed x (a weight gradient's g^T): 15% faster this way
+        out[:, a:b] = numpy.dot(x, y[:, a:b])
+    split(columns, n, threads)
+    return out
 
 
 def batched_gemm(x, y):
