@@ -7,7 +7,7 @@ import pytest
 from engine.nn import _im2col as im
 
 LAYOUTS = {  # input shape, kernel, geometry: picks wide, rows and batch-innermost
-    "wide": ((5, 3, 20, 20), (4, 3, 3, 3), im.Geometry((1, 1), ((1, 1), (1, 1)), (1, 1), 1)),
+    "wide": ((5, 3, 40, 40), (8, 3, 3, 3), im.Geometry((1, 1), ((1, 1), (1, 1)), (1, 1), 1)),
     # no more output than input channels, not tiny: conv^T as a full correlation
     "full": ((5, 6, 20, 20), (4, 6, 3, 3), im.Geometry((1, 1), ((1, 1), (1, 1)), (1, 1), 1)),
     "rows": ((5, 4, 40, 40), (6, 2, 3, 3), im.Geometry((2, 2), ((1, 1), (1, 1)), (1, 1), 2)),
@@ -82,7 +82,7 @@ def test_one_pass_gradients_match_the_two_kernels(threads, monkeypatch):
 def test_conv_backward_one_pass_equals_the_graph_of_the_gradients(dims, monkeypatch):
     """Without create_graph the node takes grads(); with it, the two recorded ops: same values."""
     import engine as torch
-    shapes = {1: ((4, 3, 500), (6, 3, 3)), 2: ((5, 3, 20, 20), (4, 3, 3, 3))}[dims]
+    shapes = {1: ((4, 3, 3000), (6, 3, 3)), 2: ((5, 3, 40, 40), (8, 3, 3, 3))}[dims]
     conv = torch.nn.functional.conv1d if dims == 1 else torch.nn.functional.conv2d
     one_pass = []
     grads = im.grads
