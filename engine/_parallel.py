@@ -107,7 +107,7 @@ def pointwise(fn, out, *arrays):
     return out
 
 
-GEMM_MIN_MACS = 1 << 22  # multiply-adds (~60 us on one core) below which a GEMM runs whole
+GEMM_MIN_MACS = 1 << 24  # multiply-adds (~0.3 ms on one core) below which a GEMM runs whole
 
 
 def gemm(x, y):
