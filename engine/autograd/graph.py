@@ -10,6 +10,8 @@ import re
 import weakref
 from collections import OrderedDict
 
+from .. import _parallel
+from .._backend import xp_of
 from ..utils.hooks import RemovableHandle
 from . import anomaly_mode, grad_mode
 
@@ -188,12 +190,21 @@ class AccumulateGrad(Node):
         elif create_graph or grad_mode.is_grad_enabled():
             var.grad = var.grad + grad
         else:
-            var.grad._data += grad._data
+            _add_into(var.grad._data, grad._data)
             var.grad._bump_version()
         hooks = var.__dict__.get("_post_accumulate_grad_hooks")
         if hooks:
             for hook in list(hooks.values()):
                 hook(var)
+
+
+def _add_into(total, grad):
+    """total += grad in place; a large same-shaped one on every core (a 1024 x 1024 weight's
+    gradient took 2 ms of a 40 ms matmul step on one)."""
+    if total.shape == grad.shape and total.dtype == grad.dtype:
+        _parallel.pointwise(lambda out, a, b: xp_of(a).add(a, b, out=out), total, total, grad)
+    else:
+        total += grad
 
 
 def _fresh_copy(t):

@@ -52,11 +52,15 @@ def _mm_grads(node, g, a, b, i_a, i_b):
     need_a, need_b = node.needs_input_grad[i_a], node.needs_input_grad[i_b]
     if _grad_state[0]:
         return (mm(g, b.t()) if need_a else None), (mm(a.t(), g) if need_b else None)
-    gd = g._data
+    gd, bd = g._data, b._data
     # b is usually a weight's transpose (F.linear): computing its gradient transposed
-    # leaves the weight's own gradient C-contiguous, so AccumulateGrad can keep it.
-    return (wrap(_matmul(gd, b._data.T), g) if need_a else None,
-            wrap(_matmul(gd.T, a._data).T, g) if need_b else None)
+    # leaves the weight's own gradient C-contiguous, so AccumulateGrad can keep it; a
+    # C-contiguous b gets a C-contiguous gradient (added into its .grad at memory speed).
+    if need_b:
+        transposed = bd.flags.f_contiguous and not bd.flags.c_contiguous
+        grad_b = _matmul(gd.T, a._data).T if transposed else _matmul(a._data.T, gd)
+    return (wrap(_matmul(gd, bd.T), g) if need_a else None,
+            wrap(grad_b, g) if need_b else None)
 
 
 class MmBackward0(Node):

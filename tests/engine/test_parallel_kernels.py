@@ -164,3 +164,16 @@ def test_the_engine_owns_the_thread_count_and_numpys_blas_runs_on_one():
         assert _config._blas_now() == 1
     finally:
         engine.set_num_threads(before)
+
+
+def test_gradients_accumulated_in_spans_equal_one_add(split_everything):
+    split_everything()
+    w = engine.randn(37, 11, requires_grad=True)
+    g1, g2 = engine.randn(37, 11), engine.randn(37, 11)
+    (w * 1).backward(g1)
+    (w * 1).backward(g2)
+    np.testing.assert_array_equal(w.grad.numpy(), g1.numpy() + g2.numpy())
+    v = engine.randn(5, requires_grad=True, dtype=engine.float64)
+    v.backward(engine.ones(5, dtype=engine.float64))
+    v.backward(engine.ones(5, dtype=engine.float64))
+    assert v.grad.tolist() == [2.0] * 5
