@@ -30,9 +30,9 @@ def threads():
     return engine_threads()
 
 
-def worth_splitting(arr, items=None):
-    """Threads for a kernel over ``arr`` (NumPy only; ``items`` elements of work if given)."""
-    if type(arr) is not numpy.ndarray or (arr.size if items is None else items) < MIN_ITEMS:
+def worth_splitting(arr):
+    """Threads for an elementwise kernel over ``arr`` (NumPy only)."""
+    if type(arr) is not numpy.ndarray or arr.size < MIN_ITEMS:
         return 1
     return engine_threads()
 

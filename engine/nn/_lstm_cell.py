@@ -8,7 +8,6 @@ The gate order is PyTorch's (i, f, g, o). Under create_graph the backward runs t
 step again as engine ops and differentiates that, so higher derivatives stay exact.
 """
 from .._backend import xp_of
-from .._config import one_blas_thread
 from ..autograd import grad_mode
 from ..ops._base import Node, record, wrap
 from ..ops.unary import _sigmoid
@@ -23,8 +22,7 @@ class LstmCellBackward(Node):
         x_proj, h, c, w_hh, b_hh = self.saved_tensors
         if _grad_state[0]:
             return self._recorded(gh, gc)
-        with one_blas_thread():  # two (batch x 4H x H) GEMMs: too small to share
-            return self._on_arrays(gh, gc, h, c, w_hh, b_hh)
+        return self._on_arrays(gh, gc, h, c, w_hh, b_hh)
 
     def _on_arrays(self, gh, gc, h, c, w_hh, b_hh):
         acts, tc = self.acts, self.tc
@@ -90,8 +88,7 @@ def _lstm_step_ops(x_proj, h, c, w_hh, b_hh):
 def lstm_cell(x_proj, h, c, w_hh, b_hh):
     """(h', c') of one step; ``x_proj`` is the input's projection (x @ w_ih^T + b_ih)."""
     xp = xp_of(x_proj._data)
-    with one_blas_thread():  # a (batch x H x 4H) GEMM: too small to share among threads
-        gates = h._data @ w_hh._data.T
+    gates = h._data @ w_hh._data.T
     gates += x_proj._data
     if b_hh is not None:
         gates += b_hh._data

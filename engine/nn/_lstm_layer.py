@@ -11,11 +11,8 @@ weight's as one GEMM over all steps and each bias's as one sum.
 
 Threads: the batch rows are independent through the whole recurrence, and so are the
 directions, so each (direction, span of rows) runs its projection and its time loop on its
-own thread with a one-thread BLAS (engine/_parallel.py); the backward's big GEMMs are shared
-the same way (spans of time for the input's gradient, of gate rows for the weights'). No GEMM
-of the layer runs on OpenBLAS's own threads: after one, its idle thread spins on a core for
-~0.1 s, and the layer's threads then share that core with it (measured: the split forward
-became slower than one thread).
+own thread (engine/_parallel.py); the backward's big GEMMs are shared the same way (spans of
+time for the input's gradient, of gate rows for the weights').
 
 Under create_graph the backward runs the layer again as engine ops and differentiates that,
 so higher derivatives stay exact. Gate order is PyTorch's (i, f, g, o).
@@ -24,7 +21,6 @@ import numpy
 
 from .. import _parallel
 from .._backend import xp_of
-from .._config import one_blas_thread
 from ..autograd import grad_mode
 from ..ops._base import Node, record, wrap
 
@@ -59,15 +55,6 @@ def _gemm_items(xp, dirs, seq_len, batch, gate, size, need_x):
     items = [("x", ab) for ab in _parallel.spans(seq_len, threads)] if need_x else []
     items += [(d, ab) for d in range(dirs) for ab in _parallel.spans(gate, threads)]
     return items, threads
-
-
-def _run(items, threads, fn):
-    if threads <= 1:
-        with one_blas_thread():  # none of the layer's GEMMs on OpenBLAS's threads (above)
-            for d, ab in items:
-                fn(d, ab)
-    else:
-        _parallel.map_spans(fn, items, threads, blas=True)
 
 
 class LstmLayerBackward(Node):
@@ -151,7 +138,7 @@ class LstmLayerBackward(Node):
             dc0[d][a:b] = dc
 
         items, threads = _work_items(xp, dirs, seq_len, batch, hidden)
-        _run(items, threads, span)
+        _parallel.map_spans(span, items, threads, blas=True)
 
         x2d = self.x2d
         dtype = x2d.dtype
@@ -190,7 +177,7 @@ class LstmLayerBackward(Node):
                 dg.sum(0, out=g[1][a:b])
 
         items, threads = _gemm_items(xp, dirs, seq_len, batch, gate, x2d.shape[1], need[0])
-        _run(items, threads, gemms)
+        _parallel.map_spans(gemms, items, threads, blas=True)
         result = [wrap(dx, like) if dx is not None else None]
         for d in range(dirs):
             base = 1 + 6 * d
@@ -312,7 +299,7 @@ def lstm_layer(inputs, dirs):
                       b_ih._data if b_hh is None else
                       b_hh._data if b_ih is None else b_ih._data + b_hh._data)
     items, threads = _work_items(xp, dirs, seq_len, batch, hidden)
-    _run(items, threads, span)
+    _parallel.map_spans(span, items, threads, blas=True)
 
     output = xp.empty((seq_len, batch, dirs * hidden), dtype)
     finals = []

@@ -8,11 +8,11 @@ import math
 import numpy as np
 
 from .._backend import xp_of
+from .._parallel import split, worth_splitting
 from ..autograd import grad_mode
 from ..autograd.graph import Node
 from ..ops._base import record, wrap
 from ..ops.reduce import row_sums
-from .._parallel import split, worth_splitting
 
 _grad_state = grad_mode._state
 
