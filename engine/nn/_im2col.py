@@ -25,8 +25,8 @@ The im2col matrix is rebuilt in the backward rather than kept alive, and the bat
 chunks whose matrix stays under ``_COLS_BUDGET`` bytes, about a core's share of the cache:
 the GEMM reads what the copy just wrote from cache (on 32x64x56x56 an 8 MiB budget is a
 third faster than one 240 MiB matrix; on a machine shared with other work 2 MiB beat 8 by
-a third on ResNet-block layers), and memory stays bounded. The chunks are shared among as
-many threads as NumPy's BLAS has, each GEMM then on one BLAS thread (``_map_chunks``).
+a third on ResNet-block layers), and memory stays bounded. The chunks are shared among the
+engine's threads (torch.set_num_threads), each GEMM on one BLAS thread (``_map_chunks``).
 """
 import numpy
 
@@ -69,7 +69,7 @@ def _chunks(n, per_sample_bytes):
 
 
 def _map_chunks(fn, spans, xp):
-    """[fn(n0, n1) for each span], the spans shared among as many threads as BLAS has.
+    """[fn(n0, n1) for each span], the spans shared among the engine's threads.
 
     Each chunk's im2col copy and GEMM run in one thread with a one-thread BLAS: small GEMMs
     on a multi-threaded BLAS spend their time waking and syncing its threads (a ResNet-block
@@ -78,7 +78,7 @@ def _map_chunks(fn, spans, xp):
     return map_spans(fn, spans, _blas_threads() if xp is numpy else 1, blas=True)
 
 
-def _blas_threads():
+def _blas_threads():  # a seam for the chunking tests
     return engine_threads()
 
 
