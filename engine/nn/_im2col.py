@@ -62,7 +62,7 @@ def _chunks(n, per_sample_bytes):
     """Batch spans whose im2col matrix fits the budget, as many as a multiple of the threads
     (3 chunks on 2 threads left one thread idle a third of the time)."""
     count = -(-n // max(1, min(n, _COLS_BUDGET // max(1, per_sample_bytes))))
-    threads = _blas_threads()
+    threads = _threads()
     if threads > 1:
         count = min(n, -(-count // threads) * threads)
     return even_spans(n, count)
@@ -75,10 +75,10 @@ def _map_chunks(fn, spans, xp):
     on a multi-threaded BLAS spend their time waking and syncing its threads (a ResNet-block
     conv ran 3x slower at two BLAS threads than at one), and the copies, single-threaded
     around a threaded GEMM, then run in parallel too. NumPy releases the GIL in both."""
-    return map_spans(fn, spans, _blas_threads() if xp is numpy else 1, blas=True)
+    return map_spans(fn, spans, _threads() if xp is numpy else 1, blas=True)
 
 
-def _blas_threads():  # a seam for the chunking tests
+def _threads():  # a seam for the chunking tests
     return engine_threads()
 
 

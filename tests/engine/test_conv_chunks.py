@@ -30,7 +30,7 @@ def test_chunked_matches_one_chunk(layout, threads, monkeypatch):
     x, w = rng.standard_normal(shape), rng.standard_normal(wshape)
     whole = _all_three(x, w, geo)
     monkeypatch.setattr(im, "_COLS_BUDGET", 1)  # one sample per chunk
-    monkeypatch.setattr(im, "_blas_threads", lambda: threads)
+    monkeypatch.setattr(im, "_threads", lambda: threads)
     chunked = _all_three(x, w, geo)
     for a, b in zip(whole, chunked):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
@@ -67,7 +67,7 @@ def test_one_pass_gradients_match_the_two_kernels(threads, monkeypatch):
     x, w = rng.standard_normal(shape), rng.standard_normal(wshape)
     g = rng.standard_normal((shape[0], wshape[0]) + geo.out_size(shape[2:], wshape[2:]))
     monkeypatch.setattr(im, "_COLS_BUDGET", 1)
-    monkeypatch.setattr(im, "_blas_threads", lambda: threads)
+    monkeypatch.setattr(im, "_threads", lambda: threads)
     dx, dw = im.grads(x, g, w, geo)
     np.testing.assert_allclose(dx, im.input_grad(g, w, x.shape, geo), rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(dw, im.weight_grad(x, g, w.shape, geo), rtol=1e-12,
