@@ -15,12 +15,16 @@ by matrices of a batch (``batched_gemm``), each span one BLAS call with the GIL 
 does not).
 """
 import itertools
+import os
 
 import numpy
 
 from ._config import engine_threads, one_blas_thread
 
 MIN_ITEMS = 1 << 19  # elements below which a handoff costs more than the second core saves
+# set_num_threads may ask for more threads than there are cores (PyTorch allows it); the
+# pool never starts more than the cores, as the sandbox caps the threads a run may start
+_CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
 
 _POOL = None
 
@@ -49,7 +53,7 @@ def map_spans(fn, span_list, threads=None, *, blas=False):
     even should user code have threaded the BLAS again."""
     if threads is None:
         threads = engine_threads()
-    threads = min(threads, len(span_list))
+    threads = min(threads, len(span_list), _CORES or 1)
     if threads <= 1:
         return [fn(a, b) for a, b in span_list]
     pool = _pool(threads - 1)
@@ -89,6 +93,17 @@ def _pool(workers):
         from concurrent.futures import ThreadPoolExecutor
         _POOL = ThreadPoolExecutor(workers, thread_name_prefix="engine-kernel")
     return _POOL
+
+
+def _forget_pool():
+    """A forked child has none of the parent's threads: a pool inherited from it would take
+    spans that no thread ever runs (the child hung on its first split kernel)."""
+    global _POOL
+    _POOL = None
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pool)
 
 
 def pointwise(fn, out, *arrays):

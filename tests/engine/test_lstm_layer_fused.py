@@ -16,9 +16,11 @@ from tests.gradcheck import gradcheck, gradgradcheck
 
 @pytest.fixture
 def threads(monkeypatch):
-    """threads(n): run the layer as if the BLAS had n threads, splitting even tiny layers."""
+    """threads(n): run the layer on n threads (whatever the cores), splitting even tiny
+    layers."""
     def use(n):
         monkeypatch.setattr(parallel, "threads", lambda: n)
+        monkeypatch.setattr(parallel, "_CORES", n)
         monkeypatch.setattr(layer_module, "MIN_SPLIT_WORK", 0)
         monkeypatch.setattr(layer_module, "MIN_GEMM_WORK", 0)
     return use

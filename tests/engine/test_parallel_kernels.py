@@ -17,6 +17,7 @@ def split_everything(monkeypatch):
     def force():
         monkeypatch.setattr(_parallel, "MIN_ITEMS", 1)
         monkeypatch.setattr(_parallel, "engine_threads", lambda: 2)
+        monkeypatch.setattr(_parallel, "_CORES", 2)  # a one-core machine splits too
     return force
 
 
@@ -28,7 +29,8 @@ def test_spans_cover_the_range_once_in_order():
             assert all(b > a for a, b in spans) or n == 0
 
 
-def test_map_spans_keeps_span_order_and_uses_two_threads():
+def test_map_spans_keeps_span_order_and_uses_two_threads(monkeypatch):
+    monkeypatch.setattr(_parallel, "_CORES", 2)
     seen = set()
 
     def fn(a, b):
@@ -177,3 +179,54 @@ def test_gradients_accumulated_in_spans_equal_one_add(split_everything):
     v.backward(engine.ones(5, dtype=engine.float64))
     v.backward(engine.ones(5, dtype=engine.float64))
     assert v.grad.tolist() == [2.0] * 5
+
+
+def test_a_forked_child_runs_split_kernels():
+    """The child of a fork has none of the parent's pool threads; it must start its own
+    (an inherited pool took the spans and no thread ran them: the child hung)."""
+    import os
+    if not hasattr(os, "fork"):
+        pytest.skip("no fork here")
+    x = np.arange(float(1 << 20))
+    negate = lambda o, a: np.negative(a, out=o)  # noqa: E731
+    before = engine.get_num_threads()
+    engine.set_num_threads(2)
+    cores, _parallel._CORES = _parallel._CORES, 2
+    try:
+        _parallel.MIN_ITEMS, saved = 1, _parallel.MIN_ITEMS
+        _parallel.pointwise(negate, np.empty_like(x), x)  # the parent's pool is running
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: a split kernel, then its answer through the pipe
+            ok = bool((_parallel.pointwise(negate, np.empty_like(x), x) == -x).all())
+            os.write(write, b"1" if ok else b"0")
+            os._exit(0)
+        os.close(write)
+        with os.fdopen(read, "rb") as answer:
+            import select
+            answered = select.select([answer], [], [], 30)[0]
+            if not answered:
+                os.kill(pid, 9)  # a hung child must not outlive the test
+            os.waitpid(pid, 0)
+            assert answered, "the child hung on a split kernel"
+            assert answer.read() == b"1"
+    finally:
+        _parallel.MIN_ITEMS, _parallel._CORES = saved, cores
+        engine.set_num_threads(before)
+
+
+def test_more_threads_than_cores_starts_no_more_threads_than_cores(monkeypatch):
+    """PyTorch lets set_num_threads exceed the cores; the pool stays at the cores (a sandbox
+    caps the threads a run may start), and get_num_threads answers what was set."""
+    monkeypatch.setattr(_parallel, "_CORES", 2)
+    monkeypatch.setattr(_parallel, "_POOL", None)
+    monkeypatch.setattr(_parallel, "GEMM_MIN_MACS", 1)
+    before = engine.get_num_threads()
+    try:
+        engine.set_num_threads(500)
+        x, y = np.random.rand(600, 7), np.random.rand(7, 5)
+        np.testing.assert_allclose(_parallel.gemm(x, y), x @ y, rtol=1e-12)
+        assert engine.get_num_threads() == 500
+        assert _parallel._POOL._max_workers == 1  # the caller plus one
+    finally:
+        engine.set_num_threads(before)
