@@ -9,10 +9,10 @@ import numpy as _np
 # PyTorch is silent about inf/nan produced by ops (exp(1000), log(0), 1/0); so is the engine.
 _np.seterr(all="ignore")
 
-from . import _allocator, _backend, _config as _threads  # noqa: E402
+from . import _allocator, _backend, _config  # noqa: E402
 
 _allocator.keep_freed_memory()
-_threads.engine_threads()  # NumPy's BLAS on one thread from here on (_config says why)
+_config.engine_threads()  # NumPy's BLAS on one thread from here on (_config says why)
 from ._device import device  # noqa: E402
 from ._dtype import (bool_ as bool, float16, float32, float64, int8, int16, int32,  # noqa
                      int64, uint8, dtype, get_default_dtype, set_default_dtype,

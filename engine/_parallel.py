@@ -1,18 +1,18 @@
-"""Array kernels shared among the cores NumPy's BLAS may use.
+"""Array kernels shared among the engine's threads.
 
 NumPy's ufuncs run on one thread, where PyTorch's CPU kernels split a large tensor among its
 OpenMP threads. NumPy releases the GIL inside its loops, so the engine does the same with a
-few Python threads: the work over [0, n) is cut into one span per thread, the calling thread
-runs the first span itself, and each span writes only its own part of the result.
+few Python threads: the work over [0, n) is cut into spans, every thread (the caller's too)
+takes the next span until none is left, and each span writes only its own part of the result.
 
 Waking a pool thread costs ~40 us here, and two threads copying at once share one memory
 bus, so only kernels over 512K elements are split (``worth_splitting``; the seed Net's 300K
-were no faster split); smaller ones run whole. The thread count is the BLAS's, which
+were no faster split); smaller ones run whole. The thread count is the engine's, which
 ``torch.set_num_threads`` sets: with one thread nothing is split. NumPy's BLAS runs on one
-thread (engine/_config.py says why), and large GEMMs are split here by rows (``gemm``) or
-by matrices of a batch (``batched_gemm``), each span one BLAS call with the GIL released
-(NumPy's matmul keeps the GIL through BLAS when its result has under 500 elements; dot
-does not).
+thread (engine/_config.py says why), and large GEMMs are split here by rows or columns
+(``gemm``) or by matrices of a batch (``batched_gemm``), each span one BLAS call with the GIL
+released (NumPy's matmul keeps the GIL through BLAS when its result has under 500 elements;
+dot does not).
 """
 import itertools
 import os
@@ -125,14 +125,22 @@ def pointwise(fn, out, *arrays):
 GEMM_MIN_MACS = 1 << 24  # multiply-adds (~0.3 ms on one core) below which a GEMM runs whole
 
 
+def _gemm_threads(x, y, macs):
+    """Threads for a product of ``macs`` multiply-adds: 1 unless it is large and BLAS's
+    (NumPy arrays of one float dtype)."""
+    if (macs < GEMM_MIN_MACS or type(x) is not numpy.ndarray or
+            type(y) is not numpy.ndarray or x.dtype != y.dtype or x.dtype.kind != "f"):
+        return 1
+    return engine_threads()
+
+
 def gemm(x, y):
     """x @ y for 2-D arrays; large float products split by rows of x, or by columns of y
     when x has few rows or is a transposed view, among the engine's threads."""
     m, k = x.shape
     n = y.shape[1]
-    threads = engine_threads() if m * k * n >= GEMM_MIN_MACS else 1
-    if (threads == 1 or type(x) is not numpy.ndarray or type(y) is not numpy.ndarray or
-            x.dtype != y.dtype or x.dtype.kind != "f"):
+    threads = _gemm_threads(x, y, m * k * n)
+    if threads == 1:
         return x @ y
     out = numpy.empty((m, n), x.dtype)
     if m >= 8 * threads and not (x.flags.f_contiguous and n >= 8 * threads):
@@ -148,10 +156,8 @@ def gemm(x, y):
 def batched_gemm(x, y):
     """x @ y for stacks of matrices (B, m, k) @ (B, k, n); large ones a span of the batch
     per thread."""
-    size = x.shape[0] * x.shape[1] * x.shape[2] * y.shape[2]
-    threads = engine_threads() if size >= GEMM_MIN_MACS else 1
-    if (threads == 1 or x.shape[0] < threads or type(x) is not numpy.ndarray or
-            type(y) is not numpy.ndarray or x.dtype != y.dtype or x.dtype.kind != "f"):
+    threads = _gemm_threads(x, y, x.shape[0] * x.shape[1] * x.shape[2] * y.shape[2])
+    if threads == 1 or x.shape[0] < threads:
         return x @ y
     out = numpy.empty((x.shape[0], x.shape[1], y.shape[2]), x.dtype)
     split(lambda a, b: numpy.matmul(x[a:b], y[a:b], out=out[a:b]), x.shape[0], threads)

@@ -35,7 +35,7 @@ MIN_SPLIT_WORK = 5 << 18
 MIN_GEMM_WORK = 1 << 22
 
 
-def _work_items(xp, dirs, seq_len, batch, hidden):
+def _work_items(xp, dirs, batch, hidden):
     """[(direction, (row_start, row_stop))] and the threads to run them on."""
     threads = _parallel.threads() if xp is numpy else 1
     parts = -(-threads // dirs)
@@ -137,7 +137,7 @@ class LstmLayerBackward(Node):
             dh0[d][a:b] = dh
             dc0[d][a:b] = dc
 
-        items, threads = _work_items(xp, dirs, seq_len, batch, hidden)
+        items, threads = _work_items(xp, dirs, batch, hidden)
         _parallel.map_spans(span, items, threads, blas=True)
 
         x2d = self.x2d
@@ -211,23 +211,12 @@ class LstmLayerBackward(Node):
 
 def _layer_ops(inputs, dirs):
     """(output, h_n, c_n per direction) of the layer built from engine ops, step by step."""
-    from ..ops.shape import cat, stack
-    from . import functional as F
-    from ._lstm_cell import _lstm_step_ops
-    x = inputs[0]
-    seq_len, batch = x.shape[0], x.shape[1]
-    flat = x.reshape(seq_len * batch, x.shape[2])
-    outputs, finals = [], []
-    for d in range(dirs):
-        w_ih, b_ih, h, c, w_hh, b_hh = inputs[1 + 6 * d:7 + 6 * d]
-        steps = F.linear(flat, w_ih, b_ih).view(seq_len, batch, -1).unbind(0)
-        outs = [None] * seq_len
-        for t in (range(seq_len - 1, -1, -1) if d else range(seq_len)):
-            h, c = _lstm_step_ops(steps[t], h, c, w_hh, b_hh)
-            outs[t] = h
-        outputs.append(stack(outs, 0))
-        finals += [h, c]
-    return (outputs[0] if dirs == 1 else cat(outputs, 2), *finals)
+    from .modules.rnn import _rnn_cell, layer_by_steps
+    per_dir = [inputs[1 + 6 * d:7 + 6 * d] for d in range(dirs)]
+    weights = [(w_ih, w_hh, b_ih, b_hh) for w_ih, b_ih, _, _, w_hh, b_hh in per_dir]
+    states = [(h, c) for _, _, h, c, _, _ in per_dir]
+    output, finals = layer_by_steps(_rnn_cell("LSTM"), inputs[0], weights, states, True)
+    return (output, *[t for state in finals for t in state])
 
 
 def lstm_layer(inputs, dirs):
@@ -298,7 +287,7 @@ def lstm_layer(inputs, dirs):
         biases.append(None if b_ih is None and b_hh is None else
                       b_ih._data if b_hh is None else
                       b_hh._data if b_ih is None else b_ih._data + b_hh._data)
-    items, threads = _work_items(xp, dirs, seq_len, batch, hidden)
+    items, threads = _work_items(xp, dirs, batch, hidden)
     _parallel.map_spans(span, items, threads, blas=True)
 
     output = xp.empty((seq_len, batch, dirs * hidden), dtype)

@@ -73,11 +73,6 @@ def _lowest(dtype):
 
 # ---- max pooling ---------------------------------------------------------------------------
 
-def _by_sample(kernel, x):
-    """kernel(n0, n1) over batch spans: large inputs share the samples among the cores."""
-    split(kernel, x.shape[0], worth_splitting(x))
-
-
 def max_pool_forward(x, geo):
     """(values, offset of the first maximum per output as int8/int32), for large inputs
     computed a span of samples per core."""
@@ -140,7 +135,7 @@ def _scatter_to_offsets(g, arg, geo):
                 xp.multiply(gs, hit, out=part[:, :, rows, cols])
             else:
                 part[:, :, rows, cols] += gs * hit
-    _by_sample(samples, acc)
+    split(samples, acc.shape[0], worth_splitting(acc))  # large ones a span of samples a core
     return geo.crop(acc)
 
 

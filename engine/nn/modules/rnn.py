@@ -46,6 +46,26 @@ def _fused_lstm_step(x_proj, state, w_hh, b_hh):
     return lstm_cell(x_proj, state[0], state[1], w_hh, b_hh)
 
 
+def layer_by_steps(step, x, weights, states, lstm):
+    """One layer run step by step with engine ops, its second direction backward in time:
+    (output (T, batch, dirs * H), each direction's final state). ``weights`` holds each
+    direction's (w_ih, w_hh, b_ih, b_hh), ``states`` its initial state."""
+    seq_len, batch = x.shape[0], x.shape[1]
+    flat = x.reshape(seq_len * batch, x.shape[2])
+    outputs, finals = [], []
+    for d, ((w_ih, w_hh, b_ih, b_hh), state) in enumerate(zip(weights, states)):
+        # unbind: one node whose backward stacks the steps' gradients (indexing proj[t]
+        # would scatter each into a zero tensor of the whole sequence)
+        proj = F.linear(flat, w_ih, b_ih).view(seq_len, batch, -1).unbind(0)
+        outs = [None] * seq_len
+        for t in (range(seq_len - 1, -1, -1) if d else range(seq_len)):
+            state = step(proj[t], state, w_hh, b_hh)
+            outs[t] = state[0] if lstm else state
+        outputs.append(stack(outs, 0))
+        finals.append(state)
+    return (outputs[0] if len(outputs) == 1 else cat(outputs, 2)), finals
+
+
 def _fits_layer(x, h0, c0, weights):
     """Whether the one-node layer takes these: one floating dtype and device throughout, and
     a non-empty sequence and batch (anything else runs step by step, as before)."""
@@ -156,7 +176,7 @@ class RNNBase(Module):
         x = input if batched else input.unsqueeze(1)
         if self.batch_first and batched:
             x = x.transpose(0, 1)
-        seq_len, batch = x.shape[0], x.shape[1]
+        batch = x.shape[1]
         lstm = self.mode == "LSTM"
         if lstm:
             if hx is None:
@@ -171,38 +191,21 @@ class RNNBase(Module):
         finals_h, finals_c = [], []
         layer_input = x
         for layer in range(self.num_layers):
-            if lstm and _fits_layer(layer_input, h0, c0, [w for d in range(dirs)
-                                                          for w in self._weights(layer, d)]):
+            weights = [self._weights(layer, d) for d in range(dirs)]
+            states = [(h0[k], c0[k]) if lstm else h0[k]
+                      for k in range(layer * dirs, (layer + 1) * dirs)]
+            if lstm and _fits_layer(layer_input, h0, c0, [w for ws in weights for w in ws]):
                 # the whole layer, every step and direction, as one node (_lstm_layer.py)
                 inputs = [layer_input]
-                for d in range(dirs):
-                    w_ih, w_hh, b_ih, b_hh = self._weights(layer, d)
-                    k = layer * dirs + d
-                    inputs += [w_ih, b_ih, h0[k], c0[k], w_hh, b_hh]
+                for (w_ih, w_hh, b_ih, b_hh), (h, c) in zip(weights, states):
+                    inputs += [w_ih, b_ih, h, c, w_hh, b_hh]
                 layer_input, *finals = lstm_layer(inputs, dirs)
-                finals_h += finals[0::2]
-                finals_c += finals[1::2]
-                if self.dropout and self.training and layer < self.num_layers - 1:
-                    layer_input = F.dropout(layer_input, self.dropout, True)
-                continue
-            outputs = []
-            for d in range(dirs):
-                w_ih, w_hh, b_ih, b_hh = self._weights(layer, d)
-                k = layer * dirs + d
-                flat = layer_input.reshape(seq_len * batch, layer_input.shape[2])
-                # unbind: one node whose backward stacks the steps' gradients (indexing
-                # proj[t] would scatter each into a zero tensor of the whole sequence)
-                proj = F.linear(flat, w_ih, b_ih).view(seq_len, batch, -1).unbind(0)
-                state = (h0[k], c0[k]) if lstm else h0[k]
-                outs = [None] * seq_len
-                for t in (range(seq_len - 1, -1, -1) if d else range(seq_len)):
-                    state = step(proj[t], state, w_hh, b_hh)
-                    outs[t] = state[0] if lstm else state
-                outputs.append(stack(outs, 0))
-                finals_h.append(state[0] if lstm else state)
-                if lstm:
-                    finals_c.append(state[1])
-            layer_input = outputs[0] if dirs == 1 else cat(outputs, 2)
+                finals = list(zip(finals[0::2], finals[1::2]))
+            else:
+                layer_input, finals = layer_by_steps(step, layer_input, weights, states, lstm)
+            finals_h += [state[0] if lstm else state for state in finals]
+            if lstm:
+                finals_c += [state[1] for state in finals]
             if self.dropout and self.training and layer < self.num_layers - 1:
                 layer_input = F.dropout(layer_input, self.dropout, True)
         output = layer_input
