@@ -23,7 +23,10 @@ const socket = new RunSocket({
   onMessage: (msg) => {
     if (msg.type === "invalid") { view.notice(msg.message); if (stopBtn) stopBtn.disabled = false; return; }
     if (msg.run_id !== runId) return;
-    if (first) { view.reset(); first = false; }   // the replay replaces the server-rendered copy
+    if (first) {   // the replay replaces the server-rendered copy
+      view.reset(); first = false;
+      page.dataset.replayed = "";   // from here the output shown is the replay's
+    }
     view.handle(msg);
     if (msg.type === EVENT.STATUS || msg.type === EVENT.FINISHED) {
       showStatus(statusEl, msg.status);
